@@ -1,0 +1,386 @@
+"""Questionnaires: the question model, its YAML loader and answer validation.
+
+A questionnaire is a YAML file (``questionnaires/*.yaml``, format in
+docs/questionnaire-format.md). Each question has a key, a type, prompt text, help,
+an optional unit, choices, a default, bounds or a pattern, a ``when`` condition over
+earlier answers (see :mod:`advisor.conditions`) and a mode (quick or full).
+
+:meth:`Question.parse` is the single validation path for an answer, whether it was
+typed at the prompt, read from a profile file or given with ``--set``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from advisor import yamlio
+from advisor.conditions import Condition, ConditionError, FactType, compile_condition
+from advisor.errors import DataError, Location, did_you_mean, one_of
+from advisor.validation import validate
+
+__all__ = [
+    "DEFAULT_PATH",
+    "Choice",
+    "Question",
+    "Questionnaire",
+    "load",
+    "load_default",
+]
+
+#: The bundled questionnaire, relative to the project checkout.
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "questionnaires" / "default.yaml"
+
+QuestionType = Literal["str", "int", "float", "bool", "choice", "multi-choice"]
+Mode = Literal["quick", "full"]
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+_KIND: dict[str, Literal["str", "int", "float", "bool", "list"]] = {
+    "str": "str", "int": "int", "float": "float", "bool": "bool", "choice": "str", "multi-choice": "list",
+}
+
+
+class Choice(BaseModel):
+    """One allowed value of a choice or multi-choice question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="the value stored in profiles")
+    label: str = Field(min_length=1, description="what the prompt shows")
+    help: str = Field("", description="one line that explains the choice")
+    exclusive: bool = Field(False, description="multi-choice: this value cannot be combined with others (e.g. none)")
+
+
+class Question(BaseModel):
+    """One question of a questionnaire."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64, description="answer key in profiles")
+    type: QuestionType
+    prompt: str = Field(min_length=1, description="the question as asked")
+    help: str = Field("", description="what to answer: meaning, units, examples")
+    unit: str | None = Field(None, description="unit of a number, e.g. ms, days, hosts")
+    choices: tuple[Choice, ...] | None = Field(None, description="choice and multi-choice only")
+    default: Any = Field(None, description="the default answer; absent means the answer is required")
+    min: float | None = Field(None, description="smallest allowed number (int, float)")
+    max: float | None = Field(None, description="largest allowed number (int, float)")
+    min_exclusive: bool = Field(False, description="the number must be strictly greater than min")
+    pattern: str | None = Field(None, max_length=500, description="regular expression a str answer must match")
+    when: str | None = Field(None, description="condition over earlier answers; the question is asked only when true")
+    mode: Mode = Field("full", description="quick questions are asked by default; full ones only with --full")
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression ({exc.msg}); fix the pattern") from None
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        is_choice = self.type in ("choice", "multi-choice")
+        if is_choice and not self.choices:
+            raise ValueError(f"question {self.key!r} of type {self.type} has no choices; add a 'choices' list")
+        if not is_choice and self.choices:
+            raise ValueError(f"question {self.key!r} has choices but type {self.type}; use type choice or multi-choice")
+        if self.choices:
+            values = [c.value for c in self.choices]
+            dups = sorted({v for v in values if values.count(v) > 1})
+            if dups:
+                raise ValueError(f"question {self.key!r} lists the choice {dups[0]!r} twice; remove one")
+        if (self.min is not None or self.max is not None) and self.type not in ("int", "float"):
+            raise ValueError(f"question {self.key!r}: min/max apply to int and float questions only; remove them")
+        if self.pattern is not None and self.type != "str":
+            raise ValueError(f"question {self.key!r}: pattern applies to str questions only; remove it")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"question {self.key!r}: min is greater than max; swap them")
+        if self.default is not None:
+            try:
+                object.__setattr__(self, "default", self.parse(self.default, from_text=False))
+            except ValueError as exc:
+                raise ValueError(f"question {self.key!r}: default {exc}") from None
+        return self
+
+    # ------------------------------------------------------------------ answers
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices or ())
+
+    def fact_type(self) -> FactType:
+        return FactType(_KIND[self.type], self.choice_values or None, self.prompt)
+
+    def parse(self, raw: Any, *, from_text: bool) -> Any:
+        """Validate one answer; return the typed value or raise ValueError(reason; what to do).
+
+        ``from_text`` is true for typed input and ``--set`` values (strings that are
+        converted); YAML values keep their types and must already be right.
+        """
+        t = self.type
+        if t == "str":
+            return self._parse_str(raw)
+        if t == "bool":
+            return self._parse_bool(raw, from_text)
+        if t in ("int", "float"):
+            return self._parse_number(raw, from_text)
+        if t == "choice":
+            return self._parse_choice(raw)
+        return self._parse_multi(raw, from_text)
+
+    def _parse_str(self, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise ValueError(f"expected text, got {raw!r}; quote the value")
+        value = raw.strip()
+        if not value:
+            raise ValueError("an answer is required; type a value")
+        if len(value) > 200:
+            raise ValueError("is longer than 200 characters; shorten it")
+        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
+            raise ValueError(f"{value!r} does not match {self.pattern}; see the help for the expected form")
+        return value
+
+    def _parse_bool(self, raw: Any, from_text: bool) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if from_text and isinstance(raw, str):
+            word = raw.strip().lower()
+            if word in _TRUE:
+                return True
+            if word in _FALSE:
+                return False
+        raise ValueError(f"expected yes or no, got {raw!r}; answer true or false")
+
+    def _parse_number(self, raw: Any, from_text: bool) -> int | float:
+        is_int = self.type == "int"
+        value: int | float
+        if isinstance(raw, bool):
+            raise ValueError(f"expected a number, got {raw!r}; give a number")
+        if isinstance(raw, str) and from_text:
+            text = raw.strip().replace("_", "")
+            try:
+                value = int(text) if is_int else float(text)
+            except ValueError:
+                word = "a whole number" if is_int else "a number"
+                raise ValueError(f"expected {word}, got {raw.strip()!r}; {self._range_hint()}") from None
+        elif isinstance(raw, int):
+            value = raw if is_int else float(raw)
+        elif isinstance(raw, float) and not is_int:
+            value = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        else:
+            word = "a whole number" if is_int else "a number"
+            raise ValueError(f"expected {word}, got {raw!r}; {self._range_hint()}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {raw!r}; {self._range_hint()}")
+        low_ok = self.min is None or (value > self.min if self.min_exclusive else value >= self.min)
+        high_ok = self.max is None or value <= self.max
+        if not (low_ok and high_ok):
+            raise ValueError(f"{value!r} is out of range; {self._range_hint()}")
+        return value
+
+    def _range_hint(self) -> str:
+        def fmt(x: float) -> str:
+            return str(int(x)) if float(x).is_integer() else str(x)
+
+        unit = f" {self.unit}" if self.unit else ""
+        low = None if self.min is None else ((">" if self.min_exclusive else ">=") + " " + fmt(self.min))
+        high = None if self.max is None else "<= " + fmt(self.max)
+        word = "a whole number" if self.type == "int" else "a number"
+        parts = " and ".join(p for p in (low, high) if p)
+        return f"give {word}{' ' + parts if parts else ''}{unit}"
+
+    def _parse_choice(self, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise ValueError(f"expected one of {one_of(self.choice_values)}, got {raw!r}; pick one of them")
+        value = raw.strip()
+        if value not in self.choice_values:
+            hint = did_you_mean(value, self.choice_values) or f"choose one of {one_of(self.choice_values)}"
+            raise ValueError(f"{value!r} is not a choice; {hint}")
+        return value
+
+    def _parse_multi(self, raw: Any, from_text: bool) -> list[str]:
+        items: list[Any]
+        if isinstance(raw, str) and from_text:
+            items = [p.strip() for p in raw.split(",") if p.strip()]
+        elif isinstance(raw, list):
+            items = list(raw)
+        else:
+            raise ValueError(f"expected a list of choices, got {raw!r}; write e.g. [{self.choice_values[0]}]")
+        if not items:
+            raise ValueError(f"choose at least one; use [{self.choice_values[0]}] for none")
+        out: list[str] = []
+        for item in items:
+            value = self._parse_choice(item)
+            if value not in out:
+                out.append(value)
+        exclusive = {c.value for c in self.choices or () if c.exclusive}
+        lonely = [v for v in out if v in exclusive]
+        if lonely and len(out) > 1:
+            raise ValueError(f"{lonely[0]!r} cannot be combined with other choices; remove it or the others")
+        order = {v: i for i, v in enumerate(self.choice_values)}
+        return sorted(out, key=order.__getitem__)
+
+    def format_value(self, value: Any) -> str:
+        """An answer as text for prompts and summaries."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+
+class Questionnaire(BaseModel):
+    """A questionnaire file: identity, version and the ordered questions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    advisor_questionnaire: Literal[1] = Field(description="format version of this file")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64, description="questionnaire id, kept in profiles")
+    version: int = Field(ge=1, description="bump when questions change meaning")
+    title: str = Field(min_length=1)
+    description: str = ""
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Questionnaire:
+        seen: set[str] = set()
+        for q in self.questions:
+            if q.key in seen:
+                raise ValueError(f"duplicate question key {q.key!r}; each key may appear once")
+            seen.add(q.key)
+        return self
+
+    @cached_property
+    def by_key(self) -> dict[str, Question]:
+        return {q.key: q for q in self.questions}
+
+    @cached_property
+    def conditions(self) -> dict[str, Condition]:
+        """Compiled ``when`` conditions (checked at load time by :func:`load`)."""
+        out: dict[str, Condition] = {}
+        types: dict[str, FactType] = {}
+        for q in self.questions:
+            if q.when is not None:
+                out[q.key] = compile_condition(q.when, types)
+            types[q.key] = q.fact_type()
+        return out
+
+    def fact_types(self) -> dict[str, FactType]:
+        return {q.key: q.fact_type() for q in self.questions}
+
+    def keys(self) -> list[str]:
+        return [q.key for q in self.questions]
+
+    def question(self, key: str) -> Question:
+        try:
+            return self.by_key[key]
+        except KeyError:
+            hint = did_you_mean(key, self.by_key) or "run 'advisor questions' to list the keys"
+            raise DataError(f"unknown question key {key!r}", hint) from None
+
+    def applies(self, key: str, answers: Mapping[str, Any]) -> bool:
+        """Whether the question's ``when`` holds for ``answers`` (unknown counts as yes)."""
+        cond = self.conditions.get(key)
+        if cond is None:
+            return True
+        return cond.evaluate(answers) is not False
+
+    def selected(self, mode: Mode) -> list[Question]:
+        return [q for q in self.questions if mode == "full" or q.mode == "quick"]
+
+    def defaults(self) -> dict[str, Any]:
+        return {q.key: q.default for q in self.questions if q.default is not None}
+
+
+def _condition_location(doc: yamlio.Document, index: int, err: ConditionError) -> Location:
+    where = doc.where(("questions", index, "when"))
+    text = doc.plain()["questions"][index]["when"]
+    # a plain or quoted one-line scalar: point at the offending character
+    if "\n" not in str(text):
+        line_offset = 0 if _is_plain(doc, index) else 1
+        return Location(where.file, where.line, where.col + line_offset + err.offset)
+    return where
+
+
+def _is_plain(doc: yamlio.Document, index: int) -> bool:
+    node = doc.root["questions"][index]["when"]
+    return type(node) is str
+
+
+def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
+    """Load and fully check a questionnaire file; DataError with file:line:col on any problem."""
+    doc = yamlio.load(path, display=display)
+    model = validate(Questionnaire, doc)
+    types: dict[str, FactType] = {}
+    later = {q.key for q in model.questions}
+    for i, q in enumerate(model.questions):
+        later.discard(q.key)
+        if q.when is not None:
+            try:
+                compile_condition(q.when, types)
+            except ConditionError as exc:
+                message, hint = exc.message, exc.hint
+                if message.startswith("unknown fact "):
+                    name = message.split("'")[1]
+                    if name in later:
+                        message = f"'when' refers to {name!r}, which is asked later"
+                        hint = "a condition can only use earlier answers; reorder the questions"
+                    elif name == q.key:
+                        message = f"'when' refers to its own question {name!r}"
+                        hint = "a condition can only use earlier answers"
+                raise DataError(message, hint, _condition_location(doc, i, exc)) from None
+        types[q.key] = q.fact_type()
+    return model
+
+
+def load_default() -> Questionnaire:
+    """The bundled default questionnaire."""
+    return load(DEFAULT_PATH, display="questionnaires/default.yaml")
+
+
+def check_keys(questionnaire: Questionnaire, keys: Sequence[str]) -> None:
+    """Raise a DataError for the first key that is not a question of ``questionnaire``."""
+    for key in keys:
+        questionnaire.question(key)
+
+
+def describe(questions: Sequence[Question]) -> str:
+    """A table of questions: key, type, allowed values, default, mode, condition."""
+    from tabulate import tabulate
+
+    rows = []
+    for q in questions:
+        if q.choices:
+            allowed = ", ".join(q.choice_values)
+        elif q.type in ("int", "float"):
+            low = "" if q.min is None else (f"> {q.format_value(q.min)}" if q.min_exclusive else f">= {q.format_value(q.min)}")
+            high = "" if q.max is None else f"<= {q.format_value(q.max)}"
+            allowed = " and ".join(p for p in (low, high) if p)
+        elif q.pattern:
+            allowed = "text (see pattern)"
+        else:
+            allowed = ""
+        if q.unit:
+            allowed = f"{allowed} {q.unit}".strip()
+        default = "(required)" if q.default is None else q.format_value(q.default)
+        rows.append([q.key, q.type, allowed, default, q.mode, q.when or ""])
+    return tabulate(rows, headers=["key", "type", "allowed", "default", "mode", "asked when"], tablefmt="simple",
+                    maxcolwidths=[None, None, 48, 16, None, 32])

@@ -1,0 +1,171 @@
+"""Turn pydantic validation errors into ``file:line:col: problem; what to do`` lines.
+
+Every YAML file is validated once, at the boundary, into strict models
+(``extra="forbid"``). This module maps each pydantic error back to the position of
+the offending key or value in the YAML document and phrases it for a person.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from advisor.errors import DataError, Problem, did_you_mean, one_of
+from advisor.yamlio import Document
+
+__all__ = ["MAX_PROBLEMS", "problems_from", "validate"]
+
+#: At most this many problems are reported for one file.
+MAX_PROBLEMS = 20
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], doc: Document, *, context: dict[str, Any] | None = None) -> M:
+    """Validate the document's data into ``model``; raise DataError with positions."""
+    try:
+        return model.model_validate(doc.plain(), context=context)
+    except ValidationError as exc:
+        raise DataError("", problems=problems_from(exc, doc, model)) from None
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The candidate types inside Optional/Union/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(annotation):
+            out.extend(_unwrap(arg))
+        return out
+    return [annotation]
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class that owns the mapping at ``loc`` (for did-you-mean on keys)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            found = None
+            for cand in _unwrap(current):
+                origin = typing.get_origin(cand)
+                if origin in (list, tuple, Sequence):
+                    found = typing.get_args(cand)[0]
+            if found is None:
+                return None
+            current = found
+            continue
+        found = None
+        for cand in _unwrap(current):
+            if isinstance(cand, type) and issubclass(cand, BaseModel) and part in cand.model_fields:
+                found = cand.model_fields[part].annotation
+            elif typing.get_origin(cand) is dict:
+                found = typing.get_args(cand)[1]
+        if found is None:
+            return None
+        current = found
+    for cand in _unwrap(current):
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            return cand
+    return None
+
+
+def _keys_of(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "text",
+    "str": "text",
+    "list": "a list",
+    "dict": "a mapping",
+    "model": "a mapping",
+}
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _phrase(err: Any, root_model: type[BaseModel]) -> tuple[str, str | None, bool]:
+    """(message, hint, point_at_key) for one pydantic error dict."""
+    etype: str = err["type"]
+    loc: tuple[str | int, ...] = tuple(err["loc"])
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if etype == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        allowed = _keys_of(_model_at(root_model, loc[:-1]))
+        hint = did_you_mean(key, allowed) or (f"allowed keys: {one_of(allowed)}" if allowed else "remove it")
+        return f"unknown key {key!r}", hint, True
+    if etype == "missing":
+        key = str(loc[-1]) if loc else "?"
+        parent = ".".join(str(p) for p in loc[:-1])
+        where = f" in {parent}" if parent else ""
+        return f"missing required key {key!r}{where}", f"add '{key}:'", False
+    if etype in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        options = [o.strip().strip("'\"") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+        hint = (did_you_mean(str(value), options) if isinstance(value, str) else None) or f"use one of {expected}"
+        return f"{field}: {_got(value)} is not allowed", hint, False
+    if etype.endswith("_type") or etype.endswith("_parsing"):
+        want = _TYPE_WORDS.get(etype.split("_")[0], etype.split("_")[0])
+        if etype == "model_type" or etype == "dict_type":
+            want = "a mapping"
+        return f"{field}: expected {want}, got {_got(value)}", "fix the value's type", False
+    if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
+                 "less_than_equal": "<= {le}"}[etype].format(**{k: ctx.get(k) for k in ("gt", "ge", "lt", "le")})
+        return f"{field}: {_got(value)} is out of range, must be {words}", "use a value in range", False
+    if etype in ("string_too_short", "too_short"):
+        return f"{field}: is empty or too short", "give a value", False
+    if etype in ("string_too_long", "too_long"):
+        return f"{field}: is too long", "shorten it", False
+    if etype == "string_pattern_mismatch":
+        return f"{field}: {_got(value)} does not match the pattern {ctx.get('pattern')}", "fix the value", False
+    if etype == "finite_number":
+        return f"{field}: must be a finite number, got {_got(value)}", "use a finite number", False
+    if etype in ("value_error", "assertion_error"):
+        msg = str(err.get("msg", ""))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        message, _, hint = msg.partition("; ")
+        return (f"{field}: {message}" if loc else message), (hint or None), False
+    msg = str(err.get("msg", "invalid value"))
+    return f"{field}: {msg[:1].lower() + msg[1:]}", "fix the value", False
+
+
+def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, in file order, at most MAX_PROBLEMS."""
+    out: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
+        err = {**err, "loc": loc}
+        message, hint, at_key = _phrase(err, model)
+        where = doc.where(loc, key=at_key)
+        marker = (str(where), message)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        out.append(Problem(message, hint, where))
+    out.sort(key=lambda p: (p.location.line, p.location.col) if p.location else (0, 0))
+    return out[:MAX_PROBLEMS]

@@ -1,0 +1,336 @@
+"""YAML in and out: the only module that touches ruamel.yaml.
+
+Loading is defensive because every file is user input: size caps, UTF-8 text only,
+one document, no anchors or aliases (no alias bombs), no custom tags, a nesting cap
+(no recursion blow-ups), duplicate keys rejected. Every failure is a
+:class:`~advisor.errors.DataError` with ``file:line:col``.
+
+Documents keep ruamel's round-trip nodes so that positions can be reported
+(:meth:`Document.where`) and comments survive a rewrite (:func:`dump`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.reader import ReaderError
+
+from advisor.errors import DataError, Location
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "Document",
+    "dump",
+    "load",
+    "new_map",
+    "new_seq",
+    "parse",
+    "read_text",
+    "set_comment",
+]
+
+#: Largest file accepted, in bytes. Questionnaires, profiles and rules are far smaller.
+MAX_BYTES = 4 * 1024 * 1024
+#: Deepest nesting of mappings and sequences accepted.
+MAX_DEPTH = 48
+
+_STANDARD_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+
+
+class _GuardedComposer(Composer):
+    """A composer that refuses anchors, aliases and custom tags."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            raise _Refused(
+                "YAML aliases (*name) are not accepted",
+                "write the value out in full",
+                event.start_mark,
+            )
+        event = self.parser.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                f"YAML anchors (&{event.anchor}) are not accepted",
+                "write the value out in full",
+                event.start_mark,
+            )
+        tag = getattr(event, "ctag", None) or getattr(event, "tag", None)
+        tag_text = str(tag) if tag is not None else None
+        if tag_text is not None and tag_text not in ("!", "?") and tag_text not in _STANDARD_TAGS:
+            raise _Refused(
+                f"YAML tag {tag_text!r} is not accepted",
+                "remove the tag; plain values are enough",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, hint: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.mark = mark
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Composer = _GuardedComposer
+    yaml.allow_duplicate_keys = False
+    yaml.max_depth = MAX_DEPTH
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    yaml.preserve_quotes = True
+    return yaml
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: the round-trip tree plus its display name."""
+
+    name: str
+    root: Any
+
+    def plain(self) -> Any:
+        """The data as plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``."""
+        return to_plain(self.root)
+
+    def where(self, path: Sequence[str | int], *, key: bool = False) -> Location:
+        """Location of the value at ``path`` (or of its key with ``key=True``).
+
+        Walks as far as the path exists and points at the deepest part found, so a
+        missing key points at the mapping that should hold it.
+        """
+        node = self.root
+        line, col = _node_pos(node)
+        for i, part in enumerate(path):
+            last = i == len(path) - 1
+            if isinstance(node, CommentedMap) and part in node:
+                pos = node.lc.key(part) if (key and last) else node.lc.value(part)
+                line, col = pos
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                line, col = node.lc.item(part)
+                node = node[part]
+            else:
+                break
+        return Location(self.name, line + 1, col + 1)
+
+
+def _node_pos(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is not None and lc.line is not None:
+        return int(lc.line), int(lc.col)
+    return 0, 0
+
+
+def to_plain(node: Any) -> Any:
+    """Convert ruamel round-trip objects into plain Python values."""
+    if isinstance(node, Mapping):
+        return {str(k) if not isinstance(k, (int, float, bool)) else k: to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, (_dt.datetime, _dt.date)):
+        return node.isoformat()
+    return node
+
+
+def read_text(path: str | os.PathLike[str], *, display: str | None = None, max_bytes: int = MAX_BYTES) -> str:
+    """Read a UTF-8 text file with a size cap; every failure is one clear line."""
+    name = display if display is not None else str(path)
+    p = Path(path)
+    where = Location(name)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise DataError("file not found", "check the path", where) from None
+    except OSError as exc:
+        raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
+    if p.is_dir():
+        raise DataError("is a directory, expected a YAML file", "give the path of a file", where)
+    if st.st_size > max_bytes:
+        raise DataError(
+            f"file is too large ({st.st_size:,} bytes; the limit is {max_bytes:,})",
+            "split it or check that this is the right file",
+            where,
+        )
+    try:
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
+    if len(data) > max_bytes:
+        raise DataError(
+            f"file is too large (more than {max_bytes:,} bytes)", "split it or check that this is the right file", where
+        )
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode UTF-8 text, refusing binary data with the position of the first bad byte."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, col = _line_col(data[:nul])
+        raise DataError("binary data (NUL byte), not a YAML text file", "check that this is the right file", Location(name, line, col))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data[: exc.start])
+        raise DataError(
+            "not valid UTF-8 text", "save the file as UTF-8", Location(name, line, col)
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _line_col(prefix: bytes) -> tuple[int, int]:
+    line = prefix.count(b"\n") + 1
+    col = len(prefix) - (prefix.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+_DUP_RE = re.compile(r'found duplicate key "(.*?)"')
+
+
+def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
+    """Parse one YAML document. ``expect`` (dict, list or None) checks the top level."""
+    yaml = _yaml()
+    try:
+        root = yaml.load(text)
+    except _Refused as exc:
+        raise DataError(exc.message, exc.hint, _mark_location(name, exc.mark)) from None
+    except MarkedYAMLError as exc:
+        raise _yaml_error(name, exc) from None
+    except ReaderError as exc:
+        line, col = _line_col(text[: exc.position].encode("utf-8"))
+        raise DataError(
+            f"character {_char(exc.character)} is not allowed in YAML",
+            "remove control characters from the file",
+            Location(name, line, col),
+        ) from None
+    except (YAMLError, RecursionError, ValueError) as exc:
+        raise DataError(f"invalid YAML ({type(exc).__name__})", "check the file's syntax", Location(name)) from None
+    doc = Document(name, root)
+    if expect is not None:
+        if root is None:
+            raise DataError(
+                "file is empty", f"expected a YAML {'mapping' if expect is dict else 'list'}", Location(name, 1, 1)
+            )
+        wanted = Mapping if expect is dict else list
+        if not isinstance(root, wanted):
+            got = _kind(root)
+            raise DataError(
+                f"expected a mapping (key: value lines) at the top level, got {got}"
+                if expect is dict
+                else f"expected a list at the top level, got {got}",
+                "see the format documented in docs/",
+                doc.where(()),
+            )
+    return doc
+
+
+def _char(ch: Any) -> str:
+    code = ch if isinstance(ch, int) else ord(str(ch)[:1] or "?")
+    return f"U+{code:04X}"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+def _mark_location(name: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(name)
+    return Location(name, int(mark.line) + 1, int(mark.column) + 1)
+
+
+def _yaml_error(name: str, exc: MarkedYAMLError) -> DataError:
+    mark = exc.problem_mark or exc.context_mark
+    where = _mark_location(name, mark)
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    dup = _DUP_RE.search(problem)
+    if dup:
+        first = exc.context_mark
+        extra = f" (the mapping starts at line {first.line + 1})" if first is not None else ""
+        return DataError(f"duplicate key {dup.group(1)!r}{extra}", "each key may appear once; remove or rename one", where)
+    if "maximum depth" in problem:
+        return DataError(f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure", where)
+    if "another document" in problem or "expected a single document" in problem:
+        return DataError("more than one YAML document (---) in the file", "keep one document per file", where)
+    problem = problem.split("\n")[0]
+    return DataError(f"invalid YAML: {problem}", "fix the syntax at this position", where)
+
+
+def load(path: str | os.PathLike[str], *, display: str | None = None, expect: type | None = dict,
+         max_bytes: int = MAX_BYTES) -> Document:
+    """Read and parse a YAML file (see :func:`read_text` and :func:`parse`)."""
+    name = display if display is not None else str(path)
+    return parse(read_text(path, display=name, max_bytes=max_bytes), name, expect=expect)
+
+
+def dump(root: Any) -> str:
+    """Serialise a round-trip tree (or plain data) to YAML text, comments kept."""
+    buf = io.StringIO()
+    _yaml().dump(root, buf)
+    return buf.getvalue()
+
+
+def new_map(items: Mapping[str, Any] | None = None) -> Any:
+    """A new round-trip mapping (keeps order and comments when dumped)."""
+    return CommentedMap(items or {})
+
+
+def new_seq(items: Sequence[Any] = ()) -> Any:
+    """A new round-trip sequence."""
+    return CommentedSeq(items)
+
+
+def flow(node: Any) -> Any:
+    """Mark a mapping or sequence to be written in flow style (``{a: 1}`` / ``[a, b]``)."""
+    node.fa.set_flow_style()
+    return node
+
+
+def set_comment(mapping: Any, key: str, text: str, *, column: int | None = None) -> None:
+    """Put ``# text`` at the end of the line that holds ``key``."""
+    mapping.yaml_add_eol_comment(text, key, column=column)
+
+
+def comment_before(mapping: Any, key: str, text: str) -> None:
+    """Put a ``# text`` line before ``key`` (replacing the one added by us before)."""
+    mapping.yaml_set_comment_before_after_key(key, before=text)
