@@ -136,7 +136,7 @@ _CMP_NAMES = {
 }
 
 _NODE_WORDS = {
-    ast.Call: "a call", ast.Subscript: "indexing ([...])", ast.Lambda: "lambda",
+    ast.Call: "a call", ast.Subscript: "indexing ([...])", ast.Lambda: "a lambda", ast.Attribute: "a method",
     ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator", ast.DictComp: "a comprehension",
     ast.SetComp: "a comprehension", ast.Dict: "a dict", ast.Set: "a set", ast.JoinedStr: "an f-string",
     ast.IfExp: "an if-expression", ast.NamedExpr: "an assignment (:=)", ast.Starred: "unpacking (*)",
@@ -188,6 +188,8 @@ class _Compiler:
         if isinstance(v, bool):
             return _BOOL, (lambda f, v=v: v), v
         if isinstance(v, (int, float)) and not isinstance(v, complex):
+            if isinstance(v, int) and abs(v).bit_length() > 63:
+                raise self.fail(node, "number is too large", "use a smaller number")
             if not math.isfinite(v):
                 raise self.fail(node, "numbers must be finite")
             return _NUM, (lambda f, v=v: v), v
@@ -247,7 +249,8 @@ class _Compiler:
         for v in node.values:
             t, fn, _ = self.visit(v, depth + 1)
             if t != _BOOL:
-                raise self.fail(v, f"'{'and' if isinstance(node.op, ast.And) else 'or'}' needs true/false values, got {t}",
+                word = "and" if isinstance(node.op, ast.And) else "or"
+                raise self.fail(v, f"'{word}' needs true/false values, got {t}",
                                 "compare the value, e.g. x > 0")
             parts.append(fn)
         if isinstance(node.op, ast.And):
@@ -314,7 +317,10 @@ class _Compiler:
             b = rf(f)
             if b is UNKNOWN:
                 return UNKNOWN
-            return op(a, b)
+            try:
+                return op(a, b)
+            except ArithmeticError:
+                return UNKNOWN  # e.g. a huge int divided into a float: no answer rather than a crash
 
         return _NUM, arith, None
 
@@ -347,7 +353,8 @@ class _Compiler:
                 if lt != rt:
                     raise self.fail(right, f"cannot compare {lt} with {rt}", "compare values of the same type")
             elif lt != _NUM or rt != _NUM:
-                raise self.fail(right, f"'{sym}' needs numbers, got {lt} and {rt}", "compare numbers, or use == for text")
+                raise self.fail(right, f"'{sym}' needs numbers, got {lt} and {rt}",
+                                "compare numbers, or use == for text")
             self._check_choices(left, right, rc)
             self._check_choices(right, left, lc)
             steps.append(_cmp(sym, lf, rf, lt == _LSTR and rt == _LSTR))
@@ -370,9 +377,11 @@ class _Compiler:
     def _call(self, node: ast.Call, depth: int) -> tuple[str, Evaluator, Any]:
         fname = node.func.id if isinstance(node.func, ast.Name) else None
         if fname is None or fname not in FUNCTIONS:
-            shown = _dotted(node.func) or _describe(node.func)
-            hint = (did_you_mean(shown, FUNCTIONS) if fname else None) or f"the functions are {', '.join(sorted(FUNCTIONS))}"
-            raise self.fail(node, f"calling {shown!r} is not allowed", hint)
+            dotted = _dotted(node.func)
+            shown = repr(dotted) if dotted else _describe(node.func)
+            listed = f"the functions are {', '.join(sorted(FUNCTIONS))}"
+            hint = (did_you_mean(fname, FUNCTIONS) if fname else None) or listed
+            raise self.fail(node, f"calling {shown} is not allowed", hint)
         if node.keywords:
             raise self.fail(node, f"{fname}() takes no keyword arguments")
         spec = FUNCTIONS[fname]
@@ -473,7 +482,34 @@ def compile_condition(expr: str, types: Mapping[str, FactType]) -> Condition:
         raise ConditionError("a condition must be a string", "quote the expression")
     if len(expr) > MAX_LENGTH:
         raise ConditionError(f"condition is longer than {MAX_LENGTH} characters", "split it into simpler rules")
-    text = " ".join(expr.splitlines()).strip()
+    joined = " ".join(expr.splitlines())
+    text = joined.strip()
+    lead = len(joined) - len(joined.lstrip()) if text else 0  # offsets below are into text; callers count from expr
+    try:
+        return _compile(expr, text, types)
+    except ConditionError as exc:
+        exc.offset += lead
+        raise
+
+
+def _reserved(text: str, tree: ast.AST) -> ConditionError | None:
+    """The first name or attribute starting with '_' (``__class__``, ``__import__`` ...), if any."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            found.append((_offset(text, node), node.id))
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            end = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+            start = max(end - len(node.attr.encode("utf-8")), 0)
+            found.append((len(text.encode("utf-8")[:start].decode("utf-8", errors="ignore")), node.attr))
+    if not found:
+        return None
+    offset, name = min(found)
+    return ConditionError(f"{name!r} is not allowed: names starting with '_' are reserved",
+                          "conditions can only read facts", offset)
+
+
+def _compile(expr: str, text: str, types: Mapping[str, FactType]) -> Condition:
     if not text:
         raise ConditionError("condition is empty", "write an expression such as latency_p99_ms < 1")
     try:
@@ -481,11 +517,16 @@ def compile_condition(expr: str, types: Mapping[str, FactType]) -> Condition:
     except SyntaxError as exc:
         col = max((exc.offset or 1) - 1, 0)
         msg = (exc.msg or "invalid syntax").split("(")[0].strip()
-        raise ConditionError(f"invalid condition syntax: {msg}", "see docs/writing-rules.md for the syntax", col) from None
+        detail = "" if msg == "invalid syntax" else f": {msg}"
+        raise ConditionError(f"invalid condition syntax{detail}", "see docs/writing-rules.md for the syntax",
+                             col) from None
     except (ValueError, MemoryError, RecursionError):
         raise ConditionError("condition cannot be parsed", "simplify the expression") from None
     if _count_nodes(tree) > MAX_NODES:
         raise ConditionError(f"condition has more than {MAX_NODES} parts", "split it into simpler rules")
+    reserved = _reserved(text, tree)
+    if reserved is not None:
+        raise reserved
     compiler = _Compiler(text, types)
     t, fn, _ = compiler.visit(tree.body, 0)
     if t != _BOOL:

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from advisor import __version__, yamlio
+from advisor import yamlio
+from advisor._version import __version__
 from advisor.atomic import write_text
 from advisor.errors import DataError, Location, Problem, UsageError, did_you_mean
 from advisor.questionnaire import Mode, Questionnaire
@@ -83,6 +84,11 @@ class ProfileFile(BaseModel):
     answers: dict[str, Any] = Field(default_factory=dict, description="answers given, by question key")
     defaults: dict[str, Any] = Field(default_factory=dict, description="defaults taken, by question key")
     provenance: Provenance | None = None
+
+    @field_validator("answers", "defaults", mode="before")
+    @classmethod
+    def _empty_section(cls, value: Any) -> Any:
+        return {} if value is None else value  # a hand-written "answers:" with nothing under it
 
 
 def _now() -> str:
@@ -159,7 +165,8 @@ class Profile:
 
     def render(self, *, source: Source, complete: bool = True, answered_by: str | None = None) -> str:
         """The profile file text. Unchanged loaded profiles come back byte for byte."""
-        if self._doc is not None and not self._dirty and (self.provenance is None or self.provenance.complete == complete):
+        same_state = self.provenance is None or self.provenance.complete == complete
+        if self._doc is not None and not self._dirty and same_state:
             return yamlio.dump(self._doc.root)
         root = self._doc.root if self._doc is not None else _new_root(self.questionnaire)
         now = _now()
@@ -172,8 +179,11 @@ class Profile:
             source=source,
             complete=complete,
         )
-        _sync_section(root, "answers", self.answers, self.questionnaire)
-        _sync_section(root, "defaults", self.defaults, self.questionnaire)
+        # a key moving between 'answers' and 'defaults' takes the user's line comment along
+        kept = {key: text for name in ("answers", "defaults") if hasattr(root.get(name), "yaml_add_eol_comment")
+                for key in root[name] if (text := yamlio.eol_comment(root[name], key))}
+        _sync_section(root, "answers", self.answers, self.questionnaire, kept)
+        _sync_section(root, "defaults", self.defaults, self.questionnaire, kept)
         prov_map = yamlio.flow(yamlio.new_map(prov.model_dump(exclude_none=True, exclude_defaults=False)))
         if prov.complete:
             del prov_map["complete"]
@@ -215,7 +225,8 @@ def _comment_column(key: str, value: Any) -> int:
     return 2 + len(shown) + 2
 
 
-def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire: Questionnaire) -> None:
+def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire: Questionnaire,
+                  comments: Mapping[str, str]) -> None:
     """Make ``root[name]`` hold ``values``: update in place, keep comments and order."""
     section = root.get(name)
     if section is None or not hasattr(section, "yaml_add_eol_comment"):
@@ -226,7 +237,7 @@ def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire
         else:
             root[name] = section
     for key in [k for k in section if k not in values]:
-        del section[key]
+        yamlio.remove_key(section, key)  # comment lines below it stay where they are
     order = {k: i for i, k in enumerate(questionnaire.keys())}
     for key in sorted(values, key=lambda k: order.get(k, len(order))):
         value = values[key]
@@ -241,7 +252,8 @@ def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire
                 position = i
                 break
         section.insert(position, key, _yaml_value(value))
-        yamlio.set_comment(section, key, questionnaire.question(key).prompt, column=_comment_column(key, value))
+        comment = comments.get(key) or questionnaire.question(key).prompt
+        yamlio.set_comment(section, key, comment, column=_comment_column(key, value))
 
 
 # ----------------------------------------------------------------- loading
@@ -260,7 +272,8 @@ def load(path: str | Path, questionnaire: Questionnaire, *, display: str | None 
         )
     if ref.version > questionnaire.version:
         raise DataError(
-            f"profile needs questionnaire {ref.id!r} version {ref.version}, this one is version {questionnaire.version}",
+            f"profile needs questionnaire {ref.id!r} version {ref.version}, "
+            f"this one is version {questionnaire.version}",
             "upgrade advisor",
             doc.where(("questionnaire", "version")),
         )
@@ -269,7 +282,8 @@ def load(path: str | Path, questionnaire: Questionnaire, *, display: str | None 
     defaults = _check_section(doc, "defaults", model.defaults, questionnaire, problems)
     for key in sorted(set(answers) & set(defaults)):
         problems.append(Problem(
-            f"{key!r} is both answered and defaulted", "keep it under 'answers' only", doc.where(("defaults", key), key=True)
+            f"{key!r} is both answered and defaulted", "keep it under 'answers' only",
+            doc.where(("defaults", key), key=True),
         ))
     if problems:
         raise DataError("", problems=problems)

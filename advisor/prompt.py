@@ -8,7 +8,9 @@ caller, which saves the answers given so far.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +44,9 @@ def _label(question: Question, index: int | None, total: int | None) -> str:
 def _ask_one(question: Question, current: Any, index: int | None = None, total: int | None = None) -> Any:
     """Ask one question; ``current`` (an earlier answer or the default) is taken on Enter."""
     if question.help:
-        console.err(f"  {question.help}")
+        width = max(40, min(100, shutil.get_terminal_size((100, 24)).columns) - 4)
+        text = textwrap.fill(question.help, width=width, initial_indent="  ", subsequent_indent="  ")
+        console.err(f"\x1b[2m{text}\x1b[0m" if console.use_color() else text)
     message = _label(question, index, total)
     kwargs: dict[str, Any] = {"style": _STYLE, "output": _output()}
     if question.type == "bool":
@@ -87,6 +91,14 @@ def _ask_one(question: Question, current: Any, index: int | None = None, total: 
     return question.parse(text, from_text=True)
 
 
+def _record(profile: Profile, question: Question, value: Any) -> None:
+    """An accepted default stays a default (unless it was answered before); else an answer."""
+    if value == question.default and question.key not in profile.answers:
+        profile.set_default(question.key)
+    else:
+        profile.set_answer(question.key, value)
+
+
 def _summary(profile: Profile) -> str:
     rows = []
     for key, value in profile.values().items():
@@ -111,7 +123,7 @@ def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults
             profile.set_default(key)
             continue
         current = profile.values().get(key, question.default)
-        profile.set_answer(key, _ask_one(question, current, index, total))
+        _record(profile, question, _ask_one(question, current, index, total))
         if on_answer:
             on_answer()
     while True:
@@ -128,12 +140,12 @@ def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults
         choices = [Choice(f"{k}: {questionnaire.by_key[k].format_value(v)}", k) for k, v in profile.values().items()]
         key = questionary.select("Which answer?", choices=choices, style=_STYLE, output=_output()).unsafe_ask()
         question = questionnaire.by_key[key]
-        profile.set_answer(key, _ask_one(question, profile.values().get(key, question.default)))
+        _record(profile, question, _ask_one(question, profile.values().get(key, question.default)))
         # a changed answer may switch conditional questions on: ask those now
         follow = plan(profile, mode=mode, use_defaults=use_defaults, interactive=True)
         for extra in follow.ask:
             extra_q = questionnaire.by_key[extra]
-            profile.set_answer(extra, _ask_one(extra_q, extra_q.default))
+            _record(profile, extra_q, _ask_one(extra_q, extra_q.default))
         for extra in follow.take_default:
             profile.set_default(extra)
         if on_answer:

@@ -47,6 +47,18 @@ _KIND: dict[str, Literal["str", "int", "float", "bool", "list"]] = {
 }
 
 
+def _brief(value: Any) -> str:
+    """A value as it appears in a message: YAML words, at most 60 characters."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, int) and abs(value).bit_length() > 128:
+        return "a number with too many digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "..." + (text[-1] if isinstance(value, str) else "")
+
+
 class Choice(BaseModel):
     """One allowed value of a choice or multi-choice question."""
 
@@ -61,7 +73,7 @@ class Choice(BaseModel):
 class Question(BaseModel):
     """One question of a questionnaire."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64, description="answer key in profiles")
     type: QuestionType
@@ -90,26 +102,30 @@ class Question(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Question:
         is_choice = self.type in ("choice", "multi-choice")
+        # "field: problem; what to do": advisor.validation points at that field
         if is_choice and not self.choices:
-            raise ValueError(f"question {self.key!r} of type {self.type} has no choices; add a 'choices' list")
+            raise ValueError(f"type: a {self.type} question needs choices; add a 'choices' list")
         if not is_choice and self.choices:
-            raise ValueError(f"question {self.key!r} has choices but type {self.type}; use type choice or multi-choice")
+            raise ValueError(f"choices: only choice and multi-choice questions have choices, this one is {self.type}; "
+                             "remove them or change the type")
         if self.choices:
             values = [c.value for c in self.choices]
-            dups = sorted({v for v in values if values.count(v) > 1})
-            if dups:
-                raise ValueError(f"question {self.key!r} lists the choice {dups[0]!r} twice; remove one")
-        if (self.min is not None or self.max is not None) and self.type not in ("int", "float"):
-            raise ValueError(f"question {self.key!r}: min/max apply to int and float questions only; remove them")
+            for i, v in enumerate(values):
+                if v in values[:i]:
+                    raise ValueError(f"choices.{i}.value: the choice {v!r} is listed twice; remove one")
+        for bound in ("min", "max"):
+            if getattr(self, bound) is not None and self.type not in ("int", "float"):
+                raise ValueError(f"{bound}: applies to int and float questions only, this one is {self.type}; "
+                                 "remove it")
         if self.pattern is not None and self.type != "str":
-            raise ValueError(f"question {self.key!r}: pattern applies to str questions only; remove it")
+            raise ValueError(f"pattern: applies to str questions only, this one is {self.type}; remove it")
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"question {self.key!r}: min is greater than max; swap them")
+            raise ValueError("min: is greater than max; swap them")
         if self.default is not None:
             try:
                 object.__setattr__(self, "default", self.parse(self.default, from_text=False))
             except ValueError as exc:
-                raise ValueError(f"question {self.key!r}: default {exc}") from None
+                raise ValueError(f"default: {exc}") from None
         return self
 
     # ------------------------------------------------------------------ answers
@@ -144,14 +160,14 @@ class Question(BaseModel):
 
     def _parse_str(self, raw: Any) -> str:
         if not isinstance(raw, str):
-            raise ValueError(f"expected text, got {raw!r}; quote the value")
+            raise ValueError(f"expected text, got {_brief(raw)}; quote the value")
         value = raw.strip()
         if not value:
             raise ValueError("an answer is required; type a value")
         if len(value) > 200:
             raise ValueError("is longer than 200 characters; shorten it")
         if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
-            raise ValueError(f"{value!r} does not match {self.pattern}; see the help for the expected form")
+            raise ValueError(f"{_brief(value)} does not match {self.pattern}; see the help for the expected form")
         return value
 
     def _parse_bool(self, raw: Any, from_text: bool) -> bool:
@@ -163,35 +179,39 @@ class Question(BaseModel):
                 return True
             if word in _FALSE:
                 return False
-        raise ValueError(f"expected yes or no, got {raw!r}; answer true or false")
+        raise ValueError(f"expected yes or no, got {_brief(raw)}; answer true or false")
 
     def _parse_number(self, raw: Any, from_text: bool) -> int | float:
         is_int = self.type == "int"
         value: int | float
         if isinstance(raw, bool):
-            raise ValueError(f"expected a number, got {raw!r}; give a number")
+            raise ValueError(f"expected a number, got {_brief(raw)}; {self._range_hint()}")
         if isinstance(raw, str) and from_text:
             text = raw.strip().replace("_", "")
             try:
                 value = int(text) if is_int else float(text)
             except ValueError:
                 word = "a whole number" if is_int else "a number"
-                raise ValueError(f"expected {word}, got {raw.strip()!r}; {self._range_hint()}") from None
+                raise ValueError(f"expected {word}, got {_brief(raw.strip())}; {self._range_hint()}") from None
         elif isinstance(raw, int):
-            value = raw if is_int else float(raw)
+            try:
+                value = raw if is_int else float(raw)
+            except OverflowError:
+                value = math.inf
         elif isinstance(raw, float) and not is_int:
             value = raw
         elif isinstance(raw, float) and raw.is_integer():
             value = int(raw)
         else:
             word = "a whole number" if is_int else "a number"
-            raise ValueError(f"expected {word}, got {raw!r}; {self._range_hint()}")
+            raise ValueError(f"expected {word}, got {_brief(raw)}; {self._range_hint()}")
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {raw!r}; {self._range_hint()}")
+            raise ValueError(f"expected a finite number, got {_brief(raw)}; {self._range_hint()}")
         low_ok = self.min is None or (value > self.min if self.min_exclusive else value >= self.min)
         high_ok = self.max is None or value <= self.max
         if not (low_ok and high_ok):
-            raise ValueError(f"{value!r} is out of range; {self._range_hint()}")
+            shown = _brief(value) if isinstance(value, int) else self.format_value(value)
+            raise ValueError(f"{shown} is out of range; {self._range_hint()}")
         return value
 
     def _range_hint(self) -> str:
@@ -207,11 +227,11 @@ class Question(BaseModel):
 
     def _parse_choice(self, raw: Any) -> str:
         if not isinstance(raw, str):
-            raise ValueError(f"expected one of {one_of(self.choice_values)}, got {raw!r}; pick one of them")
+            raise ValueError(f"expected one of {one_of(self.choice_values)}, got {_brief(raw)}; pick one of them")
         value = raw.strip()
         if value not in self.choice_values:
             hint = did_you_mean(value, self.choice_values) or f"choose one of {one_of(self.choice_values)}"
-            raise ValueError(f"{value!r} is not a choice; {hint}")
+            raise ValueError(f"{_brief(value)} is not a choice; {hint}")
         return value
 
     def _parse_multi(self, raw: Any, from_text: bool) -> list[str]:
@@ -221,7 +241,7 @@ class Question(BaseModel):
         elif isinstance(raw, list):
             items = list(raw)
         else:
-            raise ValueError(f"expected a list of choices, got {raw!r}; write e.g. [{self.choice_values[0]}]")
+            raise ValueError(f"expected a list of choices, got {_brief(raw)}; write e.g. [{self.choice_values[0]}]")
         if not items:
             raise ValueError(f"choose at least one; use [{self.choice_values[0]}] for none")
         out: list[str] = []
@@ -262,9 +282,10 @@ class Questionnaire(BaseModel):
     @model_validator(mode="after")
     def _unique_keys(self) -> Questionnaire:
         seen: set[str] = set()
-        for q in self.questions:
+        for i, q in enumerate(self.questions):
             if q.key in seen:
-                raise ValueError(f"duplicate question key {q.key!r}; each key may appear once")
+                raise ValueError(f"questions.{i}.key: {q.key!r} is already the key of an earlier question; "
+                                 "each key may appear once")
             seen.add(q.key)
         return self
 
@@ -312,17 +333,15 @@ class Questionnaire(BaseModel):
 
 def _condition_location(doc: yamlio.Document, index: int, err: ConditionError) -> Location:
     where = doc.where(("questions", index, "when"))
-    text = doc.plain()["questions"][index]["when"]
-    # a plain or quoted one-line scalar: point at the offending character
-    if "\n" not in str(text):
-        line_offset = 0 if _is_plain(doc, index) else 1
-        return Location(where.file, where.line, where.col + line_offset + err.offset)
+    text = str(doc.root["questions"][index]["when"])
+    lines = doc.text.splitlines()
+    source = lines[where.line - 1] if 0 < where.line <= len(lines) else ""
+    # point at the offending character when the expression is written out verbatim on one line,
+    # plain or in quotes; otherwise (folded, escaped, several lines) at the start of the value
+    for start in (where.col - 1, where.col):
+        if text and source[start:start + len(text)] == text and (start == where.col - 1 or source[start - 1] in "'\""):
+            return Location(where.file, where.line, start + 1 + err.offset)
     return where
-
-
-def _is_plain(doc: yamlio.Document, index: int) -> bool:
-    node = doc.root["questions"][index]["when"]
-    return type(node) is str
 
 
 def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
@@ -346,6 +365,8 @@ def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
                     elif name == q.key:
                         message = f"'when' refers to its own question {name!r}"
                         hint = "a condition can only use earlier answers"
+                    elif not (hint or "").startswith("did you mean"):
+                        hint = "a condition can only use the keys of earlier questions"
                 raise DataError(message, hint, _condition_location(doc, i, exc)) from None
         types[q.key] = q.fact_type()
     return model
@@ -371,7 +392,8 @@ def describe(questions: Sequence[Question]) -> str:
         if q.choices:
             allowed = ", ".join(q.choice_values)
         elif q.type in ("int", "float"):
-            low = "" if q.min is None else (f"> {q.format_value(q.min)}" if q.min_exclusive else f">= {q.format_value(q.min)}")
+            sign = ">" if q.min_exclusive else ">="
+            low = "" if q.min is None else f"{sign} {q.format_value(q.min)}"
             high = "" if q.max is None else f"<= {q.format_value(q.max)}"
             allowed = " and ".join(p for p in (low, high) if p)
         elif q.pattern:

@@ -7,6 +7,7 @@ the offending key or value in the YAML document and phrases it for a person.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -88,6 +89,7 @@ _TYPE_WORDS = {
     "string": "text",
     "str": "text",
     "list": "a list",
+    "tuple": "a list",
     "dict": "a mapping",
     "model": "a mapping",
 }
@@ -104,6 +106,11 @@ def _got(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _number(value: Any) -> Any:
+    """5.0 -> 5 for messages."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _phrase(err: Any, root_model: type[BaseModel]) -> tuple[str, str | None, bool]:
     """(message, hint, point_at_key) for one pydantic error dict."""
     etype: str = err["type"]
@@ -111,6 +118,9 @@ def _phrase(err: Any, root_model: type[BaseModel]) -> tuple[str, str | None, boo
     field = ".".join(str(p) for p in loc) or "(top level)"
     value = err.get("input")
     ctx = err.get("ctx") or {}
+    if loc and loc[-1] == "[key]":
+        parent = ".".join(str(p) for p in loc[:-2]) or "(top level)"
+        return f"{parent}: the key {_got(loc[-2])} is not text", "use a name as the key, or quote it", True
     if etype == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
         allowed = _keys_of(_model_at(root_model, loc[:-1]))
@@ -126,15 +136,21 @@ def _phrase(err: Any, root_model: type[BaseModel]) -> tuple[str, str | None, boo
         options = [o.strip().strip("'\"") for o in expected.replace(" or ", ",").split(",") if o.strip()]
         hint = (did_you_mean(str(value), options) if isinstance(value, str) else None) or f"use one of {expected}"
         return f"{field}: {_got(value)} is not allowed", hint, False
+    if etype == "int_from_float":
+        return f"{field}: expected a whole number, got {_got(value)}", "fix the value's type", False
     if etype.endswith("_type") or etype.endswith("_parsing"):
         want = _TYPE_WORDS.get(etype.split("_")[0], etype.split("_")[0])
         if etype == "model_type" or etype == "dict_type":
             want = "a mapping"
         return f"{field}: expected {want}, got {_got(value)}", "fix the value's type", False
     if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bounds = {k: _number(ctx.get(k)) for k in ("gt", "ge", "lt", "le")}
         words = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
-                 "less_than_equal": "<= {le}"}[etype].format(**{k: ctx.get(k) for k in ("gt", "ge", "lt", "le")})
+                 "less_than_equal": "<= {le}"}[etype].format(**bounds)
         return f"{field}: {_got(value)} is out of range, must be {words}", "use a value in range", False
+    if etype == "too_short" and ctx.get("min_length") is not None:
+        n = ctx["min_length"]
+        return f"{field}: needs at least {n} item{'s' if n != 1 else ''}", "add one" if n == 1 else "add more", False
     if etype in ("string_too_short", "too_short"):
         return f"{field}: is empty or too short", "give a value", False
     if etype in ("string_too_long", "too_long"):
@@ -153,15 +169,51 @@ def _phrase(err: Any, root_model: type[BaseModel]) -> tuple[str, str | None, boo
     return f"{field}: {msg[:1].lower() + msg[1:]}", "fix the value", False
 
 
+#: A validator message ``"field: problem; hint"`` (or ``"field.0.sub: ..."``) is located at that field.
+_FIELD_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.+)$", re.DOTALL)
+
+
+def _refine(err: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """Move a model validator's error from the mapping to the field its message names."""
+    if err["type"] not in ("value_error", "assertion_error"):
+        return err
+    msg = str(err.get("msg", ""))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    match = _FIELD_PREFIX.match(msg)
+    if match is None or match.group(1).split(".")[0] not in _keys_of(_model_at(model, err["loc"])):
+        return err
+    extra = tuple(int(p) if p.isdigit() else p for p in match.group(1).split("."))
+    return {**err, "loc": tuple(err["loc"]) + extra, "msg": match.group(2)}
+
+
+def _redundant(err: dict[str, Any], errors: list[dict[str, Any]], model: type[BaseModel]) -> bool:
+    """Errors that only echo another one: a too-short list whose items failed, a missing key that was misspelt."""
+    loc = err["loc"]
+    if err["type"] in ("too_short", "too_long"):
+        return any(len(e["loc"]) > len(loc) and e["loc"][: len(loc)] == loc for e in errors)
+    if err["type"] == "missing" and loc:
+        allowed = _keys_of(_model_at(model, loc[:-1]))
+        wanted = f"did you mean {str(loc[-1])!r}?"
+        return any(e["type"] == "extra_forbidden" and e["loc"][:-1] == loc[:-1]
+                   and did_you_mean(str(e["loc"][-1]), allowed) == wanted for e in errors)
+    return False
+
+
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
     """One :class:`Problem` per pydantic error, in file order, at most MAX_PROBLEMS."""
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
-        err = {**err, "loc": loc}
+    errors: list[dict[str, Any]] = []
+    for detail in exc.errors(include_url=False):
+        loc = tuple(p for p in detail["loc"] if not isinstance(p, str) or not p.startswith("function-"))
+        errors.append(_refine({**detail, "loc": loc}, model))
+    for err in errors:
+        if _redundant(err, errors, model):
+            continue
+        loc = err["loc"]
         message, hint, at_key = _phrase(err, model)
-        where = doc.where(loc, key=at_key)
+        where = doc.where(loc[:-1] if loc and loc[-1] == "[key]" else loc, key=at_key)
         marker = (str(where), message)
         if marker in seen:
             continue

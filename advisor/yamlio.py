@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, ScalarEvent
+from ruamel.yaml.nodes import MappingNode
 from ruamel.yaml.reader import ReaderError
 
 from advisor.errors import DataError, Location
@@ -73,12 +75,43 @@ class _GuardedComposer(Composer):
         tag = getattr(event, "ctag", None) or getattr(event, "tag", None)
         tag_text = str(tag) if tag is not None else None
         if tag_text is not None and tag_text not in ("!", "?") and tag_text not in _STANDARD_TAGS:
+            standard = tag_text.startswith("tag:yaml.org,2002:")
+            shown = "!!" + tag_text.removeprefix("tag:yaml.org,2002:") if standard else tag_text
             raise _Refused(
-                f"YAML tag {tag_text!r} is not accepted",
+                f"YAML tag {shown!r} is not accepted",
                 "remove the tag; plain values are enough",
                 event.start_mark,
             )
+        if isinstance(parent, MappingNode) and index is None and not isinstance(event, ScalarEvent):
+            raise _Refused("a mapping key must be a plain name", "write the key as text", event.start_mark)
+        if isinstance(event, ScalarEvent) and _SURROGATE.search(event.value or ""):
+            raise _Refused("text contains an invalid \\u escape (a lone surrogate)", "write the real character",
+                           event.start_mark)
         return super().compose_node(parent, index)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _GuardedConstructor(RoundTripConstructor):
+    """A constructor that reports values Python cannot build (bad dates, huge numbers) with a position."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            data = super().construct_object(node, deep)
+            if isinstance(data, int) and not isinstance(data, bool) and abs(int(data)).bit_length() > 63:
+                raise _Refused("number is too large (more than 18 digits)", "use a smaller number", node.start_mark)
+            return data
+        except (ValueError, OverflowError):
+            kind = {"int": "an integer", "float": "a number", "timestamp": "a date"}.get(
+                str(node.tag).rsplit(":", 1)[-1], "a value")
+            value = str(node.value) if isinstance(node.value, str) else ""
+            if kind == "an integer" and len(value) > 18:
+                raise _Refused("number is too large (more than 18 digits)", "use a smaller number",
+                               node.start_mark) from None
+            shown = repr(value if len(value) <= 40 else value[:37] + "...")
+            raise _Refused(f"{shown} cannot be read as {kind}", "fix the value, or quote it to keep it as text",
+                           node.start_mark) from None
 
 
 class _Refused(Exception):
@@ -92,10 +125,13 @@ class _Refused(Exception):
 def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.Composer = _GuardedComposer
+    yaml.Constructor = _GuardedConstructor
     yaml.allow_duplicate_keys = False
     yaml.max_depth = MAX_DEPTH
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
+    # never fold long lines: a folded flow mapping ends lines with a space, and a hand-written
+    # long line would not come back byte for byte after a load and dump
+    yaml.width = 1_000_000
     yaml.preserve_quotes = True
     return yaml
 
@@ -106,6 +142,8 @@ class Document:
 
     name: str
     root: Any
+    #: The source text (for positions inside a value); empty for documents built in memory.
+    text: str = ""
 
     def plain(self) -> Any:
         """The data as plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``."""
@@ -122,7 +160,8 @@ class Document:
         for i, part in enumerate(path):
             last = i == len(path) - 1
             if isinstance(node, CommentedMap) and part in node:
-                pos = node.lc.key(part) if (key and last) else node.lc.value(part)
+                # an empty value (``key:``) has no position of its own: ruamel gives the next line's
+                pos = node.lc.key(part) if (key and last) or node[part] is None else node.lc.value(part)
                 line, col = pos
                 node = node[part]
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
@@ -154,6 +193,8 @@ def to_plain(node: Any) -> Any:
         return float(node)
     if isinstance(node, str):
         return str(node)
+    if isinstance(node, TaggedScalar):  # an explicit !!str
+        return "" if node.value is None else str(node.value)
     if isinstance(node, (_dt.datetime, _dt.date)):
         return node.isoformat()
     return node
@@ -192,10 +233,13 @@ def read_text(path: str | os.PathLike[str], *, display: str | None = None, max_b
 
 def decode(data: bytes, name: str) -> str:
     """Decode UTF-8 text, refusing binary data with the position of the first bad byte."""
+    if _utf16_or_32(data):
+        raise DataError("text is UTF-16 or UTF-32 encoded, not UTF-8", "save the file as UTF-8", Location(name, 1, 1))
     nul = data.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(data[:nul])
-        raise DataError("binary data (NUL byte), not a YAML text file", "check that this is the right file", Location(name, line, col))
+        raise DataError("binary data (NUL byte), not a YAML text file", "check that this is the right file",
+                        Location(name, line, col))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -208,9 +252,22 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
-def _line_col(prefix: bytes) -> tuple[int, int]:
-    line = prefix.count(b"\n") + 1
-    col = len(prefix) - (prefix.rfind(b"\n") + 1) + 1
+def _utf16_or_32(data: bytes) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    head = data[:256]
+    if len(head) < 4 or len(head) % 2:
+        return False
+    # ASCII text in UTF-16: every other byte is NUL
+    return head[1::2].count(0) == len(head) // 2 or head[0::2].count(0) == len(head) // 2
+
+
+def _line_col(prefix: bytes | str) -> tuple[int, int]:
+    """1-based line and column (in characters) just after ``prefix``."""
+    if isinstance(prefix, bytes):
+        prefix = prefix.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    line = prefix.count("\n") + 1
+    col = len(prefix) - (prefix.rfind("\n") + 1) + 1
     return line, col
 
 
@@ -227,7 +284,7 @@ def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
     except MarkedYAMLError as exc:
         raise _yaml_error(name, exc) from None
     except ReaderError as exc:
-        line, col = _line_col(text[: exc.position].encode("utf-8"))
+        line, col = _line_col(text[: exc.position])
         raise DataError(
             f"character {_char(exc.character)} is not allowed in YAML",
             "remove control characters from the file",
@@ -235,7 +292,7 @@ def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
         ) from None
     except (YAMLError, RecursionError, ValueError) as exc:
         raise DataError(f"invalid YAML ({type(exc).__name__})", "check the file's syntax", Location(name)) from None
-    doc = Document(name, root)
+    doc = Document(name, root, text)
     if expect is not None:
         if root is None:
             raise DataError(
@@ -287,11 +344,22 @@ def _yaml_error(name: str, exc: MarkedYAMLError) -> DataError:
     if dup:
         first = exc.context_mark
         extra = f" (the mapping starts at line {first.line + 1})" if first is not None else ""
-        return DataError(f"duplicate key {dup.group(1)!r}{extra}", "each key may appear once; remove or rename one", where)
+        return DataError(f"duplicate key {dup.group(1)!r}{extra}", "each key may appear once; remove or rename one",
+                         where)
     if "maximum depth" in problem:
         return DataError(f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure", where)
     if "another document" in problem or "expected a single document" in problem:
         return DataError("more than one YAML document (---) in the file", "keep one document per file", where)
+    if "'\\t'" in problem:
+        return DataError("tab character in the indentation", "indent with spaces, not tabs", where)
+    if "end of stream" in problem and "quoted scalar" in str(exc.context or ""):
+        return DataError("quoted text is never closed", "add the closing quote", _mark_location(name, exc.context_mark))
+    if "expected <block end>" in problem:
+        return DataError("invalid YAML: this line is not aligned with the lines above",
+                         "check the indentation", where)
+    if "mapping values are not allowed here" in problem:
+        return DataError("invalid YAML: ':' not allowed here",
+                         "quote a value that contains ': ', or check the indentation", where)
     problem = problem.split("\n")[0]
     return DataError(f"invalid YAML: {problem}", "fix the syntax at this position", where)
 
@@ -334,3 +402,37 @@ def set_comment(mapping: Any, key: str, text: str, *, column: int | None = None)
 def comment_before(mapping: Any, key: str, text: str) -> None:
     """Put a ``# text`` line before ``key`` (replacing the one added by us before)."""
     mapping.yaml_set_comment_before_after_key(key, before=text)
+
+
+def eol_comment(mapping: Any, key: str) -> str | None:
+    """The text of the ``# comment`` at the end of ``key``'s line, if any."""
+    entry = getattr(mapping, "ca", None) and mapping.ca.items.get(key)
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None:
+        return None
+    first = token.value.partition("\n")[0].strip()
+    return first.removeprefix("#").strip() or None
+
+
+def remove_key(mapping: Any, key: str) -> None:
+    """Delete ``key``, keeping the comment lines that followed its line (they belong to what comes next)."""
+    keys = list(mapping)
+    index = keys.index(key)
+    entry = mapping.ca.items.pop(key, None) if hasattr(mapping, "ca") else None
+    del mapping[key]
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None:
+        return
+    following = token.value.partition("\n")[2]
+    if not following.strip():
+        return
+    if index > 0:
+        before = mapping.ca.items.setdefault(keys[index - 1], [None, None, None, None])
+        if before[2] is None:
+            token.value = "\n" + following  # no end-of-line comment, then the lines
+            before[2] = token
+        else:
+            before[2].value = before[2].value.rstrip("\n") + "\n" + following
+    elif len(mapping):
+        lines = [line.strip().removeprefix("#").strip() for line in following.splitlines() if line.strip()]
+        mapping.yaml_set_comment_before_after_key(next(iter(mapping)), before="\n".join(lines), indent=2)

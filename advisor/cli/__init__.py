@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
 import click
 
 from advisor import __version__
@@ -118,7 +119,9 @@ def run(args: list[str], show_traceback: bool = False) -> int:
         return int(ExitCode.OK)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if show_traceback:
-            raise
+            import traceback
+
+            traceback.print_exc()  # and still exit 70, not Python's 1 (which means "data error")
         click.echo(
             f"advisor: internal error: {type(exc).__name__}: {exc}; rerun with --traceback and report it",
             err=True,

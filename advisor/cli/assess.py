@@ -14,6 +14,7 @@ from advisor.errors import ExitCode, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from advisor.questionnaire import Mode
+    from advisor.scoring import Result
 
 
 def _split_keys(text: str | None) -> list[str]:
@@ -48,9 +49,15 @@ def _free_name(path: Path) -> Path:
               help="Where to write the profile (default: the --profile file, else WORKLOAD.profile.yaml).")
 @click.option("--force", is_flag=True, help="Overwrite --output when it exists.")
 @click.option("--answered-by", metavar="NAME", help="Who answered, for the provenance (default: login name).")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
+              "Default: the bundled rules/.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="How to print the result: a table for people or the full result as JSON.")
 def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...], use_defaults: bool,
-           ask: str | None, full: bool, output: Path | None, force: bool, answered_by: str | None) -> int:
-    """Answer the questionnaire and write the workload profile.
+           ask: str | None, full: bool, output: Path | None, force: bool, answered_by: str | None,
+           rules_dirs: tuple[Path, ...], fmt: str) -> int:
+    """Answer the questionnaire, write the workload profile and score both options.
 
     On a terminal the questions are asked interactively (quick mode unless --full);
     Enter takes the default shown. Without a terminal every answer must come from
@@ -97,9 +104,45 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             ) from None
 
     target = output or profile_path or _free_name(profiles.default_output(profile))
-    if profile.changed or profile_path is None or target != profile_path:
+    # a partial profile (Ctrl-C at the summary) with nothing left to ask is now complete: rewrite it as such
+    partial = profile.provenance is not None and not profile.provenance.complete
+    if profile.changed or partial or profile_path is None or target != profile_path:
         profile.write(target, source=gathered.source, answered_by=answered_by)
         console.err(f"Profile written to {target}")
     else:
         console.err(f"Profile {target} is up to date")
+
+    from advisor import pipeline
+
+    result = pipeline.assess(profile, rules=list(rules_dirs) or None, questionnaire=questionnaire)
+    console.out(result.to_json() if fmt == "json" else _result_table(result), end="" if fmt == "json" else "\n")
     return int(ExitCode.OK)
+
+
+def _result_table(result: Result) -> str:
+    from tabulate import tabulate
+
+    names = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+    summary = [
+        ["recommendation", names[result.recommendation]],
+        ["decided by", result.decided_by + (f": {result.reason}" if result.reason else "")],
+        ["score bare metal", f"{result.scores['bare-metal']:.2f}"],
+        ["score VM-backed", f"{result.scores['vm']:.2f}"],
+        ["margin", f"{result.margin:.2f}" + (f"  (close: under {result.close_threshold:.2f})" if result.close else "")],
+        ["confidence", f"{result.confidence.value:.2f}  (evidence {result.confidence.evidence_quality:.2f}, "
+                       f"known {result.confidence.known_share:.2f})"],
+        ["close", "yes: measure before deciding" if result.close else "no"],
+    ]
+    for hit in result.knock_outs:
+        summary.append(["ruled out", f"{names[hit.option]}: {hit.reason} ({hit.rule_id})"])
+    parts = [tabulate(summary, tablefmt="plain")]
+    by_id = {c.rule_id: c for c in result.contributions}
+    drivers = [by_id[d] for d in result.drivers if d in by_id]
+    if drivers:
+        rows = [[c.rule_id, c.criterion, names[c.favours], f"{c.points:.2f}", c.grade] for c in drivers]
+        headers = ["rule", "criterion", "favours", "points", "evidence"]
+        parts.append("Top drivers:\n" + tabulate(rows, headers=headers, disable_numparse=True,
+                                                 tablefmt="simple"))
+    if result.unknown_facts:
+        parts.append("Unknown facts (lower the confidence): " + ", ".join(result.unknown_facts))
+    return "\n\n".join(parts)

@@ -20,7 +20,7 @@ def questionnaire_option(func: F) -> F:
     return click.option(
         "--questionnaire",
         "questionnaire_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # a directory is reported by yamlio, in one line
         default=None,
         metavar="FILE",
         help="Questionnaire file (default: the bundled questionnaires/default.yaml).",

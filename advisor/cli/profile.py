@@ -17,7 +17,7 @@ def profile() -> None:
 
 @profile.command(context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(questionnaire_path: Path | None, files: tuple[Path, ...]) -> None:
     """Validate profile FILES against the questionnaire (exit 1 on the first bad one)."""
     from advisor import profile as profiles

@@ -1,0 +1,148 @@
+"""Fault-domain graph at fleet scale (targets: 10,000 hosts <= 5 s and <= 2 GiB; linear).
+
+Method: for 1,000, 2,000, 5,000 and 10,000 hosts (4 VMs per host, 20 services per
+host at 4 replicas: 200,000 pods and 40,000 worker VMs at 10,000 hosts; 40 hosts per
+rack; 3 clusters), time ``advisor.faultdomain.analyze_params`` -- generate both
+topologies, build each networkx graph, compute every metric -- once per fresh process,
+as the CLI runs it (imports not timed), ``--runs`` times per size, and report the
+median wall-clock time (and the median CPU time). The sizes are interleaved round by
+round so that load from other processes hits all sizes alike. Each process reports its
+own peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``); the largest
+is shown. The scaling ratios 1k -> 2k and 5k -> 10k should be <= 2.3 (linear cost).
+The last round also times the phases (generate / graph / metrics) of each option.
+
+    .venv/bin/python benchmarks/bench_faultdomain.py [--runs 5] [--sizes 1000 2000 5000 10000] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TARGET_SECONDS = 5.0
+TARGET_BYTES = 2 * 1024**3
+TARGET_RATIO = 2.3
+
+
+def _params(hosts: int) -> object:
+    from advisor.faultdomain import FleetParams
+
+    return FleetParams(physical_hosts=hosts, racks=max(1, hosts // 40), vms_per_host=4,
+                       microservices_per_host=20, replicas_per_service=4, clusters=3)
+
+
+def _child(hosts: int, phases: bool) -> None:
+    """In a fresh process, as the CLI runs it: time one analysis, then (optionally) its phases."""
+    sys.path.insert(0, str(ROOT))
+    import networkx  # noqa: F401  (build_graph imports it lazily; imports are not timed)
+
+    from advisor.faultdomain import analyze_params, build_graph, compute_metrics, generate
+
+    params = _params(hosts)
+    gc.collect()
+    start = time.perf_counter()
+    cpu = time.process_time()
+    result = analyze_params(params)  # type: ignore[arg-type]
+    cpu = time.process_time() - cpu
+    seconds = time.perf_counter() - start
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    vm = result.options[1].metrics
+    report: dict[str, object] = {"hosts": hosts, "vms": vm["vms"], "pods": vm["pods"], "seconds": seconds,
+                                 "cpu_seconds": cpu, "maxrss_bytes": maxrss}
+    del result
+    if phases:
+        split: dict[str, dict[str, float]] = {}
+        gc.disable()
+        for option in ("bare_metal", "vm"):
+            t0 = time.perf_counter()
+            topo = generate(params, option)  # type: ignore[arg-type]
+            t1 = time.perf_counter()
+            graph = build_graph(topo)
+            t2 = time.perf_counter()
+            compute_metrics(topo, graph)
+            t3 = time.perf_counter()
+            split[option] = {"generate": t1 - t0, "graph": t2 - t1, "metrics": t3 - t2,
+                             "vertices": graph.number_of_nodes(), "edges": graph.number_of_edges()}
+            graph.clear()
+            del graph, topo
+        report["phases"] = split
+    print(json.dumps(report))
+
+
+def _run(hosts: int, phases: bool) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", str(hosts)] + (["--phases"] if phases else [])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    row: dict[str, Any] = json.loads(out)
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes per size (median reported)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000, 10000])
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--phases", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.phases)
+        return 0
+
+    # Rounds interleave the sizes, so that load from other processes hits every size alike.
+    runs: dict[int, list[dict[str, Any]]] = {h: [] for h in args.sizes}
+    for i in range(args.runs):
+        for hosts in args.sizes:
+            runs[hosts].append(_run(hosts, phases=i == args.runs - 1))
+
+    rows: dict[int, dict[str, Any]] = {}
+    print(f"{'hosts':>7} {'VMs':>7} {'pods':>8} {'median s':>9} {'min s':>6} {'CPU s':>6} {'peak RSS MiB':>13}"
+          "   one run's phases (bare metal | VM): generate / graph / metrics s, graph vertices")
+    for hosts in args.sizes:
+        done = runs[hosts]
+        row = {
+            "median": statistics.median(r["seconds"] for r in done),
+            "min": min(r["seconds"] for r in done),
+            "cpu": statistics.median(r["cpu_seconds"] for r in done),
+            "maxrss_bytes": max(r["maxrss_bytes"] for r in done),
+        }
+        rows[hosts] = row
+        ph = done[-1]["phases"]
+        detail = " | ".join(
+            f"{p['generate']:.2f} / {p['graph']:.2f} / {p['metrics']:.2f}, {p['vertices']:,}"
+            for p in (ph["bare_metal"], ph["vm"])
+        )
+        print(f"{hosts:>7,} {done[0]['vms']:>7,} {done[0]['pods']:>8,} {row['median']:>9.2f} {row['min']:>6.2f} "
+              f"{row['cpu']:>6.2f} {row['maxrss_bytes'] / 2**20:>13.0f}   {detail}")
+
+    ok = True
+    for small, big in ((1000, 2000), (5000, 10000)):
+        if small in rows and big in rows:
+            ratio = rows[big]["median"] / rows[small]["median"]
+            cpu_ratio = rows[big]["cpu"] / rows[small]["cpu"]
+            met = ratio <= TARGET_RATIO
+            ok &= met
+            print(f"scaling {small:,} -> {big:,} hosts: x{ratio:.2f} wall, x{cpu_ratio:.2f} CPU "
+                  f"(target <= {TARGET_RATIO}: {'met' if met else 'MISSED'})")
+    if 10000 in rows:
+        row = rows[10000]
+        met_t = row["median"] <= TARGET_SECONDS
+        met_m = row["maxrss_bytes"] <= TARGET_BYTES
+        ok &= met_t and met_m
+        print(f"10,000 hosts: {row['median']:.2f} s (target <= {TARGET_SECONDS:.0f} s: "
+              f"{'met' if met_t else 'MISSED'}), peak {row['maxrss_bytes'] / 2**20:.0f} MiB "
+              f"(target <= 2048 MiB: {'met' if met_m else 'MISSED'})")
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

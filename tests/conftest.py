@@ -1,0 +1,72 @@
+"""Shared fixtures: keep them small and general."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+TESTS_DIR = Path(__file__).resolve().parent
+GOLDEN_DIR = TESTS_DIR / "golden"
+
+#: A fixed moment for provenance timestamps (2023-11-14T22:13:20Z).
+EPOCH = "1700000000"
+
+
+@pytest.fixture
+def questionnaire():
+    """The bundled default questionnaire."""
+    from advisor.questionnaire import load_default
+
+    return load_default()
+
+
+@pytest.fixture
+def deterministic_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Pin provenance time and colour for in-process runs; returns the variables set."""
+    env = {"SOURCE_DATE_EPOCH": EPOCH, "NO_COLOR": "1"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ADVISOR_TRACEBACK", raising=False)
+    return env
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                 "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def _entry(args: tuple[str, ...]) -> None:
+    """Runs the real ``advisor`` entry point, so exit codes and error lines are the real ones."""
+    from advisor.cli import main
+
+    main(list(args))
+
+
+def _runner() -> CliRunner:
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:  # click < 8.2
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    return CliRunner()
+
+
+@pytest.fixture
+def advisor(deterministic_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+            ) -> Callable[..., Result]:
+    """``advisor(*args, input=None)`` runs the CLI in-process (no terminal) in ``tmp_path``.
+
+    The result has ``exit_code``, ``stdout`` and ``stderr`` (separate streams).
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str, input: str | None = None, catch_exceptions: bool = True) -> Result:
+        return _runner().invoke(_entry, list(args), input=input, catch_exceptions=catch_exceptions)
+
+    return invoke
+
+
+@pytest.fixture
+def golden_dir() -> Path:
+    """``tests/golden``: expected files, compared byte for byte."""
+    return GOLDEN_DIR

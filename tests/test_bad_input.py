@@ -1,0 +1,293 @@
+"""The hostile-input corpus: every broken file gives one line, a documented exit code, no traceback.
+
+``tests/bad_input/questionnaires/*.yaml`` are run with ``advisor questions --questionnaire FILE``
+and ``tests/bad_input/profiles/*.yaml`` with ``advisor profile validate FILE`` (against the
+bundled questionnaire). :data:`EXPECTED` pins, for each file, the exit code and the exact
+stderr line ``file:line:col: problem; what to do``; files too big to commit (50 MB) and
+things that are not files (a directory, a missing path) are made at test time
+(:data:`GENERATED`). ``ok-*`` files are positive controls (CRLF line ends, a UTF-8 BOM).
+
+Each file runs in its own process running the real CLI entry point. Starting a fresh
+interpreter costs ~0.25 s of CPU per file (imports), too slow for a corpus this size, so one
+driver process imports advisor once and forks a child per file: the child has its own
+stdout, stderr, working directory and exit status, exactly as ``python -m advisor`` would.
+A sample (:data:`FRESH_INTERPRETER`) also runs as ``python -m advisor`` to prove both agree.
+
+To add a case: drop the file in the corpus, run this module, and pin the line it prints
+(after checking that it names the right position and says what to do).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from advisor.errors import ExitCode
+from advisor.yamlio import MAX_BYTES
+
+CORPUS = Path(__file__).resolve().parent / "bad_input"
+DATA, OK = int(ExitCode.DATA), int(ExitCode.OK)
+
+# ----------------------------------------------------------------------------- expectations
+
+#: file (relative to tests/bad_input) -> (exit code, the exact stderr line), from bad_input/expected.json.
+EXPECTED: dict[str, tuple[int, str]] = {
+    rel: (entry["exit"], entry["stderr"])
+    for rel, entry in json.loads((CORPUS / "expected.json").read_text(encoding="utf-8")).items()
+}
+
+#: Positive controls: exit 0, nothing on stderr, and this check of stdout.
+POSITIVE: dict[str, Callable[[str], bool]] = {
+    "questionnaires/ok-crlf.yaml": lambda out: [q["key"] for q in json.loads(out)] == ["tenancy", "hosts"],
+    "questionnaires/ok-bom.yaml": lambda out: [q["key"] for q in json.loads(out)] == ["tenancy", "hosts"],
+    "profiles/ok-crlf.yaml": lambda out: out.startswith("profiles/ok-crlf.yaml: valid (4 answers, 1 defaults"),
+    "profiles/ok-bom.yaml": lambda out: out.startswith("profiles/ok-bom.yaml: valid (4 answers, 1 defaults"),
+}
+
+
+def _big(path: Path) -> None:
+    """A 50 MB YAML file: a valid start, then comment lines."""
+    line = b"# " + b"x" * 1021 + b"\n"
+    with path.open("wb") as fh:
+        fh.write(b"advisor_profile: 1\n" if path.parent.name == "profiles" else b"advisor_questionnaire: 1\n")
+        for _ in range(50 * 1024):
+            fh.write(line)
+
+
+def _just_over(path: Path) -> None:
+    path.write_bytes(b"#" * MAX_BYTES + b"\n")
+
+
+#: Made at test time in a temporary corpus: name -> (maker, exit code, stderr line). None: do not create.
+GENERATED: dict[str, tuple[Callable[[Path], None] | None, int, str]] = {
+    "questionnaires/50mb.yaml": (
+        _big, DATA, "questionnaires/50mb.yaml: file is too large (52,428,825 bytes; the limit is 4,194,304); "
+                    "split it or check that this is the right file"),
+    "profiles/50mb.yaml": (
+        _big, DATA, "profiles/50mb.yaml: file is too large (52,428,819 bytes; the limit is 4,194,304); "
+                    "split it or check that this is the right file"),
+    "profiles/one-byte-too-many.yaml": (
+        _just_over, DATA, "profiles/one-byte-too-many.yaml: file is too large (4,194,305 bytes; the limit is "
+                          "4,194,304); split it or check that this is the right file"),
+    "questionnaires/a-directory.yaml": (
+        lambda p: p.mkdir(), DATA,
+        "questionnaires/a-directory.yaml: is a directory, expected a YAML file; give the path of a file"),
+    "profiles/a-directory.yaml": (
+        lambda p: p.mkdir(), DATA,
+        "profiles/a-directory.yaml: is a directory, expected a YAML file; give the path of a file"),
+    "profiles/missing.yaml": (None, DATA, "profiles/missing.yaml: file not found; check the path"),
+    "questionnaires/missing.yaml": (None, DATA, "questionnaires/missing.yaml: file not found; check the path"),
+}
+
+#: Also run with a fresh ``python -m advisor`` (the real entry point, imports and all).
+FRESH_INTERPRETER = (
+    "questionnaires/when-dunder-import.yaml",
+    "questionnaires/alias-bomb.yaml",
+    "profiles/nan.yaml",
+    "profiles/utf16.yaml",
+    "profiles/ok-crlf.yaml",
+)
+
+# ----------------------------------------------------------------------------- running
+
+
+def argv(rel: str) -> list[str]:
+    """The advisor arguments for one corpus file."""
+    if rel.startswith("profiles/"):
+        return ["profile", "validate", rel]
+    return ["questions", "--questionnaire", rel, "--full", "--format", "json"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+#: Imports advisor once, then forks one child per job (cwd, argv) and reports what each printed.
+_DRIVER = r"""
+import json, os, signal, sys, tempfile
+import advisor.cli, advisor.cli.profile, advisor.cli.questions, advisor.profile, advisor.questionnaire, tabulate
+
+def child(cwd, args, out, err):
+    signal.alarm(60)
+    os.chdir(cwd)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    code = 70
+    try:
+        advisor.cli.main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+jobs = json.load(sys.stdin)
+results, running = [None] * len(jobs), {}
+with tempfile.TemporaryDirectory() as tmp:
+    def reap():
+        pid, status = os.wait()
+        i, out, err = running.pop(pid)
+        texts = []
+        for fd in (out, err):
+            os.lseek(fd, 0, 0)
+            chunks = []
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            os.close(fd)
+            texts.append(b"".join(chunks).decode("utf-8", "replace"))
+        results[i] = [os.waitstatus_to_exitcode(status)] + texts
+
+    for i, (cwd, args) in enumerate(jobs):
+        while len(running) >= max(2, os.cpu_count() or 2):
+            reap()
+        out, err = (os.open(os.path.join(tmp, f"{i}.{n}"), os.O_RDWR | os.O_CREAT, 0o600) for n in ("out", "err"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            child(cwd, args, out, err)
+        running[pid] = (i, out, err)
+    while running:
+        reap()
+json.dump(results, sys.stdout)
+"""
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "ADVISOR_TRACEBACK"}
+    env.update(NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
+    return env
+
+
+def _run_forked(jobs: list[tuple[Path, str]]) -> list[Outcome]:
+    payload = json.dumps([[str(cwd), argv(rel)] for cwd, rel in jobs])
+    proc = subprocess.run([sys.executable, "-c", _DRIVER], input=payload, capture_output=True, text=True,
+                          env=_env(), timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return [Outcome(code, out, err) for code, out, err in json.loads(proc.stdout)]
+
+
+def _run_fresh(cwd: Path, rel: str) -> Outcome:
+    proc = subprocess.run([sys.executable, "-m", "advisor", *argv(rel)], cwd=cwd, capture_output=True,
+                          text=True, env=_env(), timeout=120, check=False)
+    return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+def corpus_files() -> list[str]:
+    return sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*") if p.is_file())
+
+
+def _run_all(generated: Path) -> dict[str, Outcome]:
+    for rel, (make, _, _) in GENERATED.items():
+        (generated / rel).parent.mkdir(parents=True, exist_ok=True)
+        if make is not None and not (generated / rel).exists():
+            make(generated / rel)
+    jobs = [(CORPUS, rel) for rel in corpus_files()] + [(generated, rel) for rel in GENERATED]
+    workers = max(2, os.cpu_count() or 2)
+    with ThreadPoolExecutor(max_workers=workers + len(FRESH_INTERPRETER)) as pool:
+        fresh = {rel: pool.submit(_run_fresh, CORPUS, rel) for rel in FRESH_INTERPRETER}
+        if hasattr(os, "fork"):
+            ran = _run_forked(jobs)
+        else:  # no fork (Windows): a fresh interpreter per file
+            ran = list(pool.map(lambda job: _run_fresh(*job), jobs))
+        results = {rel: outcome for (_, rel), outcome in zip(jobs, ran, strict=True)}
+        for rel, future in fresh.items():
+            results["fresh:" + rel] = future.result()
+    shutil.rmtree(generated, ignore_errors=True)  # 100 MB of generated files
+    return results
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, Outcome]:
+    """Runs the whole corpus once per test session, even with pytest-xdist workers sharing the tests."""
+    if getattr(request.config, "workerinput", None) is None or not hasattr(os, "fork"):
+        return _run_all(tmp_path_factory.mktemp("bad_input"))
+    import fcntl  # xdist workers share the parent of their basetemp: the first one runs, the others read
+
+    shared = tmp_path_factory.getbasetemp().parent
+    cache = shared / "bad_input_outcomes.json"
+    with (shared / "bad_input_outcomes.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cache.exists():
+            generated = shared / "bad_input_generated"
+            results = _run_all(generated)
+            cache.write_text(json.dumps({rel: [o.returncode, o.stdout, o.stderr] for rel, o in results.items()}))
+        return {rel: Outcome(*fields) for rel, fields in json.loads(cache.read_text()).items()}
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_corpus_is_complete() -> None:
+    files = corpus_files()
+    assert len(files) >= 40
+    pinned = set(EXPECTED) | set(POSITIVE)
+    assert not set(EXPECTED) & set(POSITIVE)
+    assert sorted(set(files) - pinned) == [], "corpus files without an expectation"
+    assert sorted(pinned - set(files)) == [], "expectations without a corpus file"
+    for rel in FRESH_INTERPRETER:
+        assert rel in pinned
+
+
+def _check_error(outcome: Outcome, code: int, line: str) -> None:
+    assert "Traceback" not in outcome.stderr + outcome.stdout
+    assert outcome.stderr == line + "\n"
+    assert outcome.returncode == code
+    assert outcome.stdout == ""
+
+
+@pytest.mark.parametrize("rel", sorted(EXPECTED))
+def test_bad_file(rel: str, outcomes: dict[str, Outcome]) -> None:
+    code, line = EXPECTED[rel]
+    _check_error(outcomes[rel], code, line)
+
+
+@pytest.mark.parametrize("rel", sorted(GENERATED))
+def test_generated_bad_input(rel: str, outcomes: dict[str, Outcome]) -> None:
+    _, code, line = GENERATED[rel]
+    _check_error(outcomes[rel], code, line)
+
+
+@pytest.mark.parametrize("rel", sorted(POSITIVE))
+def test_positive_control(rel: str, outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes[rel]
+    assert "Traceback" not in outcome.stderr + outcome.stdout
+    assert (outcome.returncode, outcome.stderr) == (OK, "")
+    assert POSITIVE[rel](outcome.stdout), outcome.stdout
+
+
+@pytest.mark.parametrize("rel", FRESH_INTERPRETER)
+def test_fresh_interpreter_agrees(rel: str, outcomes: dict[str, Outcome]) -> None:
+    """``python -m advisor`` in a new interpreter gives the same as the forked run."""
+    assert outcomes["fresh:" + rel] == outcomes[rel]
+
+
+def test_every_line_has_the_documented_shape() -> None:
+    """``file:line:col: problem; what to do`` (whole-file problems have no line and column)."""
+    lines = [line for _, line in EXPECTED.values()] + [line for _, _, line in GENERATED.values()]
+    for line in lines:
+        assert "\n" not in line
+        path, _, rest = line.partition(": ")
+        assert path.startswith(("questionnaires/", "profiles/")), line
+        parts = path.split(":")
+        assert len(parts) in (1, 3) and all(p.isdigit() and int(p) >= 1 for p in parts[1:]), line
+        assert "; " in rest and rest.split("; ")[-1].strip(), line
+    codes = {code for code, _ in EXPECTED.values()} | {code for _, code, _ in GENERATED.values()}
+    assert codes <= {int(c) for c in ExitCode}

@@ -1,0 +1,112 @@
+"""The Python API: facts from answers (defaults, applicability, derived, graph, measured), results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor import pipeline
+from advisor.errors import DataError
+from advisor.profile import Profile
+from advisor.rules.catalog import DERIVED, MEASURED
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "rules"
+
+
+def test_defaults_fill_applicable_questions_only() -> None:
+    q = pipeline.load_questionnaire()
+    facts = pipeline.build_facts({"workload_name": "api", "tenancy": "single-team"}, q)
+    assert facts["workload_class"] == "web-services" and facts["compliance"] == ["none"]
+    for absent in ("tenant_count", "hosts_per_site", "hypervisor_license_per_core_year",
+                   "dedicated_hardware_required"):
+        assert absent not in facts, absent
+    assert facts["licence_cost_per_year"] == 0.0  # the licence question did not apply
+    assert facts["tenants_effective"] == 1
+    assert facts["edge_sites"] == 0
+
+
+def test_required_question_without_answer_is_absent() -> None:
+    assert "workload_name" not in pipeline.build_facts({}, pipeline.load_questionnaire())
+
+
+def test_derived_facts_from_a_full_profile() -> None:
+    facts = pipeline.build_facts({
+        "physical_hosts": 10, "vms_per_host": 8, "microservices_per_host": 7, "replicas_per_service": 2,
+        "upgrades_per_year": 4, "upgrade_duration_days": 2.5, "clusters": 3, "existing_virtualization": "vsphere",
+        "hypervisor_license_per_core_year": 350, "cores_per_host": 32, "special_networking": ["sr-iov"],
+        "compliance": ["pci-dss"], "tenancy": "multi-tenant-untrusted", "tenant_count": 40, "crd_count": 50,
+        "crd_owning_teams": 0, "site_type": "edge", "hosts_per_site": 3, "k8s_versions_in_production": 2,
+    }, pipeline.load_questionnaire())
+    assert {d.name: facts[d.name] for d in DERIVED} == {
+        "upgrade_days_per_year": 30.0, "total_nodes_bare_metal": 10, "total_nodes_vm": 80, "services_total": 35,
+        "licence_cost_per_year": 112000.0, "special_networking_needed": True, "compliance_in_scope": True,
+        "tenants_effective": 40, "crds_per_owning_team": 50.0, "edge_sites": 4, "version_skew_burden": 6,
+    }
+
+
+def test_graph_and_measured_facts_join_the_profile() -> None:
+    q = pipeline.load_questionnaire()
+    facts = pipeline.build_facts({"replicas_per_service": 1}, q, measured={"measured.net.ratio": 2})
+    assert facts["graph.bare_metal.host_outage_services_pct"] > 0
+    assert facts["measured.net.ratio"] == 2.0 and isinstance(facts["measured.net.ratio"], float)
+    assert "measured.cpu.ratio" not in facts
+
+
+def test_catalog_has_every_source_once() -> None:
+    q = pipeline.load_questionnaire()
+    catalog = pipeline.fact_catalog(q)
+    assert set(q.fact_types()) <= set(catalog)
+    assert {d.name for d in DERIVED} <= set(catalog)
+    assert set(MEASURED) <= set(catalog)
+    assert any(n.startswith("graph.bare_metal.") for n in catalog)
+    assert any(n.startswith("graph.vm.") for n in catalog)
+    facts = pipeline.build_facts({}, q)
+    assert set(facts) <= set(catalog)  # nothing the rules could not name
+
+
+@pytest.mark.parametrize(("answers", "measured", "message"), [
+    ({"latency_p99": 1}, None, "advisor: unknown answer key 'latency_p99'; did you mean 'latency_p99_ms'?"),
+    ({"tenancy": "multi-tenat"}, None, "advisor: tenancy: 'multi-tenat' is not a choice; did you mean 'multi-team'?"),
+    ({"edge_sites": 2}, None, "advisor: 'edge_sites' is a derived fact, computed from the answers; set the answers "
+                              "it is computed from (see docs/facts.md)"),
+    ({}, {"measured.net.ratoi": 1.0}, "advisor: unknown measured fact 'measured.net.ratoi'; did you mean "
+                                      "'measured.net.ratio'?"),
+    ({}, {"measured.net.verdict": "worse"}, "advisor: measured.net.verdict: 'worse' is not one of faster, slower, "
+                                            "equivalent, inconclusive; choose one of them"),
+    ({}, {"measured.cpu.ratio": "1.0"}, "advisor: measured.cpu.ratio: expected a number, got '1.0'; "
+                                        "give a finite number"),
+])
+def test_bad_answers_and_measurements(answers: dict[str, object], measured: dict[str, object] | None,
+                                      message: str) -> None:
+    with pytest.raises(DataError) as info:
+        pipeline.build_facts(answers, pipeline.load_questionnaire(), measured=measured)
+    assert info.value.format() == message
+
+
+def test_assess_takes_answers_or_a_profile() -> None:
+    q = pipeline.load_questionnaire()
+    rules = [DATA / "base"]
+    by_answers = pipeline.assess({"latency_p99_ms": 0.5}, rules=rules)
+    by_profile = pipeline.assess(Profile(q, answers={"latency_p99_ms": 0.5}), rules=rules)
+    assert by_answers.to_json() == by_profile.to_json()
+    assert by_answers.recommendation == "bare-metal"
+
+
+def test_result_lists_findings_facts_and_packs() -> None:
+    pack = pipeline.load_pack([DATA / "base"], base=ROOT)
+    r = pipeline.evaluate({"latency_p99_ms": 0.5}, pack)
+    assert [f.rule_id for f in r.findings] == [rule.id for rule in pack.rules]
+    low = next(f for f in r.findings if f.rule_id == "low-latency")
+    assert (low.outcome, low.explanation, low.facts) == ("fired", "latency_p99_ms = 0.5", {"latency_p99_ms": 0.5})
+    assert r.facts["latency_p99_ms"] == 0.5 and r.packs == ["base@1"]
+
+
+def test_byte_identical_json_across_runs() -> None:
+    pack = pipeline.load_pack([DATA / "base", DATA / "org"], base=ROOT)
+    answers = {"latency_p99_ms": 1.5, "tenancy": "multi-tenant-untrusted", "compliance": ["soc2", "pci-dss"]}
+    outputs = {pipeline.evaluate(answers, pack).to_json() for _ in range(3)}
+    outputs.add(pipeline.evaluate(dict(sorted(answers.items())), pipeline.load_pack(
+        [DATA / "base", DATA / "org"], base=ROOT)).to_json())
+    assert len(outputs) == 1

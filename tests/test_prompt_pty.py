@@ -1,0 +1,259 @@
+"""The interactive questionnaire, driven through a real pseudo-terminal.
+
+Each test starts ``python -m advisor assess`` under pexpect, waits for every prompt
+to be drawn before it sends keys, and checks the file written. Set
+``ADVISOR_UPDATE_GOLDEN=1`` to rewrite the golden files after an intended change.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+from advisor import profile as profiles  # noqa: E402
+
+pytestmark = [
+    pytest.mark.pty,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
+]
+
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+DOWN = "\x1b[B"
+ENTER = "\r"
+BACKSPACE = "\x7f"
+CTRL_C = "\x03"
+
+
+class Terminal:
+    """One ``advisor`` process on a pseudo-terminal, with a transcript for failure messages."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ADVISOR_", "PYTEST_"))}
+        env.update({
+            "SOURCE_DATE_EPOCH": EPOCH,
+            "NO_COLOR": "1",
+            "TERM": "xterm",
+            "COLUMNS": "120",
+            "LINES": "40",
+            # no cursor-position requests: a pty does not answer them
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+        })
+        self.transcript = io.StringIO()
+        self.child = pexpect.spawn(
+            sys.executable, ["-m", "advisor", *args], cwd=str(cwd), env=env, encoding="utf-8",
+            dimensions=(40, 120), timeout=10,
+        )
+        self.child.logfile_read = self.transcript
+
+    def wait(self, text: str) -> None:
+        """Wait until ``text`` is on the screen (exact text, not a regex)."""
+        try:
+            self.child.expect_exact(text)
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            raise AssertionError(f"did not see {text!r}; transcript:\n{self.output()}") from exc
+
+    def question(self, index: int, total: int, prompt: str) -> None:
+        """Wait for the numbered prompt ``[index/total] prompt`` to be drawn."""
+        self.wait(f"[{index}/{total}] {prompt}")
+
+    def send(self, *keys: str) -> None:
+        for key in keys:
+            self.child.send(key)
+            time.sleep(0.02)
+
+    def finish(self) -> int:
+        """Wait for the process to end; return its exit status."""
+        try:
+            self.child.expect(pexpect.EOF)
+        except pexpect.TIMEOUT as exc:
+            self.child.terminate(force=True)
+            raise AssertionError(f"advisor did not exit; transcript:\n{self.output()}") from exc
+        self.child.close()
+        assert self.child.exitstatus is not None, f"killed by signal {self.child.signalstatus}"
+        return int(self.child.exitstatus)
+
+    def output(self) -> str:
+        return self.transcript.getvalue()
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path):
+    started: list[Terminal] = []
+
+    def start(*args: str) -> Terminal:
+        term = Terminal(list(args), tmp_path)
+        started.append(term)
+        return term
+
+    yield start
+    for term in started:
+        term.close()
+
+
+def _golden(path: Path, actual: str) -> str:
+    if os.environ.get("ADVISOR_UPDATE_GOLDEN") == "1":
+        path.write_text(actual, encoding="utf-8", newline="\n")
+    return path.read_text(encoding="utf-8")
+
+
+def _prompts(questionnaire, keys: list[str]) -> list[str]:
+    return [questionnaire.by_key[k].prompt for k in keys]
+
+
+QUICK = [
+    "workload_name", "workload_class", "latency_p99_ms", "jitter_sensitive", "tenancy", "compliance",
+    "bare_metal_mandated", "physical_hosts", "microservices_per_host", "k8s_versions_in_production", "crd_count",
+    "upgrades_per_year", "upgrade_duration_days", "gpu", "existing_virtualization", "priority_performance",
+    "priority_isolation", "priority_operations", "priority_resilience", "priority_cost",
+]
+
+
+def test_quick_questionnaire_with_invalid_value_and_change_matches_golden(terminal, tmp_path, questionnaire,
+                                                                          golden_dir):
+    assert [q.key for q in questionnaire.selected("quick")] == QUICK
+    term = terminal("assess", "--answered-by", "tester")
+    prompt = questionnaire.by_key
+
+    # key -> keys to send once its prompt is drawn ("" = Enter takes the default)
+    answers: dict[str, list[str]] = {
+        "workload_name": ["payments-api", ENTER],
+        "workload_class": [DOWN, ENTER],              # data-processing
+        "latency_p99_ms": [],                          # handled below: invalid value first
+        "jitter_sensitive": ["y"],                     # confirm accepts y without Enter
+        "tenancy": [ENTER],                            # default multi-team
+        "compliance": [ENTER],                         # default [none]
+        "bare_metal_mandated": [ENTER],                # default no
+        "physical_hosts": ["40", ENTER],
+        "microservices_per_host": [ENTER],             # default 20
+        "k8s_versions_in_production": [ENTER],         # default 2
+        "crd_count": ["120", ENTER],
+        "upgrades_per_year": [ENTER],                  # default 3
+        "upgrade_duration_days": ["2.5", ENTER],
+        "gpu": [ENTER],                                # default none
+        "existing_virtualization": [DOWN, ENTER],     # vsphere
+        "priority_performance": ["5", ENTER],
+        "priority_isolation": [ENTER],
+        "priority_operations": ["4", ENTER],
+        "priority_resilience": [ENTER],
+        "priority_cost": ["2", ENTER],
+    }
+    for index, key in enumerate(QUICK, start=1):
+        term.question(index, len(QUICK), prompt[key].prompt)
+        if key == "latency_p99_ms":
+            term.send("fast", ENTER)
+            term.wait("expected a number, got 'fast'")
+            term.send(*[BACKSPACE] * 4, "5", ENTER)
+        else:
+            term.send(*answers[key])
+
+    # the summary: change latency_p99_ms (third in the list) from 5 to 0.5, then save
+    term.wait("Save these answers?")
+    term.send(DOWN, ENTER)
+    term.wait("Which answer?")
+    term.wait("latency_p99_ms: 5")
+    term.send(DOWN, DOWN, ENTER)
+    term.wait(prompt["latency_p99_ms"].prompt)
+    term.wait("[Enter for 5]")
+    term.send("0.5", ENTER)
+    term.wait("Save these answers?")
+    term.send(ENTER)
+    assert term.finish() == 0, term.output()
+    assert "Profile written to payments-api.profile.yaml" in term.output()
+
+    written = (tmp_path / "payments-api.profile.yaml").read_text(encoding="utf-8")
+    assert written == _golden(golden_dir / "pty-quick.profile.yaml", written)
+    loaded = profiles.load(tmp_path / "payments-api.profile.yaml", questionnaire)
+    assert loaded.answers["latency_p99_ms"] == 0.5
+    assert loaded.answers["workload_class"] == "data-processing"
+    assert loaded.answers["jitter_sensitive"] is True
+    assert loaded.answers["physical_hosts"] == 40 and loaded.answers["priority_cost"] == 2
+    assert loaded.values()["tenancy"] == "multi-team"  # Enter took the default
+    assert set(loaded.values()) == set(questionnaire.keys())
+    assert loaded.provenance is not None and loaded.provenance.complete is True
+
+
+def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tmp_path, questionnaire):
+    prompt = questionnaire.by_key
+    term = terminal("assess", "--answered-by", "tester")
+    # the select pointer starts on the default: web-services (first) and multi-team (second)
+    given = {"workload_name": ["store-edge", ENTER], "workload_class": [DOWN] * 8 + [ENTER],  # edge
+             "latency_p99_ms": ["20", ENTER], "jitter_sensitive": ["y"], "tenancy": [DOWN, ENTER]}
+    for index, key in enumerate(given, start=1):
+        term.question(index, len(QUICK), prompt[key].prompt)
+        term.send(*given[key])
+    term.question(6, len(QUICK), prompt["compliance"].prompt)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    target = "store-edge.profile.yaml"
+    assert f"advisor: interrupted; 5 answers saved to {target}; resume with: advisor assess --profile {target}" \
+        in term.output()
+
+    partial = profiles.load(tmp_path / target, questionnaire)
+    assert partial.answers == {"workload_name": "store-edge", "workload_class": "edge", "latency_p99_ms": 20.0,
+                               "jitter_sensitive": True, "tenancy": "multi-tenant-untrusted"}
+    assert partial.provenance is not None and partial.provenance.complete is False
+    assert "complete: false" in (tmp_path / target).read_text(encoding="utf-8")
+    assert not set(QUICK[5:]) & set(partial.values()), "unanswered quick questions must stay missing"
+
+    # resume: only the 15 missing quick questions, numbered from 1
+    rest = QUICK[5:]
+    term = terminal("assess", "--profile", target)
+    for index, key in enumerate(rest, start=1):
+        term.question(index, len(rest), prompt[key].prompt)
+        if key == "physical_hosts":
+            term.send("7", ENTER)
+        else:
+            term.send(ENTER)
+    term.wait("Save these answers?")
+    term.send(ENTER)
+    assert term.finish() == 0, term.output()
+    for key in given:
+        assert prompt[key].prompt not in term.output(), f"{key} was asked again"
+
+    final = profiles.load(tmp_path / target, questionnaire)
+    assert final.provenance is not None and final.provenance.complete is True
+    assert final.provenance.answered_by == "tester"  # kept from the first session
+    assert "complete" not in (tmp_path / target).read_text(encoding="utf-8").split("provenance:")[1]
+    assert {k: final.answers[k] for k in given} == partial.answers
+    assert final.answers["physical_hosts"] == 7
+    assert set(final.values()) == set(questionnaire.keys())
+
+
+
+
+def test_ask_rewrite_keeps_hand_edited_comments_and_order(terminal, tmp_path, questionnaire, golden_dir):
+    # a complete profile edited by hand: comments on their own lines and at line ends, answers reordered
+    hand_edited = (golden_dir / "hand-edited.profile.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "payments.profile.yaml"
+    path.write_text(hand_edited, encoding="utf-8")
+    profiles.load(path, questionnaire)  # the hand-edited file is valid
+
+    term = terminal("assess", "--profile", path.name, "--ask", "latency_p99_ms", "--answered-by", "bob")
+    term.question(1, 1, questionnaire.by_key["latency_p99_ms"].prompt)
+    term.wait("[Enter for 5]")
+    term.send("2", ENTER)
+    term.wait("Save these answers?")
+    term.send(ENTER)
+    assert term.finish() == 0, term.output()
+
+    text = path.read_text(encoding="utf-8")
+    body, _, prov = text.partition("provenance:")
+    expected_body = hand_edited.partition("provenance:")[0].replace(
+        "latency_p99_ms: 5  # from the SLO document", "latency_p99_ms: 2  # from the SLO document")
+    assert body == expected_body
+    loaded = profiles.load(path, questionnaire)
+    assert loaded.answers["latency_p99_ms"] == 2.0
+    assert loaded.provenance is not None
+    assert (loaded.provenance.created, loaded.provenance.updated) == ("2024-03-01T10:00:00Z", "2023-11-14T22:13:20Z")
+    assert (loaded.provenance.answered_by, loaded.provenance.source) == ("bob", "interactive")
