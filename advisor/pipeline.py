@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from advisor import decision
 from advisor.conditions import FactType, Kind
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
@@ -34,11 +35,13 @@ __all__ = [
     "assess",
     "build_facts",
     "check_answers",
+    "decide",
     "evaluate",
     "fact_catalog",
     "graph_fact_types",
     "graph_facts",
     "lint_pack",
+    "regenerate_command",
     "load_pack",
     "load_questionnaire",
     "RuleTestReport",
@@ -82,10 +85,18 @@ def graph_fact_types() -> dict[str, FactType]:
 
 
 def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """The fault-domain metrics of both options for these profile facts (cached per fleet)."""
+    """The fault-domain metrics of both options for these profile facts (cached per fleet).
+
+    A fleet larger than the model's caps gives no graph facts: rules that read them
+    evaluate to *unknown* (listed in the result, lowering the confidence) instead of
+    failing the whole assessment.
+    """
     from advisor import faultdomain
 
-    return dict(faultdomain.graph_facts(facts))
+    try:
+        return dict(faultdomain.graph_facts(facts))
+    except faultdomain.FleetTooLarge:
+        return {}
 
 
 # --------------------------------------------------------------------------- facts
@@ -246,3 +257,150 @@ def rule_case_findings(pack: Pack, rule_id: str, questionnaire: Questionnaire | 
         values, measured = check_answers(case.answers, q, locations=case.key_locations, allow_measured=True)
         out.append((case, evaluate_rule(rule, _facts(values, measured, q))))
     return out
+
+
+# --------------------------------------------------------------------------- decision records
+
+
+def _shown_path(path: str | os.PathLike[str]) -> str:
+    """A path for a record: as given when relative, else relative to the current folder when inside it."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name  # never an absolute machine path in a record
+
+
+def _pack_infos(pack: Pack, dirs: Sequence[str | os.PathLike[str]] | None) -> list[decision.PackInfo]:
+    roots = _paths(dirs)
+    infos = []
+    for ref, root in zip(pack.packs, roots, strict=True):
+        bundled = Path(root).resolve() == DEFAULT_RULES_DIR.resolve()
+        infos.append(decision.PackInfo(name=ref.name, version=ref.version,
+                                       path="rules" if bundled and dirs is None else _shown_path(root),
+                                       sha256=decision.pack_sha256(root)))
+    return infos
+
+
+def _answer_text(value: Any, question: Any) -> str:
+    labels = {c.value: c.label for c in (question.choices or ())}
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = labels.get(value, str(value)) if isinstance(value, str) else str(value)
+    return f"{text} {question.unit}" if question.unit and not isinstance(value, str) else text
+
+
+def _context(values: Mapping[str, Any], profile: Profile | None, q: Questionnaire) -> list[dict[str, Any]]:
+    given = set(profile.answers) if profile is not None else set(values)
+    return [
+        {"key": key, "question": q.by_key[key].prompt, "answer": _answer_text(value, q.by_key[key]),
+         "default": key not in given}
+        for key, value in values.items() if key in q.by_key
+    ]
+
+
+def _fired_rules(pack: Pack, result: Result) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for f in result.findings:
+        if f.outcome != "fired" or f.rule_id not in pack.by_id:
+            continue
+        r = pack.by_id[f.rule_id]
+        model = r.rule
+        out[r.id] = {
+            "title": model.title,
+            "when": model.when,
+            "criterion": model.effect.criterion if model.effect else None,
+            "favours": model.effect.favours if model.effect else None,
+            "knock_out": model.knock_out.option if model.knock_out else None,
+            "grade": r.grade,
+            "rationale": " ".join(model.rationale.split()),
+            "evidence": [e.model_dump(mode="json") for e in model.evidence],
+            "explanation": f.explanation,
+        }
+    return out
+
+
+def _confirmation(result: Result) -> list[dict[str, Any]]:
+    waiting: dict[str, set[str]] = {p: set() for p in _catalog.PROBES}
+    for f in result.findings:
+        if f.outcome == "unknown":
+            for fact in f.missing:
+                parts = fact.split(".")
+                if len(parts) == 3 and parts[0] == "measured" and parts[1] in waiting:
+                    waiting[parts[1]].add(f.rule_id)
+    order = sorted(_catalog.PROBES, key=lambda p: (not waiting[p], list(_catalog.PROBES).index(p)))
+    return [{"probe": p, "compares": _catalog.PROBES[p], "rules": sorted(waiting[p])} for p in order]
+
+
+def _revisit_triggers(pack: Pack, result: Result) -> list[str]:
+    """Until what-if analysis gives thresholds: the conditions of the deciding rules turning false."""
+    ids = [k.rule_id for k in result.knock_outs] or [
+        c.rule_id for c in result.contributions if c.rule_id in result.drivers and c.favours == result.recommendation
+    ]
+    return [f"not ({' '.join(pack.by_id[i].rule.when.split())})" for i in ids if i in pack.by_id]
+
+
+def regenerate_command(profile_path: str, date: str, rules: Sequence[str] = (), decision_makers: Sequence[str] = (),
+                       title: str | None = None) -> str:
+    """The ``advisor assess`` command line that regenerates a record."""
+    import shlex
+
+    words = ["advisor", "assess", "--profile", profile_path, "--defaults", "--date", date]
+    for r in rules:
+        words += ["--rules", r]
+    for m in decision_makers:
+        words += ["--decision-maker", m]
+    if title:
+        words += ["--title", title]
+    return shlex.join(words)
+
+
+def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None = None,
+           questionnaire: Questionnaire | None = None, date: str | None = None,
+           decision_makers: Sequence[str] = (), title: str | None = None, number: int = 1,
+           command: str | None = None) -> decision.DecisionRecord:
+    """Assess a (written) profile and build its decision record (``advisor.decision.DecisionRecord``).
+
+    The profile's file bytes are hashed (``profile.path``); the rule packs are hashed
+    file by file. ``date`` defaults to today or ``SOURCE_DATE_EPOCH``.
+    """
+    import json as _json
+
+    from advisor import faultdomain
+
+    q = questionnaire or profile.questionnaire
+    pack = load_pack(rules, q, cases=False)
+    values = profile.values()
+    facts = build_facts(values, q)
+    result = score(pack, evaluate_rules(pack, facts), facts)
+    graph = faultdomain.analyze(facts)
+    if profile.path is not None:
+        shown = _shown_path(profile.path)
+        digest = decision.file_sha256(profile.path)
+    else:
+        shown = ""
+        digest = decision.sha256_hex(_json.dumps(values, sort_keys=True, default=str).encode("utf-8"))
+    packs = _pack_infos(pack, rules)
+    day = decision.check_date(date) if date else decision.default_date()
+    return decision.build_record(
+        number=number, title=title, date=day, decision_makers=decision_makers,
+        workload=str(values.get("workload_name", "the workload")),
+        profile=decision.ProfileInfo(path=shown, sha256=digest, answers=_json.loads(_json.dumps(values)),
+                                     questionnaire=decision.QuestionnaireInfo(id=q.id, version=q.version)),
+        rules=decision.RulesInfo(packs=packs, sha256=decision.rules_sha256(packs)),
+        result=result.model_dump(mode="json"),
+        graph=_json.loads(_json.dumps(faultdomain.to_json(graph))),
+        command=command if command is not None else regenerate_command(
+            shown, day, [p.path for p in packs] if rules else [], decision_makers, title),
+        revisit_triggers=_revisit_triggers(pack, result),
+        context=_context(values, profile, q),
+        fired_rules=_fired_rules(pack, result),
+        confirmation=_confirmation(result),
+        mermaid=faultdomain.to_mermaid(graph),
+    )

@@ -45,3 +45,18 @@ def test_readme_quickstart_has_exactly_two_commands() -> None:
     assert [c.split()[0] for c in commands] == ["./scripts/quickstart", "./scripts/test"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test" in ci
+
+
+def test_every_rule_of_the_default_pack_is_in_the_catalogue() -> None:
+    catalogue = (ROOT / "docs" / "rule-pack.md").read_text(encoding="utf-8")
+    rule_files = sorted(p for p in (ROOT / "rules").rglob("*.yaml") if p.parent.name not in ("cases",)
+                        and p.name != "pack.yaml")
+    assert len(rule_files) >= 30
+    for path in rule_files:
+        assert f"`{path.stem}`" in catalogue, f"{path.stem} is not described in docs/rule-pack.md"
+    areas: dict[str, int] = {}
+    for path in rule_files:
+        areas[path.parent.name] = areas.get(path.parent.name, 0) + 1
+    for area, count in areas.items():
+        assert f"| {area} | {count} |" in catalogue, f"docs/rule-pack.md: the count for {area} should be {count}"
+    assert f"| **total** | **{len(rule_files)}** |" in catalogue

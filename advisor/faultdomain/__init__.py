@@ -27,7 +27,7 @@ from advisor.faultdomain.metrics import (
     compute_metrics,
     graph_facts,
 )
-from advisor.faultdomain.model import BARE_METAL, FLEET, OPTIONS, VM, FleetParams, Topology, generate
+from advisor.faultdomain.model import BARE_METAL, FLEET, OPTIONS, VM, FleetParams, FleetTooLarge, Topology, generate
 from advisor.faultdomain.render import format_value, metrics_headers, metrics_table, to_json
 from advisor.faultdomain.topology import analyze_file, load_topology, parse_topology
 
@@ -40,6 +40,7 @@ __all__ = [
     "OPTIONS",
     "VM",
     "FleetParams",
+    "FleetTooLarge",
     "MetricSpec",
     "MetricValue",
     "OptionResult",

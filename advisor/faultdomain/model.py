@@ -26,6 +26,7 @@ __all__ = [
     "CONTROL_PLANE_MEMBERS",
     "FLEET",
     "MAX_HOSTS",
+    "FleetTooLarge",
     "MAX_NODES",
     "MAX_PODS",
     "OPTION_LABELS",
@@ -53,6 +54,10 @@ TENANCIES = ("single-team", "multi-team", "multi-tenant-untrusted")
 SITE_TYPES = ("datacenter", "edge")
 
 #: Largest generated fleet: beyond this the graph would not fit the time and memory budget.
+class FleetTooLarge(DataError):
+    """The generated fleet would exceed the model's caps (MAX_HOSTS, MAX_NODES, MAX_PODS)."""
+
+
 MAX_HOSTS = 100_000
 MAX_NODES = 400_000
 MAX_PODS = 1_000_000
@@ -127,7 +132,7 @@ class FleetParams:
         ]
         for value, cap, what in too_big:
             if value > cap:
-                raise DataError(
+                raise FleetTooLarge(
                     f"fault-domain model: {value:,} {what} is more than the model handles ({cap:,})",
                     "model a representative part of the fleet (one region or cluster) or describe it "
                     "in a topology file",
