@@ -13,11 +13,12 @@ results exactly the same way::
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import shlex
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor import decision
+from advisor import decision, whatif
 from advisor.conditions import FactType, Kind
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
@@ -29,6 +30,9 @@ from advisor.rules.loader import load_pack as _load_pack
 from advisor.rules.model import Pack, RuleCase
 from advisor.rules.testing import RuleTestReport, run_tests
 from advisor.scoring import Result, score
+
+if TYPE_CHECKING:
+    from advisor import faultdomain
 
 __all__ = [
     "DEFAULT_RULES_DIR",
@@ -339,11 +343,27 @@ def _confirmation(result: Result) -> list[dict[str, Any]]:
 
 
 def _revisit_triggers(pack: Pack, result: Result) -> list[str]:
-    """Until what-if analysis gives thresholds: the conditions of the deciding rules turning false."""
+    """When no tipping point was found: the conditions of the deciding rules turning false."""
     ids = [k.rule_id for k in result.knock_outs] or [
         c.rule_id for c in result.contributions if c.rule_id in result.drivers and c.favours == result.recommendation
     ]
     return [f"not ({' '.join(pack.by_id[i].rule.when.split())})" for i in ids if i in pack.by_id]
+
+
+def _fault_domains(facts: Mapping[str, Any]) -> faultdomain.Result:
+    """``faultdomain.analyze(facts)``, reusing the metrics the facts already hold (cached per fleet)."""
+    from advisor import faultdomain
+
+    params = faultdomain.FleetParams.from_answers(facts)
+    options = []
+    for option in faultdomain.OPTIONS:
+        prefix = f"graph.{option}."
+        metrics = {k[len(prefix):]: v for k, v in facts.items() if k.startswith(prefix)}
+        topo = faultdomain.generate(params, option)
+        if not metrics:
+            return faultdomain.analyze(facts)
+        options.append(faultdomain.OptionResult(option, topo.label, topo, metrics))
+    return faultdomain.Result("profile", tuple(options), params)
 
 
 def regenerate_command(profile_path: str, date: str, rules: Sequence[str] = (), decision_makers: Sequence[str] = (),
@@ -364,11 +384,16 @@ def regenerate_command(profile_path: str, date: str, rules: Sequence[str] = (), 
 def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None = None,
            questionnaire: Questionnaire | None = None, date: str | None = None,
            decision_makers: Sequence[str] = (), title: str | None = None, number: int = 1,
-           command: str | None = None) -> decision.DecisionRecord:
+           command: str | None = None, profile_display: str | None = None,
+           measured: Mapping[str, Any] | None = None, measurements: decision.MeasurementsInfo | None = None,
+           ) -> decision.DecisionRecord:
     """Assess a (written) profile and build its decision record (``advisor.decision.DecisionRecord``).
 
     The profile's file bytes are hashed (``profile.path``); the rule packs are hashed
-    file by file. ``date`` defaults to today or ``SOURCE_DATE_EPOCH``.
+    file by file. ``date`` defaults to today or ``SOURCE_DATE_EPOCH``. ``profile_display``
+    is the profile path to show in the record (default: ``profile.path`` as given).
+    ``measured`` holds ``measured.*`` facts (from :func:`measurement_facts`) and
+    ``measurements`` what the record says about them (file, hash, verdicts, placement).
     """
     import json as _json
 
@@ -377,11 +402,12 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     q = questionnaire or profile.questionnaire
     pack = load_pack(rules, q, cases=False)
     values = profile.values()
-    facts = build_facts(values, q)
+    facts = build_facts(values, q, measured=measured)
     result = score(pack, evaluate_rules(pack, facts), facts)
-    graph = faultdomain.analyze(facts)
+    graph = _fault_domains(facts)
+    analysis = tipping_points(values, pack, q, measured=measured)
     if profile.path is not None:
-        shown = _shown_path(profile.path)
+        shown = profile_display or _shown_path(profile.path)
         digest = decision.file_sha256(profile.path)
     else:
         shown = ""
@@ -397,10 +423,223 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
         result=result.model_dump(mode="json"),
         graph=_json.loads(_json.dumps(faultdomain.to_json(graph))),
         command=command if command is not None else regenerate_command(
-            shown, day, [p.path for p in packs] if rules else [], decision_makers, title),
-        revisit_triggers=_revisit_triggers(pack, result),
+            shown, day, [p.path for p in packs] if rules else [], decision_makers, title)
+        + (f" --measurements {shlex.quote(measurements.path)}" if measurements and measurements.path else ""),
+        tipping_points=[p.to_dict() for p in analysis.tipping_points],
+        revisit_triggers=whatif.revisit_triggers(analysis.tipping_points) or _revisit_triggers(pack, result),
         context=_context(values, profile, q),
         fired_rules=_fired_rules(pack, result),
         confirmation=_confirmation(result),
         mermaid=faultdomain.to_mermaid(graph),
+        measurements=measurements,
     )
+
+
+def measurement_facts(path: str | os.PathLike[str], *, display: str | None = None,
+                      before: Result | None = None, skipped: Mapping[str, str] | None = None,
+                      pack: Pack | None = None) -> tuple[dict[str, Any], decision.MeasurementsInfo]:
+    """The ``measured.*`` facts of a recorded measurement file and its summary for a record.
+
+    The file is checked against its own sha256 (an edited result is refused). Without
+    ``skipped``, and given ``pack`` and ``before``, the catalog probes absent from the
+    file are listed with the reason :func:`probes_to_measure` gives, so a record made
+    from a recorded result reads like the one made while measuring.
+    """
+    from advisor.measure.results import load_result
+    from advisor.measure.results import measured_facts as _measured_facts
+
+    shown = display or _shown_path(Path(path))
+    result = load_result(path, display=shown)
+    verdicts: list[dict[str, Any]] = []
+    for probe in result.probes:
+        main = probe.main_metric()
+        comp = main.comparison if main is not None else None
+        if main is None or comp is None:
+            verdicts.append({"probe": probe.name, "verdict": probe.stopped, "note": probe.error or ""})
+            continue
+        verdicts.append({"probe": probe.name, "metric": f"{main.name} ({main.unit})", "ratio": comp.ratio,
+                         "ci_low": comp.ci_low, "ci_high": comp.ci_high, "verdict": comp.verdict,
+                         "runs": f"{comp.n_bare_metal}+{comp.n_vm}"})
+    targets = []
+    for t in result.targets:
+        where = ", ".join(x for x in (
+            f"CPUs {','.join(map(str, t.pinned_cpus))}" if t.pinned_cpus else "",
+            t.cgroup or "", f"netns {t.netns}" if t.netns else "") if x) or "unpinned"
+        targets.append({"target": t.target, "role": t.role, "runner": t.runner, "host": t.hostname,
+                        "cpu_model": t.cpu_model, "kernel": t.kernel, "virtualization": t.virtualization,
+                        "placement": where})
+    if skipped is None and pack is not None and before is not None:
+        present = {p.name for p in result.probes}
+        reasons = probes_to_measure(pack, before, [p for p in _catalog.PROBES if p not in present])
+        skipped = {p: why for p, why in reasons.items() if why}
+    info = decision.MeasurementsInfo(
+        path=shown, sha256=result.sha256, verdicts=verdicts, targets=targets,
+        before=None if before is None else {"recommendation": before.recommendation, "scores": dict(before.scores),
+                                            "margin": before.margin, "close": before.close},
+        skipped=dict(skipped or {}),
+    )
+    return dict(_measured_facts(result)), info
+
+
+# --------------------------------------------------------------------------- what-if
+
+#: Default work budget of :func:`tipping_points`, in estimated milliseconds of evaluation.
+WHATIF_BUDGET_MS = 200.0
+
+
+def _whatif_dependents(pack: Pack, questionnaire: Questionnaire) -> dict[str, set[str]]:
+    """For each question, the enabled rules whose outcome can depend on its answer.
+
+    A rule depends on the answers it reads, on the inputs of the derived facts it reads,
+    on every fleet answer when it reads a graph fact, and on the answers that decide
+    whether those questions apply (their ``when``).
+    """
+    import dataclasses
+
+    from advisor import faultdomain
+
+    fleet = {f.name for f in dataclasses.fields(faultdomain.FleetParams) if f.name in questionnaire.by_key}
+    derived = {d.name: d.inputs for d in _catalog.DERIVED}
+    out: dict[str, set[str]] = {k: set() for k in questionnaire.by_key}
+    for rule in pack.enabled:
+        keys: set[str] = set()
+        for name in rule.condition.names:
+            if name.startswith("graph."):
+                keys |= fleet
+            elif name in derived:
+                keys.update(derived[name])
+            elif name in questionnaire.by_key:
+                keys.add(name)
+        for q in reversed(questionnaire.questions):  # a question's condition decides whether its answer exists
+            if q.key in keys and q.key in questionnaire.conditions:
+                keys.update(n for n in questionnaire.conditions[q.key].names if n in questionnaire.by_key)
+        for key in keys:
+            out[key].add(rule.id)
+    return out
+
+
+def _whatif_may_flip(pack: Pack, questionnaire: Questionnaire, result: Result) -> set[str]:
+    """The answers that might flip ``result``: a sound bound, so the others need no search.
+
+    For each answer, the rules that depend on it may take any outcome, the others keep
+    theirs; when no combination changes the recommendation (knock-outs, then scores,
+    ties counted as a change), the answer cannot flip it. Priorities are always searched.
+    """
+    may: set[str] = {k for k in questionnaire.by_key if k.startswith("priority_")}
+    for key, dependents in _whatif_dependents(pack, questionnaire).items():
+        if dependents and key not in may and can_flip(pack, result, dependents):
+            may.add(key)
+    return may
+
+
+def can_flip(pack: Pack, result: Result, dependents: Collection[str]) -> bool:
+    """Whether letting the rules ``dependents`` take any outcome can change ``result``'s recommendation.
+
+    The other rules keep the outcome they had; knock-outs come first, then the scores
+    (a tie counts as a change). Sound: when this says no, no combination flips it.
+    """
+    from advisor.rules.model import OPTIONS
+
+    fired = {f.rule_id for f in result.findings if f.outcome == "fired"}
+    prio = {c.criterion: c.priority for c in result.criteria}
+    fixed = {o: 0.0 for o in OPTIONS}
+    free = {o: 0.0 for o in OPTIONS}
+    fixed_ko: set[str] = set()
+    free_ko: set[str] = set()
+    for rule in pack.enabled:
+        effect, ko = rule.rule.effect, rule.rule.knock_out
+        if rule.id in dependents:
+            if ko is not None:
+                free_ko.add(ko.option)
+            elif effect is not None:
+                free[effect.favours] += prio[effect.criterion] * rule.weight * rule.grade_factor
+        elif rule.id in fired:
+            if ko is not None:
+                fixed_ko.add(ko.option)
+            elif effect is not None:
+                fixed[effect.favours] += prio[effect.criterion] * rule.weight * rule.grade_factor
+    possible: set[str] = set()
+    extra = sorted(free_ko - fixed_ko)
+    for n in range(2 ** len(extra)):
+        ko_set = fixed_ko | {o for i, o in enumerate(extra) if n >> i & 1}
+        if len(ko_set) == 2:
+            possible.add("none")
+        elif len(ko_set) == 1:
+            possible.add("vm" if "bare-metal" in ko_set else "bare-metal")
+        else:
+            low = fixed["bare-metal"] - fixed["vm"] - free["vm"]
+            high = fixed["bare-metal"] + free["bare-metal"] - fixed["vm"]
+            eps = 1e-3 * (sum(fixed.values()) + sum(free.values())) + 1e-12  # scores are rounded
+            if high > -eps:
+                possible.add("bare-metal")
+            if low < eps:
+                possible.add("vm")
+            if low <= eps and high >= -eps:
+                possible.add("none")
+    return bool(possible - {result.recommendation})
+
+
+def probes_to_measure(pack: Pack, result: Result, available: Collection[str]) -> dict[str, str]:
+    """For each available probe: ``""`` when measuring it can change the recommendation, else why not.
+
+    A probe matters when some enabled rule reads its ``measured.<probe>.*`` facts and
+    letting those rules take any outcome can flip the result (:func:`can_flip`, the
+    bound the tipping-point analysis uses for answers).
+    """
+    readers: dict[str, set[str]] = {}
+    for rule in pack.enabled:
+        for name in rule.condition.names:
+            if name.startswith("measured."):
+                readers.setdefault(name.split(".")[1], set()).add(rule.id)
+    out: dict[str, str] = {}
+    for probe in sorted(available):
+        rules = readers.get(probe, set())
+        if not rules:
+            out[probe] = "no rule of the pack reads its measurements"
+        elif result.decided_by == "knock-out":
+            out[probe] = "a knock-out decided the result; no measurement can change it"
+        elif can_flip(pack, result, rules):
+            out[probe] = ""
+        else:
+            out[probe] = f"its rules ({', '.join(sorted(rules))}) cannot flip the recommendation"
+    return out
+
+
+def _whatif_cost(answers: Mapping[str, Any]) -> whatif.Cost:
+    """Estimated milliseconds of one evaluation: rules and scoring, plus the fault-domain graph of a new fleet."""
+    from advisor import faultdomain
+
+    base = faultdomain.FleetParams.from_answers(answers)
+
+    def cost(values: Mapping[str, Any]) -> float:
+        try:
+            params = faultdomain.FleetParams.from_answers(values)
+        except DataError:
+            return 0.5
+        if params == base:
+            return 0.5
+        return 2.0 + 0.0055 * params.physical_hosts * (params.microservices_per_host + params.vms_per_host)
+
+    return cost
+
+
+def tipping_points(answers: Mapping[str, Any] | Profile, pack: Pack, questionnaire: Questionnaire | None = None, *,
+                   measured: Mapping[str, Any] | None = None, budget_ms: float = WHATIF_BUDGET_MS,
+                   ) -> whatif.Analysis:
+    """The tipping points of one profile (an :class:`advisor.whatif.Analysis`); see docs/whatif.md.
+
+    ``budget_ms`` bounds the estimated evaluation time: big fleets rebuild an expensive
+    fault-domain graph for every changed fleet answer, and what the budget cuts short is
+    reported as incomplete.
+    """
+    if isinstance(answers, Profile):
+        questionnaire = questionnaire or answers.questionnaire
+        answers = answers.values()
+    q = questionnaire or load_questionnaire()
+
+    def run(values: Mapping[str, Any]) -> Result:
+        return evaluate(values, pack, q, measured=measured)
+
+    base = run(answers)
+    return whatif.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
+                          relevant=_whatif_may_flip(pack, q, base), base=base)

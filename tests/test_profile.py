@@ -208,7 +208,7 @@ def test_assess_on_a_complete_profile_leaves_the_file_untouched(advisor, golden_
     data = (golden_dir / "pty-quick.profile.yaml").read_bytes()
     path.write_bytes(data)
     inode = path.stat().st_ino
-    result = advisor("assess", "--profile", path.name, *extra)
+    result = advisor("assess", "--profile", path.name, "--no-record", *extra)
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines()[0] == f"Profile {path.name} is up to date"
     assert path.read_bytes() == data

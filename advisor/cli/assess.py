@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,9 @@ from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnai
 from advisor.errors import ExitCode, Interrupted, UsageError
 
 if TYPE_CHECKING:
-    from advisor.questionnaire import Mode
+    from advisor.decision import MeasurementsInfo
+    from advisor.profile import Profile
+    from advisor.questionnaire import Mode, Questionnaire
     from advisor.scoring import Result
 
 
@@ -37,7 +39,7 @@ def _free_name(path: Path) -> Path:
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--profile", "profile_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Start from this profile: only missing answers are asked (on a terminal). It is updated in place.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Give an answer on the command line (repeatable), validated like a typed one.")
@@ -54,14 +56,46 @@ def _free_name(path: Path) -> Path:
               "Default: the bundled rules/.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="How to print the result: a table for people or the full result as JSON.")
+@click.option("--records-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, metavar="DIR",
+              help="Where to write the decision record (NNNN-slug.md and .json; never overwritten).")
+@click.option("--no-record", is_flag=True, help="Score only; do not write a decision record.")
+@click.option("--date", "record_date", metavar="YYYY-MM-DD",
+              help="Date of the record (default: today in UTC, or the day of SOURCE_DATE_EPOCH).")
+@click.option("--decision-maker", "decision_makers", multiple=True, metavar="NAME",
+              help="Who decides (repeatable), for the record's decision-makers.")
+@click.option("--title", metavar="TEXT", help="Title of the record (default: 'Run WORKLOAD on ... nodes').")
+@click.option("--measure", "measure_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Measure on the --targets platforms when the result is close (auto), "
+              "always, or never.")
+@click.option("--targets", "targets_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Targets file naming the bare-metal and vm platforms to measure (docs/measurement.md).")
+@click.option("--measurements", "measurements_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Use a recorded measurement result instead of measuring (reproducible, no re-run).")
+@click.option("--budget", "budget_s", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+              help="Time budget of the measurement [default: 120].")
+@click.option("--all-probes", is_flag=True,
+              help="Measure with every probe, not only those whose rules can change the result.")
 def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...], use_defaults: bool,
            ask: str | None, full: bool, output: Path | None, force: bool, answered_by: str | None,
-           rules_dirs: tuple[Path, ...], fmt: str) -> int:
+           rules_dirs: tuple[Path, ...], fmt: str, records_dir: Path, no_record: bool, record_date: str | None,
+           decision_makers: tuple[str, ...], title: str | None, measure_mode: str, targets_path: Path | None,
+           measurements_path: Path | None, budget_s: float | None, all_probes: bool) -> int:
     """Answer the questionnaire, write the workload profile and score both options.
 
     On a terminal the questions are asked interactively (quick mode unless --full);
     Enter takes the default shown. Without a terminal every answer must come from
     --profile, --set or --defaults. Ctrl-C saves the answers given so far.
+
+    When the result is close (the margin is under the pack's threshold) and a
+    --targets file names a bare-metal and a VM platform, the probes whose rules can
+    change the result are run there (--measure auto); the measured ratios become
+    measured.* facts and the result is scored again. --measurements FILE reuses a
+    recorded result.
+
+    Unless --no-record, a decision record (MADR markdown and its JSON twin) is
+    written to --records-dir as NNNN-slug.md/.json with the next free number;
+    existing records are never overwritten (docs/decision-records.md).
 
     \b
     Examples:
@@ -71,6 +105,16 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     """
     from advisor import profile as profiles
 
+    if record_date is not None and not no_record:
+        from advisor.decision import check_date
+
+        try:
+            check_date(record_date)
+        except ValueError as exc:
+            message, _, hint = str(exc).partition("; ")
+            raise UsageError(f"--date: {message}", hint or None) from None
+    if title is not None and not title.strip():
+        raise UsageError("--title is empty", "give a title or leave the option out")
     questionnaire = load_questionnaire(questionnaire_path)
     mode: Mode = "full" if full else "quick"
     reask = _split_keys(ask)
@@ -114,9 +158,128 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
 
     from advisor import pipeline
 
-    result = pipeline.assess(profile, rules=list(rules_dirs) or None, questionnaire=questionnaire)
-    console.out(result.to_json() if fmt == "json" else _result_table(result), end="" if fmt == "json" else "\n")
+    rules = list(rules_dirs) or None
+    if measurements_path is not None and targets_path is not None:
+        raise UsageError("--measurements and --targets exclude each other",
+                         "reuse a recorded result, or measure again on the targets")
+    measured: dict[str, Any] | None = None
+    info = None
+    if measurements_path is not None or measure_mode != "never":
+        before = pipeline.assess(profile, rules=rules, questionnaire=questionnaire)
+        if measurements_path is not None:
+            measured, info = pipeline.measurement_facts(
+                measurements_path, before=before, pack=pipeline.load_pack(rules, questionnaire, cases=False))
+        elif measure_mode == "always" or before.close:
+            if targets_path is not None:
+                measured, info = _measure(before, profile, rules, questionnaire, targets_path, records_dir,
+                                          all_probes, budget_s)
+            elif measure_mode == "always":
+                raise UsageError("--measure always needs --targets FILE", "name the platforms to measure")
+            else:
+                console.err("advisor: the result is close; give --targets FILE to measure the candidate platforms "
+                            "(docs/measurement.md)")
+
+    if no_record:
+        result = pipeline.assess(profile, rules=rules, questionnaire=questionnaire, measured=measured)
+        _print(result, fmt, info)
+        return int(ExitCode.OK)
+
+    from advisor import decision, report
+    from advisor.scoring import Result
+
+    record = pipeline.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
+                             decision_makers=decision_makers, title=title, measured=measured, measurements=info)
+    result = Result.model_validate(record.result)
+    _print(result, fmt, info)
+    md_path, _json_path, _written = decision.write_record(record, records_dir, report.to_markdown)
+    console.err(f"Decision record written to {md_path} (and .json)")
     return int(ExitCode.OK)
+
+
+def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
+    if fmt == "json":
+        console.out(result.to_json(), end="")
+        return
+    text = _result_table(result)
+    if info is not None and info.before is not None and info.verdicts:
+        b = info.before
+        text += (f"\n\nBefore measuring: {b['recommendation']}, scores bare metal {b['scores']['bare-metal']:.2f} / "
+                 f"VM-backed {b['scores']['vm']:.2f}, margin {b['margin']:.2f}{' (close)' if b['close'] else ''}\n"
+                 "Measured: " + "; ".join(f"{v['probe']} {v.get('verdict', '-')}"
+                                          + (f" (ratio {v['ratio']:.3g} [{v['ci_low']:.3g}, {v['ci_high']:.3g}])"
+                                             if v.get("ratio") is not None and v.get("ci_low") is not None else "")
+                                          for v in info.verdicts))
+    console.out(text)
+
+
+def _measure(before: Result, profile: Profile, rules: list[Path] | None, questionnaire: Questionnaire,
+             targets_path: Path, records_dir: Path, all_probes: bool, budget_s: float | None,
+             ) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
+    """Run the probes that can change ``before`` on the targets; write the result next to the records."""
+    import sys
+
+    from advisor import pipeline
+    from advisor.decision import MeasurementsInfo, default_date
+    from advisor.measure.manager import load_registry
+    from advisor.measure.results import CATALOG_PROBES
+    from advisor.measure.run import run_targets
+    from advisor.measure.session import DEFAULT_BUDGET_S
+    from advisor.measure.targets import load_targets
+
+    registry = load_registry()
+    for warning in registry.warnings:
+        console.err(f"advisor: warning: {warning}")
+    specs = load_targets(targets_path)
+    pack = pipeline.load_pack(rules, questionnaire, cases=False)
+    # probes other than the catalog's have no facts a rule could read: only --all-probes runs them
+    reasons = pipeline.probes_to_measure(pack, before, [p for p in registry.probes if p in CATALOG_PROBES])
+    chosen = sorted(registry.probes) if all_probes else [p for p, why in reasons.items() if not why]
+    skipped = {} if all_probes else {p: why for p, why in reasons.items() if why}
+    for name, why in sorted(skipped.items()):
+        console.err(f"advisor: not measuring {name}: {why}")
+    before_info = {"recommendation": before.recommendation, "scores": dict(before.scores), "margin": before.margin,
+                   "close": before.close}
+    if not chosen:
+        console.err("advisor: no probe can change this result; not measuring")
+        return None, MeasurementsInfo(before=before_info, skipped=skipped)
+    tty = sys.stderr.isatty()
+
+    def on_progress(p: Any) -> None:
+        line = f"measuring {p.probe} on {p.target} ({p.role}), run {p.run}; {p.remaining:.0f} s left"
+        console.err("\r\x1b[2K" + line if tty else line, end="" if tty else "\n")
+
+    try:
+        result = run_targets(registry, specs, [registry.probes[n] for n in chosen],
+                             budget_s=budget_s or DEFAULT_BUDGET_S["quick"], band=0.05, suite="quick",
+                             on_progress=on_progress)
+    finally:
+        if tty:
+            console.err("")
+    slug = profiles_default_slug(profile)
+    path = _free_path(records_dir / "measurements" / f"{slug}-{default_date()}.yaml")
+    digest = result.to_file(path)
+    console.err(f"advisor: measurement written to {path} (sha256 {digest[:12]})")
+    if result.interrupted:
+        raise Interrupted(f"interrupted; the finished runs were kept in {path}",
+                          f"decide with them: advisor assess --profile {profile.path} --measurements {path}")
+    return pipeline.measurement_facts(path, before=before, skipped=skipped)
+
+
+def profiles_default_slug(profile: Profile) -> str:
+    from advisor import profile as profiles
+
+    return profiles.default_output(profile).name.removesuffix(".profile.yaml")
+
+
+def _free_path(path: Path) -> Path:
+    """``path``, or ``stem-2.yaml`` ... when it exists."""
+    if not path.exists():
+        return path
+    for n in itertools.count(2):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise AssertionError("unreachable")
 
 
 def _result_table(result: Result) -> str:

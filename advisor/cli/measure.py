@@ -1,0 +1,184 @@
+"""``advisor measure``: run benchmarks on candidate platforms and compare them."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+
+from advisor import console
+from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.errors import Interrupted, MeasurementError, UsageError
+
+#: Probes of the quick suite (when no --probe is given); --full runs every probe.
+QUICK_PROBES = ("cpu", "memory", "net", "jitter")
+
+
+def _render(specs: Any, probes: Any, suite: Literal["quick", "full"], directory: Path) -> None:
+    from advisor.atomic import write_text
+    from advisor.measure.runners.k8s_manifests import render_manifests
+
+    manifests = render_manifests(specs, probes, suite)
+    if not manifests:
+        raise UsageError("no target uses runner: kubernetes",
+                         "--render-only writes Job manifests of kubernetes targets")
+    for name, text in sorted(manifests.items()):
+        write_text(directory / name, text)
+        console.out(str(directory / name))
+    console.err(f"advisor: wrote {len(manifests)} manifests to {directory}; nothing was run")
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--targets", "targets_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Targets file (docs/measurement.md); without it, measure this host alone.")
+@click.option("--profile", "profile_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Workload profile: single-host figures are compared with its latency_p99_ms SLO.")
+@questionnaire_option
+@click.option("--probe", "probe_names", multiple=True, metavar="NAME",
+              help="Run this probe (repeatable; see advisor plugins).")
+@click.option("--all-probes", is_flag=True, help="Run every installed probe, plugins' included.")
+@click.option("--quick/--full", "quick", default=True, show_default=True,
+              help="Quick suite (short runs, cpu/memory/net/jitter) or full suite (longer runs, every probe).")
+@click.option("--budget", "budget_s", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+              help="Time budget of the whole session [default: 120 quick, 900 full].")
+@click.option("--band", "band_pct", type=click.FloatRange(min=0.1, max=50.0), default=5.0, show_default=True,
+              metavar="PCT", help="Equivalence band: a CI inside 100 +- PCT % is 'equivalent'.")
+@click.option("--method", type=click.Choice(["welch", "bootstrap"]), default="welch", show_default=True,
+              help="Confidence interval of the log-ratio.")
+@click.option("--min-runs", type=click.IntRange(min=2, max=100), default=3, show_default=True,
+              help="Runs per target before a verdict may stop a probe.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Result file (.yaml, or .json) [default: measurement-<UTC time>.yaml].")
+@click.option("--render-only", "render_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Write the Kubernetes Job manifests of the kubernetes targets to DIR instead "
+              "of running anything (for review or GitOps).")
+def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_path: Path | None,
+            probe_names: tuple[str, ...], all_probes: bool, quick: bool, budget_s: float | None, band_pct: float,
+            method: str, min_runs: int, output: Path | None, render_dir: Path | None) -> None:
+    """Run benchmarks on candidate platforms and compare them.
+
+    With a targets file naming a bare-metal and a VM target, each probe runs on both
+    in turn (A B A B ...) until the 95 % confidence interval of the ratio VM / bare
+    metal is inside the equivalence band (equivalent) or outside it (faster/slower),
+    or the budget ends (inconclusive). Without a targets file, this host is measured
+    alone: absolute figures, the SLO of --profile, and whether the host is a VM.
+
+    \b
+    The result file keeps every run and where it ran; Ctrl-C stops cleanly and
+    keeps the finished runs (exit 130).
+    """
+    from advisor.measure.manager import load_registry
+    from advisor.measure.results import result_path_default, slo_checks
+    from advisor.measure.run import run_targets
+    from advisor.measure.session import DEFAULT_BUDGET_S
+    from advisor.measure.targets import load_targets, local_target
+
+    suite: Literal["quick", "full"] = "quick" if quick else "full"
+    registry = load_registry()
+    for warning in registry.warnings:
+        console.err(f"advisor: warning: {warning}")
+    if probe_names and all_probes:
+        raise UsageError("--probe and --all-probes exclude each other", "give one of them")
+    if probe_names:
+        probes = [registry.probe(n) for n in dict.fromkeys(probe_names)]
+    elif all_probes or suite == "full":
+        probes = [registry.probes[n] for n in sorted(registry.probes)]
+    else:
+        probes = [registry.probes[n] for n in QUICK_PROBES if n in registry.probes]
+    if not probes:
+        raise MeasurementError("no probe to run", "install the built-in probes or a plugin; see advisor plugins")
+    slo_ms: float | None = None
+    if profile_path is not None:
+        from advisor import profile as profile_mod
+
+        prof = profile_mod.load(profile_path, load_questionnaire(questionnaire_path))
+        value = prof.values().get("latency_p99_ms")
+        slo_ms = float(value) if isinstance(value, (int, float)) else None
+    specs = load_targets(targets_path) if targets_path is not None else [local_target("this-host", "bare-metal")]
+    budget = budget_s if budget_s is not None else DEFAULT_BUDGET_S[suite]
+    if render_dir is not None:
+        _render(specs, probes, suite, render_dir)
+        return
+    out_path = output if output is not None else result_path_default()
+
+    progress_tty = sys.stderr.isatty()
+
+    def on_progress(p: Any) -> None:
+        line = (f"measuring {p.probe} on {p.target} ({p.role}), run {p.run}; "
+                f"{p.elapsed:.0f} s elapsed, {p.remaining:.0f} s left")
+        console.err("\r\x1b[2K" + line if progress_tty else line, end="" if progress_tty else "\n")
+
+    try:
+        result = run_targets(registry, specs, probes, budget_s=budget, band=band_pct / 100.0, suite=suite,
+                             on_progress=on_progress, min_runs=min_runs, method=method)  # type: ignore[arg-type]
+    finally:
+        if progress_tty:
+            console.err("")
+    assert result is not None
+    if slo_ms is not None:
+        result.slo = slo_checks(result, slo_ms)
+    if not result.comparison:
+        result.notes.append("one target: absolute figures only; a comparison needs a bare-metal and a vm target "
+                            "(a targets file, see docs/measurement.md)")
+    digest = result.to_file(out_path)
+    _print_result(result)
+    console.err(f"advisor: wrote {out_path} (sha256 {digest[:12]})")
+    if result.interrupted:
+        raise Interrupted(f"interrupted; the finished runs were kept in {out_path}",
+                          "measure again to complete the verdicts")
+    if result.probes and all(p.stopped in ("error", "skipped") for p in result.probes):
+        raise MeasurementError("no probe could run: " + "; ".join(f"{p.name}: {p.error}" for p in result.probes),
+                               "see advisor plugins for the tools each probe needs")
+
+
+def _print_result(result: Any) -> None:
+    from tabulate import tabulate
+
+    if result.comparison:
+        rows = []
+        for pr in result.probes:
+            for m in pr.metrics:
+                c = m.comparison
+                runs = f"{c.n_bare_metal}+{c.n_vm}" if c is not None else "-"
+                ci = f"[{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]" if c is not None and c.ci_low is not None else "-"
+                bm, vm = (m.summary.get(t.target, {}).get("median") for t in result.targets)
+                verdict = c.verdict if c is not None else "-"
+                if pr.stopped in ("error", "skipped"):
+                    verdict = pr.stopped
+                rows.append([pr.name, m.name + (" *" if m.main else ""), m.unit, _fmt(bm), _fmt(vm),
+                             _fmt(c.ratio if c else None), ci, verdict, runs])
+        headers = ["probe", "metric", "unit", "bare-metal", "vm", "ratio vm/bm", "95 % CI", "verdict", "runs"]
+        console.out(tabulate(rows, headers=headers, tablefmt="simple"))
+        console.out(f"(* main metric; median per run; equivalence band +-{result.band * 100:g} %)")
+    else:
+        rows = []
+        for pr in result.probes:
+            for m in pr.metrics:
+                for target, s in m.summary.items():
+                    rows.append([pr.name, m.name, m.unit, target, _fmt(s.get("median")),
+                                 f"{_fmt(s.get('min'))} .. {_fmt(s.get('max'))}", int(s.get("n", 0))])
+                if pr.stopped in ("error", "skipped"):
+                    rows.append([pr.name, "-", "-", "-", pr.stopped, "-", 0])
+                    break
+        console.out(tabulate(rows, headers=["probe", "metric", "unit", "target", "median", "range", "runs"],
+                             tablefmt="simple"))
+        for t in result.targets:
+            virt = "not virtualized" if t.virtualization == "none" else f"virtualized ({t.virtualization})"
+            console.out(f"{t.target}: {t.hostname}, {t.cpu_model}, kernel {t.kernel}: {virt}")
+        for check in result.slo:
+            console.out(f"{check.probe}.{check.metric} on {check.target}: {check.value_ms:.3g} ms = "
+                        f"{check.fraction * 100:.2g} % of the p99 SLO ({check.slo_ms:g} ms)")
+    for pr in result.probes:
+        if pr.error:
+            console.err(f"advisor: {pr.name}: {pr.stopped}: {pr.error}")
+    for note in result.notes:
+        console.out(f"note: {note}")

@@ -1,0 +1,54 @@
+"""``advisor plugins``: measurement plugins, their probes and runners, and missing tools."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import Any
+
+import click
+
+from advisor import console
+from advisor.cli.common import CONTEXT_SETTINGS
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output format.")
+def plugins(fmt: str) -> None:
+    """List measurement plugins, probes and whether their tools are installed.
+
+    Plugins register in the entry-point group 'advisor.measurements'; a plugin that
+    fails to load is skipped with a warning naming it. Tools are looked up on this
+    host's PATH.
+    """
+    from tabulate import tabulate
+
+    from advisor.measure.manager import load_registry
+
+    registry = load_registry()
+    for warning in registry.warnings:
+        console.err(f"advisor: warning: {warning}")
+    plugin_rows = [{"name": p.name, "module": p.module, "distribution": p.distribution, "version": p.version,
+                    "builtin": p.builtin} for p in registry.plugins]
+    probe_rows: list[dict[str, Any]] = []
+    for name in sorted(registry.probes):
+        probe = registry.probes[name]
+        missing = [t for t in probe.tools if shutil.which(t) is None]
+        probe_rows.append({"name": name, "plugin": registry.probe_plugin[name], "title": probe.title,
+                           "tools": list(probe.tools), "installed": not missing, "missing": missing,
+                           "install_hint": probe.install_hint() if missing else None})
+    runner_rows = [{"kind": k, "plugin": registry.runner_plugin[k]} for k in sorted(registry.runners)]
+    if fmt == "json":
+        console.out(json.dumps({"plugins": plugin_rows, "probes": probe_rows, "runners": runner_rows,
+                                "warnings": registry.warnings}, indent=2))
+        return
+    console.out("Plugins")
+    console.out(tabulate([[p["name"], p["module"], p["distribution"] or "-", p["version"] or "-"]
+                          for p in plugin_rows], headers=["name", "module", "distribution", "version"]))
+    console.out("\nProbes")
+    console.out(tabulate([[p["name"], p["plugin"], ", ".join(p["tools"]) or "-",
+                           "yes" if p["installed"] else f"no: {p['install_hint']}"] for p in probe_rows],
+                         headers=["probe", "plugin", "tools", "installed"]))
+    console.out("\nRunners")
+    console.out(tabulate([[r["kind"], r["plugin"]] for r in runner_rows], headers=["kind", "plugin"]))

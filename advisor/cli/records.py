@@ -1,0 +1,235 @@
+"""``advisor records list|show|accept|reject|supersede|diff|check|index``: the decision-record lifecycle."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from advisor import console
+from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.errors import CheckFailed, DataError, UsageError
+
+if TYPE_CHECKING:
+    from advisor.decision import PackInfo
+    from advisor.questionnaire import Questionnaire
+    from advisor.records import CurrentProfile, RecordFile
+    from advisor.rules.model import Pack
+
+_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+def _dir_option(func: Any) -> Any:
+    return click.option("--dir", "directory", type=_DIR, default=Path("reports"), show_default=True, metavar="DIR",
+                        help="The records folder.")(func)
+
+
+def _number(text: str) -> int:
+    from advisor.records import parse_number
+
+    try:
+        return parse_number(text)
+    except DataError as exc:
+        raise UsageError(exc.first.message, exc.first.hint) from None
+
+
+def _render() -> Callable[[Any], str]:
+    from advisor.report import to_markdown
+
+    return to_markdown
+
+
+def _resolve_pack(path: str) -> Path:
+    """A pack path as a record holds it: 'rules' is the bundled pack, others are relative to the current folder."""
+    from advisor.pipeline import DEFAULT_RULES_DIR
+
+    return DEFAULT_RULES_DIR if path == "rules" else Path(path)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+def records() -> None:
+    """List, accept, supersede, diff and check decision records.
+
+    Records are NNNN-slug.md (MADR 4.0) with a NNNN-slug.json twin, written by
+    'advisor assess'. Status changes update both files and the index (README.md of
+    the folder); see docs/records-lifecycle.md.
+    """
+
+
+@records.command("list", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output format.")
+def list_records(directory: Path, fmt: str) -> None:
+    """List the records: number, title, status, recommendation and date."""
+    from advisor.records import load_all, rows
+
+    found = rows(load_all(directory))
+    if fmt == "json":
+        console.out(json.dumps(found, indent=2, sort_keys=True, ensure_ascii=False))
+        return
+    from tabulate import tabulate
+
+    table = [[f"{r['number']:04d}", r["title"], r["status"], r["recommendation"], r["date"]] for r in found]
+    console.out(tabulate(table, headers=["number", "title", "status", "recommendation", "date"],
+                         disable_numparse=True))
+    console.err(f"{len(found)} record{'s' if len(found) != 1 else ''} in {directory}")
+
+
+@records.command("show", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.argument("number", metavar="N")
+def show(directory: Path, number: str) -> None:
+    """Print the markdown of record N."""
+    from advisor.errors import Location
+    from advisor.records import load
+
+    rf = load(directory, _number(number))
+    try:
+        text = rf.md_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read the record's markdown ({exc.strerror})", "run 'advisor records index' or "
+                        "regenerate the record", Location(str(rf.md_path))) from None
+    console.out(text, end="")
+
+
+def _status_change(directory: Path, number: str, status: Any) -> None:
+    from advisor.records import set_status
+
+    rf = set_status(directory, _number(number), status, _render())
+    console.err(f"Record {rf.label} is now {status}: {rf.md_path} and .json updated, index regenerated")
+
+
+@records.command("accept", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.argument("number", metavar="N")
+def accept(directory: Path, number: str) -> None:
+    """Accept record N (proposed -> accepted)."""
+    _status_change(directory, number, "accepted")
+
+
+@records.command("reject", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.argument("number", metavar="N")
+def reject(directory: Path, number: str) -> None:
+    """Reject record N (proposed -> rejected)."""
+    _status_change(directory, number, "rejected")
+
+
+@records.command("supersede", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+def supersede_cmd(directory: Path, old: str, new: str) -> None:
+    """Mark record OLD as superseded by record NEW.
+
+    OLD becomes superseded (superseded_by: NEW, a link to NEW); NEW gets
+    supersedes: OLD and a link back. Both files of both records and the index
+    are updated.
+    """
+    from advisor.records import supersede
+
+    o, n = supersede(directory, _number(old), _number(new), _render())
+    console.err(f"Record {o.label} is now superseded by {n.label}; both records and the index updated")
+
+
+def _evaluator(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], Mapping[str, Any], Sequence[PackInfo]],
+                                                          str]:
+    from advisor import pipeline
+
+    packs: dict[tuple[Path, ...], Pack] = {}
+
+    def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], infos: Sequence[PackInfo]) -> str:
+        roots = tuple(_resolve_pack(p.path) for p in infos)
+        if roots not in packs:
+            packs[roots] = pipeline.load_pack(list(roots), questionnaire, cases=False)
+        return pipeline.evaluate(answers, packs[roots], questionnaire, measured=measured).recommendation
+
+    return evaluate
+
+
+@records.command("diff", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@questionnaire_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+def diff_cmd(directory: Path, questionnaire_path: Path | None, fmt: str, a: str, b: str) -> None:
+    """Show what changed from record A to record B and what changed the outcome.
+
+    Lists the answers, rule packs (hashes, rules fired, weights) and measurements
+    that differ. When the recommendations differ, each changed input of B is swapped
+    into A alone and re-evaluated with the rule packs on disk; the inputs that flip
+    the outcome on their own are named.
+    """
+    from advisor.records import diff, load
+
+    ra, rb = load(directory, _number(a)), load(directory, _number(b))
+    result = diff(ra, rb, _evaluator(load_questionnaire(questionnaire_path)), _resolve_pack)
+    if fmt == "json":
+        console.out(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        console.out("\n".join(result.lines()))
+
+
+def _current_profile(path: Path, questionnaire: Questionnaire) -> CurrentProfile:
+    from advisor import pipeline, profile
+    from advisor.records import CurrentProfile
+
+    loaded = profile.load(path, questionnaire)
+    values = loaded.values()
+    return CurrentProfile(path, str(values.get("workload_name", "")), pipeline.build_facts(values, questionnaire))
+
+
+@records.command("check", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@questionnaire_option
+@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Current profile to check the revisit triggers against (repeatable; matched to "
+              "records by workload name). Default: each record's own profile file, re-read.")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date to check review dates against (default: today in UTC, "
+              "or the day of SOURCE_DATE_EPOCH).")
+def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[Path, ...], today: str | None) -> None:
+    """Find proposed and accepted records to revisit.
+
+    One line per finding: a revisit trigger that holds for the current profile, a
+    review date that has passed, a rule pack whose files changed since the record.
+    Exit code 4 when anything is found, 0 otherwise.
+    """
+    from advisor import decision, pipeline
+    from advisor.records import check, load_all
+
+    if today is not None:
+        try:
+            decision.check_date(today)
+        except ValueError as exc:
+            raise UsageError(f"--today: {exc}") from None
+    q = load_questionnaire(questionnaire_path)
+    current = [_current_profile(p, q) for p in profiles]
+    found: list[RecordFile] = load_all(directory)
+    report = check(found, today=today or decision.default_date(), types=pipeline.fact_catalog(q), profiles=current,
+                   load_profile=lambda p: _current_profile(p, q), resolve_pack=_resolve_pack)
+    for note in report.notes:
+        console.err(note)
+    for finding in report.findings:
+        console.out(finding.format())
+    if report.findings:
+        n = len(report.findings)
+        raise CheckFailed(f"{n} finding{'s' if n != 1 else ''} in {report.checked} active records",
+                          "revisit them: re-assess, then 'advisor records supersede OLD NEW'")
+    console.out(f"ok: {report.checked} active record{'s' if report.checked != 1 else ''} checked, nothing to revisit")
+
+
+@records.command("index", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+def index(directory: Path) -> None:
+    """Write the index of the records folder (README.md): a table of all records."""
+    from advisor.records import write_index
+
+    if not directory.is_dir():
+        raise DataError(f"no records folder {directory}", "give it with --dir, or write a record with 'advisor assess'")
+    console.err(f"Index written to {write_index(directory)}")

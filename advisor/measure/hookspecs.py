@@ -1,0 +1,44 @@
+"""The pluggy hooks a measurement plugin implements (project name ``advisor``).
+
+A plugin is a module (or object) registered in the entry-point group
+``advisor.measurements``; it implements any of the hooks below, decorated with
+:data:`hookimpl`. See docs/measurement.md, "Writing a plugin".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from advisor.measure.api import Probe, Runner
+    from advisor.measure.targets import TargetSpec
+
+PROJECT = "advisor"
+#: The entry-point group plugins register in.
+ENTRY_POINT_GROUP = "advisor.measurements"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Decorate hook implementations with ``@hookimpl``.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def advisor_probes() -> list[Probe]:  # type: ignore[empty-body]
+    """Return the probes this plugin provides.
+
+    Each probe's ``name`` must be unique across plugins (a clash is an error naming
+    both plugins). Built-in names: cpu, memory, disk, net, jitter, noisy.
+    """
+
+
+@hookspec
+def advisor_runners() -> dict[str, Callable[[TargetSpec], Runner]]:  # type: ignore[empty-body]
+    """Return runner factories by kind (the ``runner:`` value of a target).
+
+    A factory receives the validated :class:`~advisor.measure.targets.TargetSpec`
+    (runner-specific options are in ``spec.options``) and returns a ready
+    :class:`~advisor.measure.api.Runner`. Built-in kinds: local, ssh, kubernetes.
+    """

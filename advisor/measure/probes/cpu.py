@@ -1,0 +1,45 @@
+"""``cpu``: single-thread CPU throughput with sysbench's prime-number test."""
+
+from __future__ import annotations
+
+from advisor.measure.api import Budget, MetricSpec, Runner
+from advisor.measure.probes._common import checked, require_tools, seconds
+from advisor.measure.probes.parsers import parse_sysbench_cpu
+
+__all__ = ["CpuProbe"]
+
+
+class CpuProbe:
+    """``sysbench cpu --threads=1 --cpu-max-prime=20000 --percentile=99 --time=T run``.
+
+    One thread, so the figure is per-CPU speed (what a pinned pod gets), not the
+    host's core count. sysbench has no machine-readable report: see
+    :func:`~advisor.measure.probes.parsers.parse_sysbench_cpu`.
+    """
+
+    name = "cpu"
+    title = "CPU throughput (sysbench cpu, 1 thread)"
+    tools: tuple[str, ...] = ("sysbench",)
+    metrics: tuple[MetricSpec, ...] = (
+        MetricSpec("events_per_s", "events/s", "higher", main=True,
+                   description="prime-number events per second, one thread"),
+        MetricSpec("latency_p99_ms", "ms", "lower", description="99th percentile of the time per event"),
+    )
+    recorded: tuple[str, ...] = ()
+    #: Seconds per run for the quick and the full budget.
+    durations = {"quick": 2, "full": 20}
+
+    def install_hint(self) -> str:
+        return "apt-get install sysbench (Debian/Ubuntu) or dnf install sysbench (EPEL)"
+
+    def command(self, budget: Budget) -> list[str]:
+        t = seconds(budget, self.durations["quick"], self.durations["full"])
+        return ["sysbench", "cpu", "--threads=1", f"--time={t}", "--cpu-max-prime=20000", "--percentile=99", "run"]
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        require_tools(runner, self.tools, self.install_hint())
+        argv = self.command(budget)
+        t = seconds(budget, self.durations["quick"], self.durations["full"])
+        done = checked(runner, argv, timeout=t * 3 + 30)
+        parsed = parse_sysbench_cpu(done.stdout)
+        return {"events_per_s": parsed["events_per_s"], "latency_p99_ms": parsed["latency_p99_ms"]}

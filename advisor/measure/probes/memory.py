@@ -1,0 +1,90 @@
+"""``memory``: single-thread memory read bandwidth with a buffer well beyond the last-level cache."""
+
+from __future__ import annotations
+
+from advisor.measure.api import Budget, MetricSpec, Runner
+from advisor.measure.probes._common import checked, require_tools, seconds
+from advisor.measure.probes.parsers import llc_from_getconf, llc_from_sysfs, mem_available, parse_sysbench_memory
+
+__all__ = ["MemoryProbe", "block_size"]
+
+#: The buffer is at least this many times the last-level cache.
+LLC_MULTIPLE = 4
+#: Assumed LLC size when the target describes none.
+DEFAULT_LLC = 32 << 20
+MIN_BLOCK = 64 << 20
+
+
+def _pow2_ceil(n: int) -> int:
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def _pow2_floor(n: int) -> int:
+    return 1 << max(0, n.bit_length() - 1)
+
+
+def block_size(llc: int | None, available: int | None) -> int:
+    """The sysbench block: the power of two >= 4 x LLC (sysbench wants a power of two).
+
+    Capped at a quarter of the target's available memory (power of two below it),
+    never below 64 MiB.
+    """
+    block = max(MIN_BLOCK, _pow2_ceil(LLC_MULTIPLE * (llc or DEFAULT_LLC)))
+    if available:
+        block = min(block, max(MIN_BLOCK, _pow2_floor(available // 4)))
+    return block
+
+
+class MemoryProbe:
+    """``sysbench memory --memory-oper=read --memory-access-mode=seq --memory-block-size=B --time=T``.
+
+    ``B`` is sized from the target's LLC (``grep -r . /sys/devices/system/cpu/cpu0/cache/``,
+    else ``getconf -a``) so the sweep streams from DRAM, not from cache. sysbench
+    touches the whole block before timing, so reads hit real pages. See
+    docs/measurement.md for why sysbench and not stress-ng's stream stressor.
+    """
+
+    name = "memory"
+    title = "Memory bandwidth beyond the LLC (sysbench memory, 1 thread, sequential read)"
+    tools: tuple[str, ...] = ("sysbench",)
+    metrics: tuple[MetricSpec, ...] = (
+        MetricSpec("mb_per_s", "MB/s", "higher", main=True,
+                   description="sequential read bandwidth of a buffer >= 4x the last-level cache"),
+    )
+    #: Recorded with each run, not compared: the buffer and the LLC size it was derived from (MiB; 0 = unknown).
+    recorded: tuple[str, ...] = ("block_mib", "llc_mib")
+    durations = {"quick": 2, "full": 15}
+
+    def __init__(self, *, llc_bytes: int | None = None) -> None:
+        #: Overrides the LLC size read from the target (e.g. a VM that reports none or a wrong one).
+        self.llc_bytes = llc_bytes
+
+    def install_hint(self) -> str:
+        return "apt-get install sysbench (Debian/Ubuntu) or dnf install sysbench (EPEL)"
+
+    def llc(self, runner: Runner) -> int | None:
+        """The last-level cache size of the target in bytes, or None when it describes none."""
+        if self.llc_bytes:
+            return self.llc_bytes
+        done = runner.run(["grep", "-r", "-s", "-e", ".", "/sys/devices/system/cpu/cpu0/cache/"], timeout=30)
+        size = llc_from_sysfs(done.stdout)
+        if size is None:
+            done = runner.run(["getconf", "-a"], timeout=30)
+            size = llc_from_getconf(done.stdout) if done.returncode == 0 else None
+        return size
+
+    def command(self, budget: Budget, block: int) -> list[str]:
+        t = seconds(budget, self.durations["quick"], self.durations["full"])
+        return ["sysbench", "memory", "--threads=1", f"--memory-block-size={block // 1024}K",
+                "--memory-total-size=1024T", "--memory-oper=read", "--memory-access-mode=seq",
+                f"--time={t}", "run"]
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        require_tools(runner, self.tools, self.install_hint())
+        meminfo = runner.run(["cat", "/proc/meminfo"], timeout=30)
+        llc = self.llc(runner)
+        block = block_size(llc, mem_available(meminfo.stdout) if meminfo.returncode == 0 else None)
+        t = seconds(budget, self.durations["quick"], self.durations["full"])
+        done = checked(runner, self.command(budget, block), timeout=t * 3 + 60)
+        return {"mb_per_s": parse_sysbench_memory(done.stdout), "block_mib": block / (1 << 20),
+                "llc_mib": (llc or 0) / (1 << 20)}

@@ -1,0 +1,102 @@
+"""``net``: TCP request/response round-trip latency with sockperf ping-pong."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from advisor.measure.api import Budget, Completed, MetricSpec, ProbeError, Runner
+from advisor.measure.probes._common import excerpt, require_tools, seconds
+from advisor.measure.probes.parsers import SockperfResult, parse_sockperf
+
+__all__ = ["NetProbe"]
+
+#: Ports tried for the server (a random one each attempt; a busy one is retried).
+PORTS = (20000, 59999)
+#: How long the client retries while the freshly spawned server is not yet listening.
+CONNECT_WAIT = 5.0
+
+
+class NetProbe:
+    """Server ``sockperf server --tcp -i BIND -p PORT`` on the peer (or on this target:
+    loopback, when there is no peer); client ``sockperf ping-pong --tcp -i ADDR -p PORT
+    -t T --full-rtt`` here.
+
+    Without ``--full-rtt`` (older sockperf) sockperf reports one-way latency, i.e.
+    RTT / 2: the parser doubles those figures, so the metrics are always round trips.
+    With a peer the server binds the wildcard address (the peer's reachable address
+    may be a NAT or service address not assigned on the peer itself).
+    """
+
+    name = "net"
+    title = "TCP request/response round trip (sockperf ping-pong)"
+    tools: tuple[str, ...] = ("sockperf",)
+    metrics: tuple[MetricSpec, ...] = (
+        MetricSpec("p50_us", "us", "lower", main=True, description="median TCP round trip, 14-byte messages"),
+        MetricSpec("p99_us", "us", "lower", description="99th percentile of the TCP round trip"),
+        MetricSpec("avg_us", "us", "lower", description="mean TCP round trip"),
+    )
+    #: Recorded with each run, not compared: 1 when sockperf printed round trips (--full-rtt), 0 when it
+    #: printed one-way latencies that were doubled; and the number of observations.
+    recorded: tuple[str, ...] = ("full_rtt", "observations")
+    #: Whole seconds per run (sockperf's -t is an integer; it spends 0.4 s of it warming up).
+    durations = {"quick": 2, "full": 15}
+
+    def install_hint(self) -> str:
+        return "apt-get install sockperf (Debian/Ubuntu) or dnf install sockperf, on both targets"
+
+    def client_command(self, address: str, port: int, t: int, full_rtt: bool) -> list[str]:
+        argv = ["sockperf", "ping-pong", "--tcp", "-i", address, "-p", str(port), "-t", str(t)]
+        return [*argv, "--full-rtt"] if full_rtt else argv
+
+    @staticmethod
+    def server_command(bind: str, port: int) -> list[str]:
+        return ["sockperf", "server", "--tcp", "-i", bind, "-p", str(port)]
+
+    @staticmethod
+    def has_full_rtt(runner: Runner) -> bool:
+        done = runner.run(["sockperf", "ping-pong", "--help"], timeout=30)
+        return "--full-rtt" in done.stdout + done.stderr
+
+    def _client(self, runner: Runner, argv: list[str], timeout: float) -> SockperfResult | None:
+        """The client's result; None while the server refuses connections for CONNECT_WAIT s."""
+        deadline = time.monotonic() + CONNECT_WAIT
+        while True:
+            done = runner.run(argv, timeout=timeout)
+            text = done.stdout + "\n" + done.stderr
+            if "Connection refused" not in text and "errno=111" not in text:
+                if done.returncode != 0 and "avg-" not in text:
+                    raise ProbeError(f"sockperf client exited with status {done.returncode}: {excerpt(text)}", None)
+                return parse_sockperf(text)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.2)
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        require_tools(runner, self.tools, self.install_hint())
+        server_runner = peer if peer is not None else runner
+        if peer is not None:
+            require_tools(peer, self.tools, self.install_hint())
+            address = peer.address()
+            bind = "::" if ":" in address else "0.0.0.0"
+        else:
+            address = bind = "127.0.0.1"
+        t = seconds(budget, self.durations["quick"], self.durations["full"])
+        full_rtt = self.has_full_rtt(runner)
+        server_out: Completed | None = None
+        for _ in range(3):
+            port = random.randint(*PORTS)
+            handle = server_runner.spawn(self.server_command(bind, port))
+            try:
+                result = self._client(runner, self.client_command(address, port, t, full_rtt), t * 3 + 30)
+            finally:
+                server_out = handle.stop()
+            if result is not None:
+                return {"p50_us": result.p50_us, "p99_us": result.p99_us, "avg_us": result.avg_us,
+                        "full_rtt": float(result.full_rtt), "observations": float(result.observations)}
+            if "Address already in use" not in server_out.stdout + server_out.stderr:
+                break
+        said = excerpt(server_out.stdout + "\n" + server_out.stderr) if server_out else "(nothing)"
+        raise ProbeError(f"the sockperf server at {address} refused connections",
+                         f"check that TCP ports {PORTS[0]}-{PORTS[1]} are open between the targets; "
+                         f"server said: {said}")

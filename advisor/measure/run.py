@@ -1,0 +1,81 @@
+"""Run a measurement session on targets from a targets file, with the runners' lifecycle.
+
+The one place that creates runners for a session and always closes them: on success,
+on errors, on Ctrl-C and on SIGTERM/SIGHUP (turned into KeyboardInterrupt while
+measuring), so no benchmark process, cgroup or network namespace outlives the
+command. Used by ``advisor measure`` and by ``advisor assess`` when it measures.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from advisor.errors import Interrupted
+from advisor.measure.api import Budget, Probe, Runner
+from advisor.measure.manager import Registry
+from advisor.measure.results import MeasurementResult
+from advisor.measure.session import Progress, run_session
+from advisor.measure.stats import Method
+from advisor.measure.targets import TargetSpec
+
+__all__ = ["run_targets"]
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) behave like Ctrl-C while measuring, so cleanup runs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Let cleanup finish even if Ctrl-C is pressed again."""
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in signals}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequence[Probe], *, budget_s: float,
+                band: float, suite: Budget, on_progress: Callable[[Progress], None] | None = None,
+                min_runs: int = 3, method: Method = "welch") -> MeasurementResult:
+    """Create a runner per target, measure ``probes`` on the bare-metal and vm targets, close every runner.
+
+    An interruption before the first finished run raises :class:`Interrupted`; later
+    ones return the partial result (``interrupted`` set) so the finished runs are kept.
+    """
+    runners: dict[str, Runner] = {}
+    try:
+        with _terminate_as_interrupt():
+            try:
+                for spec in specs:
+                    runners[spec.name] = registry.make_runner(spec)
+                by_role = {s.role: runners[s.name] for s in specs if s.role in ("bare-metal", "vm")}
+                peers: dict[Any, Runner | None] = {
+                    s.role: runners[s.peer] for s in specs if s.role in ("bare-metal", "vm") and s.peer
+                }
+                return run_session(by_role, probes, budget_s, band, on_progress, suite=suite, peers=peers,
+                                   min_runs=min_runs, method=method, plugins=registry.probe_plugin)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted before any run finished; nothing was written",
+                                  "cgroups, namespaces and child processes were removed") from None
+    finally:
+        with _no_interrupts():
+            for runner in runners.values():
+                runner.close()

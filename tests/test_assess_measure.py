@@ -1,0 +1,148 @@
+"""The loop: a close assessment measures on the targets, re-scores, and records before/after.
+
+Real tools, real cgroups: the VM target is this host's CPU 1 under a cgroup CPU quota of
+0.5, the bare-metal target the same CPU without one, so the measured CPU ratio is about
+0.5 and the rule measured-cpu-slower flips the close default result to bare metal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE = ROOT / "docs" / "examples" / "profiles" / "payments-api.profile.yaml"
+TARGETS = """\
+advisor_targets: 1
+targets:
+  - name: metal
+    role: bare-metal
+    runner: local
+    cpus: [1]
+  - name: throttled
+    role: vm
+    runner: local
+    cpus: [1]
+    cpu_quota: 0.5
+"""
+
+pytestmark = pytest.mark.serial
+
+needs_tools = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("sysbench") is None or (os.cpu_count() or 1) < 2,
+    reason="needs root (cgroups), sysbench and two CPUs (.ci/run installs the tools)",
+)
+
+
+def _advisor(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1764288000"}
+    return subprocess.run([sys.executable, "-m", "advisor", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    work = tmp_path_factory.mktemp("loop")
+    shutil.copy(PROFILE, work / "payments-api.profile.yaml")
+    (work / "targets.yaml").write_text(TARGETS)
+    proc = _advisor(work, "assess", "--profile", "payments-api.profile.yaml", "--defaults", "--targets",
+                    "targets.yaml", "--budget", "45", "--date", "2026-11-28")
+    return work, proc
+
+
+@needs_tools
+@pytest.mark.slow
+def test_close_result_triggers_measurement_and_the_record_shows_before_and_after(measured) -> None:
+    work, proc = measured
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    # probe selection: only probes whose rules can flip the close result run, the others are named
+    assert "not measuring noisy: no rule of the pack reads its measurements" in proc.stderr
+    assert "measuring cpu on throttled (vm)" in proc.stderr
+    assert "Before measuring: vm" in proc.stdout and "(close)" in proc.stdout
+    assert "recommendation    bare metal" in proc.stdout
+    assert "cpu slower" in proc.stdout
+
+    (md,) = sorted((work / "reports").glob("0001-*.md"))
+    record = json.loads(md.with_suffix(".json").read_text())
+    assert record["recommendation"] == "bare-metal"
+    m = record["measurements"]
+    assert m["before"]["recommendation"] == "vm" and m["before"]["close"] is True
+    cpu = next(v for v in m["verdicts"] if v["probe"] == "cpu")
+    assert cpu["verdict"] == "slower" and 0.4 < cpu["ratio"] < 0.6 and cpu["ci_high"] < 0.95
+    assert {t["target"] for t in m["targets"]} == {"metal", "throttled"}
+    assert any("cpu quota 0.5" in t["placement"] for t in m["targets"])
+    result_file = work / m["path"]
+    assert result_file.exists()
+    from advisor.decision import file_sha256
+    from advisor.measure.results import load_result
+
+    assert load_result(result_file).sha256 == m["sha256"]
+    assert record["result"]["facts"]["measured.cpu.verdict"] == "slower"
+
+    text = md.read_text()
+    confirmation = text.split("### Confirmation", 1)[1].split("## Pros and Cons", 1)[0]
+    assert "| `cpu`" in confirmation and "slower" in confirmation and "[0." in confirmation
+    assert "Before measuring: vm" in confirmation and "After measuring: bare-metal" in confirmation
+    assert m["path"] in confirmation and m["sha256"] in confirmation
+    assert "--measurements " + m["path"] in text  # the command that regenerates the record
+    assert file_sha256(result_file)  # the raw file is referenced by hash and is there to check
+
+
+@needs_tools
+@pytest.mark.slow
+def test_recorded_measurements_regenerate_the_record_byte_for_byte(measured) -> None:
+    work, proc = measured
+    assert proc.returncode == 0, proc.stderr
+    (md,) = sorted((work / "reports").glob("0001-*.md"))
+    record = json.loads(md.with_suffix(".json").read_text())
+    again = _advisor(work, "assess", "--profile", "payments-api.profile.yaml", "--defaults", "--measurements",
+                     record["measurements"]["path"], "--date", "2026-11-28", "--records-dir", "again")
+    assert again.returncode == 0, again.stderr
+    assert "measuring" not in again.stderr, "a recorded result must not run anything"
+    (md2,) = sorted((work / "again").glob("0001-*.md"))
+    assert md2.name == md.name
+    assert md2.read_text() == md.read_text()
+    assert md2.with_suffix(".json").read_text() == md.with_suffix(".json").read_text()
+
+
+def test_close_result_without_targets_says_how_to_measure(tmp_path: Path) -> None:
+    shutil.copy(PROFILE, tmp_path / "p.yaml")
+    proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--no-record")
+    assert proc.returncode == 0, proc.stderr
+    assert "the result is close; give --targets FILE to measure" in proc.stderr
+
+
+def test_measure_always_needs_targets_and_never_skips(tmp_path: Path) -> None:
+    shutil.copy(PROFILE, tmp_path / "p.yaml")
+    proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--no-record", "--measure", "always")
+    assert proc.returncode == 2
+    last = proc.stderr.splitlines()[-1]
+    assert last == "advisor: --measure always needs --targets FILE; name the platforms to measure"
+    (tmp_path / "t.yaml").write_text(TARGETS)
+    proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--no-record", "--measure", "never",
+                    "--targets", "t.yaml")
+    assert proc.returncode == 0 and "measuring" not in proc.stderr
+
+
+def test_measurements_and_targets_exclude_each_other(tmp_path: Path) -> None:
+    shutil.copy(PROFILE, tmp_path / "p.yaml")
+    proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--targets", "t.yaml",
+                    "--measurements", "m.yaml")
+    assert proc.returncode == 2
+    assert "--measurements and --targets exclude each other" in proc.stderr
+
+
+def test_an_edited_measurement_file_is_refused(tmp_path: Path) -> None:
+    shutil.copy(PROFILE, tmp_path / "p.yaml")
+    (tmp_path / "m.yaml").write_text("advisor_measurement: 1\nadvisor_version: 0.1.0\n")
+    proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--no-record", "--measurements",
+                    "m.yaml")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[1].startswith("m.yaml:1:1: ") and "Traceback" not in proc.stderr

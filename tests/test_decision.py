@@ -1,0 +1,315 @@
+"""Decision records: the model, building one from a profile, hashes, names, and safe writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from advisor import decision, pipeline, report
+from advisor import profile as profiles
+from advisor.errors import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "examples" / "profiles" / "multi-tenant-saas.profile.yaml"
+
+
+@pytest.fixture(scope="module")
+def record() -> decision.DecisionRecord:
+    q = pipeline.load_questionnaire()
+    prof = profiles.load(EXAMPLE, q)
+    return pipeline.decide(prof, questionnaire=q, date="2026-02-28", decision_makers=["Ada", "Linus"],
+                           profile_display="saas.profile.yaml")
+
+
+# ----------------------------------------------------------------- the model
+
+
+def test_record_fields_from_the_assessment(record: decision.DecisionRecord) -> None:
+    assert record.advisor_record == 1
+    assert record.number == 1 and record.status == "proposed"
+    assert record.date == "2026-02-28" and record.review_by == "2027-02-28"
+    assert record.decision_makers == ["Ada", "Linus"]
+    assert record.workload == "saas-platform"
+    assert record.title == "Run saas-platform on VM-backed Kubernetes nodes"
+    assert record.recommendation == record.result["recommendation"] == "vm"
+    assert record.margin == record.result["margin"] and record.close is record.result["close"]
+    assert record.confidence == record.result["confidence"]["value"]
+    assert record.profile.path == "saas.profile.yaml"
+    assert record.profile.sha256 == decision.sha256_hex(EXAMPLE.read_bytes())
+    assert record.profile.questionnaire.id == "default"
+    assert record.profile.answers["tenancy"] == "multi-tenant-untrusted"
+    [pack] = record.rules.packs
+    assert (pack.name, pack.version, pack.path) == ("default", 1, "rules")
+    assert pack.sha256 == decision.pack_sha256(pipeline.DEFAULT_RULES_DIR)
+    assert record.rules.sha256 == decision.rules_sha256(record.rules.packs)
+    assert record.measurements.path is None and record.measurements.verdicts == []
+    assert set(record.graph["options"]) == {"bare_metal", "vm"}
+    assert record.mermaid.startswith("flowchart")
+    assert record.command.startswith("advisor assess --profile saas.profile.yaml --defaults --date 2026-02-28")
+    assert record.stem == "0001-run-saas-platform-on-vm-backed-kubernetes-nodes"
+
+
+def test_revisit_triggers_compile_in_the_rule_language(record: decision.DecisionRecord) -> None:
+    from advisor.conditions import compile_condition
+
+    catalog = pipeline.fact_catalog(pipeline.load_questionnaire())
+    assert record.revisit_triggers
+    facts = pipeline.build_facts(record.profile.answers, pipeline.load_questionnaire())
+    for text in record.revisit_triggers:
+        condition = compile_condition(text, catalog)
+        assert condition.evaluate(facts) is False, text  # nothing has changed yet
+    for point in record.tipping_points:
+        assert {"key", "condition", "recommendation"} <= set(point)
+
+
+def test_json_is_deterministic_and_round_trips(record: decision.DecisionRecord) -> None:
+    text = record.to_json()
+    assert text.endswith("}\n")
+    data = json.loads(text)
+    assert list(data) == sorted(data)
+    again = decision.DecisionRecord.from_json(text, "r.json")
+    assert again == record
+    assert again.to_json() == text
+    assert report.to_markdown(again) == report.to_markdown(record)
+
+
+def test_same_inputs_give_the_same_bytes() -> None:
+    q = pipeline.load_questionnaire()
+    texts = {pipeline.decide(profiles.load(EXAMPLE, q), questionnaire=q, date="2026-01-01").to_json()
+             for _ in range(2)}
+    assert len(texts) == 1
+
+
+def test_from_json_syntax_error_has_a_position() -> None:
+    with pytest.raises(DataError) as err:
+        decision.DecisionRecord.from_json('{\n  "number": 1,\n  oops\n}', "reports/0001-x.json")
+    assert err.value.first.location is not None
+    assert str(err.value.first.location) == "reports/0001-x.json:3:3"
+
+
+def test_from_json_invalid_field_points_at_it(record: decision.DecisionRecord) -> None:
+    data = json.loads(record.to_json())
+    data["status"] = "maybe"
+    text = json.dumps(data, sort_keys=True, indent=2)
+    with pytest.raises(DataError) as err:
+        decision.DecisionRecord.from_json(text, "r.json")
+    problem = err.value.first
+    assert problem.message.startswith("status:")
+    line = text.splitlines()[problem.location.line - 1]  # type: ignore[union-attr]
+    assert '"status"' in line
+
+
+@pytest.mark.parametrize("text", ["[]", "", "null"])
+def test_from_json_rejects_non_objects(text: str) -> None:
+    with pytest.raises(DataError):
+        decision.DecisionRecord.from_json(text, "r.json")
+
+
+# ----------------------------------------------------------------- dates, names, hashes
+
+
+@pytest.mark.parametrize(("date", "months", "expected"), [
+    ("2026-11-28", 12, "2027-11-28"), ("2024-02-29", 12, "2025-02-28"), ("2026-01-31", 1, "2026-02-28"),
+    ("2026-12-15", 1, "2027-01-15"),
+])
+def test_add_months(date: str, months: int, expected: str) -> None:
+    assert decision.add_months(date, months) == expected
+
+
+def test_default_date_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert decision.default_date() == "2023-11-14"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert len(decision.default_date()) == 10
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "26-01-01", "2026-02-30", "today"])
+def test_check_date_rejects(bad: str) -> None:
+    with pytest.raises(ValueError):
+        decision.check_date(bad)
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("Run payments-api on VM-backed Kubernetes nodes", "run-payments-api-on-vm-backed-kubernetes-nodes"),
+    ("  Ünïcode & spaces!! ", "n-code-spaces"), ("???", "record"),
+])
+def test_slugify(title: str, slug: str) -> None:
+    assert decision.slugify(title) == slug
+
+
+def test_next_number_follows_the_highest(tmp_path: Path) -> None:
+    assert decision.next_number(tmp_path / "missing") == 1
+    for name in ("0001-a.md", "0001-a.json", "0007-b.md", "notes.md", ".0009-c.md.x.tmp", "0003-c.json"):
+        (tmp_path / name).write_text("x")
+    assert decision.next_number(tmp_path) == 8
+    assert sorted(decision.record_paths(tmp_path)) == [1, 3, 7]
+
+
+def test_pack_hash_covers_paths_and_bytes(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    (pack / "a").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: x\n")
+    (pack / "a" / "r.yaml").write_text("id: r\n")
+    first = decision.pack_sha256(pack)
+    (pack / ".hidden").write_text("ignored")
+    assert decision.pack_sha256(pack) == first
+    (pack / "a" / "r.yaml").write_text("id: r \n")
+    changed = decision.pack_sha256(pack)
+    assert changed != first
+    (pack / "a" / "r.yaml").rename(pack / "a" / "s.yaml")
+    assert decision.pack_sha256(pack) not in (first, changed)
+
+
+# ----------------------------------------------------------------- writing
+
+
+def test_write_record_takes_the_next_number_and_never_overwrites(tmp_path: Path,
+                                                                 record: decision.DecisionRecord) -> None:
+    existing = tmp_path / f"{record.stem}.md"
+    existing.write_text("someone else's record\n")
+    md, js, written = decision.write_record(record, tmp_path, report.to_markdown)
+    assert existing.read_text() == "someone else's record\n"
+    assert written.number == 2 and md.name.startswith("0002-") and js.name.startswith("0002-")
+    assert md.read_text() == report.to_markdown(written)
+    assert decision.DecisionRecord.from_json(js.read_text(), str(js)) == written
+    md3, _, third = decision.write_record(record, tmp_path, report.to_markdown)
+    assert third.number == 3 and md.read_text() == report.to_markdown(written)
+    assert md3 != md
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_write_record_skips_a_number_taken_meanwhile(tmp_path: Path, record: decision.DecisionRecord,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # another writer creates 0001's JSON between our scan and our write
+    real = decision.write_text
+    calls = []
+
+    def racing(path: os.PathLike[str], text: str, *, exclusive: bool = False) -> None:
+        if not calls:
+            Path(path).write_text("the other writer's\n")
+        calls.append(Path(path).name)
+        real(path, text, exclusive=exclusive)
+
+    monkeypatch.setattr(decision, "write_text", racing)
+    md, _, written = decision.write_record(record, tmp_path, report.to_markdown)
+    assert written.number == 2
+    assert (tmp_path / f"{record.stem}.json").read_text() == "the other writer's\n"
+    assert md.exists()
+
+
+def test_interrupted_markdown_write_leaves_no_record(tmp_path: Path, record: decision.DecisionRecord,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    real_fsync = os.fsync
+    seen = []
+
+    def fsync(fd: int) -> None:
+        seen.append(fd)
+        if len(seen) == 3:  # json file, json's folder, then the markdown file: interrupt there
+            raise KeyboardInterrupt
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(KeyboardInterrupt):
+        decision.write_record(record, tmp_path, report.to_markdown)
+    assert list(tmp_path.iterdir()) == []
+
+
+_WRITER = textwrap.dedent("""
+    import sys
+    from advisor import decision, report
+    record = decision.DecisionRecord.from_json(open(sys.argv[1]).read(), sys.argv[1])
+    record = record.model_copy(update={"mermaid": "flowchart TB\\n" + "    a --> b\\n" * 400000})
+    print("ready", flush=True)
+    while True:
+        decision.write_record(record, sys.argv[2], report.to_markdown)
+""")
+
+
+@pytest.mark.slow
+def test_killed_writer_leaves_only_complete_files(tmp_path: Path, record: decision.DecisionRecord) -> None:
+    """SIGKILL a process while it writes (a temporary file is there): no partial record is left."""
+    source = tmp_path / "record.json"
+    source.write_text(record.to_json())
+    out = tmp_path / "records"
+    out.mkdir()
+    for nth in (1, 2, 3, 4):  # kill during the nth temporary file: json, markdown, next json, ...
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(source), str(out)], stdout=subprocess.PIPE,
+                                text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        old = {p.name for p in out.iterdir()}  # temporary files of earlier kills stay (hidden)
+        seen: set[str] = set()
+        deadline = time.monotonic() + 120
+        while len(seen) < nth and time.monotonic() < deadline and proc.poll() is None:
+            seen.update(p.name for p in out.iterdir() if p.name.endswith(".tmp") and p.name not in old)
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert len(seen) >= nth, "the writer never got to write"
+    files = sorted(p for p in out.iterdir() if not p.name.startswith("."))
+    for p in files:
+        text = p.read_text()
+        if p.suffix == ".json":
+            loaded = decision.DecisionRecord.from_json(text, str(p))
+            assert loaded.mermaid.count("a --> b") == 400000
+        else:
+            assert text.endswith("```\n"), f"{p.name} is incomplete"
+            assert text.count("a --> b") == 400000
+    # a record is its markdown: every markdown file has its complete JSON twin
+    for p in files:
+        if p.suffix == ".md":
+            assert p.with_suffix(".json").exists()
+
+
+# ----------------------------------------------------------------- advisor assess writes the record
+
+
+def _assess(advisor, *extra: str):  # type: ignore[no-untyped-def]
+    return advisor("assess", "--set", "workload_name=payments", "--set", "latency_p99_ms=5", "--defaults", *extra)
+
+
+def test_assess_writes_a_record(advisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = _assess(advisor, "--decision-maker", "Ada", "--decision-maker", "Bo")
+    assert result.exit_code == 0, result.stderr
+    stem = "0001-run-payments-on-vm-backed-kubernetes-nodes"
+    assert f"Decision record written to reports/{stem}.md (and .json)" in result.stderr
+    md = (tmp_path / "reports" / f"{stem}.md").read_text()
+    rec = decision.DecisionRecord.from_json((tmp_path / "reports" / f"{stem}.json").read_text(), "r.json")
+    assert rec.date == "2023-11-14"  # SOURCE_DATE_EPOCH of the fixture
+    assert rec.decision_makers == ["Ada", "Bo"]
+    assert rec.profile.path == "payments.profile.yaml"
+    assert rec.profile.sha256 == decision.sha256_hex((tmp_path / "payments.profile.yaml").read_bytes())
+    assert md == report.to_markdown(rec)
+    again = advisor("assess", "--profile", "payments.profile.yaml", "--date", "2026-03-01", "--title", "Payments nodes")
+    assert again.exit_code == 0, again.stderr
+    assert "reports/0002-payments-nodes.md" in again.stderr
+    assert (tmp_path / "reports" / f"{stem}.md").read_text() == md
+
+
+def test_assess_records_dir_and_no_record(advisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plain = _assess(advisor, "--no-record", "--format", "json")
+    assert plain.exit_code == 0 and not (tmp_path / "reports").exists()
+    assert "Decision record" not in plain.stderr
+    recorded = advisor("assess", "--profile", "payments.profile.yaml", "--records-dir", "adr", "--format", "json")
+    assert recorded.exit_code == 0, recorded.stderr
+    assert recorded.stdout == plain.stdout  # the printed result does not change
+    assert len(list((tmp_path / "adr").glob("0001-*.md"))) == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--date", "2026-02-30"), "--date: '2026-02-30' is not a date"),
+    (("--date", "yesterday"), "--date: 'yesterday' is not a date"),
+    (("--title", "  "), "--title is empty"),
+])
+def test_assess_rejects_bad_record_options(advisor, tmp_path: Path, args, message) -> None:  # type: ignore[no-untyped-def]
+    result = _assess(advisor, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "reports").exists()

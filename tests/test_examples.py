@@ -1,0 +1,101 @@
+"""Golden files: the example records in reports/ are exactly what scripts/gen_examples.py produces.
+
+On an intended change, rewrite them with ``ADVISOR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_examples.py``
+(or ``.venv/bin/python scripts/gen_examples.py``) and review the diff.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from advisor import decision, report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _gen() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_examples", ROOT / "scripts" / "gen_examples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen_examples", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, str]:
+    gen = _gen()
+    records: dict[str, str] = gen.example_records(ROOT)
+    if os.environ.get("ADVISOR_UPDATE_GOLDEN") == "1":
+        from advisor.atomic import write_text
+
+        for name, text in records.items():
+            write_text(ROOT / name, text)
+        for name in gen.stale_files(ROOT, records):
+            (ROOT / name).unlink()
+    return records
+
+
+def test_at_least_four_archetypes() -> None:
+    profiles = sorted((ROOT / "docs" / "examples" / "profiles").glob("*.yaml"))
+    assert len(profiles) >= 4
+    names = {p.name.split(".")[0] for p in profiles}
+    assert {"hft-matching-engine", "multi-tenant-saas", "internal-web-platform-vsphere", "edge-retail-site"} <= names
+
+
+def test_examples_are_up_to_date(expected: dict[str, str]) -> None:
+    drift = [name for name, text in expected.items()
+             if not (ROOT / name).is_file() or (ROOT / name).read_bytes() != text.encode("utf-8")]
+    assert not drift, ("example records differ from scripts/gen_examples.py output; regenerate with "
+                       f"ADVISOR_UPDATE_GOLDEN=1 (or python scripts/gen_examples.py) and review: {drift}")
+
+
+def test_no_stale_example_records(expected: dict[str, str]) -> None:
+    stale = _gen().stale_files(ROOT, expected)
+    assert not stale, f"records in reports/ that no example profile produces: {stale}"
+
+
+def test_markdown_renders_from_the_json_twin(expected: dict[str, str]) -> None:
+    for name, text in expected.items():
+        if name.endswith(".json"):
+            record = decision.DecisionRecord.from_json(text, name)
+            assert report.to_markdown(record) == expected[name.removesuffix(".json") + ".md"]
+
+
+def test_examples_cover_both_outcomes_and_a_knock_out(expected: dict[str, str]) -> None:
+    records = [decision.DecisionRecord.from_json(t, n) for n, t in expected.items() if n.endswith(".json")]
+    assert {r.recommendation for r in records} == {"bare-metal", "vm"}
+    assert any(r.result["knock_outs"] for r in records)
+    assert any(r.close for r in records), "one example shows a close call"
+    assert [r.number for r in records] == list(range(1, len(records) + 1))
+    for r in records:
+        assert not Path(r.profile.path).is_absolute()
+        assert all(not Path(p.path).is_absolute() for p in r.rules.packs)
+
+
+def test_cli_writes_the_same_record(advisor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    expected: dict[str, str]) -> None:
+    """The documented command (in the record) writes the example record into an empty folder."""
+    gen = _gen()
+    name = "multi-tenant-saas.profile.yaml"
+    (tmp_path / "docs" / "examples" / "profiles").mkdir(parents=True)
+    (tmp_path / "docs" / "examples" / "profiles" / name).write_bytes((ROOT / gen.PROFILES / name).read_bytes())
+    number = sorted(p.name for p in (ROOT / gen.PROFILES).glob("*.yaml")).index(name) + 1
+    for _ in range(number - 1):  # occupy the numbers before it
+        n = decision.next_number(tmp_path / "reports")
+        (tmp_path / "reports").mkdir(exist_ok=True)
+        (tmp_path / "reports" / f"{n:04d}-other.md").write_text("x\n")
+    md_name = next(n for n in expected if n.startswith(f"reports/{number:04d}-") and n.endswith(".md"))
+    result = advisor("assess", "--profile", f"docs/examples/profiles/{name}", "--defaults", "--date", gen.DATE,
+                     *[a for m in gen.DECISION_MAKERS for a in ("--decision-maker", m)])
+    assert result.exit_code == 0, result.stderr
+    assert f"Decision record written to {md_name}" in result.stderr
+    assert (tmp_path / md_name).read_text() == expected[md_name]
+    json_name = md_name.removesuffix(".md") + ".json"
+    assert (tmp_path / json_name).read_text() == expected[json_name]

@@ -1,0 +1,146 @@
+"""``advisor measure`` and ``advisor plugins`` end to end, with a fast deterministic test plugin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_measure_plugins import _fake_dist
+
+from advisor.measure.results import load_result, measured_facts
+
+REPO = Path(__file__).resolve().parents[1]
+
+PLUGIN = '''
+from advisor.measure.api import MetricSpec, ProbeError
+from advisor.measure.hookspecs import hookimpl
+
+
+class Const:
+    """Runs 'true' and reports fixed figures: 2x slower in a target named 'slow'."""
+    name = "net"
+    title = "constant"
+    tools = ("true",)
+    metrics = (MetricSpec("rtt_us", "us", "lower", main=True), MetricSpec("p99_us", "us", "lower"))
+
+    def install_hint(self):
+        return "apt-get install coreutils"
+
+    def run(self, runner, *, budget, peer=None):
+        done = runner.run(["true"], timeout=10)
+        if done.returncode != 0:
+            raise ProbeError("true failed")
+        f = 2.0 if runner.name == "slow" else 1.0
+        return {"rtt_us": 50.0 * f, "p99_us": 100.0 * f}
+
+
+class Missing:
+    name = "needs-tool"
+    title = "needs a missing tool"
+    tools = ("no-such-tool-xyz",)
+    metrics = (MetricSpec("x", "1/s", "higher", main=True),)
+
+    def install_hint(self):
+        return "apt-get install no-such-tool-xyz"
+
+    def run(self, runner, *, budget, peer=None):
+        raise AssertionError("never called")
+
+
+@hookimpl
+def advisor_probes():
+    return [Const(), Missing()]
+'''
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    path = tmp_path / "site"
+    _fake_dist(path, "constprobe", "advisor_const_plugin", PLUGIN)
+    return path
+
+
+def advisor(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(site))
+    return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=120)
+
+
+def targets(tmp_path: Path, vm_name: str = "slow") -> Path:
+    path = tmp_path / "targets.yaml"
+    path.write_text(f"advisor_targets: 1\ntargets:\n  - {{name: fast, role: bare-metal}}\n"
+                    f"  - {{name: {vm_name}, role: vm, runner: local}}\n")
+    return path
+
+
+def test_comparison_table_result_and_facts(tmp_path: Path, site: Path) -> None:
+    done = advisor(site, tmp_path, "measure", "--targets", str(targets(tmp_path)), "--probe", "net",
+                   "--budget", "10", "-o", "r.yaml")
+    assert done.returncode == 0, done.stderr
+    assert "measuring net on fast (bare-metal), run 1" in done.stderr
+    assert "wrote r.yaml (sha256 " in done.stderr
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("net") and "rtt_us" in ln)
+    assert "slower" in line and "2" in line and "3+3" in line
+    result = load_result(tmp_path / "r.yaml")
+    facts = measured_facts(result)
+    assert facts["measured.net.ratio"] == pytest.approx(2.0)
+    assert facts["measured.net.verdict"] == "slower" and facts["measured.net.p99_ratio"] == pytest.approx(2.0)
+
+
+def test_same_target_twice_equivalent_json(tmp_path: Path, site: Path) -> None:
+    done = advisor(site, tmp_path, "measure", "--targets", str(targets(tmp_path, "twin")), "--probe", "net",
+                   "--band", "1", "--method", "bootstrap", "-o", "r.json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["band"] == 0.01 and data["method"] == "bootstrap"
+    assert data["probes"][0]["metrics"][0]["comparison"]["verdict"] == "equivalent"
+
+
+def test_single_host_with_profile_slo(tmp_path: Path, site: Path) -> None:
+    profile = next((REPO / "docs" / "examples" / "profiles").glob("*.yaml"), None)
+    if profile is None:
+        pytest.skip("no example profile")
+    done = advisor(site, tmp_path, "measure", "--probe", "net", "--budget", "5", "--profile", str(profile),
+                   "-o", "single.yaml")
+    assert done.returncode == 0, done.stderr
+    assert "this-host:" in done.stdout and ("virtualized" in done.stdout)
+    assert "a comparison needs a bare-metal and a vm target" in done.stdout
+    result = load_result(tmp_path / "single.yaml")
+    assert measured_facts(result) == {}
+    assert [c.metric for c in result.slo] == ["p99_us"] and "% of the p99 SLO" in done.stdout
+
+
+def test_missing_tools_exit_3_with_the_hint(tmp_path: Path, site: Path) -> None:
+    done = advisor(site, tmp_path, "measure", "--probe", "needs-tool", "-o", "m.yaml")
+    assert done.returncode == 3, done.stderr
+    assert "apt-get install no-such-tool-xyz" in done.stderr
+    listing = advisor(site, tmp_path, "plugins")
+    line = next(ln for ln in listing.stdout.splitlines() if ln.startswith("needs-tool"))
+    assert "no: apt-get install no-such-tool-xyz" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--probe", "nett"], 2, "did you mean 'net'"),
+        (["--probe", "net", "--all-probes"], 2, "exclude each other"),
+        (["--band", "0"], 2, "0"),
+        (["--targets", "missing.yaml"], 1, "missing.yaml"),
+    ],
+)
+def test_usage_and_data_errors(tmp_path: Path, site: Path, args: list[str], code: int, words: str) -> None:
+    done = advisor(site, tmp_path, "measure", *args)
+    assert done.returncode == code, done.stderr
+    assert words in done.stderr
+
+
+def test_targets_file_error_has_position(tmp_path: Path, site: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("advisor_targets: 1\ntargets:\n  - {name: a, role: bare-metal, cpu_qota: 1}\n")
+    done = advisor(site, tmp_path, "measure", "--targets", str(path), "--probe", "net")
+    assert done.returncode == 1
+    assert f"{path}:3:" in done.stderr and "cpu_quota" in done.stderr

@@ -1,0 +1,197 @@
+"""Known answers with real tools: a CPU quota of 0.5 halves throughput; a veth adds latency.
+
+The probes here are minimal inline probes (sysbench cpu, sockperf ping-pong) so the
+framework is tested independently of the built-in probes. Every process is pinned to
+CPU 1 with a high priority (nice -20, the cgroup's weight to match) so that other
+work on the machine does not take the CPU from one target and not the other.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from advisor.measure.api import Budget, MetricSpec, ProbeError, Runner
+from advisor.measure.runners.local import LocalRunner
+from advisor.measure.session import run_session
+
+ROOT = os.geteuid() == 0
+CGROUP_OK = ROOT and ((Path("/sys/fs/cgroup/cgroup.controllers")).exists()
+                      or Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").exists())
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.serial,
+    pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs (the probe is pinned to CPU 1)"),
+]
+needs_sysbench = pytest.mark.skipif(shutil.which("sysbench") is None, reason="apt-get install sysbench")
+needs_sockperf = pytest.mark.skipif(shutil.which("sockperf") is None, reason="apt-get install sockperf")
+needs_cgroup = pytest.mark.skipif(not CGROUP_OK, reason="needs root and a writable cgroup cpu controller")
+#: Attempts of a CPU known answer: a retry only when the interval shows the host was disturbed.
+ATTEMPTS = 3
+
+
+@pytest.fixture(autouse=True)
+def cpu1_alone() -> Iterator[None]:
+    """These tests pin to CPU 1 at nice -20: run one at a time, also across xdist workers."""
+    path = Path(tempfile.gettempdir()) / "advisor-test-measure-cpu1.lock"
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def disturbed(ci_low: float | None, ci_high: float | None) -> bool:
+    """A 95 % interval wider than +-12 % around a throughput ratio: other work took the CPU."""
+    return ci_low is None or ci_high is None or ci_high / ci_low > 1.25
+
+
+class SysbenchCpu:
+    name = "cpu"
+    title = "sysbench cpu, one thread"
+    tools = ("sysbench",)
+    metrics = (MetricSpec("events_per_s", "1/s", "higher", main=True),)
+
+    def install_hint(self) -> str:
+        return "apt-get install sysbench"
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        done = runner.run(["sysbench", "cpu", "--threads=1", "--time=1", "run"], timeout=30)
+        match = re.search(r"events per second:\s*([0-9.]+)", done.stdout)
+        if done.returncode != 0 or match is None:
+            raise ProbeError(f"sysbench failed: {done.stderr[:200]}")
+        return {"events_per_s": float(match.group(1))}
+
+
+class SockperfPingPong:
+    """Round trip over TCP... UDP ping-pong: server on the peer (or the runner itself), client on the runner."""
+
+    name = "net"
+    title = "sockperf ping-pong"
+    tools = ("sockperf",)
+    metrics = (MetricSpec("latency_us", "us", "lower", main=True), MetricSpec("p99_us", "us", "lower"))
+
+    def install_hint(self) -> str:
+        return "apt-get install sockperf"
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        server_side = peer if peer is not None else runner
+        address = server_side.address()
+        port = str(random.randint(20000, 60000))
+        server = server_side.spawn(["sockperf", "server", "-i", address, "-p", port])
+        try:
+            time.sleep(0.3)
+            done = runner.run(["sockperf", "ping-pong", "-i", address, "-p", port, "-t", "1"], timeout=30)
+        finally:
+            server.stop()
+        mean = re.search(r"Latency is ([0-9.]+) usec", done.stdout + done.stderr)
+        p99 = re.search(r"percentile 99\.000 =\s*([0-9.]+)", done.stdout + done.stderr)
+        if mean is None or p99 is None:
+            raise ProbeError(f"sockperf failed: {(done.stdout + done.stderr)[-300:]}")
+        return {"latency_us": float(mean.group(1)), "p99_us": float(p99.group(1))}
+
+
+@needs_sysbench
+@needs_cgroup
+def test_cpu_quota_half_is_slower_by_half(record_property: pytest.RecordProperty) -> None:
+    for attempt in range(1, ATTEMPTS + 1):
+        metal = LocalRunner("ka-metal", cpus=[1], nice=-20)
+        vm = LocalRunner("ka-vm", cpus=[1], cpu_quota=0.5, nice=-20)
+        try:
+            result = run_session({"bare-metal": metal, "vm": vm}, [SysbenchCpu()], budget_s=20, band=0.05,
+                                 min_runs=4)
+        finally:
+            vm.close()
+            metal.close()
+        comp = result.probes[0].metrics[0].comparison
+        assert comp is not None and comp.ratio is not None
+        record_property(f"cpu_quota_ratio_{attempt}", f"{comp.ratio:.3f} [{comp.ci_low:.3f}, {comp.ci_high:.3f}]")
+        if not disturbed(comp.ci_low, comp.ci_high):
+            break
+    assert 0.45 <= comp.ratio <= 0.55, comp
+    assert comp.verdict == "slower", comp
+    assert result.targets[1].cgroup is not None and result.targets[1].pinned_cpus == (1,)
+
+
+@needs_sysbench
+def test_same_target_twice_is_equivalent(record_property: pytest.RecordProperty) -> None:
+    for attempt in range(1, ATTEMPTS + 1):
+        a = LocalRunner("ka-a", cpus=[1], nice=-20)
+        b = LocalRunner("ka-b", cpus=[1], nice=-20)
+        try:
+            result = run_session({"bare-metal": a, "vm": b}, [SysbenchCpu()], budget_s=25, band=0.05)
+        finally:
+            a.close()
+            b.close()
+        comp = result.probes[0].metrics[0].comparison
+        assert comp is not None and comp.ratio is not None
+        record_property(f"self_ratio_{attempt}", f"{comp.ratio:.3f} [{comp.ci_low:.3f}, {comp.ci_high:.3f}]")
+        if comp.verdict != "inconclusive" and (comp.verdict == "equivalent" or not disturbed(comp.ci_low,
+                                                                                             comp.ci_high)):
+            break  # 'inconclusive' means other work made the runs too noisy for the budget: try again
+    assert comp.verdict == "equivalent", comp
+
+
+@needs_sockperf
+@pytest.mark.skipif(not ROOT or shutil.which("ip") is None, reason="needs root and iproute2")
+def test_veth_namespace_vs_loopback(record_property: pytest.RecordProperty) -> None:
+    """A veth pair into a namespace vs loopback, same CPU for client and server.
+
+    On this kind of host the answer is "not resolvable": loopback and veth are both
+    in-kernel software devices, and the extra hop costs a fraction of a microsecond
+    per round trip (measured here on a 2-vCPU KVM guest with ~2.6 us round trips: ratio
+    0.94-0.95, CIs [0.87, 1.02] and [0.91, 0.99]: if anything the namespace side was a
+    little faster), within the run-to-run noise of ping-pong. So the test accepts either
+    a CI above 1 (the veth is measurably slower) or a ratio within noise of 1;
+    :func:`test_cross_cpu_server_through_veth_is_slower` shows that a real latency difference
+    through the same veth is resolved.
+    """
+    host = LocalRunner("ka-host", cpus=[1], nice=-20)
+    ns = LocalRunner("ka-ns", cpus=[1], nice=-20, netns=True)
+    try:
+        result = run_session({"bare-metal": host, "vm": ns}, [SockperfPingPong()], budget_s=20, band=0.05,
+                             peers={"vm": host})
+    finally:
+        ns.close()
+        host.close()
+    comp = result.probes[0].metrics[0].comparison
+    assert comp is not None and comp.ci_low is not None and comp.ci_high is not None and comp.ratio is not None
+    record_property("veth_ratio", f"{comp.ratio:.3f} [{comp.ci_low:.3f}, {comp.ci_high:.3f}] {comp.verdict}")
+    assert comp.n_bare_metal >= 3 and comp.n_vm >= 3
+    if comp.ci_low > 1.0:
+        assert comp.verdict in ("slower", "inconclusive")
+    else:
+        assert 0.75 < comp.ratio < 1.33, comp  # no difference worth a rule: within noise
+
+
+@needs_sockperf
+@pytest.mark.skipif(not ROOT or shutil.which("ip") is None, reason="needs root and iproute2")
+def test_cross_cpu_server_through_veth_is_slower(record_property: pytest.RecordProperty) -> None:
+    """Client in the namespace on CPU 1, server on the host on CPU 0 (a cross-CPU wake-up per
+    message) vs loopback on one CPU: several times slower, the CI far above 1."""
+    host = LocalRunner("kx-host", cpus=[1], nice=-20)
+    server = LocalRunner("kx-srv", cpus=[0], nice=-20)
+    ns = LocalRunner("kx-ns", cpus=[1], nice=-20, netns=True)
+    try:
+        result = run_session({"bare-metal": host, "vm": ns}, [SockperfPingPong()], budget_s=15, band=0.05,
+                             peers={"vm": server})
+    finally:
+        ns.close()
+        server.close()
+        host.close()
+    comp = result.probes[0].metrics[0].comparison
+    assert comp is not None and comp.ci_low is not None and comp.ci_high is not None
+    record_property("cross_cpu_veth_ratio", f"{comp.ratio:.3f} [{comp.ci_low:.3f}, {comp.ci_high:.3f}]")
+    assert comp.ci_low > 1.0 and comp.verdict == "slower", comp
+    p99 = result.probes[0].metrics[1].comparison
+    assert p99 is not None and p99.ratio is not None and p99.ratio > 1.0
