@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "measure": ("advisor.cli.measure:measure", "Run benchmarks on candidate platforms and compare them."),
     "plugins": ("advisor.cli.plugins:plugins", "List measurement plugins, probes and whether their tools exist."),
     "records": ("advisor.cli.records:records", "List, accept, supersede, diff and check decision records."),
+    "portfolio": ("advisor.cli.portfolio:portfolio", "Assess many workloads at once and summarise them."),
 }
 
 

@@ -1,0 +1,652 @@
+"""Portfolios: assess many workloads at once and summarise them (``advisor portfolio``).
+
+An inventory is a YAML file (``advisor_portfolio: 1``) or a CSV file listing workloads,
+each given by its answers or by a reference to a profile file (docs/portfolio.md).
+Every value goes through the question's own parser, as in profiles; all problems of
+the file are collected and raised together, before anything is written.
+
+The rule pack is loaded once; each workload is evaluated with
+:func:`advisor.pipeline.evaluate` (summary only) or decided with
+:func:`advisor.pipeline.decide` and written as a decision record. The summary counts
+the recommendations, lists close calls and knock-outs, and flags pairs of workloads
+whose answers are nearly the same but whose recommendations differ. Strings and files
+only: nothing here prints; progress goes to an ``on_progress(done, total)`` callback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from advisor import decision, pipeline, report, yamlio
+from advisor import profile as profiles
+from advisor.atomic import write_text
+from advisor.errors import DataError, Location, Problem, did_you_mean
+from advisor.questionnaire import Question, Questionnaire
+from advisor.rules.model import Pack
+from advisor.scoring import Result
+
+__all__ = [
+    "DEFAULT_SIMILARITY",
+    "FORMAT",
+    "SUMMARY_JSON",
+    "SUMMARY_MD",
+    "Assessed",
+    "Flag",
+    "Inventory",
+    "Workload",
+    "assess_all",
+    "check_summary_free",
+    "consistency",
+    "decide_all",
+    "distance",
+    "load_inventory",
+    "summarize",
+    "shown_path",
+    "summary_paths",
+    "to_json",
+    "to_markdown",
+    "with_defaults",
+    "write_summary",
+]
+
+#: Version of the inventory format (the ``advisor_portfolio`` key).
+FORMAT = 1
+#: Default threshold of the consistency check: a mean per-answer distance below it is "near-identical".
+DEFAULT_SIMILARITY = 0.05
+SUMMARY_MD = "portfolio-summary.md"
+SUMMARY_JSON = "portfolio-summary.json"
+
+Progress = Callable[[int, int], None]
+
+_TOP_KEYS = ("advisor_portfolio", "defaults", "workloads")
+_ENTRY_KEYS = ("profile", "answers")
+_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+@dataclass
+class Workload:
+    """One workload of an inventory: its validated answers and where it was given."""
+
+    name: str
+    answers: dict[str, Any]
+    location: Location
+    #: The referenced profile file, when the answers are exactly that file's.
+    profile_path: Path | None = None
+    profile_display: str | None = None
+
+
+@dataclass
+class Inventory:
+    """A loaded, validated inventory."""
+
+    display: str
+    workloads: list[Workload] = field(default_factory=list)
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path for files we write: as given when relative, else relative to the current folder, else its name."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+def load_inventory(path: str | os.PathLike[str], questionnaire: Questionnaire, *,
+                   display: str | None = None) -> Inventory:
+    """Load a YAML or CSV (``.csv``) inventory; DataError listing every problem of the file."""
+    name = display if display is not None else str(path)
+    if Path(path).suffix.lower() == ".csv":
+        return _load_csv(Path(path), name, questionnaire)
+    return _load_yaml(Path(path), name, questionnaire)
+
+
+def _parse_value(question: Question, raw: Any, from_text: bool, where: Location,
+                 problems: list[Problem]) -> Any:
+    try:
+        return question.parse(raw, from_text=from_text)
+    except ValueError as exc:
+        message, _, hint = str(exc).partition("; ")
+        problems.append(Problem(f"{question.key}: {message}", hint or None, where))
+        return None
+
+
+def _unknown_key(key: str, questionnaire: Questionnaire, where: Location, extra: Sequence[str] = ()) -> Problem:
+    hint = did_you_mean(key, [*questionnaire.by_key, *extra]) or "run 'advisor questions --full' to list the keys"
+    return Problem(f"unknown question key {key!r}", hint, where)
+
+
+def _load_profile(ref: Any, base: Path, base_display: str, where: Location, questionnaire: Questionnaire,
+                  problems: list[Problem]) -> tuple[dict[str, Any], Path, str] | None:
+    if not isinstance(ref, str) or not ref.strip():
+        problems.append(Problem("profile: expected a file name", "give the profile path relative to the inventory",
+                                where))
+        return None
+    target = base / ref.strip()
+    shown = (Path(base_display).parent / ref.strip()).as_posix()
+    if not target.is_file():
+        problems.append(Problem(f"profile file {ref.strip()!r} not found",
+                                "give a path relative to the inventory file", where))
+        return None
+    try:
+        loaded = profiles.load(target, questionnaire, display=shown)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+    return loaded.values(), target, shown
+
+
+def _finish(workloads: list[tuple[dict[str, Any], Location, Path | None, str | None]], display: str,
+            problems: list[Problem]) -> Inventory:
+    seen: dict[str, Location] = {}
+    out: list[Workload] = []
+    for answers, where, ppath, pshown in workloads:
+        name = answers.get("workload_name")
+        if not isinstance(name, str):
+            problems.append(Problem("workload_name: missing", "every workload needs a unique workload_name", where))
+            continue
+        if name in seen:
+            first = seen[name]
+            problems.append(Problem(f"duplicate workload name {name!r} (lines {first.line} and {where.line})",
+                                    "give each workload its own workload_name", where))
+            continue
+        seen[name] = where
+        out.append(Workload(name, answers, where, ppath, pshown))
+    if not out and not problems:
+        problems.append(Problem("no workloads", "list at least one workload", Location(display, 1, 1)))
+    if problems:
+        raise DataError("", problems=sorted(problems, key=_problem_order))
+    return Inventory(display, out)
+
+
+def _problem_order(p: Problem) -> tuple[int, int, int]:
+    loc = p.location
+    # problems of this file first (in line order); those of referenced profiles follow at their reference
+    return (0, loc.line, loc.col) if loc is not None else (1, 0, 0)
+
+
+def _load_yaml(path: Path, display: str, questionnaire: Questionnaire) -> Inventory:
+    doc = yamlio.load(path, display=display)
+    root = doc.root
+    problems: list[Problem] = []
+    for key in root:
+        if key not in _TOP_KEYS:
+            hint = did_you_mean(str(key), _TOP_KEYS) or f"use {', '.join(_TOP_KEYS)}"
+            problems.append(Problem(f"unknown key {key!r}", hint, doc.where((key,), key=True)))
+    version = root.get("advisor_portfolio")
+    if version != FORMAT or isinstance(version, bool):
+        where = doc.where(("advisor_portfolio",)) if "advisor_portfolio" in root else Location(display, 1, 1)
+        problems.append(Problem(f"advisor_portfolio: expected {FORMAT}, got {yamlio.to_plain(version)!r}",
+                                f"start the file with 'advisor_portfolio: {FORMAT}'", where))
+    defaults = _yaml_answers(doc, ("defaults",), questionnaire, problems)
+    raw_workloads = root.get("workloads")
+    listed: list[tuple[dict[str, Any], Location, Path | None, str | None]] = []
+    if not isinstance(raw_workloads, list) or not raw_workloads:
+        where = doc.where(("workloads",)) if "workloads" in root else Location(display, 1, 1)
+        problems.append(Problem("workloads: expected a list of workloads",
+                                "list them as '- profile: FILE' or '- answers: {...}'", where))
+        raw_workloads = []
+    for i, entry in enumerate(raw_workloads):
+        where = doc.where(("workloads", i))
+        if not isinstance(entry, Mapping):
+            problems.append(Problem(f"workloads[{i}]: expected a mapping with 'profile' or 'answers'",
+                                    "write '- profile: FILE' or '- answers: {...}'", where))
+            continue
+        bad = [k for k in entry if k not in _ENTRY_KEYS]
+        for key in bad:
+            hint = did_you_mean(str(key), _ENTRY_KEYS) or "use 'profile' and/or 'answers'"
+            problems.append(Problem(f"unknown key {key!r} in a workload", hint,
+                                    doc.where(("workloads", i, key), key=True)))
+        if not any(k in entry for k in _ENTRY_KEYS):
+            if not bad:
+                problems.append(Problem("a workload needs 'profile' or 'answers'",
+                                        "write '- profile: FILE' or '- answers: {...}'", where))
+            continue
+        values: dict[str, Any] = {}
+        ppath: Path | None = None
+        pshown: str | None = None
+        if "profile" in entry:
+            loaded = _load_profile(yamlio.to_plain(entry["profile"]), path.parent, display,
+                                   doc.where(("workloads", i, "profile")), questionnaire, problems)
+            if loaded is None:
+                continue
+            values, ppath, pshown = loaded
+        inline = _yaml_answers(doc, ("workloads", i, "answers"), questionnaire, problems) if "answers" in entry else {}
+        merged = {**defaults, **values, **inline}
+        pure = ppath is not None and merged == values
+        listed.append((_ordered(merged, questionnaire), where, ppath if pure else None, pshown if pure else None))
+    return _finish(listed, display, problems)
+
+
+def _yaml_answers(doc: yamlio.Document, at: tuple[str | int, ...], questionnaire: Questionnaire,
+                  problems: list[Problem]) -> dict[str, Any]:
+    node: Any = doc.root
+    for part in at:
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    if node is None:
+        return {}
+    if not isinstance(node, Mapping):
+        problems.append(Problem(f"{at[-1]}: expected a mapping of question keys to answers",
+                                "write 'key: value' lines under it", doc.where(at)))
+        return {}
+    out: dict[str, Any] = {}
+    for key, raw in node.items():
+        if key not in questionnaire.by_key:
+            problems.append(_unknown_key(str(key), questionnaire, doc.where((*at, key), key=True)))
+            continue
+        value = _parse_value(questionnaire.by_key[key], yamlio.to_plain(raw), False, doc.where((*at, key)), problems)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _ordered(values: Mapping[str, Any], questionnaire: Questionnaire) -> dict[str, Any]:
+    return {k: values[k] for k in questionnaire.keys() if k in values}
+
+
+def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Inventory:
+    text = yamlio.read_text(path, display=display)
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError("empty inventory", "give a header row of question keys, then one row per workload",
+                        Location(display, 1, 1)) from None
+    except csv.Error as exc:
+        raise DataError(f"invalid CSV: {exc}", "fix the quoting", Location(display, 1, 1)) from None
+    columns: list[str | None] = []
+    for col, raw_key in enumerate(header, start=1):
+        key = raw_key.strip()
+        where = Location(display, 1, col)
+        if key == "profile" or key in questionnaire.by_key:
+            if key in columns:
+                problems.append(Problem(f"column {key!r} appears twice", "keep one of them", where))
+                columns.append(None)
+            else:
+                columns.append(key)
+        else:
+            problems.append(_unknown_key(key, questionnaire, where, ("profile",)))
+            columns.append(None)
+    listed: list[tuple[dict[str, Any], Location, Path | None, str | None]] = []
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(f"invalid CSV: {exc}", "fix the quoting", Location(display, line, 1)))
+            break
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        where = Location(display, start, 1)
+        if len(row) > len(columns):
+            problems.append(Problem(f"{len(row)} cells but {len(columns)} columns in the header",
+                                    "remove the extra cells or name their columns",
+                                    Location(display, start, len(columns) + 1)))
+        values: dict[str, Any] = {}
+        inline: dict[str, Any] = {}
+        ppath: Path | None = None
+        pshown: str | None = None
+        ok = True
+        for col, (column, cell) in enumerate(zip(columns, row, strict=False), start=1):
+            if column is None or not cell.strip():
+                continue  # an empty cell: not answered here
+            cell_at = Location(display, start, col)
+            if column == "profile":
+                loaded = _load_profile(cell, path.parent, display, cell_at, questionnaire, problems)
+                if loaded is None:
+                    ok = False
+                else:
+                    values, ppath, pshown = loaded
+                continue
+            question = questionnaire.by_key[column]
+            raw = cell.replace(";", ",") if question.type == "multi-choice" else cell
+            before = len(problems)
+            value = _parse_value(question, raw, True, cell_at, problems)
+            if len(problems) == before:
+                inline[column] = value
+        if not ok:
+            continue
+        merged = {**values, **inline}
+        pure = ppath is not None and merged == values
+        listed.append((_ordered(merged, questionnaire), where, ppath if pure else None, pshown if pure else None))
+    return _finish(listed, display, problems)
+
+
+# --------------------------------------------------------------------------- assessing
+
+
+@dataclass
+class Assessed:
+    """One workload with its result (and its record, when one was written)."""
+
+    workload: Workload
+    result: Result
+    values: dict[str, Any]
+    record: str | None = None
+
+
+def with_defaults(answers: Mapping[str, Any], questionnaire: Questionnaire) -> dict[str, Any]:
+    """The answers plus the defaults of the unanswered questions that apply (what the rules see)."""
+    out: dict[str, Any] = {}
+    for q in questionnaire.questions:
+        if q.key in answers:
+            out[q.key] = answers[q.key]
+        elif q.default is not None and questionnaire.applies(q.key, out):
+            out[q.key] = list(q.default) if isinstance(q.default, list) else q.default
+    return out
+
+
+def assess_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *,
+               on_progress: Progress | None = None) -> list[Assessed]:
+    """Evaluate every workload against one loaded pack (no tipping points, no records)."""
+    out = []
+    total = len(inventory.workloads)
+    for done, w in enumerate(inventory.workloads, start=1):
+        result = pipeline.evaluate(w.answers, pack, questionnaire)
+        out.append(Assessed(w, result, with_defaults(w.answers, questionnaire)))
+        if on_progress is not None:
+            on_progress(done, total)
+    return out
+
+
+def decide_all(inventory: Inventory, questionnaire: Questionnaire, *, records_dir: str | os.PathLike[str],
+               rules: Sequence[str | os.PathLike[str]] | None = None, date: str | None = None,
+               on_progress: Progress | None = None) -> list[Assessed]:
+    """Decide every workload (tipping points included) and write one decision record each."""
+    day = decision.check_date(date) if date else decision.default_date()
+    out = []
+    total = len(inventory.workloads)
+    for done, w in enumerate(inventory.workloads, start=1):
+        prof = profiles.Profile(questionnaire, dict(w.answers), path=w.profile_path)
+        command = None
+        if w.profile_path is None:
+            words = ["advisor", "portfolio", inventory.display, "--date", day]
+            for r in rules or ():
+                words += ["--rules", shown_path(r)]
+            command = shlex.join(words)
+        record = pipeline.decide(prof, rules=rules, questionnaire=questionnaire, date=day, command=command,
+                                 profile_display=w.profile_display)
+        md_path, _json_path, _ = decision.write_record(record, records_dir, report.to_markdown)
+        out.append(Assessed(w, Result.model_validate(record.result), with_defaults(w.answers, questionnaire),
+                            md_path.name))
+        if on_progress is not None:
+            on_progress(done, total)
+    return out
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Two near-identical workloads with different recommendations."""
+
+    a: str
+    b: str
+    distance: float
+    recommendations: tuple[str, str]
+    differences: tuple[tuple[str, str, str], ...]  # (key, answer of a, answer of b)
+
+
+class _Space:
+    """How answers compare: numbers on a log scale over the key's range, choices equal or not, Jaccard."""
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questions = [q for q in questionnaire.questions if q.type != "str"]
+        self.categorical = [i for i, q in enumerate(self.questions) if q.type in ("bool", "choice")]
+        self.scale: dict[int, tuple[float, float]] = {}
+        for i, q in enumerate(self.questions):
+            if q.type in ("int", "float"):
+                low = q.min if q.min is not None else 0.0
+                high = q.max if q.max is not None else low + 1e6
+                self.scale[i] = (low, math.log1p(max(high - low, 1e-9)))
+
+    def vector(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for i, q in enumerate(self.questions):
+            v = values.get(q.key)
+            if v is None:
+                out.append(None)
+            elif i in self.scale:
+                low, span = self.scale[i]
+                out.append(min(1.0, math.log1p(max(float(v) - low, 0.0)) / span))
+            elif q.type == "multi-choice":
+                out.append(frozenset(v))
+            else:
+                out.append(v)
+        return tuple(out)
+
+    def part(self, i: int, x: Any, y: Any) -> float:
+        if x == y:
+            return 0.0
+        if x is None or y is None:
+            return 1.0
+        if i in self.scale:
+            return float(abs(x - y))
+        if isinstance(x, frozenset):
+            return 1.0 - len(x & y) / len(x | y)
+        return 1.0
+
+
+def distance(a: Mapping[str, Any], b: Mapping[str, Any], questionnaire: Questionnaire) -> float:
+    """The consistency-check distance of two answer sets: the mean per-answer distance, 0 (same) to 1."""
+    space = _Space(questionnaire)
+    va, vb = space.vector(a), space.vector(b)
+    n = len(space.questions)
+    return sum(space.part(i, va[i], vb[i]) for i in range(n)) / n if n else 0.0
+
+
+def consistency(entries: Sequence[Assessed], questionnaire: Questionnaire,
+                threshold: float = DEFAULT_SIMILARITY) -> list[Flag]:
+    """Pairs of workloads closer than ``threshold`` whose recommendations differ.
+
+    Exact, without comparing every pair: each differing yes/no or choice answer adds
+    1/K to the distance (K answers compared), so a pair closer than the threshold
+    differs in at most ``floor(threshold * K)`` of them. Splitting those answers into
+    one more group than that, such a pair agrees on every answer of at least one
+    group: only pairs sharing a bucket of some group (and differing in recommendation)
+    are compared, each with an early exit.
+    """
+    space = _Space(questionnaire)
+    n_keys = len(space.questions)
+    if n_keys == 0 or len(entries) < 2:
+        return []
+    vectors = [space.vector(e.values) for e in entries]
+    recs = [e.result.recommendation for e in entries]
+    limit = threshold * n_keys
+    cat = space.categorical
+    n_groups = math.floor(limit) + 1
+    groups = [cat[g::n_groups] for g in range(n_groups)] if n_groups <= len(cat) else [[]]
+    candidates: set[tuple[int, int]] = set()
+    for group in groups:
+        buckets: dict[tuple[Any, ...], list[int]] = {}
+        for idx, vec in enumerate(vectors):
+            buckets.setdefault(tuple(vec[i] for i in group), []).append(idx)
+        for members in buckets.values():
+            by_rec: dict[str, list[int]] = {}
+            for idx in members:
+                by_rec.setdefault(recs[idx], []).append(idx)
+            kinds = sorted(by_rec)
+            for x in range(len(kinds)):
+                for y in range(x + 1, len(kinds)):
+                    for i in by_rec[kinds[x]]:
+                        for j in by_rec[kinds[y]]:
+                            candidates.add((min(i, j), max(i, j)))
+    flags = []
+    for i, j in sorted(candidates):
+        va, vb = vectors[i], vectors[j]
+        total = 0.0
+        for k in range(n_keys):
+            total += space.part(k, va[k], vb[k])
+            if total >= limit:
+                break
+        if total >= limit:
+            continue
+        diffs = []
+        for k, q in enumerate(space.questions):
+            if space.part(k, va[k], vb[k]) > 0:
+                diffs.append((q.key, _answer(q, entries[i].values.get(q.key)),
+                              _answer(q, entries[j].values.get(q.key))))
+        flags.append(Flag(entries[i].workload.name, entries[j].workload.name, round(total / n_keys, 4),
+                          (recs[i], recs[j]), tuple(diffs)))
+    return flags
+
+
+def _answer(question: Question, value: Any) -> str:
+    return "(not asked)" if value is None else question.format_value(value)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summarize(inventory: Inventory, entries: Sequence[Assessed], flags: Sequence[Flag], *, date: str,
+              threshold: float, questionnaire: Questionnaire, pack: Pack | None = None,
+              records_dir: str | None = None) -> dict[str, Any]:
+    """The summary as JSON-ready data (deterministic: no timings, inventory order)."""
+    counts = {"bare-metal": 0, "vm": 0, "none": 0}
+    for e in entries:
+        counts[e.result.recommendation] = counts.get(e.result.recommendation, 0) + 1
+    return {
+        "advisor_portfolio_summary": 1,
+        "inventory": inventory.display,
+        "date": date,
+        "questionnaire": {"id": questionnaire.id, "version": questionnaire.version},
+        "rules": [{"name": p.name, "version": p.version} for p in pack.packs] if pack is not None else [],
+        "records_dir": records_dir,
+        "workload_count": len(entries),
+        "counts": counts,
+        "close_calls": [{"workload": e.workload.name, "recommendation": e.result.recommendation,
+                         "margin": round(e.result.margin, 4)} for e in entries if e.result.close],
+        "knock_outs": [{"workload": e.workload.name, "ruled_out": k.option, "rule": k.rule_id, "reason": k.reason}
+                       for e in entries for k in e.result.knock_outs],
+        "similarity_threshold": threshold,
+        "consistency": [{"workloads": [f.a, f.b], "distance": f.distance, "recommendations": list(f.recommendations),
+                         "differences": [{"key": k, "a": x, "b": y} for k, x, y in f.differences]} for f in flags],
+        "workloads": [{"name": e.workload.name, "source": f"{e.workload.location.file}:{e.workload.location.line}",
+                       "recommendation": e.result.recommendation, "decided_by": e.result.decided_by,
+                       "margin": round(e.result.margin, 4), "confidence": round(e.result.confidence.value, 4),
+                       "close": e.result.close, "record": e.record} for e in entries],
+    }
+
+
+def to_json(summary: Mapping[str, Any]) -> str:
+    return json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _cell(text: Any) -> str:
+    out = " ".join(str(text).split())
+    for ch in ("\\", "|", "*", "_", "`", "[", "]"):
+        out = out.replace(ch, "\\" + ch)
+    return re.sub(r"<(?=[A-Za-z/!?])", r"\\<", out) or " "
+
+
+def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    return tabulate([list(r) for r in rows], headers=list(headers), tablefmt="github", disable_numparse=True)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def to_markdown(summary: Mapping[str, Any]) -> str:
+    """The summary as markdown (passes markdownlint with the project's configuration)."""
+    n = summary["workload_count"]
+    parts = [f"# Portfolio summary: {_cell(summary['inventory'])}"]
+    facts = [f"Inventory: {_cell(summary['inventory'])}", f"Date: {summary['date']}",
+             f"Workloads: {n}",
+             f"Questionnaire: {_cell(summary['questionnaire']['id'])} version {summary['questionnaire']['version']}"]
+    if summary["rules"]:
+        facts.append("Rules: " + ", ".join(f"{_cell(r['name'])} {_cell(r['version'])}" for r in summary["rules"]))
+    if summary.get("records_dir"):
+        facts.append(f"Decision records: {_cell(summary['records_dir'])}")
+    parts.append("\n".join(f"- {f}" for f in facts))
+    counts = summary["counts"]
+    parts.append("## Recommendations")
+    parts.append(_table([[_NAMES.get(k, k), str(v)] for k, v in counts.items()], ["recommendation", "workloads"]))
+    parts.append("## Close calls")
+    close = summary["close_calls"]
+    if close:
+        parts.append(f"{_plural(len(close), 'workload')} with a margin under the pack's threshold: measure "
+                     "before deciding (`advisor assess --measure`).")
+        parts.append(_table([[_cell(c["workload"]), _NAMES.get(c["recommendation"], c["recommendation"]),
+                              f"{c['margin']:.2f}"] for c in close], ["workload", "recommendation", "margin"]))
+    else:
+        parts.append("None.")
+    parts.append("## Knock-outs")
+    kos = summary["knock_outs"]
+    if kos:
+        parts.append(_table([[_cell(k["workload"]), _NAMES.get(k["ruled_out"], k["ruled_out"]), _cell(k["rule"]),
+                              _cell(k["reason"])] for k in kos], ["workload", "ruled out", "rule", "reason"]))
+    else:
+        parts.append("None.")
+    parts.append("## Consistency")
+    flags = summary["consistency"]
+    intro = (f"Pairs of workloads whose answers are near-identical (distance under "
+             f"{summary['similarity_threshold']:g}) but whose recommendations differ.")
+    if flags:
+        parts.append(intro + " Check that the differing answers are right.")
+        rows = []
+        for f in flags:
+            a, b = f["workloads"]
+            diffs = "; ".join(f"{d['key']}: {d['a']} / {d['b']}" for d in f["differences"])
+            rows.append([_cell(a), _cell(b), f"{f['distance']:.3f}",
+                         " / ".join(_NAMES.get(r, r) for r in f["recommendations"]), _cell(diffs)])
+        parts.append(_table(rows, ["workload", "workload", "distance", "recommendations", "differing answers"]))
+    else:
+        parts.append(intro + " None found.")
+    parts.append("## Workloads")
+    parts.append(_table([[_cell(w["name"]), _NAMES.get(w["recommendation"], w["recommendation"]),
+                          f"{w['margin']:.2f}", f"{w['confidence']:.2f}", "yes" if w["close"] else "no"]
+                         for w in summary["workloads"]], ["workload", "recommendation", "margin", "confidence",
+                                                          "close"]))
+    return "\n\n".join(parts) + "\n"
+
+
+def summary_paths(output_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    base = Path(output_dir)
+    return base / SUMMARY_MD, base / SUMMARY_JSON
+
+
+def check_summary_free(output_dir: str | os.PathLike[str], force: bool) -> None:
+    """DataError when a summary file exists and ``force`` is not given (checked before any work)."""
+    if force:
+        return
+    problems = [Problem("file already exists", "use --force to replace it, or choose another --output-dir",
+                        Location(str(p))) for p in summary_paths(output_dir) if p.exists()]
+    if problems:
+        raise DataError("", problems=problems)
+
+
+def write_summary(summary: Mapping[str, Any], output_dir: str | os.PathLike[str], *,
+                  force: bool = False) -> tuple[Path, Path]:
+    """Write ``portfolio-summary.md`` and ``.json``; an existing file is replaced only with ``force``."""
+    md_path, json_path = summary_paths(output_dir)
+    write_text(json_path, to_json(summary), exclusive=not force)
+    write_text(md_path, to_markdown(summary), exclusive=not force)
+    return md_path, json_path

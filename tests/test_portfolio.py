@@ -1,0 +1,287 @@
+"""``advisor portfolio``: inventories (YAML, CSV), records, the summary and the consistency check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from advisor import pipeline
+from advisor import portfolio as core
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "docs" / "examples"
+NODE_DIR = ROOT / ".ci" / "node"
+
+BATCH = {"workload_name": "batch", "workload_class": "data-processing", "latency_p99_ms": 5000,
+         "tenancy": "single-team"}
+
+
+def _copy_examples(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "profiles", tmp_path / "profiles")
+    shutil.copy(EXAMPLES / "portfolio.yaml", tmp_path / "portfolio.yaml")
+    shutil.copy(EXAMPLES / "portfolio.csv", tmp_path / "portfolio.csv")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _summary(tmp_path: Path, folder: str = "reports") -> dict:
+    return json.loads((tmp_path / folder / "portfolio-summary.json").read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------- YAML and CSV inventories
+
+
+def test_yaml_inventory_writes_one_record_per_workload_and_the_summary(advisor, tmp_path):
+    _copy_examples(tmp_path)
+    result = advisor("portfolio", "portfolio.yaml", "--date", "2026-11-28")
+    assert result.exit_code == 0, result.stderr
+    records = sorted(p.name for p in (tmp_path / "reports").glob("0*.md"))
+    assert len(records) == 6
+    assert len(list((tmp_path / "reports").glob("0*.json"))) == 6
+    summary = _summary(tmp_path)
+    assert summary["workload_count"] == 6
+    assert summary["counts"] == {"bare-metal": 3, "vm": 3, "none": 0}
+    names = [w["name"] for w in summary["workloads"]]
+    assert names == ["payments-api", "hft-matching", "saas-platform", "edge-retail-site-large", "batch-reporting",
+                     "batch-reporting-mandated"]
+    assert [w["record"] for w in summary["workloads"]] == records
+    assert summary["close_calls"] == [{"workload": "payments-api", "recommendation": "vm", "margin": 0.1071}]
+    assert summary["knock_outs"] == [{"workload": "batch-reporting-mandated", "ruled_out": "vm",
+                                      "rule": "bare-metal-mandated", "reason": summary["knock_outs"][0]["reason"]}]
+    assert summary["records_dir"] == "reports"
+    # a pure profile reference keeps the profile's own hash and regenerate command; an inline workload points here
+    payments = json.loads(next((tmp_path / "reports").glob("0001-*.json")).read_text())
+    assert payments["profile"]["path"] == "profiles/payments-api.profile.yaml"
+    assert payments["command"].startswith("advisor assess --profile profiles/payments-api.profile.yaml")
+    batch = json.loads(next((tmp_path / "reports").glob("0005-*.json")).read_text())
+    assert batch["command"] == "advisor portfolio portfolio.yaml --date 2026-11-28"
+    assert batch["profile"]["answers"]["physical_hosts"] == 40  # from the inventory's defaults
+    assert "Summary written to reports/portfolio-summary.md (and .json)" in result.stderr
+    assert "assessed 6 workloads in" in result.stderr
+    assert "close calls            1" in result.stdout
+
+
+def test_inventory_defaults_yield_to_profile_and_workload_answers(tmp_path, questionnaire):
+    _copy_examples(tmp_path)
+    inv = core.load_inventory(tmp_path / "portfolio.yaml", questionnaire, display="portfolio.yaml")
+    by_name = {w.name: w for w in inv.workloads}
+    edge = by_name["edge-retail-site-large"]
+    assert edge.answers["hosts_per_site"] == 5
+    assert edge.profile_path is None  # changed answers: not the profile file any more
+    assert by_name["batch-reporting"].answers["physical_hosts"] == 40
+    assert by_name["batch-reporting"].location.line == 18
+
+
+def test_csv_inventory_parses_cells_like_typed_answers(advisor, tmp_path, questionnaire):
+    _copy_examples(tmp_path)
+    inv = core.load_inventory(tmp_path / "portfolio.csv", questionnaire, display="portfolio.csv")
+    by_name = {w.name: w for w in inv.workloads}
+    assert by_name["regulated-ledger"].answers["compliance"] == ["pci-dss", "soc2"]  # quoted comma list
+    assert by_name["regulated-archive"].answers["compliance"] == ["pci-dss", "gdpr"]  # ';'-separated
+    assert by_name["batch-reporting-mandated"].answers["bare_metal_mandated"] is True
+    assert by_name["batch-reporting"].answers["latency_p99_ms"] == 5000.0
+    assert by_name["payments-api"].profile_path is not None
+    assert by_name["regulated-archive"].location.line == 6
+    result = advisor("portfolio", "portfolio.csv", "--summary-only", "--output-dir", "out", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary == _summary(tmp_path, "out")
+    assert summary["workload_count"] == 5
+    assert summary["counts"] == {"bare-metal": 3, "vm": 2, "none": 0}
+
+
+def test_summary_only_writes_no_records_and_skips_tipping_points(advisor, tmp_path):
+    _copy_examples(tmp_path)
+    result = advisor("portfolio", "portfolio.yaml", "--summary-only", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["portfolio-summary.json",
+                                                                         "portfolio-summary.md"]
+    summary = _summary(tmp_path)
+    assert summary["records_dir"] is None
+    assert all(w["record"] is None for w in summary["workloads"])
+    assert "assessed" not in result.stderr  # --quiet: no progress
+
+
+def test_summary_is_never_overwritten_silently_and_is_deterministic(advisor, tmp_path):
+    _copy_examples(tmp_path)
+    assert advisor("portfolio", "portfolio.yaml", "--summary-only", "--date", "2026-11-28").exit_code == 0
+    first = (tmp_path / "reports" / "portfolio-summary.json").read_bytes()
+    again = advisor("portfolio", "portfolio.yaml", "--summary-only", "--date", "2026-11-28")
+    assert again.exit_code == 1
+    assert again.stderr.splitlines()[0] == (
+        "reports/portfolio-summary.md: file already exists; use --force to replace it, or choose another --output-dir")
+    forced = advisor("portfolio", "portfolio.yaml", "--summary-only", "--date", "2026-11-28", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert (tmp_path / "reports" / "portfolio-summary.json").read_bytes() == first
+
+
+# ----------------------------------------------------------------- the consistency check
+
+
+def test_near_identical_profiles_with_different_results_are_flagged(advisor, tmp_path):
+    _write(tmp_path / "inv.yaml", f"""advisor_portfolio: 1
+defaults: {json.dumps({k: v for k, v in BATCH.items() if k != "workload_name"})}
+workloads:
+  - answers: {{workload_name: a}}
+  - answers: {{workload_name: b, bare_metal_mandated: true}}
+  - answers: {{workload_name: far, workload_class: trading, latency_p99_ms: 0.05, jitter_sensitive: true,
+               special_networking: [sr-iov, dpdk], tenancy: multi-tenant-untrusted, physical_hosts: 500}}
+""")
+    result = advisor("portfolio", "inv.yaml", "--summary-only")
+    assert result.exit_code == 0, result.stderr
+    flags = _summary(tmp_path)["consistency"]
+    assert flags == [{"workloads": ["a", "b"], "distance": round(1 / 37, 4), "recommendations": ["vm", "bare-metal"],
+                      "differences": [{"key": "bare_metal_mandated", "a": "no", "b": "yes"}]}]
+    assert "flag: a / b (distance 0.027) differ in bare_metal_mandated" in result.stdout
+    md = (tmp_path / "reports" / "portfolio-summary.md").read_text()
+    assert "| a          | b          | 0.027      | VM-backed / bare metal | bare\\_metal\\_mandated: no / yes |" in md
+    # a threshold below the pair's distance: no flag
+    tight = advisor("portfolio", "inv.yaml", "--summary-only", "--output-dir", "tight", "--similarity", "0.02")
+    assert tight.exit_code == 0, tight.stderr
+    assert _summary(tmp_path, "tight")["consistency"] == []
+
+
+def test_far_apart_profiles_are_not_flagged_even_when_results_differ(questionnaire):
+    pack = pipeline.load_pack(None, questionnaire, cases=False)
+    inv = core.Inventory("x", [
+        core.Workload("web", dict(BATCH, workload_name="web"), core.Location("x", 1, 1)),
+        core.Workload("hft", {"workload_name": "hft", "workload_class": "trading", "latency_p99_ms": 0.05,
+                              "jitter_sensitive": True, "special_networking": ["sr-iov", "dpdk"],
+                              "bare_metal_mandated": True}, core.Location("x", 2, 1)),
+    ])
+    entries = core.assess_all(inv, pack, questionnaire)
+    assert {e.result.recommendation for e in entries} == {"vm", "bare-metal"}
+    d = core.distance(entries[0].values, entries[1].values, questionnaire)
+    assert d > 0.1
+    assert core.consistency(entries, questionnaire, 0.05) == []
+    assert len(core.consistency(entries, questionnaire, d + 0.01)) == 1  # found once the threshold allows it
+
+
+def test_bucketed_consistency_check_matches_all_pairs(questionnaire):
+    """The bucketing finds exactly the pairs a comparison of every pair finds."""
+    import random
+
+    pack = pipeline.load_pack(None, questionnaire, cases=False)
+    rng = random.Random(7)
+    workloads = []
+    for i in range(60):
+        answers = {"workload_name": f"w{i}", "bare_metal_mandated": rng.random() < 0.3,
+                   "tenancy": rng.choice(["single-team", "multi-team"]), "jitter_sensitive": rng.random() < 0.3,
+                   "latency_p99_ms": rng.choice([1, 2, 200]), "gpu": rng.choice(["none", "inference"])}
+        workloads.append(core.Workload(f"w{i}", answers, core.Location("x", i + 1, 1)))
+    entries = core.assess_all(core.Inventory("x", workloads), pack, questionnaire)
+    for threshold in (0.03, 0.06, 0.1):
+        brute = {(a.workload.name, b.workload.name) for i, a in enumerate(entries) for b in entries[i + 1:]
+                 if a.result.recommendation != b.result.recommendation
+                 and core.distance(a.values, b.values, questionnaire) < threshold}
+        found = {(f.a, f.b) for f in core.consistency(entries, questionnaire, threshold)}
+        assert found == brute, threshold
+        assert found or threshold < 0.05
+
+
+# ----------------------------------------------------------------- bad inventories
+
+
+def test_every_problem_of_a_yaml_inventory_is_reported_before_anything_is_written(advisor, tmp_path):
+    shutil.copytree(EXAMPLES / "profiles", tmp_path / "profiles")
+    _write(tmp_path / "bad.yaml", """advisor_portfolio: 1
+workloads:
+  - answers:
+      workload_name: a
+      latency_p99: 5
+  - answers:
+      workload_name: b
+      tenancy: shared
+  - answers:
+      workload_name: a
+  - profile: profiles/nope.profile.yaml
+""")
+    result = advisor("portfolio", "bad.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "bad.yaml:5:7: unknown question key 'latency_p99'; did you mean 'latency_p99_ms'?",
+        "bad.yaml:8:16: tenancy: 'shared' is not a choice; choose one of 'single-team', 'multi-team', "
+        "'multi-tenant-untrusted'",
+        "bad.yaml:9:5: duplicate workload name 'a' (lines 3 and 9); give each workload its own workload_name",
+        "bad.yaml:11:14: profile file 'profiles/nope.profile.yaml' not found; "
+        "give a path relative to the inventory file",
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "reports").exists()
+
+
+def test_every_problem_of_a_csv_inventory_is_reported_with_row_and_column(advisor, tmp_path):
+    _write(tmp_path / "bad.csv", "workload_name,tennancy,latency_p99_ms,compliance\n"
+                                 "a,multi-team,fast,pci-dss\n"
+                                 "b,multi-team,5,\"pci-dss,nope\"\n"
+                                 "a,multi-team,5,none\n")
+    result = advisor("portfolio", "bad.csv", "--summary-only")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "bad.csv:1:2: unknown question key 'tennancy'; did you mean 'tenancy'?",
+        "bad.csv:2:3: latency_p99_ms: expected a number, got 'fast'; give a number >= 0 and <= 3600000 ms",
+        "bad.csv:3:4: compliance: 'nope' is not a choice; did you mean 'none'?",
+        "bad.csv:4:1: duplicate workload name 'a' (lines 2 and 4); give each workload its own workload_name",
+    ]
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_bad_referenced_profile_reports_its_own_file_and_line(advisor, tmp_path):
+    (tmp_path / "p").mkdir()
+    _write(tmp_path / "p" / "x.profile.yaml", "advisor_profile: 1\nquestionnaire: {id: default, version: 1}\n"
+                                              "answers:\n  workload_name: x\n  gpu: lots\n")
+    _write(tmp_path / "inv.yaml", "advisor_portfolio: 1\nworkloads:\n  - profile: p/x.profile.yaml\n"
+                                  "  - answers: {latency_p99_ms: 5}\n")
+    result = advisor("portfolio", "inv.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "inv.yaml:4:5: workload_name: missing; every workload needs a unique workload_name",
+        "p/x.profile.yaml:5:8: gpu: 'lots' is not a choice; choose one of 'none', 'inference', 'training', "
+        "'training-multi-node'",
+    ]
+
+
+def test_the_inventory_format_itself_is_checked(advisor, tmp_path):
+    _write(tmp_path / "inv.yaml", "advisor_portfolio: 2\nworkload:\n  - answers: {workload_name: a}\n")
+    result = advisor("portfolio", "inv.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "inv.yaml:1:1: workloads: expected a list of workloads; list them as '- profile: FILE' or '- answers: {...}'",
+        "inv.yaml:1:20: advisor_portfolio: expected 1, got 2; start the file with 'advisor_portfolio: 1'",
+        "inv.yaml:2:1: unknown key 'workload'; did you mean 'workloads'?",
+    ]
+
+
+# ----------------------------------------------------------------- markdownlint
+
+
+def test_summary_passes_markdownlint(advisor, tmp_path):
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed (CI installs it; see .ci/run)")
+    cli = NODE_DIR / "node_modules" / "markdownlint-cli2" / "markdownlint-cli2-bin.mjs"
+    if not cli.exists():
+        pytest.skip(f"{cli.relative_to(ROOT)} is missing: run 'npm ci --prefix .ci/node' (.ci/run does)")
+    _copy_examples(tmp_path)
+    # odd characters in names, knock-outs, close calls and a consistency flag: every section filled
+    _write(tmp_path / "inv.yaml", """advisor_portfolio: 1
+workloads:
+  - profile: profiles/payments-api.profile.yaml
+  - answers: {workload_name: "a | <b> *x*", workload_class: data-processing, latency_p99_ms: 5000}
+  - answers: {workload_name: "a_[2]", workload_class: data-processing, latency_p99_ms: 5000,
+              bare_metal_mandated: true}
+""")
+    result = advisor("portfolio", "inv.yaml", "--summary-only")
+    assert result.exit_code == 0, result.stderr
+    summary = _summary(tmp_path)
+    assert summary["close_calls"] and summary["knock_outs"] and summary["consistency"]
+    target = tmp_path / "reports" / "portfolio-summary.md"
+    proc = subprocess.run(["node", str(cli), "--config", str(ROOT / ".markdownlint-cli2.yaml"), str(target)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
