@@ -36,6 +36,7 @@ __all__ = [
     "MAX_DEPTH",
     "Document",
     "dump",
+    "kind_of",
     "load",
     "new_map",
     "new_seq",
@@ -300,7 +301,7 @@ def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
             )
         wanted = Mapping if expect is dict else list
         if not isinstance(root, wanted):
-            got = _kind(root)
+            got = kind_of(root)
             raise DataError(
                 f"expected a mapping (key: value lines) at the top level, got {got}"
                 if expect is dict
@@ -316,7 +317,10 @@ def _char(ch: Any) -> str:
     return f"U+{code:04X}"
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a YAML value is, for messages: 'a mapping', 'a list', 'a string', 'nothing' ..."""
+    if value is None:
+        return "nothing"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):

@@ -80,22 +80,6 @@ def _dotted(path: Path) -> str:
     return text
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if value is None:
-        return "nothing"
-    return type(value).__name__
-
-
 @dataclass
 class _Named:
     kind: str
@@ -120,7 +104,7 @@ class _Reader:
 
     def mapping(self, value: object, path: Path, keys: dict[str, bool]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.fail(path, f"{_dotted(path)} must be a mapping, got {_kind(value)}",
+            self.fail(path, f"{_dotted(path)} must be a mapping, got {yamlio.kind_of(value)}",
                       f"write key: value lines with {one_of(keys)}")
             return None
         ok = True
@@ -141,7 +125,7 @@ class _Reader:
 
     def seq(self, value: object, path: Path, *, nonempty: bool = False) -> list[Any] | None:
         if not isinstance(value, list):
-            self.fail(path, f"{_dotted(path)} must be a list, got {_kind(value)}",
+            self.fail(path, f"{_dotted(path)} must be a list, got {yamlio.kind_of(value)}",
                       "write [a, b] or one '- item' line per entry")
             return None
         if nonempty and not value:
@@ -152,7 +136,7 @@ class _Reader:
     def text(self, value: object, path: Path) -> str | None:
         if not isinstance(value, str):
             hint = "quote it" if isinstance(value, int | float) and not isinstance(value, bool) else "write a name"
-            self.fail(path, f"{_dotted(path)} must be a string, got {_kind(value)}", hint)
+            self.fail(path, f"{_dotted(path)} must be a string, got {yamlio.kind_of(value)}", hint)
             return None
         if not value.strip():
             self.fail(path, f"{_dotted(path)} is empty", "write a name")
@@ -278,7 +262,8 @@ def _structure(r: _Reader, data: dict[str, Any]) -> _Raw:
                 node_name = r.text(entry["node"], pp + ("node",))
                 count = entry.get("count", 1)
                 if isinstance(count, bool) or not isinstance(count, int):
-                    r.fail(pp + ("count",), f"{_dotted(pp + ('count',))} must be a whole number, got {_kind(count)}",
+                    got = yamlio.kind_of(count)
+                    r.fail(pp + ("count",), f"{_dotted(pp + ('count',))} must be a whole number, got {got}",
                            "give how many pods of the service run on that node")
                     continue
                 if count < 1:
