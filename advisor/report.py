@@ -18,7 +18,7 @@ from advisor.decision import NODE_NAMES, OPTION_NAMES, DecisionRecord, slugify
 __all__ = ["MEASURE_COMMAND", "to_json", "to_markdown"]
 
 #: How to take the measurements that confirm a decision (docs/decision-records.md, Confirmation).
-MEASURE_COMMAND = "advisor measure --targets targets.yaml --profile {profile}"
+MEASURE_COMMAND = "advisor assess --profile {profile} --defaults --targets targets.yaml --measure always"
 
 _OPTIONS = ("bare-metal", "vm")
 _GRAPH_KEYS = {"bare-metal": "bare_metal", "vm": "vm"}
@@ -264,9 +264,9 @@ def _confirmation(record: DecisionRecord) -> str:
     lines = [
         "### Confirmation",
         "",
-        "Confirm the decision on the candidate platforms before it is accepted: run the probes below on a "
-        "bare-metal node and on a VM-backed node of the same hardware, then regenerate this record with the "
-        "measurements:",
+        "Confirm the decision on the candidate platforms before it is accepted: name a bare-metal node and a "
+        "VM-backed node of the same hardware in a targets file (docs/measurement.md) and assess again; the probes "
+        "whose rules can change the result run there and the new record holds their verdicts:",
         "",
         "```sh",
         MEASURE_COMMAND.format(profile=profile),

@@ -102,7 +102,7 @@ def test_pros_and_cons_cite_evidence_with_grades(saas: decision.DecisionRecord) 
 def test_confirmation_gives_the_measure_command_and_no_verdicts(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
     conf = md.split("### Confirmation")[1].split("## Pros and Cons")[0]
-    assert "advisor measure --targets targets.yaml --profile multi-tenant-saas.profile.yaml" in conf
+    assert "advisor assess --profile multi-tenant-saas.profile.yaml --defaults --targets targets.yaml" in conf
     assert conf.strip().endswith("No measurements recorded.")
     verdicts = md.split("### Measurement Verdicts")[1].split("###")[0]
     assert verdicts.strip() == "No measurements recorded."
