@@ -59,6 +59,8 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
 
     An interruption before the first finished run raises :class:`Interrupted`; later
     ones return the partial result (``interrupted`` set) so the finished runs are kept.
+    Runners with a ``preflight(tools)`` method (SSH, Kubernetes) check the probes' tools
+    first: a missing tool is a MeasurementError naming the host and the install command.
     """
     runners: dict[str, Runner] = {}
     try:
@@ -66,6 +68,13 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
             try:
                 for spec in specs:
                     runners[spec.name] = registry.make_runner(spec)
+                # remote runners check every tool the probes need up front and name the host and
+                # the install command, instead of failing probe by probe
+                tools = list(dict.fromkeys(t for probe in probes for t in probe.tools))
+                for runner in runners.values():
+                    preflight = getattr(runner, "preflight", None)
+                    if callable(preflight):
+                        preflight(tools)
                 by_role = {s.role: runners[s.name] for s in specs if s.role in ("bare-metal", "vm")}
                 peers: dict[Any, Runner | None] = {
                     s.role: runners[s.peer] for s in specs if s.role in ("bare-metal", "vm") and s.peer
