@@ -222,6 +222,7 @@ def _load_yaml(path: Path, display: str, questionnaire: Questionnaire) -> Invent
         values: dict[str, Any] = {}
         ppath: Path | None = None
         pshown: str | None = None
+        first = len(problems)
         if "profile" in entry:
             loaded = _load_profile(yamlio.to_plain(entry["profile"]), path.parent, display,
                                    doc.where(("workloads", i, "profile")), questionnaire, problems)
@@ -230,6 +231,8 @@ def _load_yaml(path: Path, display: str, questionnaire: Questionnaire) -> Invent
             values, ppath, pshown = loaded
         inline = _yaml_answers(doc, ("workloads", i, "answers"), questionnaire, problems) if "answers" in entry else {}
         merged = {**defaults, **values, **inline}
+        if len(problems) > first and "workload_name" not in merged:
+            continue  # its problems are reported already
         pure = ppath is not None and merged == values
         listed.append((_ordered(merged, questionnaire), where, ppath if pure else None, pshown if pure else None))
     return _finish(listed, display, problems)
@@ -313,6 +316,7 @@ def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Invento
         ppath: Path | None = None
         pshown: str | None = None
         ok = True
+        first = len(problems)
         for col, (column, cell) in enumerate(zip(columns, row, strict=False), start=1):
             if column is None or not cell.strip():
                 continue  # an empty cell: not answered here
@@ -333,6 +337,8 @@ def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Invento
         if not ok:
             continue
         merged = {**values, **inline}
+        if len(problems) > first and "workload_name" not in merged:
+            continue  # its problems are reported already
         pure = ppath is not None and merged == values
         listed.append((_ordered(merged, questionnaire), where, ppath if pure else None, pshown if pure else None))
     return _finish(listed, display, problems)

