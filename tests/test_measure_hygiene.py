@@ -68,6 +68,7 @@ targets:
   - name: metal
     role: bare-metal
     runner: local
+    cpus: [0]
   - name: boxed
     role: vm
     runner: local

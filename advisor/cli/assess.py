@@ -10,7 +10,7 @@ import click
 
 from advisor import console
 from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
-from advisor.errors import ExitCode, Interrupted, UsageError
+from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Problem, UsageError
 
 if TYPE_CHECKING:
     from advisor.decision import MeasurementsInfo
@@ -76,11 +76,13 @@ def _free_name(path: Path) -> Path:
               help="Time budget of the measurement [default: 120].")
 @click.option("--all-probes", is_flag=True,
               help="Measure with every probe, not only those whose rules can change the result.")
+@click.option("--force-compare", is_flag=True,
+              help="Use the measurement even when the targets' placements differ (CPU model, pinning).")
 def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...], use_defaults: bool,
            ask: str | None, full: bool, output: Path | None, force: bool, answered_by: str | None,
            rules_dirs: tuple[Path, ...], fmt: str, records_dir: Path, no_record: bool, record_date: str | None,
            decision_makers: tuple[str, ...], title: str | None, measure_mode: str, targets_path: Path | None,
-           measurements_path: Path | None, budget_s: float | None, all_probes: bool) -> int:
+           measurements_path: Path | None, budget_s: float | None, all_probes: bool, force_compare: bool) -> int:
     """Answer the questionnaire, write the workload profile and score both options.
 
     On a terminal the questions are asked interactively (quick mode unless --full);
@@ -172,7 +174,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         elif measure_mode == "always" or before.close:
             if targets_path is not None:
                 measured, info = _measure(before, profile, rules, questionnaire, targets_path, records_dir,
-                                          all_probes, budget_s)
+                                          all_probes, budget_s, force_compare)
             elif measure_mode == "always":
                 raise UsageError("--measure always needs --targets FILE", "name the platforms to measure")
             else:
@@ -214,12 +216,13 @@ def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
 
 def _measure(before: Result, profile: Profile, rules: list[Path] | None, questionnaire: Questionnaire,
              targets_path: Path, records_dir: Path, all_probes: bool, budget_s: float | None,
-             ) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
+             force_compare: bool) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
     """Run the probes that can change ``before`` on the targets; write the result next to the records."""
     import sys
 
     from advisor import pipeline
     from advisor.decision import MeasurementsInfo, default_date
+    from advisor.measure import fairness
     from advisor.measure.manager import load_registry
     from advisor.measure.results import CATALOG_PROBES
     from advisor.measure.run import run_targets
@@ -255,6 +258,9 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     finally:
         if tty:
             console.err("")
+    unfair = fairness.problems(result.targets) if not result.interrupted else []
+    if unfair and force_compare:
+        result.notes.append("compared with --force-compare although: " + "; ".join(unfair))
     slug = profiles_default_slug(profile)
     path = _free_path(records_dir / "measurements" / f"{slug}-{default_date()}.yaml")
     digest = result.to_file(path)
@@ -262,6 +268,11 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     if result.interrupted:
         raise Interrupted(f"interrupted; the finished runs were kept in {path}",
                           f"decide with them: advisor assess --profile {profile.path} --measurements {path}")
+    if unfair and not force_compare:
+        raise MeasurementError("", problems=[
+            Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force-compare",
+                    Location(str(targets_path))) for why in unfair
+        ] + [Problem(f"the runs were kept in {path}", "no record was written")])
     return pipeline.measurement_facts(path, before=before, skipped=skipped)
 
 

@@ -11,7 +11,7 @@ import click
 
 from advisor import console
 from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
-from advisor.errors import Interrupted, MeasurementError, UsageError
+from advisor.errors import Interrupted, Location, MeasurementError, Problem, UsageError
 
 #: Probes of the quick suite (when no --probe is given); --full runs every probe.
 QUICK_PROBES = ("cpu", "memory", "net", "jitter")
@@ -58,12 +58,14 @@ def _fmt(value: float | None, digits: int = 3) -> str:
               help="Runs per target before a verdict may stop a probe.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="Result file (.yaml, or .json) [default: measurement-<UTC time>.yaml].")
+@click.option("--force", is_flag=True, help="Compare even when the placements differ in a way that makes the "
+              "ratio meaningless (different CPU models, pinning); the result records why.")
 @click.option("--render-only", "render_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Write the Kubernetes Job manifests of the kubernetes targets to DIR instead "
               "of running anything (for review or GitOps).")
 def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_path: Path | None,
             probe_names: tuple[str, ...], all_probes: bool, quick: bool, budget_s: float | None, band_pct: float,
-            method: str, min_runs: int, output: Path | None, render_dir: Path | None) -> None:
+            method: str, min_runs: int, output: Path | None, force: bool, render_dir: Path | None) -> None:
     """Run benchmarks on candidate platforms and compare them.
 
     With a targets file naming a bare-metal and a VM target, each probe runs on both
@@ -76,6 +78,7 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     The result file keeps every run and where it ran; Ctrl-C stops cleanly and
     keeps the finished runs (exit 130).
     """
+    from advisor.measure import fairness
     from advisor.measure.manager import load_registry
     from advisor.measure.results import result_path_default, slo_checks
     from advisor.measure.run import run_targets
@@ -129,7 +132,15 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     if not result.comparison:
         result.notes.append("one target: absolute figures only; a comparison needs a bare-metal and a vm target "
                             "(a targets file, see docs/measurement.md)")
+    unfair = fairness.problems(result.targets) if not result.interrupted else []
+    if unfair and force:
+        result.notes.append("compared with --force although: " + "; ".join(unfair))
     digest = result.to_file(out_path)
+    if unfair and not force:
+        raise MeasurementError("", problems=[
+            Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force",
+                    Location(str(targets_path))) for why in unfair
+        ] + [Problem(f"the runs were kept in {out_path}", "nothing was compared")])
     _print_result(result)
     console.err(f"advisor: wrote {out_path} (sha256 {digest[:12]})")
     if result.interrupted:
