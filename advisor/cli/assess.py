@@ -26,12 +26,13 @@ def _split_keys(text: str | None) -> list[str]:
 
 
 def _free_name(path: Path) -> Path:
-    """``path``, or ``name-2.profile.yaml`` ... when it exists: never overwrite silently."""
+    """``path``, or ``name-2.profile.yaml`` / ``name-2.yaml`` ... when it exists: never overwrite silently."""
     if not path.exists():
         return path
-    stem = path.name.removesuffix(".profile.yaml")
+    suffix = ".profile.yaml" if path.name.endswith(".profile.yaml") else path.suffix
+    stem = path.name.removesuffix(suffix)
     for n in itertools.count(2):
-        candidate = path.with_name(f"{stem}-{n}.profile.yaml")
+        candidate = path.with_name(f"{stem}-{n}{suffix}")
         if not candidate.exists():
             return candidate
     raise AssertionError("unreachable")
@@ -262,7 +263,7 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     if unfair and force_compare:
         result.notes.append("compared with --force-compare although: " + "; ".join(unfair))
     slug = profiles_default_slug(profile)
-    path = _free_path(records_dir / "measurements" / f"{slug}-{default_date()}.yaml")
+    path = _free_name(records_dir / "measurements" / f"{slug}-{default_date()}.yaml")
     digest = result.to_file(path)
     console.err(f"advisor: measurement written to {path} (sha256 {digest[:12]})")
     if result.interrupted:
@@ -280,17 +281,6 @@ def profiles_default_slug(profile: Profile) -> str:
     from advisor import profile as profiles
 
     return profiles.default_output(profile).name.removesuffix(".profile.yaml")
-
-
-def _free_path(path: Path) -> Path:
-    """``path``, or ``stem-2.yaml`` ... when it exists."""
-    if not path.exists():
-        return path
-    for n in itertools.count(2):
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if not candidate.exists():
-            return candidate
-    raise AssertionError("unreachable")
 
 
 def _result_table(result: Result) -> str:
