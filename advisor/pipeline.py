@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RULES_DIR",
+    "shown_path",
     "assess",
     "build_facts",
     "check_answers",
@@ -266,7 +267,7 @@ def rule_case_findings(pack: Pack, rule_id: str, questionnaire: Questionnaire | 
 # --------------------------------------------------------------------------- decision records
 
 
-def _shown_path(path: str | os.PathLike[str]) -> str:
+def shown_path(path: str | os.PathLike[str]) -> str:
     """A path for a record: as given when relative, else relative to the current folder when inside it."""
     p = Path(path)
     if not p.is_absolute():
@@ -283,7 +284,7 @@ def _pack_infos(pack: Pack, dirs: Sequence[str | os.PathLike[str]] | None) -> li
     for ref, root in zip(pack.packs, roots, strict=True):
         bundled = Path(root).resolve() == DEFAULT_RULES_DIR.resolve()
         infos.append(decision.PackInfo(name=ref.name, version=ref.version,
-                                       path="rules" if bundled and dirs is None else _shown_path(root),
+                                       path="rules" if bundled and dirs is None else shown_path(root),
                                        sha256=decision.pack_sha256(root)))
     return infos
 
@@ -407,7 +408,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     graph = _fault_domains(facts)
     analysis = tipping_points(values, pack, q, measured=measured)
     if profile.path is not None:
-        shown = profile_display or _shown_path(profile.path)
+        shown = profile_display or shown_path(profile.path)
         digest = decision.file_sha256(profile.path)
     else:
         shown = ""
@@ -448,7 +449,7 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
     from advisor.measure.results import load_result
     from advisor.measure.results import measured_facts as _measured_facts
 
-    shown = display or _shown_path(Path(path))
+    shown = display or shown_path(Path(path))
     result = load_result(path, display=shown)
     verdicts: list[dict[str, Any]] = []
     for probe in result.probes:

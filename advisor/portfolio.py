@@ -53,7 +53,6 @@ __all__ = [
     "distance",
     "load_inventory",
     "summarize",
-    "shown_path",
     "summary_paths",
     "to_json",
     "to_markdown",
@@ -96,17 +95,6 @@ class Inventory:
 
     display: str
     workloads: list[Workload] = field(default_factory=list)
-
-
-def shown_path(path: str | os.PathLike[str]) -> str:
-    """A path for files we write: as given when relative, else relative to the current folder, else its name."""
-    p = Path(path)
-    if not p.is_absolute():
-        return p.as_posix()
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return p.name
 
 
 def load_inventory(path: str | os.PathLike[str], questionnaire: Questionnaire, *,
@@ -394,7 +382,7 @@ def decide_all(inventory: Inventory, questionnaire: Questionnaire, *, records_di
         if w.profile_path is None:
             words = ["advisor", "portfolio", inventory.display, "--date", day]
             for r in rules or ():
-                words += ["--rules", shown_path(r)]
+                words += ["--rules", pipeline.shown_path(r)]
             command = shlex.join(words)
         record = pipeline.decide(prof, rules=rules, questionnaire=questionnaire, date=day, command=command,
                                  profile_display=w.profile_display)

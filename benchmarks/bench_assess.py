@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,16 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _advisor import advisor_command  # benchmarks/_advisor.py
+
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = sorted((ROOT / "docs" / "examples" / "profiles").glob("*.yaml"))
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("advisor")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("advisor")
-    return [found] if found else [sys.executable, "-m", "advisor"]
 
 
 CPU: dict[str, list[float]] = {"record": [], "no-record": []}
@@ -93,7 +86,7 @@ def main() -> int:
     parser.add_argument("--target-ms", type=float, default=1000.0)
     parser.add_argument("--check", action="store_true", help="exit 1 when the overall median misses the target")
     args = parser.parse_args()
-    base = _command()
+    base = advisor_command()
     every: dict[str, list[float]] = {"record": [], "no-record": []}
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _advisor import advisor_command  # benchmarks/_advisor.py
 
 SCENARIOS = {
     "same": """\
@@ -44,22 +44,15 @@ targets:
 }
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("advisor")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("advisor")
-    return [found] if found else [sys.executable, "-m", "advisor"]
-
-
 def run(scenario: str, budget: float, extra: list[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-measure-") as tmp:
         targets = Path(tmp) / "targets.yaml"
         targets.write_text(SCENARIOS[scenario])
         out = Path(tmp) / "result.json"
         start = time.perf_counter()
-        done = subprocess.run([*_command(), "measure", "--targets", str(targets), "--quick", "--budget", str(budget),
-                               "-o", str(out), *extra], capture_output=True, text=True)
+        cmd = [*advisor_command(), "measure", "--targets", str(targets), "--quick", "--budget", str(budget),
+               "-o", str(out), *extra]
+        done = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - start
         if not out.exists():
             print(f"{scenario}: failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")

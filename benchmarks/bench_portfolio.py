@@ -23,24 +23,16 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _advisor import advisor_command  # benchmarks/_advisor.py
+
 TARGET_S = 60.0
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("advisor")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("advisor")
-    return [found] if found else [sys.executable, "-m", "advisor"]
 
 
 def _value(q: Any, rng: random.Random) -> Any:
@@ -90,7 +82,7 @@ def write_inventory(path: Path, answers: list[dict[str, Any]]) -> None:
 
 
 def _run(inventory: Path, out: Path, summary_only: bool) -> float:
-    cmd = [*_command(), "portfolio", str(inventory), "--quiet", "--date", "2026-11-28", "--output-dir",
+    cmd = [*advisor_command(), "portfolio", str(inventory), "--quiet", "--date", "2026-11-28", "--output-dir",
            str(out), "--records-dir", str(out / "records"), "--force"]
     if summary_only:
         cmd.append("--summary-only")

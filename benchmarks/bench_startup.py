@@ -12,20 +12,12 @@ prints the modules `-X importtime` shows as the slowest, to find regressions.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("advisor")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("advisor")
-    return [found] if found else [sys.executable, "-m", "advisor"]
+from _advisor import advisor_command  # benchmarks/_advisor.py
 
 
 def main() -> int:
@@ -33,7 +25,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--target-ms", type=float, default=150.0)
     args = parser.parse_args()
-    cmd = [*_command(), "--help"]
+    cmd = [*advisor_command(), "--help"]
     for _ in range(3):
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     times = []

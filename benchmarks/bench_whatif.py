@@ -17,13 +17,14 @@ json`` on the default profile (imports and pack loading included).
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _advisor import advisor_command  # benchmarks/_advisor.py
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
@@ -65,16 +66,8 @@ def _in_process(runs: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("advisor")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("advisor")
-    return [found] if found else [sys.executable, "-m", "advisor"]
-
-
 def _cli(runs: int) -> float:
-    cmd = _command() + ["whatif", "--format", "json"]
+    cmd = advisor_command() + ["whatif", "--format", "json"]
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     samples = []
     for _ in range(runs):

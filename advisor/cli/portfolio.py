@@ -124,7 +124,7 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
         bar.close(len(entries))
     flags = core.consistency(entries, questionnaire, similarity)
     summary = core.summarize(inv, entries, flags, date=day, threshold=similarity, questionnaire=questionnaire,
-                             pack=pack, records_dir=None if summary_only else core.shown_path(records_dir))
+                             pack=pack, records_dir=None if summary_only else pipeline.shown_path(records_dir))
     md_path, _json_path = core.write_summary(summary, out_dir, force=force)
     if fmt == "json":
         console.out(core.to_json(summary), end="")
