@@ -1,4 +1,4 @@
-"""Regenerate the checked-in references: docs/cli.md and docs/schemas/*.json."""
+"""Regenerate the checked-in references: docs/cli.md, docs/evidence.md and docs/schemas/*.json."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def test_readme_quickstart_has_exactly_two_commands() -> None:
 def test_every_rule_of_the_default_pack_is_in_the_catalogue() -> None:
     catalogue = (ROOT / "docs" / "rule-pack.md").read_text(encoding="utf-8")
     rule_files = sorted(p for p in (ROOT / "rules").rglob("*.yaml") if p.parent.name not in ("cases",)
-                        and p.name != "pack.yaml")
+                        and p.name not in ("pack.yaml", "evidence.yaml"))
     assert len(rule_files) >= 30
     for path in rule_files:
         assert f"`{path.stem}`" in catalogue, f"{path.stem} is not described in docs/rule-pack.md"

@@ -1,4 +1,4 @@
-"""Generated references: the CLI help of every command and the JSON Schemas.
+"""Generated references: the CLI help of every command, the JSON Schemas, the evidence catalogue.
 
 ``python scripts/gen_docs.py`` writes them under docs/; tests/test_docs.py fails
 when the checked-in files drift from what this module generates.
@@ -59,13 +59,21 @@ def cli_reference() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def evidence_reference(root: Path) -> str:
+    """docs/evidence.md from the default pack's evidence catalogue and the rules citing it."""
+    from advisor.rules.evidence import EVIDENCE_FILE, citations, load_catalogue, render_markdown
+
+    pack = root / "rules"
+    return render_markdown(load_catalogue(pack / EVIDENCE_FILE, display=f"rules/{EVIDENCE_FILE}"), citations(pack))
+
+
 def generated_files(root: Path) -> dict[Path, str]:
     """Every generated reference file (path -> content) under the project ``root``."""
     from advisor.questionnaire import load_default
     from advisor.schemas import schema_for
 
     questionnaire = load_default()
-    files = {root / "docs" / "cli.md": cli_reference()}
+    files = {root / "docs" / "cli.md": cli_reference(), root / "docs" / "evidence.md": evidence_reference(root)}
     for kind in ("profile", "questionnaire"):
         schema = schema_for(kind, questionnaire)
         files[root / "docs" / "schemas" / f"{kind}.schema.json"] = json.dumps(schema, indent=2) + "\n"

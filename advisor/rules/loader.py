@@ -20,6 +20,7 @@ from pathlib import Path
 from advisor import yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, Problem, did_you_mean
+from advisor.rules.evidence import EVIDENCE_FILE, load_catalogue
 from advisor.rules.model import (
     DEFAULT_CLOSE_THRESHOLD,
     DEFAULT_GRADE_FACTORS,
@@ -209,7 +210,7 @@ def _files(root: Path, display: str, problems: _Problems) -> tuple[list[tuple[Pa
         if name.startswith("."):
             continue
         if entry.is_file():
-            if name == PACK_FILE:
+            if name in (PACK_FILE, EVIDENCE_FILE):
                 continue
             if name.endswith((".yaml", ".yml")):
                 problems.add(
@@ -302,6 +303,11 @@ def _load_one(root: Path, display: str, catalog: Mapping[str, FactType], fingerp
     for path, area in rule_files:
         try:
             _rule_file(path, _join(display, area, path.name), area, catalog, fingerprint, problems, loaded)
+        except DataError as exc:
+            problems.extend(exc)
+    if with_cases and (root / EVIDENCE_FILE).is_file():  # the catalogue is checked with the test data
+        try:
+            load_catalogue(root / EVIDENCE_FILE, display=_join(display, EVIDENCE_FILE))
         except DataError as exc:
             problems.extend(exc)
     for path in case_files if with_cases else ():
