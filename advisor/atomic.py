@@ -1,29 +1,77 @@
-"""Atomic file writes: a reader sees the old file or the complete new one, never half."""
+"""Safe writes: atomic file replacement and folder locks.
+
+* :func:`write_text`: a reader sees the old file or the complete new one, never half.
+  What is there is respected: a symlink is written through (its target is replaced, the
+  link stays), and a device, FIFO, socket or directory is never replaced.
+* :func:`locked`: an exclusive ``flock`` on a folder, held while a read-modify-write of
+  files in it runs, so that concurrent ``advisor`` processes serialise (re-entrant
+  within a thread; separate threads and processes wait for each other).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import stat
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from advisor.errors import DataError, Location
 
-__all__ = ["write_text"]
+__all__ = ["describe_mode", "locked", "write_text"]
 
 _EXISTS_HINT = "choose another name; existing files are never overwritten"
 _PERM_HINT = "check the directory and its permissions"
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def describe_mode(mode: int) -> str:
+    """'a directory', 'a FIFO (named pipe)', ... for a non-regular ``st_mode`` ('a special file' otherwise)."""
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def _destination(target: Path, where: Location) -> Path:
+    """The file to replace: ``target``, or the file a symlink points to; refuse what is not a regular file."""
+    try:
+        lst = target.lstat()
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise DataError(f"cannot write file ({exc.strerror})", _PERM_HINT, where) from None
+    if stat.S_ISLNK(lst.st_mode):
+        try:
+            real = target.resolve(strict=True)
+            st = real.stat()
+        except (OSError, RuntimeError):
+            raise DataError("is a symlink to a missing file", "give the path of the real file, or remove the "
+                            "dangling link", where) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise DataError(f"is a symlink to {describe_mode(st.st_mode)}, not a regular file; it was left as it is",
+                            "give the path of a regular file", where)
+        return real  # write through: the link stays, its target gets the new text
+    if not stat.S_ISREG(lst.st_mode):
+        raise DataError(f"is {describe_mode(lst.st_mode)}, not a regular file; it was left as it is",
+                        "give the path of a regular file", where)
+    return target
 
 
 def write_text(path: str | os.PathLike[str], text: str, *, exclusive: bool = False) -> None:
     """Write ``text`` to ``path`` via a temporary file, fsync and rename.
 
-    With ``exclusive=True`` an existing file is never replaced (DataError instead).
+    With ``exclusive=True`` an existing file (or link, or anything) is never replaced
+    (DataError instead). Otherwise a symlink is written through to its target and a
+    non-regular file (device, FIFO, socket, directory) is refused, left untouched.
     """
     target = Path(path)
     where = Location(str(path))
-    if exclusive and target.exists():
+    if exclusive and (target.exists() or target.is_symlink()):
         raise DataError("file already exists", _EXISTS_HINT, where)
+    if not exclusive:
+        target = _destination(target, where)
     directory = target.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -65,3 +113,51 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+# --------------------------------------------------------------------------- folder locks
+
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def locked(directory: str | os.PathLike[str], *, on_wait: Callable[[], None] | None = None) -> Iterator[Path]:
+    """Hold an exclusive lock on ``directory`` (created when missing) for the ``with`` block.
+
+    The lock is ``flock`` on the folder itself: no lock file is left behind, and the
+    kernel releases it when the process dies (a SIGKILL never leaves a stale lock).
+    ``on_wait`` is called once when another process holds the lock and we wait.
+    """
+    base = Path(directory)
+    where = Location(str(directory))
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        key = os.path.realpath(base)
+    except OSError as exc:
+        raise DataError(f"cannot create the folder ({exc.strerror})", _PERM_HINT, where) from None
+    depth: dict[str, int] = _held.__dict__.setdefault("depth", {})
+    if depth.get(key):
+        depth[key] += 1
+        try:
+            yield base
+        finally:
+            depth[key] -= 1
+        return
+    try:
+        fd = os.open(key, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise DataError(f"cannot open the folder ({exc.strerror})", _PERM_HINT, where) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        depth[key] = 1
+        try:
+            yield base
+        finally:
+            depth.pop(key, None)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

@@ -18,15 +18,18 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from advisor import journal
 from advisor._version import __version__
-from advisor.atomic import write_text
+from advisor.atomic import locked
 from advisor.errors import DataError, Location
+from advisor.yamlio import parse_json
 
 __all__ = [
     "RECORD_FORMAT",
@@ -66,6 +69,8 @@ Recommendation = Literal["bare-metal", "vm", "none"]
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _SHA = r"^[0-9a-f]{64}$"
 #: ``NNNN-<slug>.md`` / ``.json``: the number is the first 4+ digits.
+#: The index of a records folder (written by :mod:`advisor.records`).
+INDEX_NAME = "README.md"
 RECORD_NAME = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]*)\.(md|json)$")
 OPTION_NAMES: dict[str, str] = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "neither option"}
 #: The option as an adjective: "bare-metal nodes".
@@ -175,10 +180,11 @@ class DecisionRecord(_Model):
     def from_json(cls, text: str, display_name: str) -> DecisionRecord:
         """Parse a JSON twin; DataError at ``display_name:line:col`` on bad input."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"invalid JSON: {exc.msg}", "fix the JSON syntax (or regenerate the record)",
-                            Location(display_name, exc.lineno, exc.colno)) from None
+            data = parse_json(text, display_name)
+        except DataError as exc:
+            p = exc.first
+            hint = "fix the JSON syntax (or regenerate the record)" if p.message.startswith("invalid JSON") else p.hint
+            raise DataError(p.message, hint, p.location) from None
         if not isinstance(data, dict):
             raise DataError("a decision record must be a JSON object", None, Location(display_name, 1, 1))
         try:
@@ -213,31 +219,71 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: A rule pack is a few hundred small files: a folder far beyond these is not one (never hashed whole).
+MAX_PACK_FILES = 5000
+MAX_PACK_BYTES = 64 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def _feed(h: Any, path: Path, where: Location) -> int:
+    """Stream a regular file into ``h`` in fixed-size chunks; its length."""
+    size = 0
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise DataError("not a regular file", "give the path of a regular file", where)
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            while chunk := fh.read(_CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
+    return size
+
+
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    return sha256_hex(Path(path).read_bytes())
+    """sha256 of a regular file, read in chunks (constant memory)."""
+    h = hashlib.sha256()
+    _feed(h, Path(path), Location(str(path)))
+    return h.hexdigest()
 
 
 def pack_sha256(root: str | os.PathLike[str]) -> str:
     """Hash of a rule pack folder: every regular file (hidden ones and caches excluded).
 
     Files are taken in order of their relative POSIX path; for each, the path, a NUL
-    byte, the file's length as 8 big-endian bytes and its bytes feed one sha256.
+    byte, the file's length as 8 big-endian bytes and its bytes feed one sha256. Files
+    are streamed; symlinks to folders are not followed. A folder with more than
+    :data:`MAX_PACK_FILES` files or :data:`MAX_PACK_BYTES` bytes is refused (DataError):
+    it is not a rule pack.
     """
     base = Path(root)
-    files: list[tuple[str, Path]] = []
+    where = Location(str(root))
+    files: list[tuple[str, Path, int]] = []
+    total = 0
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
         for name in filenames:
             if name.startswith("."):
                 continue
             full = Path(dirpath) / name
-            if full.is_file():
-                files.append((full.relative_to(base).as_posix(), full))
+            try:
+                st = full.stat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            files.append((full.relative_to(base).as_posix(), full, st.st_size))
+            total += st.st_size
+            if len(files) > MAX_PACK_FILES or total > MAX_PACK_BYTES:
+                raise DataError(f"not a rule pack: more than {MAX_PACK_FILES:,} files or {MAX_PACK_BYTES:,} bytes",
+                                "give the folder of a rule pack (the one holding pack.yaml)", where)
     h = hashlib.sha256()
-    for rel, full in sorted(files):
-        data = full.read_bytes()
-        h.update(rel.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big"))
-        h.update(data)
+    for rel, full, size in sorted(files):
+        h.update(rel.encode("utf-8") + b"\0" + size.to_bytes(8, "big"))
+        if _feed(h, full, Location(str(full))) != size:
+            raise DataError("the file changed while it was hashed", "run the command again", Location(str(full)))
     return h.hexdigest()
 
 
@@ -361,44 +407,31 @@ def build_record(*, number: int, title: str | None, date: str | None, decision_m
 
 
 def write_record(record: DecisionRecord, directory: str | os.PathLike[str],
-                 render_markdown: Callable[[DecisionRecord], str], *, max_tries: int = 1000) -> tuple[Path, Path,
-                                                                                                  DecisionRecord]:
-    """Store ``record`` as ``NNNN-slug.json`` then ``NNNN-slug.md``; never overwrite anything.
+                 render_markdown: Callable[[DecisionRecord], str], *,
+                 index: Callable[[Path, DecisionRecord], str | None] | None = None,
+                 on_wait: Callable[[], None] | None = None) -> tuple[Path, Path, DecisionRecord]:
+    """Store ``record`` as ``NNNN-slug.json`` and ``NNNN-slug.md``; never overwrite anything.
 
-    The number is ``max(record.number, next_number(directory))``; when a file of that
-    number appears meanwhile (another writer), the next number is taken. Each file is
-    written atomically (temporary file, fsync, link), so a reader or a crash sees no
-    file or the complete one. Returns the markdown path, the JSON path and the record
-    as written (with its final number).
+    Under the records-folder lock (:func:`advisor.atomic.locked`), the number is
+    ``max(record.number, next_number(directory))``, so concurrent writers get distinct
+    numbers. Both files (and the index, when ``index(directory, record)`` returns its
+    text) are written as one journalled change (:mod:`advisor.journal`): a crash at any
+    point leaves a folder that ``advisor records repair`` completes. Returns the
+    markdown path, the JSON path and the record as written (with its final number).
     """
     base = Path(directory)
-    number = max(record.number, next_number(base))
-    for _ in range(max_tries):
-        if number in record_paths(base):
-            number += 1
-            continue
+    with locked(base, on_wait=on_wait):
+        number = max(record.number, next_number(base))
         current = record.model_copy(update={"number": number})
         md_path = base / f"{current.stem}.md"
         json_path = base / f"{current.stem}.json"
-        markdown = render_markdown(current)
-        try:
-            write_text(json_path, current.to_json(), exclusive=True)
-        except DataError:
-            if json_path.exists():
-                number += 1
-                continue
-            raise
-        try:
-            write_text(md_path, markdown, exclusive=True)
-        except DataError:
-            json_path.unlink(missing_ok=True)  # ours: written just above
-            if md_path.exists():
-                number += 1
-                continue
-            raise
-        except BaseException:
-            json_path.unlink(missing_ok=True)
-            raise
-        return md_path, json_path, current
-    raise DataError(f"no free record number after {max_tries} tries", "check the records folder",
-                    Location(str(directory)))
+        for path in (json_path, md_path):
+            if path.exists() or path.is_symlink():
+                raise DataError("file already exists", "choose another name; existing files are never overwritten",
+                                Location(str(path)))
+        files = [(json_path.name, current.to_json()), (md_path.name, render_markdown(current))]
+        index_text = index(base, current) if index is not None else None
+        if index_text is not None:
+            files.append((INDEX_NAME, index_text))
+        journal.apply(base, files)
+    return md_path, json_path, current

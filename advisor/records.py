@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from advisor.atomic import write_text
+from advisor import journal
+from advisor.atomic import locked, write_text
 from advisor.conditions import ConditionError, FactType, compile_condition
-from advisor.decision import DecisionRecord, Link, PackInfo, Status, pack_sha256, record_paths, slugify
+from advisor.decision import INDEX_NAME, DecisionRecord, Link, PackInfo, Status, pack_sha256, record_paths, slugify
 from advisor.errors import DataError, Location
 
 __all__ = [
@@ -51,11 +52,10 @@ __all__ = [
     "parse_number",
     "set_status",
     "supersede",
+    "index_with",
     "write_index",
 ]
 
-#: The index of a records folder.
-INDEX_NAME = "README.md"
 #: status -> the statuses it may change to. ``superseded`` only through :func:`supersede`.
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     "proposed": ("accepted", "rejected", "superseded", "deprecated"),
@@ -151,24 +151,10 @@ def load(directory: str | Path, number: int) -> RecordFile:
 # --------------------------------------------------------------------------- writing
 
 
-def _write_all(files: Sequence[tuple[Path, str]]) -> None:
-    """Write each file atomically; when one fails, put back the ones already written."""
-    before = [(p, p.read_text(encoding="utf-8") if p.exists() else None) for p, _ in files]
-    done = 0
-    try:
-        for path, text in files:
-            write_text(path, text)
-            done += 1
-    except BaseException:
-        for path, old in reversed(before[:done]):
-            try:
-                if old is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    write_text(path, old)
-            except (DataError, OSError):
-                pass
-        raise
+def _write_all(directory: Path, files: Sequence[tuple[Path, str]]) -> None:
+    """Write the files (all in ``directory``) as one journalled change, under the folder lock."""
+    with locked(directory):
+        journal.apply(directory, [(path.name, text) for path, text in files])
 
 
 _FRONT = re.compile(r"\A---\n(.*?)^---[ \t]*\n", re.S | re.M)
@@ -248,7 +234,7 @@ def _save(changes: Sequence[tuple[RecordFile, DecisionRecord, Sequence[Link]]], 
         files.append((rf.json_path, new.to_json()))
         files.append((rf.md_path, _markdown(rf, new, render, links)))
     files.append((directory / INDEX_NAME, index_text(everything)))
-    _write_all(files)
+    _write_all(directory, files)
     return out
 
 
@@ -268,6 +254,11 @@ def _refuse(rf: RecordFile, status: Status) -> DataError:
 def set_status(directory: str | Path, number: int, status: Status, render: Render | None = None) -> RecordFile:
     """Change a record's status in both files (and the index); DataError on an invalid transition."""
     base = Path(directory)
+    with locked(base):
+        return _set_status(base, number, status, render)
+
+
+def _set_status(base: Path, number: int, status: Status, render: Render | None) -> RecordFile:
     rf = load(base, number)
     if status == "superseded":
         raise DataError("a record becomes superseded by another one", "use 'advisor records supersede OLD NEW'")
@@ -282,6 +273,11 @@ def supersede(directory: str | Path, old: int, new: int, render: Render | None =
     base = Path(directory)
     if old == new:
         raise DataError(f"record {old:04d} cannot supersede itself", "give two different numbers")
+    with locked(base):
+        return _supersede(base, old, new, render)
+
+
+def _supersede(base: Path, old: int, new: int, render: Render | None) -> tuple[RecordFile, RecordFile]:
     o, n = load(base, old), load(base, new)
     if o.record.superseded_by is not None:
         raise DataError(f"record {o.label} is already superseded by {o.record.superseded_by:04d}", None,
@@ -345,8 +341,18 @@ def write_index(directory: str | Path) -> Path:
     """Write ``README.md`` of the records folder (atomically) and return its path."""
     base = Path(directory)
     path = base / INDEX_NAME
-    write_text(path, index_text(load_all(base)))
+    with locked(base):
+        write_text(path, index_text(load_all(base)))
     return path
+
+
+def index_with(directory: Path, record: DecisionRecord) -> str | None:
+    """The index text once ``record`` is added, when the folder has an index (for ``write_record(index=...)``)."""
+    path = directory / INDEX_NAME
+    if not (path.exists() or path.is_symlink()):
+        return None
+    rf = RecordFile(record, directory / f"{record.stem}.json", directory / f"{record.stem}.md")
+    return index_text([r for r in load_all(directory) if r.number != record.number] + [rf])
 
 
 # --------------------------------------------------------------------------- diff

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -29,6 +30,7 @@ from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import MappingNode
 from ruamel.yaml.reader import ReaderError
 
+from advisor.atomic import describe_mode
 from advisor.errors import DataError, Location
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "new_map",
     "new_seq",
     "parse",
+    "parse_json",
+    "read_bytes",
     "read_text",
     "set_comment",
 ]
@@ -201,45 +205,76 @@ def to_plain(node: Any) -> Any:
     return node
 
 
-def read_text(path: str | os.PathLike[str], *, display: str | None = None, max_bytes: int = MAX_BYTES) -> str:
-    """Read a UTF-8 text file with a size cap; every failure is one clear line."""
+def read_text(path: str | os.PathLike[str], *, display: str | None = None, max_bytes: int = MAX_BYTES,
+              kind: str = "YAML") -> str:
+    """Read a UTF-8 text file with a size cap; every failure is one clear line.
+
+    Only a regular file is read (a symlink to one is fine): a FIFO, device, socket or
+    directory is refused at once, without reading or blocking on it. The size cap is
+    checked on the open file before any byte is read, and no more than the cap is read
+    even when the file grows meanwhile. ``kind`` names the expected format in messages.
+    """
     name = display if display is not None else str(path)
-    p = Path(path)
+    data = read_bytes(path, display=name, max_bytes=max_bytes, kind=kind)
+    return decode(data, name, kind=kind)
+
+
+def read_bytes(path: str | os.PathLike[str], *, display: str | None = None, max_bytes: int = MAX_BYTES,
+               kind: str = "YAML") -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (see :func:`read_text`)."""
+    name = display if display is not None else str(path)
     where = Location(name)
     try:
-        st = p.stat()
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of blocking
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise DataError("file not found", "check the path", where) from None
+    except IsADirectoryError:
+        raise DataError(f"is a directory, expected a {kind} file", "give the path of a file", where) from None
     except OSError as exc:
         raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
-    if p.is_dir():
-        raise DataError("is a directory, expected a YAML file", "give the path of a file", where)
-    if st.st_size > max_bytes:
-        raise DataError(
-            f"file is too large ({st.st_size:,} bytes; the limit is {max_bytes:,})",
-            "split it or check that this is the right file",
-            where,
-        )
     try:
-        with p.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise DataError(f"is a directory, expected a {kind} file", "give the path of a file", where)
+        if not stat.S_ISREG(st.st_mode):
+            raise DataError(f"is {describe_mode(st.st_mode)}, not a regular file", "give the path of a "
+                            f"{kind} file", where)
+        if st.st_size > max_bytes:
+            raise DataError(
+                f"file is too large ({st.st_size:,} bytes; the limit is {max_bytes:,})",
+                "split it or check that this is the right file",
+                where,
+            )
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        try:
+            chunks = []
+            left = max_bytes + 1
+            while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
+                chunks.append(chunk)
+                left -= len(chunk)
+        except OSError as exc:
+            raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
+    data = b"".join(chunks)
     if len(data) > max_bytes:
         raise DataError(
             f"file is too large (more than {max_bytes:,} bytes)", "split it or check that this is the right file", where
         )
-    return decode(data, name)
+    return data
 
 
-def decode(data: bytes, name: str) -> str:
+def decode(data: bytes, name: str, *, kind: str = "YAML") -> str:
     """Decode UTF-8 text, refusing binary data with the position of the first bad byte."""
     if _utf16_or_32(data):
         raise DataError("text is UTF-16 or UTF-32 encoded, not UTF-8", "save the file as UTF-8", Location(name, 1, 1))
     nul = data.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(data[:nul])
-        raise DataError("binary data (NUL byte), not a YAML text file", "check that this is the right file",
+        raise DataError(f"binary data (NUL byte), not a {kind} text file", "check that this is the right file",
                         Location(name, line, col))
     try:
         text = data.decode("utf-8")
@@ -440,3 +475,48 @@ def remove_key(mapping: Any, key: str) -> None:
     elif len(mapping):
         lines = [line.strip().removeprefix("#").strip() for line in following.splitlines() if line.strip()]
         mapping.yaml_set_comment_before_after_key(next(iter(mapping)), before="\n".join(lines), indent=2)
+
+
+def _json_depth(text: str, limit: int) -> int:
+    """Offset of the first bracket nested deeper than ``limit`` in JSON ``text`` (-1: none); linear time."""
+    depth, in_string, escaped = 0, False, False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return i
+        elif ch in "]}":
+            depth -= 1
+    return -1
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def parse_json(text: str, name: str) -> Any:
+    """Parse JSON text strictly: no NaN or Infinity, nesting capped at :data:`MAX_DEPTH`; DataError at line:col."""
+    deep = _json_depth(text, MAX_DEPTH)
+    if deep >= 0:
+        line, col = _line_col(text[:deep])
+        raise DataError(f"nested deeper than {MAX_DEPTH} levels", "flatten the data or check that this is the "
+                        "right file", Location(name, line, col))
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"invalid JSON: {exc.msg}", "fix the JSON syntax", Location(name, exc.lineno, exc.colno)) \
+            from None
+    except ValueError as exc:  # NaN, Infinity, -Infinity
+        at = text.find(str(exc))
+        line, col = _line_col(text[:at]) if at >= 0 else (0, 0)
+        raise DataError(f"{exc} is not a number JSON allows", "write a finite number", Location(name, line, col)) \
+            from None

@@ -141,3 +141,51 @@ def test_exclusive_does_not_follow_a_dangling_symlink(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="file already exists"):
         atomic.write_text(target, "x\n", exclusive=True)
     assert not (tmp_path / "elsewhere.yaml").exists()
+
+
+# ----------------------------------------------------------------- what is there is respected
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_text("old\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to("real.yaml")
+    atomic.write_text(link, "new\n")
+    assert link.is_symlink() and os.readlink(link) == "real.yaml"
+    assert real.read_text() == "new\n"
+
+
+@pytest.mark.parametrize("make", ["fifo", "directory", "dangling", "device"])
+def test_a_special_file_is_never_replaced(tmp_path: Path, make: str) -> None:
+    target = tmp_path / "out.yaml"
+    if make == "fifo":
+        os.mkfifo(target)
+        message = "is a FIFO (named pipe), not a regular file; it was left as it is"
+    elif make == "directory":
+        target.mkdir()
+        message = "is a directory, not a regular file; it was left as it is"
+    elif make == "dangling":
+        target.symlink_to(tmp_path / "missing")
+        message = "is a symlink to a missing file"
+    else:
+        target.symlink_to("/dev/null")
+        message = "is a symlink to a character device, not a regular file; it was left as it is"
+    before = os.lstat(target)
+    with pytest.raises(DataError) as err:
+        atomic.write_text(target, "x\n")
+    assert err.value.first.message == message
+    after = os.lstat(target)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_device_node_is_never_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "null"
+    try:
+        os.mknod(target, 0o666 | stat.S_IFCHR, os.stat("/dev/null").st_rdev)
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    with pytest.raises(DataError, match="is a character device, not a regular file"):
+        atomic.write_text(target, "x\n")
+    assert stat.S_ISCHR(os.lstat(target).st_mode)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -186,23 +187,13 @@ def test_write_record_takes_the_next_number_and_never_overwrites(tmp_path: Path,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_write_record_skips_a_number_taken_meanwhile(tmp_path: Path, record: decision.DecisionRecord,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    # another writer creates 0001's JSON between our scan and our write
-    real = decision.write_text
-    calls = []
-
-    def racing(path: os.PathLike[str], text: str, *, exclusive: bool = False) -> None:
-        if not calls:
-            Path(path).write_text("the other writer's\n")
-        calls.append(Path(path).name)
-        real(path, text, exclusive=exclusive)
-
-    monkeypatch.setattr(decision, "write_text", racing)
-    md, _, written = decision.write_record(record, tmp_path, report.to_markdown)
-    assert written.number == 2
-    assert (tmp_path / f"{record.stem}.json").read_text() == "the other writer's\n"
-    assert md.exists()
+def test_concurrent_writers_get_distinct_numbers(tmp_path: Path, record: decision.DecisionRecord) -> None:
+    # the number is chosen under the folder lock: threads (separate lock descriptors) wait for each other
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        written = list(pool.map(lambda _: decision.write_record(record, tmp_path, report.to_markdown)[2], range(8)))
+    assert sorted(r.number for r in written) == list(range(1, 9))
+    assert len(list(tmp_path.glob("*.json"))) == len(list(tmp_path.glob("*.md"))) == 8
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_interrupted_markdown_write_leaves_no_record(tmp_path: Path, record: decision.DecisionRecord,

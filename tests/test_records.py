@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from advisor import atomic, records
+from advisor import atomic, journal, records
 from advisor.decision import DecisionRecord, PackInfo, slugify
 from advisor.errors import DataError
 from advisor.report import to_markdown
@@ -198,14 +198,15 @@ def test_a_failed_second_write_puts_the_first_file_back(work: Path, monkeypatch:
 
     def flaky(path: Any, text: str, *, exclusive: bool = False) -> None:
         calls.append(str(path))
-        if str(path).endswith(".md") and len(calls) == 2:
+        if str(path).endswith(".md") and len(calls) == 3:  # the journal, the JSON, then the markdown
             raise DataError("cannot write file (disk full)")
         real(path, text, exclusive=exclusive)
 
-    monkeypatch.setattr(records, "write_text", flaky)
+    monkeypatch.setattr(journal, "write_text", flaky)
     with pytest.raises(DataError, match="disk full"):
         records.set_status(work, 1, "accepted", to_markdown)
     assert (_json(work, 1), _md(work, 1)) == before
+    assert not (work / journal.JOURNAL_NAME).exists()
 
 
 # --------------------------------------------------------------------------- supersede

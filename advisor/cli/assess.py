@@ -194,7 +194,11 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
                              decision_makers=decision_makers, title=title, measured=measured, measurements=info)
     result = Result.model_validate(record.result)
     _print(result, fmt, info)
-    md_path, _json_path, _written = decision.write_record(record, records_dir, report.to_markdown)
+    from advisor.records import index_with
+
+    md_path, _json_path, _written = decision.write_record(
+        record, records_dir, report.to_markdown, index=index_with,
+        on_wait=lambda: console.err(f"advisor: waiting for another advisor writing to {records_dir}"))
     console.err(f"Decision record written to {md_path} (and .json)")
     return int(ExitCode.OK)
 

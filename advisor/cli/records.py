@@ -1,4 +1,4 @@
-"""``advisor records list|show|accept|reject|supersede|diff|check|index``: the decision-record lifecycle."""
+"""``advisor records list|show|accept|reject|supersede|diff|check|index|repair``: the decision-record lifecycle."""
 
 from __future__ import annotations
 
@@ -208,6 +208,16 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
             decision.check_date(today)
         except ValueError as exc:
             raise UsageError(f"--today: {exc}") from None
+    from advisor.repair import state
+
+    problems = state(directory, _index_text)
+    for problem in problems:
+        console.out(problem.format())
+    if problems:
+        n = len(problems)
+        raise CheckFailed(f"the records folder is inconsistent ({n} problem{'s' if n != 1 else ''})",
+                          "run 'advisor records repair'" if all(p.repairable for p in problems) else
+                          "run 'advisor records repair', then fix what it lists")
     q = load_questionnaire(questionnaire_path)
     current = [_current_profile(p, q) for p in profiles]
     found: list[RecordFile] = load_all(directory)
@@ -233,3 +243,32 @@ def index(directory: Path) -> None:
     if not directory.is_dir():
         raise DataError(f"no records folder {directory}", "give it with --dir, or write a record with 'advisor assess'")
     console.err(f"Index written to {write_index(directory)}")
+
+
+def _index_text(directory: Path) -> str:
+    from advisor.records import index_text, load_all
+
+    return index_text(load_all(directory))
+
+
+@records.command("repair", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+def repair_cmd(directory: Path) -> None:
+    """Repair the records folder after a crash or a kill.
+
+    Finishes an interrupted change (from its journal), removes temporary files of
+    interrupted writes, renders markdown missing next to its JSON twin and rewrites a
+    stale index. Nothing is deleted that holds a record: what needs a person (markdown
+    without JSON, two records of one number) is listed, with exit code 4.
+    """
+    from advisor.repair import repair
+
+    report = repair(directory, _render(), _index_text)
+    for line in report.fixed:
+        console.err(f"repaired: {line}")
+    for problem in report.remaining:
+        console.out(problem.format())
+    if report.remaining:
+        n = len(report.remaining)
+        raise CheckFailed(f"{n} problem{'s' if n != 1 else ''} left that need a person", "fix them by hand")
+    console.err(f"{directory}: consistent" + ("" if report.fixed else ", nothing to repair"))
