@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from advisor.errors import DataError, did_you_mean, one_of
 
@@ -60,7 +61,7 @@ class FleetTooLarge(DataError):
 
 MAX_HOSTS = 100_000
 MAX_NODES = 400_000
-MAX_PODS = 1_000_000
+MAX_PODS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,8 @@ def generate(p: FleetParams, option: str) -> Topology:
     # on its host, rank of the host among the cluster's hosts in its rack, rack).
     keys: list[list[tuple[int, int, int, int]]] = [[] for _ in range(clusters)]
     rows: dict[tuple[int, int], int] = {}
+    # the first layer of each list holds one node per distinct host (rank 0 on its host)
+    first_layer = [0] * clusters
     for host in range(hosts):
         rack = host_rack[host]
         on_host: dict[int, list[int]] = {}
@@ -328,6 +331,7 @@ def generate(p: FleetParams, option: str) -> Topology:
                 row = rows.get((c, rack), 0)
                 rows[(c, rack)] = row + 1
                 on_host[c] = [row, 1]
+                first_layer[c] += 1
                 keys[c].append((0, row, rack, i))
             else:
                 keys[c].append((seen[1], seen[0], rack, i))
@@ -335,7 +339,7 @@ def generate(p: FleetParams, option: str) -> Topology:
     order: list[list[int]] = []
     for c in range(clusters):
         keys[c].sort()
-        order.append([k[3] for k in keys[c]])
+        order.append(list(map(itemgetter(3), keys[c])))
     del keys, rows
 
     # Services: split among the clusters in proportion to their worker nodes and numbered
@@ -351,7 +355,7 @@ def generate(p: FleetParams, option: str) -> Topology:
         ring = order[c]
         need = per_cluster[c] * replicas
         pod_node.extend((ring * -(-need // len(ring)))[:need])
-        service_tenant.extend(q % tenants for q in range(per_cluster[c]))
+        service_tenant.extend((list(range(tenants)) * -(-per_cluster[c] // tenants))[: per_cluster[c]])
     service_start = list(range(0, services * replicas + 1, replicas))
 
     # Control plane: member j of cluster c sits on the host of L_c[(3c + j) % m_c], m_c being
@@ -360,7 +364,7 @@ def generate(p: FleetParams, option: str) -> Topology:
     control_plane: list[list[int]] = []
     for c in range(clusters):
         ring = order[c]
-        distinct_hosts = _distinct_hosts(ring, per_host)
+        distinct_hosts = first_layer[c]
         if vm_option:
             members = []
             for j in range(CONTROL_PLANE_MEMBERS):
@@ -408,8 +412,3 @@ def _largest_remainder(total: int, weights: list[int]) -> list[int]:
     for i in by_remainder[:rest]:
         shares[i] += 1
     return shares
-
-
-def _distinct_hosts(ring: list[int], per_host: int) -> int:
-    """Number of distinct hosts among a cluster's worker nodes (all in its first layer)."""
-    return len({i // per_host for i in ring})
