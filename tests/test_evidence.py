@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,25 @@ def test_unknown_and_rejected_citations_are_problems(tmp_path: Path) -> None:
         "rules/evidence.yaml:14:9: rule 'rule-a' cites the rejected item 'seed-article'; cite another item; "
         "the reason is in the catalogue",
     ]
+
+
+# --------------------------------------------------------------------------- the generated reference
+
+
+def test_the_reference_passes_markdownlint() -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed (CI installs it; see .ci/run)")
+    cli = ROOT / ".ci" / "node" / "node_modules" / "markdownlint-cli2" / "markdownlint-cli2-bin.mjs"
+    if not cli.exists():
+        pytest.skip("markdownlint-cli2 is not installed: run 'npm ci --prefix .ci/node' (.ci/run does)")
+    proc = subprocess.run(["node", str(cli), "docs/evidence.md"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_text_in_the_reference_is_one_line_with_links_and_escaped_pipes(tmp_path: Path) -> None:
+    note = "    note: \"see (https://example.org/a|b), then https://example.org/c.\\nnext line\"\n"
+    catalogue = catalogue_of(tmp_path, {"extra": note})
+    text = render_markdown(catalogue, {"rule-a": ["felter-tcp-rr"]})
+    assert "- **Note:** see (<https://example.org/a\\|b>), then <https://example.org/c>. next line" in text
+    row = "| [`felter-tcp-rr`](#felter-tcp-rr) | peer-reviewed | KVM/QEMU; virtio-net | 2014 | audited | `rule-a` |"
+    assert row in text

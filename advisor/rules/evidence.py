@@ -15,6 +15,7 @@ The format is documented in docs/evidence.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,8 +249,12 @@ def check_citations(catalogue: Catalogue, cited: Mapping[str, Sequence[str]]) ->
 # --------------------------------------------------------------------------- reference
 
 
+_BARE_URL = re.compile(r"(?<!<)(https?://[^\s<>]*[^\s<>.,;:)])")
+
+
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """One line of markdown: whitespace folded, pipes escaped, bare URLs as autolinks."""
+    return _BARE_URL.sub(r"<\1>", " ".join(text.split()).replace("|", "\\|"))
 
 
 _FORMAT = """\
