@@ -10,8 +10,10 @@ A profile file (format in docs/profile-format.md)::
       workload_class: web-services  # What kind of workload is it?
     provenance: {created: ..., tool_version: ..., answered_by: ..., source: interactive}
 
-``answers`` holds what a person (or ``--set``) gave; ``defaults`` holds the defaults
-that were taken, recorded as such. The file is read and written with round-trip YAML
+Every value has a provenance (:data:`Origin`): ``answers`` holds what a person gave
+(typed, or a shown default confirmed with Enter) or ``--set`` gave; ``defaults`` holds
+the defaults of questions that were never shown, recorded as such; ``notes`` holds an
+optional reason per answer, carried into the decision record. The file is read and written with round-trip YAML
 so that a rewrite keeps the user's comments and key order, and a load followed by a
 write with no change gives the same bytes.
 """
@@ -53,6 +55,11 @@ PROFILE_FORMAT = 1
 
 Source = Literal["interactive", "file", "set", "defaults"]
 
+#: Where one value came from: a person (``answered``: typed or a shown default confirmed),
+#: the questionnaire (``default``: never shown), or a later stage that fills facts in
+#: (``observed`` from a running platform, ``measured`` by a benchmark).
+Origin = Literal["answered", "default", "observed", "measured"]
+
 
 class QuestionnaireRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -82,10 +89,13 @@ class ProfileFile(BaseModel):
     advisor_profile: Literal[1] = Field(description="format version of this file")
     questionnaire: QuestionnaireRef
     answers: dict[str, Any] = Field(default_factory=dict, description="answers given, by question key")
-    defaults: dict[str, Any] = Field(default_factory=dict, description="defaults taken, by question key")
+    defaults: dict[str, Any] = Field(default_factory=dict,
+                                     description="defaults of questions never shown, by question key")
+    notes: dict[str, str] = Field(default_factory=dict,
+                                  description="why an answer was given (optional, one line), by question key")
     provenance: Provenance | None = None
 
-    @field_validator("answers", "defaults", mode="before")
+    @field_validator("answers", "defaults", "notes", mode="before")
     @classmethod
     def _empty_section(cls, value: Any) -> Any:
         return {} if value is None else value  # a hand-written "answers:" with nothing under it
@@ -118,6 +128,7 @@ class Profile:
     path: Path | None = None
     _doc: yamlio.Document | None = None
     _dirty: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------- values
 
@@ -134,6 +145,31 @@ class Profile:
     def has(self, key: str) -> bool:
         return key in self.answers or key in self.defaults
 
+    def origin(self, key: str) -> Origin | None:
+        """Where the value of ``key`` came from, or None when it has no value."""
+        if key in self.answers:
+            return "answered"
+        if key in self.defaults:
+            return "default"
+        return None
+
+    def origins(self) -> dict[str, Origin]:
+        """The origin of every value, in questionnaire order."""
+        return {key: origin for key in self.values() if (origin := self.origin(key)) is not None}
+
+    def set_note(self, key: str, text: str) -> None:
+        """Record why ``key`` was answered as it was (an empty text removes the note)."""
+        self.questionnaire.question(key)
+        note = " ".join(text.split())
+        if len(note) > 300:
+            raise DataError(f"the note on {key} is longer than 300 characters", "shorten it to one line")
+        if self.notes.get(key, "") != note:
+            self._dirty = True
+        if note:
+            self.notes[key] = note
+        else:
+            self.notes.pop(key, None)
+
     def set_answer(self, key: str, value: Any) -> None:
         """Record a validated answer (moving the key out of ``defaults``)."""
         if self.answers.get(key, _MISSING) != value or key in self.defaults:
@@ -142,20 +178,28 @@ class Profile:
         self.answers[key] = value
 
     def set_default(self, key: str) -> None:
-        """Record that the question's default was taken."""
+        """Record that the question's default was taken without showing it (it follows earlier answers)."""
         question = self.questionnaire.question(key)
         if question.default is None:
             raise DataError(f"{key} has no default", f"give it with --set {key}=VALUE")
-        if self.defaults.get(key, _MISSING) != question.default or key in self.answers:
+        default = self.questionnaire.default_for(key, self.values())
+        if self.defaults.get(key, _MISSING) != default or key in self.answers:
             self._dirty = True
         self.answers.pop(key, None)
-        self.defaults[key] = question.default
+        self.defaults[key] = default
+
+    def drop_defaults(self) -> None:
+        """Forget every recorded default (a partial profile: they are decided again on resume)."""
+        if self.defaults:
+            self._dirty = True
+        self.defaults.clear()
 
     def forget(self, key: str) -> None:
         if key in self.answers or key in self.defaults:
             self._dirty = True
         self.answers.pop(key, None)
         self.defaults.pop(key, None)
+        self.notes.pop(key, None)
 
     @property
     def changed(self) -> bool:
@@ -184,6 +228,11 @@ class Profile:
                 for key in root[name] if (text := yamlio.eol_comment(root[name], key))}
         _sync_section(root, "answers", self.answers, self.questionnaire, kept)
         _sync_section(root, "defaults", self.defaults, self.questionnaire, kept)
+        if self.notes or "notes" in root:
+            _sync_section(root, "notes", {k: v for k, v in self.notes.items() if k in self.values()},
+                          self.questionnaire, {}, comment=False)
+            if not root["notes"]:
+                del root["notes"]
         prov_map = yamlio.flow(yamlio.new_map(prov.model_dump(exclude_none=True, exclude_defaults=False)))
         if prov.complete:
             del prov_map["complete"]
@@ -226,7 +275,7 @@ def _comment_column(key: str, value: Any) -> int:
 
 
 def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire: Questionnaire,
-                  comments: Mapping[str, str]) -> None:
+                  comments: Mapping[str, str], *, comment: bool = True) -> None:
     """Make ``root[name]`` hold ``values``: update in place, keep comments and order."""
     section = root.get(name)
     if section is None or not hasattr(section, "yaml_add_eol_comment"):
@@ -252,8 +301,9 @@ def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire
                 position = i
                 break
         section.insert(position, key, _yaml_value(value))
-        comment = comments.get(key) or questionnaire.question(key).prompt
-        yamlio.set_comment(section, key, comment, column=_comment_column(key, value))
+        if comment:
+            text = comments.get(key) or questionnaire.question(key).prompt
+            yamlio.set_comment(section, key, text, column=_comment_column(key, value))
 
 
 # ----------------------------------------------------------------- loading
@@ -285,9 +335,19 @@ def load(path: str | Path, questionnaire: Questionnaire, *, display: str | None 
             f"{key!r} is both answered and defaulted", "keep it under 'answers' only",
             doc.where(("defaults", key), key=True),
         ))
+    notes: dict[str, str] = {}
+    for key, text in model.notes.items():
+        if key not in questionnaire.by_key:
+            hint = did_you_mean(key, questionnaire.by_key) or "run 'advisor questions' to list the keys"
+            problems.append(Problem(f"unknown question key {key!r}", hint, doc.where(("notes", key), key=True)))
+        elif len(text) > 300 or "\n" in text.strip():
+            problems.append(Problem(f"the note on {key} is not one line of at most 300 characters",
+                                    "shorten it to one line", doc.where(("notes", key))))
+        else:
+            notes[key] = text.strip()
     if problems:
         raise DataError("", problems=problems)
-    return Profile(questionnaire, answers, defaults, model.provenance, Path(path), doc)
+    return Profile(questionnaire, answers, defaults, model.provenance, Path(path), doc, notes=notes)
 
 
 def _check_section(doc: yamlio.Document, section: str, values: Mapping[str, Any], questionnaire: Questionnaire,
@@ -323,13 +383,21 @@ def parse_assignment(text: str, questionnaire: Questionnaire) -> tuple[str, Any]
         raise UsageError(f"{text!r} is not key=value", "write e.g. --set latency_p99_ms=5", where)
     key, raw = match.group(1), match.group(2)
     if key not in questionnaire.by_key:
-        hint = did_you_mean(key, questionnaire.by_key) or "run 'advisor questions' to list the keys"
-        raise UsageError(f"unknown question key {key!r}", hint, where)
+        raise UsageError(f"unknown question key {key!r}", suggest_key(key, questionnaire.keys()), where)
     try:
         return key, questionnaire.by_key[key].parse(raw, from_text=True)
     except ValueError as exc:
         message, _, hint = str(exc).partition("; ")
         raise UsageError(f"{key}: {message}", hint or None, where) from None
+
+
+def suggest_key(key: str, keys: Sequence[str]) -> str:
+    """A hint for an unknown key: keys that start with it or contain it as a word, else the closest."""
+    word = key.lower()
+    parts = [k for k in keys if k.startswith(word) or word in k.split("_")]
+    if 0 < len(parts) <= 3:
+        return "did you mean " + " or ".join(repr(k) for k in parts) + "?"
+    return did_you_mean(word, keys) or "run 'advisor questions' to list the keys"
 
 
 @dataclass
@@ -371,7 +439,7 @@ def plan(profile: Profile, *, mode: Mode, use_defaults: bool, reask: Sequence[st
             missing.append(key)
         # later conditions see the default of a question not yet answered
         if key not in values and has_default:
-            values[key] = question.default
+            values[key] = q.default_for(key, values)
     return Plan(ask, take_default, missing)
 
 
@@ -399,6 +467,11 @@ def gather(questionnaire: Questionnaire, *, profile_path: Path | None, sets: Seq
            reask: Sequence[str], mode: Mode, interactive: bool) -> Gathered:
     """Load ``--profile``, apply ``--set`` values and plan the questions (no prompting here)."""
     profile = load(profile_path, questionnaire) if profile_path is not None else new(questionnaire)
+    if profile.provenance is not None and not profile.provenance.complete:
+        # a partial profile's defaults were never confirmed: decide them again (and ask them in this mode)
+        profile.drop_defaults()
+    if list(reask) == ["all"]:
+        reask = [q.key for q in questionnaire.selected(mode) if q.key not in ("all",)]
     given = [parse_assignment(text, questionnaire) for text in sets]
     for key, value in given:
         profile.set_answer(key, value)

@@ -2,19 +2,24 @@
 
 Prompts are written to stderr (so ``advisor assess > result.txt`` keeps the product
 clean) and every typed answer goes through :meth:`Question.parse`, the same
-validation as ``--profile`` and ``--set``. Ctrl-C raises KeyboardInterrupt to the
-caller, which saves the answers given so far.
+validation as ``--profile`` and ``--set``. Every question shown is recorded as an
+answer, also when Enter confirmed the default it showed. ``?`` prints the full help
+of the question. Ctrl-C, Ctrl-D, a hangup (SIGHUP) and SIGTERM all raise
+:class:`Stopped` (a KeyboardInterrupt) to the caller, which saves the answers given.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import questionary
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.output import create_output
 from questionary import Choice, Style
 from tabulate import tabulate
@@ -23,17 +28,53 @@ from advisor import console
 from advisor.profile import Profile, plan
 from advisor.questionnaire import Mode, Question
 
-__all__ = ["ask_questions"]
+__all__ = ["Stopped", "ask_questions", "help_text", "stop_signals"]
 
 _STYLE = Style([("qmark", "fg:ansicyan bold"), ("question", "bold"), ("answer", "fg:ansigreen"),
                 ("instruction", "fg:ansibrightblack"), ("highlighted", "fg:ansicyan bold"),
                 ("pointer", "fg:ansicyan bold")])
 _SAVE = "save"
 _CHANGE = "change"
+_NOTE = "note"
+_HELP: Any = object()  # what a prompt returns when '?' was pressed
+
+
+class Stopped(KeyboardInterrupt):
+    """The questionnaire was stopped: Ctrl-C, Ctrl-D, SIGHUP or SIGTERM. ``how`` says which."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """Turn SIGHUP and SIGTERM into :class:`Stopped` while the questions are asked."""
+    names: dict[int, str] = {signal.SIGTERM: "SIGTERM"}
+    if hasattr(signal, "SIGHUP"):
+        names[signal.SIGHUP] = "a hangup (SIGHUP)"
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Stopped(names.get(signum, f"signal {signum}"))
+
+    previous = {sig: signal.signal(sig, handler) for sig in names}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _output() -> Any:
     return create_output(stdout=sys.stderr)
+
+
+def _width() -> int:
+    return max(40, min(100, shutil.get_terminal_size((100, 24)).columns) - 4)
+
+
+def _dim(text: str) -> str:
+    return f"\x1b[2m{text}\x1b[0m" if console.use_color() else text
 
 
 def _label(question: Question, index: int | None, total: int | None) -> str:
@@ -41,21 +82,64 @@ def _label(question: Question, index: int | None, total: int | None) -> str:
     return f"{counter}{question.prompt}"
 
 
-def _ask_one(question: Question, current: Any, index: int | None = None, total: int | None = None) -> Any:
-    """Ask one question; ``current`` (an earlier answer or the default) is taken on Enter."""
+def help_text(question: Question, current: Any) -> str:
+    """Everything about one question: its help, allowed values, default and key (what ``?`` prints)."""
+    width = _width()
+    lines = [question.prompt]
     if question.help:
-        width = max(40, min(100, shutil.get_terminal_size((100, 24)).columns) - 4)
-        text = textwrap.fill(question.help, width=width, initial_indent="  ", subsequent_indent="  ")
-        console.err(f"\x1b[2m{text}\x1b[0m" if console.use_color() else text)
-    message = _label(question, index, total)
+        lines += textwrap.wrap(question.help, width=width, initial_indent="  ", subsequent_indent="  ")
+    for choice in question.choices or ():
+        extra = f": {choice.help}" if choice.help else ""
+        lines.append(f"  - {choice.label} ({choice.value}){extra}")
+    if question.type in ("int", "float"):
+        lines.append(f"  Allowed: {question.range_hint()}")
+    if question.type == "multi-choice":
+        lines.append("  Space ticks or unticks the choice under the pointer, 'a' ticks all, 'i' inverts, "
+                     "Enter confirms; ticking a choice unticks an exclusive one such as None.")
+    if current is not None:
+        lines.append(f"  Enter keeps: {question.format_value(current)}")
+    lines.append(f"  Profile key: {question.key} (set it with --set {question.key}=VALUE)")
+    return "\n".join(lines)
+
+
+def _with_keys(prompt: Any, *, help_key: bool) -> Any:
+    """Ctrl-D interrupts like Ctrl-C on every prompt; ``?`` asks for the help on choice prompts."""
+    keys = KeyBindings()
+
+    @keys.add("c-d", eager=True)
+    def _eof(event: Any) -> None:
+        event.app.exit(exception=EOFError, style="class:aborting")
+
+    if help_key:
+        @keys.add("?", eager=True)
+        def _help(event: Any) -> None:
+            event.app.exit(result=_HELP)
+
+    app = prompt.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, keys])
+    return prompt
+
+
+def _drop_stale_exclusive(question: Question, values: list[str]) -> list[str]:
+    """Ticking a choice next to a ticked exclusive one (None) means the exclusive one no longer holds."""
+    exclusive = {c.value for c in question.choices or () if c.exclusive}
+    kept = [v for v in values if v not in exclusive]
+    return kept if kept and len(kept) < len(values) else values
+
+
+def _ask_once(question: Question, current: Any, message: str) -> Any:
+    """One prompt; returns the value, or ``_HELP`` when the user asked for help."""
     kwargs: dict[str, Any] = {"style": _STYLE, "output": _output()}
     if question.type == "bool":
-        return questionary.confirm(message, default=bool(current) if current is not None else False,
-                                   **kwargs).unsafe_ask()
+        prompt = questionary.confirm(message, default=bool(current) if current is not None else False,
+                                     instruction="(y/n, ? for help) " if current is None else
+                                     ("(Y/n, ? for help) " if current else "(y/N, ? for help) "), **kwargs)
+        return _with_keys(prompt, help_key=True).unsafe_ask()
     if question.type == "choice":
         choices = [Choice(title=c.label, value=c.value, description=c.help or None) for c in question.choices or ()]
-        return questionary.select(message, choices=choices, default=current if current is not None else None,
-                                  instruction="(arrows, Enter)", **kwargs).unsafe_ask()
+        prompt = questionary.select(message, choices=choices, default=current if current is not None else None,
+                                    instruction="(arrows, Enter; ? for help)", **kwargs)
+        return _with_keys(prompt, help_key=True).unsafe_ask()
     if question.type == "multi-choice":
         selected = set(current or [])
         choices = [Choice(title=c.label, value=c.value, checked=c.value in selected, description=c.help or None)
@@ -63,21 +147,28 @@ def _ask_one(question: Question, current: Any, index: int | None = None, total: 
 
         def check(values: list[str]) -> bool | str:
             try:
-                question.parse(values, from_text=False)
+                question.parse(_drop_stale_exclusive(question, values), from_text=False)
             except ValueError as exc:
                 return str(exc)
             return True
 
-        raw = questionary.checkbox(message, choices=choices, validate=check,
-                                   instruction="(Space to toggle, Enter to confirm)", **kwargs).unsafe_ask()
-        return question.parse(raw, from_text=False)
+        prompt = questionary.checkbox(message, choices=choices, validate=check,
+                                      instruction="(Space ticks, a: all, i: invert, Enter confirms; ? for help)",
+                                      **kwargs)
+        raw = _with_keys(prompt, help_key=True).unsafe_ask()
+        if raw is _HELP:
+            return _HELP
+        value = question.parse(_drop_stale_exclusive(question, raw), from_text=False)
+        labels = {c.value: c.label for c in question.choices or ()}
+        console.err(f"  selected: {', '.join(labels[v] for v in value)}")
+        return value
 
     shown = question.format_value(current) if current is not None else None
     unit = f" ({question.unit})" if question.unit and question.unit not in question.prompt else ""
-    hint = f"Enter for {shown}" if shown is not None else "required"
+    hint = f"Enter for {shown}; ? for help" if shown is not None else "required; ? for help"
 
     def validate(text: str) -> bool | str:
-        if not text.strip() and current is not None:
+        if text.strip() == "?" or (not text.strip() and current is not None):
             return True
         try:
             question.parse(text, from_text=True)
@@ -85,35 +176,60 @@ def _ask_one(question: Question, current: Any, index: int | None = None, total: 
             return str(exc)
         return True
 
-    text = questionary.text(message + unit, validate=validate, instruction=f"[{hint}]", **kwargs).unsafe_ask()
-    if not str(text).strip() and current is not None:
+    prompt = questionary.text(message + unit, validate=validate, instruction=f"[{hint}]", **kwargs)
+    text = str(_with_keys(prompt, help_key=False).unsafe_ask())
+    if text.strip() == "?":
+        return _HELP
+    if not text.strip() and current is not None:
         return current
     return question.parse(text, from_text=True)
 
 
-def _record(profile: Profile, question: Question, value: Any) -> None:
-    """An accepted default stays a default (unless it was answered before); else an answer."""
-    if value == question.default and question.key not in profile.answers:
-        profile.set_default(question.key)
-    else:
-        profile.set_answer(question.key, value)
+def _ask_one(question: Question, current: Any, index: int | None = None, total: int | None = None) -> Any:
+    """Ask one question; ``current`` (an earlier answer or the default) is taken on Enter."""
+    if question.help:
+        text = textwrap.fill(question.help, width=_width(), initial_indent="  ", subsequent_indent="  ")
+        console.err(_dim(text))
+    message = _label(question, index, total)
+    while True:
+        value = _ask_once(question, current, message)
+        if value is not _HELP:
+            return value
+        console.err(help_text(question, current))
+
+
+def _short(text: str, width: int = 58) -> str:
+    return text if len(text) <= width else text[:width - 3].rstrip() + "..."
 
 
 def _summary(profile: Profile) -> str:
     rows = []
     for key, value in profile.values().items():
         question = profile.questionnaire.by_key[key]
-        rows.append([key, question.format_value(value), "default" if key in profile.defaults else ""])
-    return tabulate(rows, headers=["question", "answer", ""], tablefmt="simple")
+        origin = "default (not asked)" if profile.origin(key) == "default" else ""
+        note = profile.notes.get(key)
+        rows.append([_short(question.prompt), question.format_value(value),
+                     "; ".join(p for p in (origin, f"note: {_short(note, 30)}" if note else "") if p)])
+    return tabulate(rows, headers=["question", "answer", ""], tablefmt="simple", disable_numparse=True)
+
+
+def _pick(profile: Profile, message: str) -> str:
+    questionnaire = profile.questionnaire
+    choices = [Choice(f"{_short(questionnaire.by_key[k].prompt)}: {questionnaire.by_key[k].format_value(v)}", k)
+               for k, v in profile.values().items()]
+    key = _with_keys(questionary.select(message, choices=choices, style=_STYLE, output=_output()),
+                     help_key=False).unsafe_ask()
+    return str(key)
 
 
 def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults: bool,
                   on_answer: Callable[[], None] | None = None) -> None:
-    """Ask ``keys`` in order, then show a summary where any answer can be changed.
+    """Ask ``keys`` in order, then show a summary where any answer can be changed or given a note.
 
     Conditions are re-checked as answers come in: a question whose ``when`` became
-    false takes its default. Raises KeyboardInterrupt on Ctrl-C (answers so far are
-    already in ``profile``).
+    false takes its default, and a default follows the earlier answers (its
+    ``default_when``). Raises KeyboardInterrupt (Ctrl-C, Ctrl-D, SIGHUP, SIGTERM);
+    the answers so far are already in ``profile``.
     """
     questionnaire = profile.questionnaire
     total = len(keys)
@@ -122,30 +238,40 @@ def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults
         if not questionnaire.applies(key, profile.values()) and question.default is not None:
             profile.set_default(key)
             continue
-        current = profile.values().get(key, question.default)
-        _record(profile, question, _ask_one(question, current, index, total))
+        current = profile.values().get(key, questionnaire.default_for(key, profile.values()))
+        profile.set_answer(key, _ask_one(question, current, index, total))
         if on_answer:
             on_answer()
     while True:
         console.err("")
         console.err(_summary(profile))
+        for warning in questionnaire.warnings(profile.values()):
+            console.err(f"advisor: warning: {warning}")
         console.err("")
-        action = questionary.select(
+        action = _with_keys(questionary.select(
             "Save these answers?",
-            choices=[Choice("Save", _SAVE), Choice("Change an answer", _CHANGE)],
+            choices=[Choice("Save", _SAVE), Choice("Change an answer", _CHANGE),
+                     Choice("Add a note to an answer (why this answer; goes into the record)", _NOTE)],
             style=_STYLE, output=_output(),
-        ).unsafe_ask()
+        ), help_key=False).unsafe_ask()
         if action == _SAVE:
             return
-        choices = [Choice(f"{k}: {questionnaire.by_key[k].format_value(v)}", k) for k, v in profile.values().items()]
-        key = questionary.select("Which answer?", choices=choices, style=_STYLE, output=_output()).unsafe_ask()
+        if action == _NOTE:
+            key = _pick(profile, "Which answer gets a note?")
+            text = _with_keys(questionary.text(
+                "Note", default=profile.notes.get(key, ""), instruction="[one line; empty removes it]",
+                validate=lambda t: len(" ".join(t.split())) <= 300 or "at most 300 characters",
+                style=_STYLE, output=_output()), help_key=False).unsafe_ask()
+            profile.set_note(key, str(text))
+            continue
+        key = _pick(profile, "Which answer?")
         question = questionnaire.by_key[key]
-        _record(profile, question, _ask_one(question, profile.values().get(key, question.default)))
+        profile.set_answer(key, _ask_one(question, profile.values().get(key, question.default)))
         # a changed answer may switch conditional questions on: ask those now
         follow = plan(profile, mode=mode, use_defaults=use_defaults, interactive=True)
         for extra in follow.ask:
-            extra_q = questionnaire.by_key[extra]
-            _record(profile, extra_q, _ask_one(extra_q, extra_q.default))
+            profile.set_answer(extra, _ask_one(questionnaire.by_key[extra],
+                                               questionnaire.default_for(extra, profile.values())))
         for extra in follow.take_default:
             profile.set_default(extra)
         if on_answer:

@@ -70,6 +70,24 @@ class Choice(BaseModel):
     exclusive: bool = Field(False, description="multi-choice: this value cannot be combined with others (e.g. none)")
 
 
+class DefaultWhen(BaseModel):
+    """A default that follows earlier answers: ``value`` when ``when`` holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    when: str = Field(description="condition over earlier answers")
+    value: Any = Field(description="the default when the condition holds")
+
+
+class Check(BaseModel):
+    """A consistency warning between answers: ``message`` is shown when ``when`` holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: str = Field(description="condition over the answers that flags an inconsistency")
+    message: str = Field(min_length=1, description="what looks inconsistent and what to check")
+
+
 class Question(BaseModel):
     """One question of a questionnaire."""
 
@@ -82,6 +100,8 @@ class Question(BaseModel):
     unit: str | None = Field(None, description="unit of a number, e.g. ms, days, hosts")
     choices: tuple[Choice, ...] | None = Field(None, description="choice and multi-choice only")
     default: Any = Field(None, description="the default answer; absent means the answer is required")
+    default_when: tuple[DefaultWhen, ...] = Field(
+        (), description="defaults that follow earlier answers: the first whose condition holds replaces 'default'")
     min: float | None = Field(None, description="smallest allowed number (int, float)")
     max: float | None = Field(None, description="largest allowed number (int, float)")
     min_exclusive: bool = Field(False, description="the number must be strictly greater than min")
@@ -126,6 +146,15 @@ class Question(BaseModel):
                 object.__setattr__(self, "default", self.parse(self.default, from_text=False))
             except ValueError as exc:
                 raise ValueError(f"default: {exc}") from None
+        if self.default_when and self.default is None:
+            raise ValueError("default_when: needs a plain 'default' for when no condition holds; add one")
+        parsed = []
+        for i, item in enumerate(self.default_when):
+            try:
+                parsed.append(item.model_copy(update={"value": self.parse(item.value, from_text=False)}))
+            except ValueError as exc:
+                raise ValueError(f"default_when.{i}.value: {exc}") from None
+        object.__setattr__(self, "default_when", tuple(parsed))
         return self
 
     # ------------------------------------------------------------------ answers
@@ -214,6 +243,10 @@ class Question(BaseModel):
             raise ValueError(f"{shown} is out of range; {self._range_hint()}")
         return value
 
+    def range_hint(self) -> str:
+        """What a number answer may be, e.g. 'give a number > 0 and <= 3600000 ms'."""
+        return self._range_hint()
+
     def _range_hint(self) -> str:
         def fmt(x: float) -> str:
             return str(int(x)) if float(x).is_integer() else str(x)
@@ -278,6 +311,7 @@ class Questionnaire(BaseModel):
     title: str = Field(min_length=1)
     description: str = ""
     questions: tuple[Question, ...] = Field(min_length=1)
+    checks: tuple[Check, ...] = Field((), description="consistency warnings between answers, shown before saving")
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Questionnaire:
@@ -303,6 +337,33 @@ class Questionnaire(BaseModel):
                 out[q.key] = compile_condition(q.when, types)
             types[q.key] = q.fact_type()
         return out
+
+    @cached_property
+    def default_conditions(self) -> dict[str, tuple[tuple[Condition, Any], ...]]:
+        """Compiled ``default_when`` conditions with their values, by question key."""
+        out: dict[str, tuple[tuple[Condition, Any], ...]] = {}
+        types: dict[str, FactType] = {}
+        for q in self.questions:
+            if q.default_when:
+                out[q.key] = tuple((compile_condition(d.when, types), d.value) for d in q.default_when)
+            types[q.key] = q.fact_type()
+        return out
+
+    @cached_property
+    def check_conditions(self) -> tuple[tuple[Condition, str], ...]:
+        types = self.fact_types()
+        return tuple((compile_condition(c.when, types), c.message) for c in self.checks)
+
+    def default_for(self, key: str, answers: Mapping[str, Any]) -> Any:
+        """The default of ``key`` given the earlier ``answers`` (its ``default_when``, else ``default``)."""
+        for condition, value in self.default_conditions.get(key, ()):
+            if condition.evaluate(answers) is True:
+                return value
+        return self.by_key[key].default
+
+    def warnings(self, answers: Mapping[str, Any]) -> list[str]:
+        """The consistency warnings whose condition holds for ``answers``."""
+        return [message for condition, message in self.check_conditions if condition.evaluate(answers) is True]
 
     def fact_types(self) -> dict[str, FactType]:
         return {q.key: q.fact_type() for q in self.questions}
@@ -368,8 +429,23 @@ def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
                     elif not (hint or "").startswith("did you mean"):
                         hint = "a condition can only use the keys of earlier questions"
                 raise DataError(message, hint, _condition_location(doc, i, exc)) from None
+        for j, item in enumerate(q.default_when):
+            _compile_at(doc, ("questions", i, "default_when", j, "when"), item.when, types)
         types[q.key] = q.fact_type()
+    for j, check in enumerate(model.checks):
+        _compile_at(doc, ("checks", j, "when"), check.when, types)
     return model
+
+
+def _compile_at(doc: yamlio.Document, path: tuple[str | int, ...], expr: str, types: Mapping[str, FactType]) -> None:
+    """Compile a condition of the file; a DataError at its place when it does not compile."""
+    try:
+        compile_condition(expr, types)
+    except ConditionError as exc:
+        hint = exc.hint
+        if exc.message.startswith("unknown fact ") and not (hint or "").startswith("did you mean"):
+            hint = f"a {path[-3] if path[0] == 'questions' else 'check'} can only use the keys of earlier questions"
+        raise DataError(exc.message, hint, doc.where(path)) from None
 
 
 def load_default() -> Questionnaire:

@@ -218,12 +218,15 @@ def test_assess_on_a_complete_profile_leaves_the_file_untouched(advisor, golden_
 
 def test_resuming_a_partial_profile_with_nothing_left_marks_it_complete(advisor, questionnaire, tmp_path,
                                                                        deterministic_env):
-    # e.g. Ctrl-C at "Save these answers?": every answer is there but the file says complete: false
+    # e.g. Ctrl-C at "Save these answers?": every quick answer is there but the file says complete: false
     path = tmp_path / "api.profile.yaml"
     p = profiles.new(questionnaire)
-    p.set_answer("workload_name", "api")
-    for key in questionnaire.keys()[1:]:
-        p.set_default(key)
+    quick = [q.key for q in questionnaire.selected("quick")]
+    for key in quick:
+        p.set_answer(key, "api" if key == "workload_name" else questionnaire.default_for(key, p.values()))
+    for key in questionnaire.keys():
+        if key not in quick:
+            p.set_default(key)  # a partial profile's defaults are decided again on resume
     p.write(path, source="interactive", complete=False, answered_by="tester")
     assert "complete: false" in path.read_text(encoding="utf-8")
 
@@ -232,7 +235,8 @@ def test_resuming_a_partial_profile_with_nothing_left_marks_it_complete(advisor,
     assert result.stderr.splitlines()[0] == f"Profile written to {path.name}"
     loaded = profiles.load(path, questionnaire)
     assert loaded.provenance is not None and loaded.provenance.complete is True
-    assert loaded.answers == {"workload_name": "api"}
+    assert list(loaded.answers) == quick
+    assert set(loaded.defaults) == set(questionnaire.keys()) - set(quick)
     again = advisor("assess", "--profile", path.name)
     assert again.stderr.splitlines()[0] == f"Profile {path.name} is up to date"
 
@@ -422,3 +426,59 @@ def test_names_that_look_like_other_yaml_types_stay_text(questionnaire, tmp_path
     loaded = profiles.load(path, questionnaire)
     assert loaded.answers == {"workload_name": name}
     assert loaded.render(source="set") == path.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------- defaults that follow answers, notes, hints
+
+
+def test_defaults_follow_earlier_answers(questionnaire):
+    assert questionnaire.default_for("latency_p99_ms", {"workload_class": "trading"}) == 0.1
+    assert questionnaire.default_for("latency_p99_ms", {"workload_class": "web-services"}) == 200
+    p = profiles.new(questionnaire)
+    p.set_answer("tenancy", "single-team")
+    p.set_default("tenant_count")  # not asked: its condition is false, its default follows tenancy
+    assert p.defaults["tenant_count"] == 1 and p.origin("tenant_count") == "default"
+
+
+def test_consistency_warnings_are_printed_on_replay(advisor):
+    result = advisor("assess", "--set", "workload_name=x", "--set", "tenancy=multi-tenant-untrusted",
+                     "--set", "runs_untrusted_code=no", "--defaults", "--no-record", "--measure", "never")
+    assert result.exit_code == 0, result.stderr
+    assert "advisor: warning: the platform is shared with untrusted tenants, yet no third-party code runs" \
+        in result.stderr
+
+
+def test_set_suggests_the_key_that_contains_the_word(advisor):
+    result = advisor("assess", "--set", "latency=5", "--defaults", "--no-record")
+    assert result.exit_code == 2
+    assert "unknown question key 'latency'; did you mean 'latency_p99_ms'?" in result.stderr
+
+
+def test_notes_are_kept_in_the_profile_and_validated(advisor, tmp_path, questionnaire):
+    result = advisor("assess", "--set", "workload_name=x", "--note", "latency_p99_ms=from the SLO, section 4",
+                     "--defaults", "--no-record", "--measure", "never", "-o", "x.profile.yaml")
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "x.profile.yaml").read_text(encoding="utf-8")
+    assert "notes:\n  latency_p99_ms: from the SLO, section 4\n" in text
+    loaded = profiles.load(tmp_path / "x.profile.yaml", questionnaire)
+    assert loaded.notes == {"latency_p99_ms": "from the SLO, section 4"}
+    (tmp_path / "x.profile.yaml").write_text(text.replace("notes:\n  latency_p99_ms", "notes:\n  latency"),
+                                             encoding="utf-8")
+    with pytest.raises(DataError, match="unknown question key 'latency'"):
+        profiles.load(tmp_path / "x.profile.yaml", questionnaire)
+
+
+def test_default_when_is_checked_at_load(tmp_path):
+    from advisor import questionnaire as questionnaires
+
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "advisor_questionnaire: 1\nid: t\nversion: 1\ntitle: T\nquestions:\n"
+        "  - {key: a, type: int, prompt: A, mode: quick, default: 1}\n"
+        "  - key: b\n    type: int\n    prompt: B\n    default: 2\n    default_when:\n"
+        "      - {when: 'c > 1', value: 3}\n"
+        "  - {key: c, type: int, prompt: C, default: 1}\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        questionnaires.load(path)
+    assert "q.yaml:12:16: unknown fact 'c'; a default_when can only use the keys of earlier questions" \
+        in info.value.format()

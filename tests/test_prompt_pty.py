@@ -161,10 +161,10 @@ def test_quick_questionnaire_with_invalid_value_and_change_matches_golden(termin
     term.wait("Save these answers?")
     term.send(DOWN, ENTER)
     term.wait("Which answer?")
-    term.wait("latency_p99_ms: 5")
+    term.wait("p99 end-to-end latency SLO, in milliseconds: 5")
     term.send(DOWN, DOWN, ENTER)
     term.wait(prompt["latency_p99_ms"].prompt)
-    term.wait("[Enter for 5]")
+    term.wait("[Enter for 5;")
     term.send("0.5", ENTER)
     term.wait("Save these answers?")
     term.send(ENTER)
@@ -196,7 +196,7 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     target = "store-edge.profile.yaml"
-    assert f"advisor: interrupted; 5 answers saved to {target}; resume with: advisor assess --profile {target}" \
+    assert f"advisor: stopped by Ctrl-C; 5 answers saved to {target}; resume with: advisor assess --profile {target}" \
         in term.output()
 
     partial = profiles.load(tmp_path / target, questionnaire)
@@ -219,7 +219,7 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
     term.send(ENTER)
     assert term.finish() == 0, term.output()
     for key in given:
-        assert prompt[key].prompt not in term.output(), f"{key} was asked again"
+        assert f"] {prompt[key].prompt}" not in term.output(), f"{key} was asked again"
 
     final = profiles.load(tmp_path / target, questionnaire)
     assert final.provenance is not None and final.provenance.complete is True
@@ -241,7 +241,7 @@ def test_ask_rewrite_keeps_hand_edited_comments_and_order(terminal, tmp_path, qu
 
     term = terminal("assess", "--profile", path.name, "--ask", "latency_p99_ms", "--answered-by", "bob")
     term.question(1, 1, questionnaire.by_key["latency_p99_ms"].prompt)
-    term.wait("[Enter for 5]")
+    term.wait("[Enter for 5;")
     term.send("2", ENTER)
     term.wait("Save these answers?")
     term.send(ENTER)
@@ -257,3 +257,188 @@ def test_ask_rewrite_keeps_hand_edited_comments_and_order(terminal, tmp_path, qu
     assert loaded.provenance is not None
     assert (loaded.provenance.created, loaded.provenance.updated) == ("2024-03-01T10:00:00Z", "2023-11-14T22:13:20Z")
     assert (loaded.provenance.answered_by, loaded.provenance.source) == ("bob", "interactive")
+
+
+# ----------------------------------------------------------------- provenance, help, interrupts
+
+
+CTRL_D = "\x04"
+
+
+def _answer_until(term: Terminal, questionnaire, keys: list[str], total: int, stop_at: int) -> None:
+    """Press Enter (confirm what is shown) on the first ``stop_at`` questions; type a name for the first."""
+    for index, key in enumerate(keys[:stop_at], start=1):
+        term.question(index, total, questionnaire.by_key[key].prompt)
+        term.send("svc" if key == "workload_name" else "", ENTER) if key == "workload_name" else term.send(ENTER)
+
+
+def test_confirming_a_shown_default_is_an_answer(terminal, tmp_path, questionnaire):
+    # Enter on "(y/N)", a typed 3 where 3 is the default, Enter on a select: all were shown, all are answers
+    term = terminal("assess", "--no-record", "--measure", "never")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 3)
+    term.question(4, len(QUICK), questionnaire.by_key["jitter_sensitive"].prompt)
+    term.send(ENTER)
+    term.question(5, len(QUICK), questionnaire.by_key["tenancy"].prompt)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert saved.answers == {"workload_name": "svc", "workload_class": "web-services", "latency_p99_ms": 200.0,
+                             "jitter_sensitive": False}
+    assert saved.origins() == dict.fromkeys(saved.answers, "answered")
+    assert saved.defaults == {}, "a question never shown must not be frozen in a partial profile"
+
+
+def test_ctrl_d_keeps_the_answers_like_ctrl_c(terminal, tmp_path, questionnaire):
+    term = terminal("assess")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 2)
+    term.question(3, len(QUICK), questionnaire.by_key["latency_p99_ms"].prompt)
+    term.send(CTRL_D)
+    assert term.finish() == 130, term.output()
+    assert ("advisor: stopped by Ctrl-D; 2 answers saved to svc.profile.yaml; "
+            "resume with: advisor assess --profile svc.profile.yaml") in term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert list(saved.answers) == ["workload_name", "workload_class"]
+    assert saved.provenance is not None and saved.provenance.complete is False
+
+
+def test_ctrl_c_before_the_first_answer_writes_nothing(terminal, tmp_path, questionnaire):
+    term = terminal("assess", "--full")
+    term.wait(f"] {questionnaire.by_key['workload_name'].prompt}")
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    assert "stopped by Ctrl-C before the first answer; nothing was saved; start again with: advisor assess --full" \
+        in term.output()
+    assert not list(tmp_path.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
+def test_a_hangup_or_sigterm_at_save_keeps_every_answer(terminal, tmp_path, questionnaire, sig):
+    import signal
+
+    term = terminal("assess", "--no-record")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), len(QUICK))
+    term.wait("Save these answers?")
+    os.kill(term.child.pid, getattr(signal, sig))
+    assert term.finish() == 130, term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert list(saved.answers) == QUICK
+    assert saved.provenance is not None and saved.provenance.complete is False
+
+
+def test_interrupted_full_run_resumes_in_full_mode_and_asks_every_unseen_question(terminal, tmp_path,
+                                                                                    questionnaire):
+    import re
+
+    numbered = re.compile(r"\[(\d+)/(\d+)\] (.+?) ?\x1b")
+    by_prompt = {q.prompt: q.key for q in questionnaire.questions}
+
+    last = {"index": 0}
+
+    def next_question(term: Terminal) -> tuple[int, int, str]:
+        # a prompt is redrawn while it is answered: wait for the next number
+        while True:
+            try:
+                term.child.expect(numbered)
+            except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+                raise AssertionError(f"no next question; transcript:\n{term.output()}") from exc
+            index, total, text = term.child.match.groups()
+            if int(index) > last["index"]:
+                last["index"] = int(index)
+                break
+        if text not in by_prompt:
+            text = re.sub(r" \([^()]+\)$", "", text)  # the unit shown after the prompt
+        return int(index), int(total), by_prompt[text]
+
+    term = terminal("assess", "--full", "--no-record", "--measure", "never")
+    seen = []
+    while len(seen) < 4:
+        _, _, key = next_question(term)
+        seen.append(key)
+        term.send("svc", ENTER) if key == "workload_name" else term.send(ENTER)
+    next_question(term)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    hint = "resume with: advisor assess --profile svc.profile.yaml --full --no-record --measure never"
+    assert hint in term.output()
+
+    # resume as told and interrupt again at the second question: nothing unseen may be frozen
+    term = terminal(*hint.removeprefix("resume with: advisor ").split())
+    last["index"] = 0
+    _, _, key = next_question(term)
+    seen.append(key)
+    term.send(ENTER)
+    next_question(term)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    assert hint in term.output()
+
+    # the third run asks every remaining question that applies, in full mode
+    term = terminal(*hint.removeprefix("resume with: advisor ").split())
+    last["index"] = 0
+    asked = []
+    while True:
+        index, total, key = next_question(term)
+        asked.append(key)
+        term.send(ENTER)
+        if index == total:
+            break
+    term.wait("Save these answers?")
+    term.send(ENTER)
+    assert term.finish() == 0, term.output()
+    assert not set(asked) & set(seen)
+    values = profiles.load(tmp_path / "svc.profile.yaml", questionnaire).values()
+    applies = [q.key for q in questionnaire.questions if questionnaire.applies(q.key, values)]
+    assert set(seen) | set(asked) == set(applies), "every full-mode question that applies was asked once"
+    for key in ("special_networking", "virtualization_expertise", "bare_metal_automation", "cores_per_host",
+                "site_type"):
+        assert key in asked
+    final = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert final.provenance is not None and final.provenance.complete
+    assert set(final.answers) == set(seen) | set(asked)
+
+
+def test_question_mark_prints_the_full_help(terminal, questionnaire):
+    term = terminal("assess", "--no-record")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 1)
+    term.question(2, len(QUICK), questionnaire.by_key["workload_class"].prompt)
+    term.send("?")
+    term.wait("Trading (trading): Order matching")
+    term.wait("Profile key: workload_class")
+    term.question(2, len(QUICK), questionnaire.by_key["workload_class"].prompt)  # asked again
+    term.send(ENTER)
+    term.question(3, len(QUICK), questionnaire.by_key["latency_p99_ms"].prompt)
+    term.send("?", ENTER)
+    term.wait("Allowed: give a number > 0 and <= 3600000 ms")
+    term.wait("Enter keeps: 200")
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    assert "does not match" not in term.output() and "expected a number, got '?'" not in term.output()
+
+
+def test_a_trading_workload_gets_a_sub_millisecond_latency_default(terminal, tmp_path, questionnaire):
+    term = terminal("assess", "--no-record")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 1)
+    term.question(2, len(QUICK), questionnaire.by_key["workload_class"].prompt)
+    term.send(*[DOWN] * 4, ENTER)  # trading
+    term.question(3, len(QUICK), questionnaire.by_key["latency_p99_ms"].prompt)
+    term.wait("[Enter for 0.1;")
+    term.send(ENTER)
+    term.question(4, len(QUICK), questionnaire.by_key["jitter_sensitive"].prompt)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert saved.answers["workload_class"] == "trading"
+    assert saved.answers["latency_p99_ms"] == 0.1
+
+
+def test_multi_select_unticks_none_and_names_the_selections(terminal, tmp_path, questionnaire):
+    term = terminal("assess", "--no-record")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 5)
+    term.question(6, len(QUICK), questionnaire.by_key["compliance"].prompt)
+    term.send(DOWN, " ", DOWN, DOWN, " ", ENTER)  # tick PCI DSS and SOC 2; None was ticked
+    term.wait("selected: PCI DSS, SOC 2")
+    term.question(7, len(QUICK), questionnaire.by_key["bare_metal_mandated"].prompt)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert saved.answers["compliance"] == ["pci-dss", "soc2"]

@@ -7,6 +7,7 @@ on stderr, and the exit code comes from :mod:`advisor.errors`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -101,7 +102,8 @@ def run(args: list[str], show_traceback: bool = False) -> int:
             import traceback
 
             traceback.print_exc()
-        click.echo(exc.format(), err=True)
+        with contextlib.suppress(OSError):  # the terminal may be gone (a hangup): the exit code still tells
+            click.echo(exc.format(), err=True)
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

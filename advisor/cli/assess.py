@@ -46,7 +46,11 @@ def _free_name(path: Path) -> Path:
               help="Give an answer on the command line (repeatable), validated like a typed one.")
 @click.option("--defaults", "use_defaults", is_flag=True,
               help="Take the default of every question not answered by --profile or --set.")
-@click.option("--ask", "ask", metavar="KEY[,KEY...]", help="Ask these questions again (needs a terminal).")
+@click.option("--ask", "ask", metavar="KEY[,KEY...]|all",
+              help="Ask these questions again, the current answers as defaults; 'all' asks every question of the "
+              "mode (needs a terminal).")
+@click.option("--note", "notes", multiple=True, metavar="KEY=TEXT",
+              help="Why an answer was given (repeatable); kept in the profile and shown in the record.")
 @click.option("--full", is_flag=True, help="Ask every question, not only the quick ones.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Where to write the profile (default: the --profile file, else WORKLOAD.profile.yaml).")
@@ -80,15 +84,18 @@ def _free_name(path: Path) -> Path:
 @click.option("--force-compare", is_flag=True,
               help="Use the measurement even when the targets' placements differ (CPU model, pinning).")
 def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...], use_defaults: bool,
-           ask: str | None, full: bool, output: Path | None, force: bool, answered_by: str | None,
+           ask: str | None, notes: tuple[str, ...], full: bool, output: Path | None, force: bool,
+           answered_by: str | None,
            rules_dirs: tuple[Path, ...], fmt: str, records_dir: Path, no_record: bool, record_date: str | None,
            decision_makers: tuple[str, ...], title: str | None, measure_mode: str, targets_path: Path | None,
            measurements_path: Path | None, budget_s: float | None, all_probes: bool, force_compare: bool) -> int:
     """Answer the questionnaire, write the workload profile and score both options.
 
     On a terminal the questions are asked interactively (quick mode unless --full);
-    Enter takes the default shown. Without a terminal every answer must come from
-    --profile, --set or --defaults. Ctrl-C saves the answers given so far.
+    Enter confirms the default shown (an answer, like a typed one); '?' shows the
+    full help of a question. Without a terminal every answer must come from
+    --profile, --set or --defaults. Ctrl-C, Ctrl-D, a hangup or SIGTERM save the
+    answers given so far and print the command that resumes.
 
     When the result is close (the margin is under the pack's threshold) and a
     --targets file names a bare-metal and a VM platform, the probes whose rules can
@@ -127,6 +134,11 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         reask=reask, mode=mode, interactive=interactive,
     )
     profile, plan = gathered.profile, gathered.plan
+    for text in notes:
+        key, _, note = text.partition("=")
+        if not _ or not note.strip():
+            raise UsageError(f"--note {text!r} is not KEY=TEXT", "write e.g. --note latency_p99_ms='from the SLO'")
+        profile.set_note(questionnaire.question(key.strip()).key, note)
     if plan.missing:
         raise profiles.missing_error(plan.missing, questionnaire)
     if output is not None and output.exists() and not force:
@@ -139,16 +151,16 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     if plan.ask:
         from advisor import prompt
 
+        answered_before = dict(profile.answers)
         try:
-            prompt.ask_questions(profile, plan.ask, mode=mode, use_defaults=use_defaults)
-        except KeyboardInterrupt:
-            target = output or profile_path or _free_name(profiles.default_output(profile))
-            profile.write(target, source="interactive", complete=False, answered_by=answered_by)
-            given = len(profile.answers)
-            raise Interrupted(
-                f"interrupted; {given} answer{'s' if given != 1 else ''} saved to {target}",
-                f"resume with: advisor assess --profile {target}",
-            ) from None
+            with prompt.stop_signals():
+                prompt.ask_questions(profile, plan.ask, mode=mode, use_defaults=use_defaults)
+        except (KeyboardInterrupt, EOFError) as exc:
+            raise _interrupted(exc, profile, answered_before, plan.take_default, output, profile_path,
+                               answered_by) from None
+    for warning in questionnaire.warnings(profile.values()):
+        if not plan.ask:  # the questionnaire showed them before saving
+            console.err(f"advisor: warning: {warning}")
 
     target = output or profile_path or _free_name(profiles.default_output(profile))
     # a partial profile (Ctrl-C at the summary) with nothing left to ask is now complete: rewrite it as such
@@ -201,6 +213,56 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         on_wait=lambda: console.err(f"advisor: waiting for another advisor writing to {records_dir}"))
     console.err(f"Decision record written to {md_path} (and .json)")
     return int(ExitCode.OK)
+
+
+def _interrupted(exc: BaseException, profile: Profile, before: dict[str, Any], session_defaults: list[str],
+                 output: Path | None, profile_path: Path | None, answered_by: str | None) -> Interrupted:
+    """Save what was answered (never an empty new profile) and say how to resume, as the user ran it."""
+    from advisor import profile as profiles
+
+    how = getattr(exc, "how", None) or ("Ctrl-D" if isinstance(exc, EOFError) else "Ctrl-C")
+    for key in session_defaults:
+        profile.defaults.pop(key, None)  # not shown yet: decided (or asked) again on resume
+    target = output or profile_path or _free_name(profiles.default_output(profile))
+    given = len(profile.answers)
+    if profile_path is None and not profile.answers:
+        return Interrupted(f"stopped by {how} before the first answer; nothing was saved",
+                           f"start again with: {_resume_command(None)}")
+    if profile.answers == before and profile_path is not None and not profile.changed:
+        return Interrupted(f"stopped by {how}; {target} is unchanged", f"resume with: {_resume_command(target)}")
+    profile.write(target, source="interactive", complete=False, answered_by=answered_by)
+    return Interrupted(f"stopped by {how}; {given} answer{'s' if given != 1 else ''} saved to {target}",
+                       f"resume with: {_resume_command(target)}")
+
+
+#: options that the resume command leaves out: the saved profile holds their effect
+_NOT_REPEATED = {"profile_path", "sets", "ask", "notes", "output", "force", "answered_by"}
+
+
+def _resume_command(target: Path | None) -> str:
+    """The command as the user ran it (``ADVISOR_INVOKED_AS`` names a wrapper script), with ``--profile``."""
+    import os
+    import shlex
+
+    ctx = click.get_current_context()
+    wrapper = os.environ.get("ADVISOR_INVOKED_AS", "").strip()
+    words = [wrapper] if wrapper else ["advisor", "assess"]
+    if target is not None:
+        words += ["--profile", str(target)]
+    for param in ctx.command.params:
+        name = param.name
+        if not isinstance(param, click.Option) or name is None or name in _NOT_REPEATED:
+            continue
+        value = ctx.params.get(name)
+        if value == param.default or value in (None, (), False):
+            continue
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            words.append(flag)
+        else:
+            for item in value if isinstance(value, tuple) else (value,):
+                words += [flag, str(item)]
+    return shlex.join(words)
 
 
 def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
