@@ -20,7 +20,7 @@ class ExitCode(enum.IntEnum):
     OK = 0
     #: A file or value failed validation (YAML, profile, questionnaire, rules, topology).
     DATA = 1
-    #: The command line itself is wrong (unknown option, missing argument).
+    #: The command line itself is wrong (unknown option, missing argument), or it needs a missing extra.
     USAGE = 2
     #: A measurement, probe or plugin failed.
     MEASUREMENT = 3

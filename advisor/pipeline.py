@@ -24,6 +24,7 @@ from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
 from advisor.questionnaire import load_default as _load_default_questionnaire
+from advisor.resources import bundled_dir, require
 from advisor.rules import catalog as _catalog
 from advisor.rules.engine import Finding, evaluate_rule, evaluate_rules
 from advisor.rules.loader import load_pack as _load_pack
@@ -54,8 +55,8 @@ __all__ = [
     "run_rule_tests",
 ]
 
-#: The default rule pack, in the project checkout.
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+#: The default rule pack (shipped in the package; see :mod:`advisor.resources`).
+DEFAULT_RULES_DIR = bundled_dir("rules")
 
 _QUESTIONNAIRE: dict[tuple[int, int], Questionnaire] = {}
 
@@ -64,7 +65,7 @@ def load_questionnaire() -> Questionnaire:
     """The bundled questionnaire, parsed once per process (re-read when the file changes)."""
     from advisor.questionnaire import DEFAULT_PATH
 
-    st = DEFAULT_PATH.stat()
+    st = require(DEFAULT_PATH, "questionnaire").stat()
     key = (st.st_mtime_ns, st.st_size)
     if key not in _QUESTIONNAIRE:
         _QUESTIONNAIRE.clear()
@@ -190,7 +191,7 @@ def _facts(values: Mapping[str, Any], measured: Mapping[str, Any], questionnaire
 
 
 def _paths(dirs: Sequence[str | os.PathLike[str]] | None) -> list[str | os.PathLike[str]]:
-    return list(dirs) if dirs else [DEFAULT_RULES_DIR]
+    return list(dirs) if dirs else [require(DEFAULT_RULES_DIR, "rule pack")]
 
 
 def load_pack(dirs: Sequence[str | os.PathLike[str]] | None = None, questionnaire: Questionnaire | None = None,

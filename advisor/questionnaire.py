@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from advisor import yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, did_you_mean, one_of
+from advisor.resources import bundled_file, require
 from advisor.validation import validate
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
     "load_default",
 ]
 
-#: The bundled questionnaire, relative to the project checkout.
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "questionnaires" / "default.yaml"
+#: The bundled questionnaire (shipped in the package; see :mod:`advisor.resources`).
+DEFAULT_PATH = bundled_file("questionnaires", "default.yaml")
 
 QuestionType = Literal["str", "int", "float", "bool", "choice", "multi-choice"]
 Mode = Literal["quick", "full"]
@@ -450,7 +451,7 @@ def _compile_at(doc: yamlio.Document, path: tuple[str | int, ...], expr: str, ty
 
 def load_default() -> Questionnaire:
     """The bundled default questionnaire."""
-    return load(DEFAULT_PATH, display="questionnaires/default.yaml")
+    return load(require(DEFAULT_PATH, "questionnaire"), display="questionnaires/default.yaml")
 
 
 def check_keys(questionnaire: Questionnaire, keys: Sequence[str]) -> None:

@@ -125,6 +125,11 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             raise UsageError(f"--date: {message}", hint or None) from None
     if title is not None and not title.strip():
         raise UsageError("--title is empty", "give a title or leave the option out")
+    if targets_path is not None and measure_mode != "never":
+        from advisor.cli.measure import require_extras
+        from advisor.measure.targets import load_targets
+
+        require_extras(load_targets(targets_path))  # before any question is asked
     questionnaire = load_questionnaire(questionnaire_path)
     mode: Mode = "full" if full else "quick"
     reask = _split_keys(ask)

@@ -31,6 +31,15 @@ def _render(specs: Any, probes: Any, suite: Literal["quick", "full"], directory:
     console.err(f"advisor: wrote {len(manifests)} manifests to {directory}; nothing was run")
 
 
+def require_extras(specs: Any) -> None:
+    """Name a missing extra (with its install command) before anything runs."""
+    from advisor.resources import EXTRAS, require_extra
+
+    for runner in sorted({s.runner for s in specs}):
+        if runner in EXTRAS:
+            require_extra(runner)
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     if value is None or not math.isfinite(value):
         return "-"
@@ -111,6 +120,7 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     if render_dir is not None:
         _render(specs, probes, suite, render_dir)
         return
+    require_extras(specs)  # rendering needs no client; running does
     out_path = output if output is not None else result_path_default()
 
     progress_tty = sys.stderr.isatty()

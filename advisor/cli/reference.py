@@ -19,7 +19,8 @@ __all__ = ["cli_reference", "generated_files"]
 _EXIT_DOC = {
     ExitCode.OK: "success",
     ExitCode.DATA: "a file or value is invalid (YAML, profile, questionnaire, rules, topology)",
-    ExitCode.USAGE: "the command line is wrong (unknown option, bad --set, missing argument)",
+    ExitCode.USAGE: "the command line is wrong (unknown option, bad --set, missing argument), or it needs an "
+                    "extra that is not installed (the message names its install command)",
     ExitCode.MEASUREMENT: "a measurement, probe or plugin failed",
     ExitCode.CHECK_FAILED: "a check ran and found failures (rule tests, record checks)",
     ExitCode.INTERNAL: "an internal error (a bug: rerun with --traceback and report it)",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, format_option, load_questionnaire, questionnaire_option
 
 if TYPE_CHECKING:
     from advisor.rules.model import LoadedRule, Pack
@@ -180,3 +180,13 @@ def test(questionnaire_path: Path | None, dirs: tuple[Path, ...]) -> None:
     report = run_rule_tests(lint_pack(dirs or None, questionnaire), questionnaire)
     console.out(report.summary())
     report.check()
+
+
+@rules.command("path", context_settings=CONTEXT_SETTINGS)
+@format_option()
+def path_cmd(fmt: str) -> None:
+    """Print where the bundled rule pack is (to copy it as a starting point: cp -r)."""
+    from advisor.cli.questions import emit_path
+    from advisor.resources import bundled_dir, require
+
+    emit_path(require(bundled_dir("rules"), "rule pack"), fmt)

@@ -20,6 +20,7 @@ from pathlib import Path
 from advisor import yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, Problem, did_you_mean
+from advisor.resources import bundled_dir
 from advisor.rules.evidence import EVIDENCE_FILE, load_catalogue
 from advisor.rules.model import (
     DEFAULT_CLOSE_THRESHOLD,
@@ -43,7 +44,8 @@ PACK_FILE = "pack.yaml"
 #: At most this many problems are reported for one load.
 MAX_PROBLEMS = 50
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: Bundled rule files are shown as rules/..., wherever the package is installed.
+_PROJECT_ROOT = bundled_dir("rules").resolve().parent
 
 
 # --------------------------------------------------------------------------- positions

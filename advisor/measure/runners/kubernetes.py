@@ -115,7 +115,7 @@ def official_api(kubeconfig: str | None, context: str | None) -> KubernetesAPI:
         config = importlib.import_module("kubernetes.config")
     except ImportError:
         raise MeasurementError("the Kubernetes runner needs the 'kubernetes' Python package",
-                               "pip install kubernetes") from None
+                               "pip install 'advisor[kubernetes]'") from None
     try:
         if kubeconfig is None and context is None and config.incluster_config.SERVICE_HOST_ENV_NAME in os.environ:
             config.load_incluster_config()
