@@ -1,6 +1,6 @@
-"""Regenerate the example decision records in reports/ from docs/examples/profiles/.
+"""Regenerate the example decision records in docs/examples/records/ from docs/examples/profiles/.
 
-    .venv/bin/python scripts/gen_examples.py          # rewrite reports/NNNN-*.md and .json
+    .venv/bin/python scripts/gen_examples.py          # rewrite docs/examples/records/NNNN-*
     .venv/bin/python scripts/gen_examples.py --check  # exit 1 when a file differs (CI drift check)
 
 Each profile (sorted by file name) becomes record number 1, 2, ... with a pinned
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = "docs/examples/profiles"
-REPORTS = "reports"
+REPORTS = "docs/examples/records"
 DATE = "2026-11-28"
 DECISION_MAKERS = ("Platform architecture board",)
 
@@ -45,7 +45,7 @@ def example_records(root: Path = ROOT) -> dict[str, str]:
 
 
 def stale_files(root: Path, expected: dict[str, str]) -> list[str]:
-    """Record files in reports/ that the examples no longer produce."""
+    """Record files in docs/examples/records/ that the examples no longer produce."""
     from advisor.decision import record_paths
 
     return sorted(p.relative_to(root).as_posix() for paths in record_paths(root / REPORTS).values() for p in paths

@@ -1,4 +1,4 @@
-"""Golden files: the example records in reports/ are exactly what scripts/gen_examples.py produces.
+"""Golden files: the example records in docs/examples/records/ are exactly what scripts/gen_examples.py produces.
 
 On an intended change, rewrite them with ``ADVISOR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_examples.py``
 (or ``.venv/bin/python scripts/gen_examples.py``) and review the diff.
@@ -58,7 +58,7 @@ def test_examples_are_up_to_date(expected: dict[str, str]) -> None:
 
 def test_no_stale_example_records(expected: dict[str, str]) -> None:
     stale = _gen().stale_files(ROOT, expected)
-    assert not stale, f"records in reports/ that no example profile produces: {stale}"
+    assert not stale, f"records in docs/examples/records/ that no example profile produces: {stale}"
 
 
 def test_markdown_renders_from_the_json_twin(expected: dict[str, str]) -> None:
@@ -91,11 +91,20 @@ def test_cli_writes_the_same_record(advisor, tmp_path: Path, monkeypatch: pytest
         n = decision.next_number(tmp_path / "reports")
         (tmp_path / "reports").mkdir(exist_ok=True)
         (tmp_path / "reports" / f"{n:04d}-other.md").write_text("x\n")
-    md_name = next(n for n in expected if n.startswith(f"reports/{number:04d}-") and n.endswith(".md"))
+    example = next(n for n in expected if n.startswith(f"{gen.REPORTS}/{number:04d}-") and n.endswith(".md"))
+    md_name = "reports/" + example.rsplit("/", 1)[1]
     result = advisor("assess", "--profile", f"docs/examples/profiles/{name}", "--defaults", "--date", gen.DATE,
                      *[a for m in gen.DECISION_MAKERS for a in ("--decision-maker", m)])
     assert result.exit_code == 0, result.stderr
     assert f"Decision record written to {md_name}" in result.stderr
-    assert (tmp_path / md_name).read_text() == expected[md_name]
+    assert (tmp_path / md_name).read_text() == expected[example]
     json_name = md_name.removesuffix(".md") + ".json"
-    assert (tmp_path / json_name).read_text() == expected[json_name]
+    assert (tmp_path / json_name).read_text() == expected[example.removesuffix(".md") + ".json"]
+
+
+def test_examples_are_not_in_the_users_records_folder(expected: dict[str, str]) -> None:
+    # reports/ ships with a README only, so a new user's first record is 0001 (and the user's own
+    # records there never make this suite fail)
+    assert (ROOT / "reports" / "README.md").is_file()
+    assert not _gen().REPORTS.startswith("reports")
+    assert not [n for n in expected if (ROOT / "reports" / n.rsplit("/", 1)[1]).exists()]

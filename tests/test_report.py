@@ -173,8 +173,8 @@ def _node_tool(path: str) -> Path:
 
 
 def _example_markdown() -> list[str]:
-    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "reports").glob("*.md"))
-    assert files, "no example records in reports/"
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "examples" / "records").glob("*.md"))
+    assert files, "no example records in docs/examples/records/"
     return files
 
 
