@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from advisor import pipeline
+from advisor import pipeline, yamlio
 from advisor.cli.reference import generated_files
 from advisor.errors import DataError
 from advisor.rules.evidence import (
@@ -168,7 +170,11 @@ def test_citations_are_ids_under_any_evidence_key(tmp_path: Path) -> None:
                                           encoding="utf-8")
     (pack / "cases").mkdir()
     (pack / "cases" / "c.yaml").write_text("name: c\nevidence: [felter-tcp-rr]\n", encoding="utf-8")
-    assert citations(pack) == {"a": ["felter-tcp-rr", "felter-udp-rr"], "b": ["felter-udp-rr"]}
+    found = citations(pack, display="pack")
+    assert {rule: [c.evidence_id for c in cs] for rule, cs in found.items()} == {
+        "a": ["felter-tcp-rr", "felter-udp-rr"], "b": ["felter-udp-rr"]}
+    assert [str(c.location) for c in found["a"]] == ["pack/perf/a.yaml:2:12", "pack/perf/a.yaml:2:32"]
+    assert [str(c.location) for c in found["b"]] == ["pack/perf/b.yaml:4:15"]
 
 
 def test_an_item_cited_by_two_rules_is_a_problem(tmp_path: Path) -> None:
@@ -177,6 +183,19 @@ def test_an_item_cited_by_two_rules_is_a_problem(tmp_path: Path) -> None:
     assert [p.format() for p in problems] == [
         "rules/evidence.yaml:3:9: evidence 'felter-tcp-rr' is cited by 'rule-a' and 'rule-b'; one item backs one "
         "conclusion: split it into two items with different figures, or drop one citation"]
+
+
+def test_citation_problems_point_at_the_rule_file(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    write_rule(pack, "a", "[felter-tcp-rr]")
+    write_rule(pack, "b", "[felter-tcp-rr, felter-tcp]")
+    problems = check_citations(catalogue_of(tmp_path, {}), citations(pack, display="rules"))
+    assert [p.format() for p in problems] == [
+        "rules/perf/b.yaml:2:12: evidence 'felter-tcp-rr' is cited by 'a' and 'b'; one item backs one conclusion: "
+        "split it into two items with different figures, or drop one citation",
+        "rules/perf/b.yaml:2:27: rule 'b' cites 'felter-tcp', which is not in the catalogue; "
+        "did you mean 'felter-tcp-rr'?",
+    ]
 
 
 def test_an_item_cited_twice_by_one_rule_is_a_problem(tmp_path: Path) -> None:
@@ -192,7 +211,7 @@ def test_unknown_and_rejected_citations_are_problems(tmp_path: Path) -> None:
         "rules/evidence.yaml: rule 'rule-a' cites 'felter-tcp-r', which is not in the catalogue; "
         "did you mean 'felter-tcp-rr'?",
         "rules/evidence.yaml:14:9: rule 'rule-a' cites the rejected item 'seed-article'; cite another item; "
-        "the reason is in the catalogue",
+        "the reason is in rules/evidence.yaml:14:9",
     ]
 
 
@@ -216,3 +235,18 @@ def test_text_in_the_reference_is_one_line_with_links_and_escaped_pipes(tmp_path
     assert "- **Note:** see (<https://example.org/a\\|b>), then <https://example.org/c>. next line" in text
     row = "| [`felter-tcp-rr`](#felter-tcp-rr) | peer-reviewed | KVM/QEMU; virtio-net | 2014 | audited | `rule-a` |"
     assert row in text
+
+
+def test_schema_evidence_accepts_the_shipped_catalogue_and_refuses_a_measured_grade(advisor: Any) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    result = advisor("schema", "evidence")
+    assert result.exit_code == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    data = yamlio.load(PACK / EVIDENCE_FILE).plain()
+    assert list(validator.iter_errors(data)) == []
+    data["items"][0]["grade"] = "measured"
+    assert [e.message for e in validator.iter_errors(data)] == [
+        "'measured' is not one of ['peer-reviewed', 'independent-benchmark', 'vendor-benchmark', "
+        "'expert-judgement', 'opinion']"]

@@ -78,5 +78,8 @@ def generated_files(root: Path) -> dict[Path, str]:
     for kind in ("profile", "questionnaire"):
         schema = schema_for(kind, questionnaire)
         files[root / "docs" / "schemas" / f"{kind}.schema.json"] = json.dumps(schema, indent=2) + "\n"
+    from advisor.rules.evidence import json_schema
+
+    files[root / "docs" / "schemas" / "evidence.schema.json"] = json.dumps(json_schema(), indent=2) + "\n"
     assert set(COMMANDS)  # every registered command is walked through cli.list_commands
     return files

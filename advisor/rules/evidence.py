@@ -34,11 +34,13 @@ __all__ = [
     "RESERVED_GRADES",
     "AppliesTo",
     "Catalogue",
+    "Citation",
     "EvidenceFile",
     "EvidenceGrade",
     "EvidenceItem",
     "check_citations",
     "citations",
+    "json_schema",
     "load_catalogue",
     "render_markdown",
 ]
@@ -171,6 +173,14 @@ class Catalogue:
         raise DataError(f"no evidence item with id {evidence_id!r}", hint)
 
 
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of an evidence catalogue file (``advisor schema evidence``)."""
+    schema = EvidenceFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "advisor evidence catalogue"
+    return schema
+
+
 def load_catalogue(path: str | Path, *, display: str | None = None) -> Catalogue:
     """Read and validate an evidence catalogue; DataError with file:line:col on any problem."""
     shown = display if display is not None else Path(path).as_posix()
@@ -183,59 +193,84 @@ def load_catalogue(path: str | Path, *, display: str | None = None) -> Catalogue
 # --------------------------------------------------------------------------- citations
 
 
-def _cited(node: Any) -> Iterator[str]:
-    """Evidence ids under every ``evidence`` key of a rule document, in order."""
+@dataclass(frozen=True)
+class Citation:
+    """One reference from a rule to a catalogue item, and where the rule makes it."""
+
+    evidence_id: str
+    location: Location | None = None
+
+
+def _cited(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    """(evidence id, path of the value) under every ``evidence`` key of a rule document, in order."""
     if isinstance(node, Mapping):
         for key, value in node.items():
             if key == "evidence":
                 values = value if isinstance(value, list) else [value]
-                for v in values:
+                for i, v in enumerate(values):
+                    at = (*path, key, i) if isinstance(value, list) else (*path, key)
                     if isinstance(v, str):
-                        yield v
+                        yield v, at
                     elif isinstance(v, Mapping) and isinstance(v.get("id"), str):
-                        yield v["id"]
+                        yield v["id"], (*at, "id")
             else:
-                yield from _cited(value)
+                yield from _cited(value, (*path, str(key)))
     elif isinstance(node, list):
-        for v in node:
-            yield from _cited(v)
+        for i, v in enumerate(node):
+            yield from _cited(v, (*path, i))
 
 
-def citations(pack_root: str | Path) -> dict[str, list[str]]:
-    """Rule id -> the evidence ids its file cites, for every rule file of a pack folder.
+def citations(pack_root: str | Path, *, display: str | None = None) -> dict[str, list[Citation]]:
+    """Rule id -> the evidence items its file cites, for every rule file of a pack folder.
 
     A rule cites an item by its id, as a string (or a mapping with ``id``) in any
     ``evidence:`` list of the rule file; inline evidence mappings without an ``id``
-    are not citations of the catalogue and are ignored.
+    are not citations of the catalogue and are ignored. File names in locations are
+    shown under ``display`` (default: the folder as given).
     """
     root = Path(pack_root)
-    out: dict[str, list[str]] = {}
+    shown = display if display is not None else root.as_posix()
+    out: dict[str, list[Citation]] = {}
     for path in sorted(root.glob("*/*.yaml")):
         if path.parent.name == "cases" or path.parent.name.startswith("."):
             continue
-        data = yamlio.load(path, display=path.relative_to(root).as_posix()).plain()
-        rule_id = data.get("id") if isinstance(data.get("id"), str) else path.stem
-        ids = list(_cited(data))
-        if ids:
-            out[rule_id] = ids
+        rel = path.relative_to(root).as_posix()
+        doc = yamlio.load(path, display=rel if shown == "." else f"{shown}/{rel}")
+        data = doc.plain()
+        if not isinstance(data, dict):
+            continue
+        rule_id = data["id"] if isinstance(data.get("id"), str) else path.stem
+        found = [Citation(evidence_id, doc.where(at)) for evidence_id, at in _cited(data)]
+        if found:
+            out[rule_id] = found
     return out
 
 
-def check_citations(catalogue: Catalogue, cited: Mapping[str, Sequence[str]]) -> list[Problem]:
-    """Problems with the rules' citations: unknown ids, rejected items, an item cited twice."""
+def _citation(value: str | Citation) -> Citation:
+    return value if isinstance(value, Citation) else Citation(value)
+
+
+def check_citations(catalogue: Catalogue, cited: Mapping[str, Sequence[str | Citation]]) -> list[Problem]:
+    """Problems with the rules' citations: unknown ids, rejected items, an item cited twice.
+
+    Each problem points at the citation in the rule file when its location is known,
+    otherwise at the catalogue.
+    """
     problems: list[Problem] = []
     users: dict[str, str] = {}
     for rule_id in sorted(cited):
-        for evidence_id in cited[rule_id]:
-            where = catalogue.locations.get(evidence_id)
-            if where is None:
+        for citation in map(_citation, cited[rule_id]):
+            evidence_id = citation.evidence_id
+            item_at = catalogue.locations.get(evidence_id)
+            if item_at is None:
                 hint = did_you_mean(evidence_id, catalogue.locations) or f"add it to {catalogue.file}"
                 problems.append(Problem(f"rule {rule_id!r} cites {evidence_id!r}, which is not in the catalogue",
-                                        hint, Location(catalogue.file)))
+                                        hint, citation.location or Location(catalogue.file)))
                 continue
+            where = citation.location or item_at
             if catalogue.item(evidence_id).audit == "rejected":
                 problems.append(Problem(f"rule {rule_id!r} cites the rejected item {evidence_id!r}",
-                                        "cite another item; the reason is in the catalogue", where))
+                                        f"cite another item; the reason is in {item_at}", where))
             first = users.get(evidence_id)
             if first is not None:
                 whom = "twice" if first == rule_id else f"by {first!r} and {rule_id!r}"
@@ -261,18 +296,31 @@ _FORMAT = """\
 ## Format
 
 `rules/evidence.yaml` holds `advisor_evidence: 1` and a list of `items`. Every key is
-required unless marked optional; unknown keys are errors (`file:line:col`).
+required unless marked optional; unknown keys are errors (`file:line:col`). For editors:
+`advisor schema evidence > evidence.schema.json` (also in `docs/schemas/`).
 
 | key | meaning |
 |---|---|
 {fields}
 
-Checks (`advisor rules lint` and the test suite): the URL is an http(s) URL of a
-document, not of a site; the grade is one of the vocabulary above and never
-`measured` (that grade belongs to the user's own measurements, which the catalogue
-never holds); ids are unique; no two items quote the same figure of the same
-document; a rejected or unverified item says why; every id a rule cites exists, is
-not rejected, and is cited by one rule only (one item backs one conclusion).
+A rule cites items by id in an `evidence:` list, for example
+`evidence: [felter2014-netperf-tcp-rr]` (a mapping with an `id` key counts too).
+
+Checks, run by `advisor rules lint` and `advisor rules test` on any pack folder that has
+an `evidence.yaml`, and by the test suite: the URL is an http(s) URL of a document, not
+of a site; the grade is one of the vocabulary above and never `measured` (that grade
+belongs to the user's own measurements, which the catalogue never holds); ids are
+unique; no two items quote the same figure of the same document; a rejected or
+unverified item says why; every id a rule cites exists, is not rejected, and is cited
+once in the whole pack (one item backs one conclusion).
+
+Grading: the grade is the support the document gives the item's *conclusion*, not its
+premise. The project documentation of Kubernetes and of a vendor's own product is
+authoritative for what the product does and is graded `expert-judgement`; a vendor's
+performance claim with a published benchmark is `vendor-benchmark`, without one
+`opinion`; a third party's published measurement is `independent-benchmark`; a paper
+whose peer-reviewed text carries the figure is `peer-reviewed`. A figure says which
+platform, I/O path and year it describes and holds only there.
 """
 
 
@@ -289,12 +337,12 @@ def _field_rows() -> list[str]:
     return rows
 
 
-def render_markdown(catalogue: Catalogue, cited: Mapping[str, Sequence[str]]) -> str:
+def render_markdown(catalogue: Catalogue, cited: Mapping[str, Sequence[str | Citation]]) -> str:
     """docs/evidence.md: the format, then every item with its grade, scope and citing rules."""
     users: dict[str, list[str]] = {}
     for rule_id in sorted(cited):
-        for evidence_id in cited[rule_id]:
-            users.setdefault(evidence_id, []).append(rule_id)
+        for citation in map(_citation, cited[rule_id]):
+            users.setdefault(citation.evidence_id, []).append(rule_id)
     counts = {grade: sum(1 for i in catalogue if i.grade == grade and i.audit != "rejected")
               for grade in EVIDENCE_GRADES}
     audits = {state: sum(1 for i in catalogue if i.audit == state) for state in ("audited", "pending", "rejected")}

@@ -21,7 +21,7 @@ from advisor import yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.resources import bundled_dir
-from advisor.rules.evidence import EVIDENCE_FILE, load_catalogue
+from advisor.rules.evidence import EVIDENCE_FILE, check_citations, citations, load_catalogue
 from advisor.rules.model import (
     DEFAULT_CLOSE_THRESHOLD,
     DEFAULT_GRADE_FACTORS,
@@ -309,7 +309,8 @@ def _load_one(root: Path, display: str, catalog: Mapping[str, FactType], fingerp
             problems.extend(exc)
     if with_cases and (root / EVIDENCE_FILE).is_file():  # the catalogue is checked with the test data
         try:
-            load_catalogue(root / EVIDENCE_FILE, display=_join(display, EVIDENCE_FILE))
+            catalogue = load_catalogue(root / EVIDENCE_FILE, display=_join(display, EVIDENCE_FILE))
+            problems.items.extend(check_citations(catalogue, citations(root, display=display)))
         except DataError as exc:
             problems.extend(exc)
     for path in case_files if with_cases else ():
