@@ -8,14 +8,19 @@ A profile file (format in docs/profile-format.md)::
       workload_name: payments-api  # Name of the workload or platform
     defaults:
       workload_class: web-services  # What kind of workload is it?
+    answer_provenance:
+      crd_count: {kind: observed, source: [dump:estate/prod/cluster.json], time: ..., derivation: ..., expires: ...}
     provenance: {created: ..., tool_version: ..., answered_by: ..., source: interactive}
 
 Every value has a provenance (:data:`Origin`): ``answers`` holds what a person gave
 (typed, or a shown default confirmed with Enter) or ``--set`` gave; ``defaults`` holds
 the defaults of questions that were never shown, recorded as such; ``notes`` holds an
-optional reason per answer, carried into the decision record. The file is read and written with round-trip YAML
-so that a rewrite keeps the user's comments and key order, and a load followed by a
-write with no change gives the same bytes.
+optional reason per answer, carried into the decision record; ``answer_provenance``
+says, per answer key, where a value no person typed came from (``observed`` from a
+cluster by ``advisor observe``, ``measured``), when, how, and until when it holds.
+The file is read and written with round-trip YAML so that a rewrite keeps the user's
+comments and key order, and a load followed by a write with no change gives the same
+bytes.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from advisor.validation import validate
 
 __all__ = [
     "PROFILE_FORMAT",
+    "AnswerProvenance",
     "Plan",
     "Profile",
     "ProfileFile",
@@ -53,7 +59,7 @@ __all__ = [
 #: Version of the profile file format (the ``advisor_profile`` key).
 PROFILE_FORMAT = 1
 
-Source = Literal["interactive", "file", "set", "defaults"]
+Source = Literal["interactive", "file", "set", "defaults", "observed"]
 
 #: Where one value came from: a person (``answered``: typed or a shown default confirmed),
 #: the questionnaire (``default``: never shown), or a later stage that fills facts in
@@ -81,6 +87,22 @@ class Provenance(BaseModel):
     complete: bool = Field(True, description="false for a partial profile saved on Ctrl-C")
 
 
+class AnswerProvenance(BaseModel):
+    """Where one answer came from, when, how, and until when it holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Origin = Field(description="answered, default, observed or measured")
+    source: list[str] = Field(default_factory=list, description="what it was read from: context:NAME or "
+                              "dump:FOLDER/FILE.json (observed), a results file (measured)")
+    time: str | None = Field(None, description="when it was read (ISO 8601, UTC)")
+    derivation: str | None = Field(None, description="how the value was derived from the source")
+    expires: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                description="date (YYYY-MM-DD) after which it must be observed again")
+    partial: str | None = Field(None, description="why the value may be incomplete (clusters or kinds missing)")
+    options: dict[str, Any] | None = Field(None, description="observation options that shaped the derivation")
+
+
 class ProfileFile(BaseModel):
     """The structure of a profile file (answers are checked against the questionnaire)."""
 
@@ -93,9 +115,11 @@ class ProfileFile(BaseModel):
                                      description="defaults of questions never shown, by question key")
     notes: dict[str, str] = Field(default_factory=dict,
                                   description="why an answer was given (optional, one line), by question key")
+    answer_provenance: dict[str, AnswerProvenance] = Field(
+        default_factory=dict, description="where answers came from, by question key (none: answered by a person)")
     provenance: Provenance | None = None
 
-    @field_validator("answers", "defaults", "notes", mode="before")
+    @field_validator("answers", "defaults", "notes", "answer_provenance", mode="before")
     @classmethod
     def _empty_section(cls, value: Any) -> Any:
         return {} if value is None else value  # a hand-written "answers:" with nothing under it
@@ -129,6 +153,7 @@ class Profile:
     _doc: yamlio.Document | None = None
     _dirty: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    answer_provenance: dict[str, AnswerProvenance] = field(default_factory=dict)
 
     # ------------------------------------------------------------- values
 
@@ -148,7 +173,8 @@ class Profile:
     def origin(self, key: str) -> Origin | None:
         """Where the value of ``key`` came from, or None when it has no value."""
         if key in self.answers:
-            return "answered"
+            entry = self.answer_provenance.get(key)
+            return entry.kind if entry is not None else "answered"
         if key in self.defaults:
             return "default"
         return None
@@ -171,11 +197,21 @@ class Profile:
             self.notes.pop(key, None)
 
     def set_answer(self, key: str, value: Any) -> None:
-        """Record a validated answer (moving the key out of ``defaults``)."""
-        if self.answers.get(key, _MISSING) != value or key in self.defaults:
+        """Record a validated answer given by a person (moving the key out of ``defaults``)."""
+        if self.answers.get(key, _MISSING) != value or key in self.defaults or key in self.answer_provenance:
+            self._dirty = True
+        self.defaults.pop(key, None)
+        self.answer_provenance.pop(key, None)
+        self.answers[key] = value
+
+    def set_observed(self, key: str, value: Any, provenance: AnswerProvenance) -> None:
+        """Record an answer that was observed or measured, with where it came from."""
+        if (self.answers.get(key, _MISSING) != value or key in self.defaults
+                or self.answer_provenance.get(key) != provenance):
             self._dirty = True
         self.defaults.pop(key, None)
         self.answers[key] = value
+        self.answer_provenance[key] = provenance
 
     def set_default(self, key: str) -> None:
         """Record that the question's default was taken without showing it (it follows earlier answers)."""
@@ -186,6 +222,7 @@ class Profile:
         if self.defaults.get(key, _MISSING) != default or key in self.answers:
             self._dirty = True
         self.answers.pop(key, None)
+        self.answer_provenance.pop(key, None)
         self.defaults[key] = default
 
     def drop_defaults(self) -> None:
@@ -200,6 +237,7 @@ class Profile:
         self.answers.pop(key, None)
         self.defaults.pop(key, None)
         self.notes.pop(key, None)
+        self.answer_provenance.pop(key, None)
 
     @property
     def changed(self) -> bool:
@@ -233,6 +271,7 @@ class Profile:
                           self.questionnaire, {}, comment=False)
             if not root["notes"]:
                 del root["notes"]
+        _sync_provenance(root, self.answer_provenance, self.questionnaire)
         prov_map = yamlio.flow(yamlio.new_map(prov.model_dump(exclude_none=True, exclude_defaults=False)))
         if prov.complete:
             del prov_map["complete"]
@@ -306,6 +345,30 @@ def _sync_section(root: Any, name: str, values: Mapping[str, Any], questionnaire
             yamlio.set_comment(section, key, text, column=_comment_column(key, value))
 
 
+def _sync_provenance(root: Any, entries: Mapping[str, AnswerProvenance], questionnaire: Questionnaire) -> None:
+    """Make ``root['answer_provenance']`` hold ``entries``, one flow mapping per key, in questionnaire order."""
+    if not entries:
+        if "answer_provenance" in root:
+            del root["answer_provenance"]
+        return
+    order = {k: i for i, k in enumerate(questionnaire.keys())}
+    section = yamlio.new_map()
+    for key in sorted(entries, key=lambda k: order.get(k, len(order))):
+        data = entries[key].model_dump(exclude_none=True)
+        if not data.get("source"):
+            data.pop("source", None)
+        item = yamlio.flow(yamlio.new_map(data))
+        if "source" in item:
+            item["source"] = yamlio.flow(yamlio.new_seq(data["source"]))
+        section[key] = item
+    if "answer_provenance" in root:
+        root["answer_provenance"] = section
+    elif "provenance" in root:
+        root.insert(list(root.keys()).index("provenance"), "answer_provenance", section)
+    else:
+        root["answer_provenance"] = section
+
+
 # ----------------------------------------------------------------- loading
 
 
@@ -345,9 +408,20 @@ def load(path: str | Path, questionnaire: Questionnaire, *, display: str | None 
                                     "shorten it to one line", doc.where(("notes", key))))
         else:
             notes[key] = text.strip()
+    for key, entry in model.answer_provenance.items():
+        held = "answers" if entry.kind != "default" else "defaults"
+        if key not in (answers if held == "answers" else defaults) and key in questionnaire.by_key:
+            problems.append(Problem(f"provenance for {key!r}, which is not under {held!r}",
+                                    f"remove answer_provenance.{key} or give the answer",
+                                    doc.where(("answer_provenance", key), key=True)))
+        elif key not in questionnaire.by_key:
+            hint = did_you_mean(key, questionnaire.by_key) or "run 'advisor questions' to list the keys"
+            problems.append(Problem(f"unknown question key {key!r}", hint,
+                                    doc.where(("answer_provenance", key), key=True)))
     if problems:
         raise DataError("", problems=problems)
-    return Profile(questionnaire, answers, defaults, model.provenance, Path(path), doc, notes=notes)
+    return Profile(questionnaire, answers, defaults, model.provenance, Path(path), doc, notes=notes,
+                   answer_provenance=dict(model.answer_provenance))
 
 
 def _check_section(doc: yamlio.Document, section: str, values: Mapping[str, Any], questionnaire: Questionnaire,

@@ -158,10 +158,21 @@ def _context(record: DecisionRecord) -> str:
     if summary:
         text += ["", "In short: " + "; ".join(summary) + "."]
     if record.context:
-        rows = [[_code(c["key"]), _inline(c["question"]), _inline(c["answer"]),
-                 "default" if c.get("default") else "answered"] for c in record.context]
+        rows = [[_code(c["key"]), _inline(c["question"]), _inline(c["answer"]), _source(c)] for c in record.context]
         text += ["", "The answers the assessment used:", "", _table(rows, ["key", "question", "answer", "source"])]
     return "\n".join(text)
+
+
+def _source(row: dict[str, Any]) -> str:
+    """answered, default, or observed/measured with where from and when (escaped: sources are user paths)."""
+    prov = row.get("provenance")
+    if not isinstance(prov, dict):
+        return "default" if row.get("default") else "answered"
+    sources = ", ".join(str(s) for s in prov.get("source") or [])
+    day = str(prov.get("time") or "")[:10]
+    text = f"{prov.get('kind')} {day}" + (f" from {sources}" if sources else "")
+    text += f", expires {prov['expires']}" if prov.get("expires") else ""
+    return _inline(text + (" (partial)" if prov.get("partial") else ""))
 
 
 def _drivers(record: DecisionRecord) -> str:

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("advisor.cli.plugins:plugins", "List measurement plugins, probes and whether their tools exist."),
     "records": ("advisor.cli.records:records", "List, accept, supersede, diff and check decision records."),
     "portfolio": ("advisor.cli.portfolio:portfolio", "Assess many workloads at once and summarise them."),
+    "observe": ("advisor.cli.observe:observe", "Fill a profile's answers from the clusters (live or dumped)."),
 }
 
 

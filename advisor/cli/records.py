@@ -193,11 +193,17 @@ def _current_profile(path: Path, questionnaire: Questionnaire) -> CurrentProfile
               "records by workload name). Default: each record's own profile file, re-read.")
 @click.option("--today", metavar="YYYY-MM-DD", help="The date to check review dates against (default: today in UTC, "
               "or the day of SOURCE_DATE_EPOCH).")
-def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[Path, ...], today: str | None) -> None:
+@click.option("--observe", "reobserve", is_flag=True, help="Also observe the profiles' observed answers again "
+              "(dumps or contexts they name): expired ones and revisit triggers they now cross are findings.")
+def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[Path, ...], today: str | None,
+              reobserve: bool) -> None:
     """Find proposed and accepted records to revisit.
 
     One line per finding: a revisit trigger that holds for the current profile, a
     review date that has passed, a rule pack whose files changed since the record.
+    With --observe, the observed answers of each record's profile are observed
+    again from the dumps or contexts they name: one past its expiry date, or a
+    revisit trigger that fires only with the re-observed values, is a finding too.
     Exit code 4 when anything is found, 0 otherwise.
     """
     from advisor import decision, pipeline
@@ -223,6 +229,12 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
     found: list[RecordFile] = load_all(directory)
     report = check(found, today=today or decision.default_date(), types=pipeline.fact_catalog(q), profiles=current,
                    load_profile=lambda p: _current_profile(p, q), resolve_pack=_resolve_pack)
+    if reobserve:
+        from advisor.observe.recheck import check_observed
+
+        more, notes = check_observed(found, q, today=today or decision.default_date(), types=pipeline.fact_catalog(q))
+        report.findings += more
+        report.notes += notes
     for note in report.notes:
         console.err(note)
     for finding in report.findings:
