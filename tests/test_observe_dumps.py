@@ -11,9 +11,9 @@ import io
 import json
 from pathlib import Path
 
+import observe_estates as est
 import pytest
 
-import observe_estates as est
 from advisor.errors import Problem
 from advisor.observe import jsonstream, observe
 from advisor.observe.derive import Settings, derive

@@ -85,11 +85,11 @@ def _read_file(path: Path, display: str, snap: Snapshot, problems: list[Problem]
         return
     unknown = 0
     for held in waiting:  # a list without kinds (jq output, hand-made files): tell the kind by the shape
-        kind = _shape(held)
-        if kind is None:
+        shape = _shape(held)
+        if shape is None:
             unknown += 1
         else:
-            _add(snap, held, source, kind, seen)
+            _add(snap, held, source, shape, seen)
     if unknown:
         problems.append(Problem(f"{unknown} item{'s' if unknown != 1 else ''} without a kind, in a list without a "
                                 "kind: skipped", _HINT_AGAIN, Location(where)))

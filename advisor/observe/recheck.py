@@ -82,6 +82,9 @@ def reobserve(profile: Profile, *, today: str, kubeconfig: str | None = None, ti
             if now != values.get(key):
                 result.changed.append((key, values.get(key), now))
                 result.values[key] = now
+    order = {k: i for i, k in enumerate(profile.questionnaire.keys())}
+    result.expired.sort(key=lambda item: order.get(item[0], len(order)))
+    result.changed.sort(key=lambda item: order.get(item[0], len(order)))
     return result
 
 
