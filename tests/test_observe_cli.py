@@ -40,7 +40,7 @@ def test_observe_writes_a_new_profile_with_provenance(advisor, estate: Path, tmp
     assert "dump:prod: 6 nodes, server v1.30.4: 6 bare-metal (metal3)" in result.stdout
     assert row(result.stdout, "crd_count") == ["crd_count", "6", "-", "set"]
     loaded = load(tmp_path / "estate.profile.yaml")
-    assert loaded.kind_of("crd_count") == "observed"
+    assert loaded.origin("crd_count") == "observed"
     entry = loaded.answer_provenance["k8s_versions_in_production"]
     assert entry.model_dump(exclude_none=True) == {
         "kind": "observed", "source": ["dump:prod/cluster.json"], "time": "2023-11-14T22:13:20Z",
@@ -68,15 +68,15 @@ def test_answers_a_person_gave_are_kept_and_every_difference_shown(advisor, esta
     assert row(kept.stdout, "racks") == ["racks", "4", "4 (answered)", "agrees with the answer"]
     assert "1 observed value differs from the answers given: crd_count 30 -> 6\n" in kept.stderr
     assert load(tmp_path / "p.yaml").answers["crd_count"] == 30
-    assert load(tmp_path / "p.yaml").kind_of("crd_count") == "answered"
+    assert load(tmp_path / "p.yaml").origin("crd_count") == "answered"
     forced = advisor("observe", "--dump", "prod", "--profile", "p.yaml", "--force", "--format", "json")
     assert forced.exit_code == 0
     entry = next(a for a in json.loads(forced.stdout)["answers"] if a["key"] == "crd_count")
     assert (entry["before"], entry["before_kind"], entry["observed"], entry["action"]) == (
         30, "answered", 6, "overwritten")
     after = load(tmp_path / "p.yaml")
-    assert after.answers["crd_count"] == 6 and after.kind_of("crd_count") == "observed"
-    assert after.kind_of("racks") == "answered"  # agreeing answers keep their provenance
+    assert after.answers["crd_count"] == 6 and after.origin("crd_count") == "observed"
+    assert after.origin("racks") == "answered"  # agreeing answers keep their provenance
 
 
 def test_dry_run_writes_nothing_and_existing_files_are_never_overwritten(advisor, estate: Path,
