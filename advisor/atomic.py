@@ -20,20 +20,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from advisor.errors import DataError, Location
+from advisor.inputs import describe_mode
 
-__all__ = ["describe_mode", "locked", "write_text"]
+__all__ = ["locked", "locked_file", "write_text"]
 
 _EXISTS_HINT = "choose another name; existing files are never overwritten"
 _PERM_HINT = "check the directory and its permissions"
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
-
-
-def describe_mode(mode: int) -> str:
-    """'a directory', 'a FIFO (named pipe)', ... for a non-regular ``st_mode`` ('a special file' otherwise)."""
-    return next((name for test, name in _KINDS if test(mode)), "a special file")
-
-
 def _destination(target: Path, where: Location) -> Path:
     """The file to replace: ``target``, or the file a symlink points to; refuse what is not a regular file."""
     try:
@@ -161,3 +153,50 @@ def locked(directory: str | os.PathLike[str], *, on_wait: Callable[[], None] | N
             depth.pop(key, None)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+@contextlib.contextmanager
+def locked_file(path: str | os.PathLike[str], *, on_wait: Callable[[], None] | None = None) -> Iterator[Path]:
+    """Hold an exclusive lock on the regular file ``path`` for a read-modify-write.
+
+    :func:`write_text` replaces a file by renaming a new one over it, so the lock is
+    taken on the file that is there and, once held, checked to still be the file at
+    ``path`` (else taken again on the new one). A path that does not exist yet locks
+    its folder instead; anything but a regular file is not locked (reading it fails
+    with a clear message anyway).
+    """
+    target = Path(path)
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        except FileNotFoundError:
+            with locked(target.parent or Path(), on_wait=on_wait):
+                if target.exists():
+                    continue  # created meanwhile: lock the file itself
+                yield target
+            return
+        except OSError:
+            yield target
+            return
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                yield target
+                return
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                now = target.stat()
+            except OSError:
+                continue
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                continue  # replaced while we waited: lock the new file
+            yield target
+            return
+        finally:
+            os.close(fd)

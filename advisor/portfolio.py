@@ -29,7 +29,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from advisor import decision, pipeline, report, yamlio
+from advisor import decision, inputs, pipeline, report, yamlio
 from advisor import profile as profiles
 from advisor.atomic import write_text
 from advisor.errors import DataError, Location, Problem, did_you_mean
@@ -127,7 +127,11 @@ def _load_profile(ref: Any, base: Path, base_display: str, where: Location, ques
         problems.append(Problem("profile: expected a file name", "give the profile path relative to the inventory",
                                 where))
         return None
-    target = base / ref.strip()
+    try:
+        target = inputs.confine(ref.strip(), base)
+    except DataError as exc:
+        problems.append(Problem(f"profile file {exc.first.message}", exc.first.hint, where))
+        return None
     shown = (Path(base_display).parent / ref.strip()).as_posix()
     if not target.is_file():
         problems.append(Problem(f"profile file {ref.strip()!r} not found",

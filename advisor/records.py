@@ -32,6 +32,8 @@ from advisor.atomic import locked, write_text
 from advisor.conditions import ConditionError, FactType, compile_condition
 from advisor.decision import INDEX_NAME, DecisionRecord, Link, PackInfo, Status, pack_sha256, record_paths, slugify
 from advisor.errors import DataError, Location
+from advisor.inputs import LIMITS, confine
+from advisor.yamlio import read_text
 
 __all__ = [
     "INDEX_NAME",
@@ -64,6 +66,8 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     "superseded": (),
     "deprecated": (),
 }
+#: The file that makes a folder a rule pack (``advisor.rules.loader.PACK_FILE``).
+PACK_FILE = "pack.yaml"
 #: Statuses whose records are still in force (checked by :func:`check`).
 ACTIVE: tuple[Status, ...] = ("proposed", "accepted")
 
@@ -119,10 +123,7 @@ def _json_path(directory: Path, number: int, paths: Sequence[Path]) -> Path:
 
 def _read(directory: Path, number: int, paths: Sequence[Path]) -> RecordFile:
     jp = _json_path(directory, number, paths)
-    try:
-        text = jp.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read record ({exc})", None, Location(str(jp))) from None
+    text = read_text(jp, max_bytes=LIMITS["record"], kind="JSON")
     record = DecisionRecord.from_json(text, str(jp))
     if record.number != number:
         raise DataError(f"the file name says record {number:04d} but it holds number {record.number}",
@@ -217,7 +218,7 @@ def _markdown(rf: RecordFile, new: DecisionRecord, render: Render | None, new_li
         if render is None:
             raise DataError("the markdown of this record is missing", "regenerate it", Location(str(rf.md_path)))
         return render(new)
-    text = rf.md_path.read_text(encoding="utf-8")
+    text = read_text(rf.md_path, max_bytes=LIMITS["record"], kind="markdown")
     if render is not None and text == render(rf.record):
         return render(new)
     return edit_markdown(text, new.status, new_links)
@@ -521,8 +522,12 @@ def _attribute(a: DecisionRecord, b: DecisionRecord, ans: Sequence[tuple[str, An
 def _current_hashes(packs: Sequence[PackInfo], resolve_pack: ResolvePack | None) -> list[str | None]:
     out: list[str | None] = []
     for p in packs:
-        root = resolve_pack(p.path) if resolve_pack is not None else Path(p.path)
-        out.append(pack_sha256(root) if root.is_dir() else None)
+        try:
+            root = resolve_pack(p.path) if resolve_pack is not None else Path(p.path)
+            # only a rule pack (a folder with pack.yaml) is hashed: never a whole tree a record names
+            out.append(pack_sha256(root) if (root / PACK_FILE).is_file() else None)
+        except DataError:
+            out.append(None)
     return out
 
 
@@ -561,6 +566,12 @@ def _profiles_for(rf: RecordFile, profiles: Sequence[CurrentProfile],
         recorded = Path(rf.record.profile.path).resolve() if rf.record.profile.path else None
         return [p for p in profiles if p.workload == rf.record.workload or p.path.resolve() == recorded]
     path = Path(rf.record.profile.path) if rf.record.profile.path else None
+    if path is not None:
+        try:  # written relative to the project (the current folder); never read from outside it
+            confine(str(path), Path.cwd(), roots=(rf.json_path.parent,))
+        except DataError as exc:
+            report.notes.append(f"{rf.md_path}: profile {exc.first.message}; revisit triggers not checked")
+            return []
     if load_profile is None or path is None or not path.is_file():
         shown = rf.record.profile.path or "(none)"
         report.notes.append(f"{rf.md_path}: profile {shown} not found; revisit triggers not checked "

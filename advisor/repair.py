@@ -22,13 +22,10 @@ from advisor import journal
 from advisor.atomic import locked, write_text
 from advisor.decision import INDEX_NAME, RECORD_NAME, DecisionRecord, record_paths
 from advisor.errors import AdvisorError, DataError, Location
+from advisor.inputs import LIMITS
 from advisor.yamlio import read_text
 
 __all__ = ["FolderProblem", "RepairReport", "repair", "state"]
-
-#: Largest JSON twin read (records are tens of kilobytes).
-MAX_RECORD_BYTES = 16 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class FolderProblem:
@@ -57,7 +54,7 @@ def _temporaries(base: Path) -> list[Path]:
 
 
 def _load(path: Path) -> DecisionRecord:
-    return DecisionRecord.from_json(read_text(path, max_bytes=MAX_RECORD_BYTES, kind="JSON"), str(path))
+    return DecisionRecord.from_json(read_text(path, max_bytes=LIMITS["record"], kind="JSON"), str(path))
 
 
 def _records(base: Path, problems: list[FolderProblem]) -> dict[int, tuple[DecisionRecord, Path]] | None:
@@ -113,7 +110,7 @@ def state(directory: str | os.PathLike[str], index_text: Callable[[Path], str] |
     index = base / INDEX_NAME
     if job is None and records is not None and index_text is not None and index.exists():
         try:
-            current = read_text(index, kind="markdown")
+            current = read_text(index, max_bytes=LIMITS["record"], kind="markdown")
         except DataError as exc:
             problems.append(FolderProblem(index, exc.first.message, repairable=False))
         else:
@@ -157,7 +154,7 @@ def repair(directory: str | os.PathLike[str], render: Callable[[DecisionRecord],
         if records is not None and index.exists():
             text = index_text(base)
             try:
-                same = read_text(index, kind="markdown") == text
+                same = read_text(index, max_bytes=LIMITS["record"], kind="markdown") == text
             except DataError:
                 same = False
             if not same:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import DataError, Problem, did_you_mean, one_of
+from advisor.inputs import token
 from advisor.yamlio import Document
 
 __all__ = ["MAX_PROBLEMS", "problems_from", "validate"]
@@ -125,12 +126,12 @@ def _phrase(err: Any, root_model: type[BaseModel]) -> tuple[str, str | None, boo
         key = str(loc[-1]) if loc else "?"
         allowed = _keys_of(_model_at(root_model, loc[:-1]))
         hint = did_you_mean(key, allowed) or (f"allowed keys: {one_of(allowed)}" if allowed else "remove it")
-        return f"unknown key {key!r}", hint, True
+        return f"unknown key {token(key)}", hint, True
     if etype == "missing":
         key = str(loc[-1]) if loc else "?"
         parent = ".".join(str(p) for p in loc[:-1])
         where = f" in {parent}" if parent else ""
-        return f"missing required key {key!r}{where}", f"add '{key}:'", False
+        return f"missing required key {token(key)}{where}", f"add '{key}:'", False
     if etype in ("literal_error", "enum"):
         expected = str(ctx.get("expected", ""))
         options = [o.strip().strip("'\"") for o in expected.replace(" or ", ",").split(",") if o.strip()]
@@ -200,8 +201,25 @@ def _redundant(err: dict[str, Any], errors: list[dict[str, Any]], model: type[Ba
     return False
 
 
+def _foreign(doc: Document, model: type[BaseModel]) -> Problem | None:
+    """One problem for a mapping that has none of the model's keys: some other file, not listed key by key.
+
+    Listing every unknown key of, say, a password file would print the file (its keys)
+    in the error output: only the fact that it is the wrong kind of file is said.
+    """
+    root = doc.plain()
+    allowed = _keys_of(model)
+    if not isinstance(root, dict) or not root or not allowed or any(k in allowed for k in root):
+        return None
+    return Problem(f"none of the expected keys is here ({one_of(allowed, limit=4)})",
+                   "check that this is the right file", doc.where(()))
+
+
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
     """One :class:`Problem` per pydantic error, in file order, at most MAX_PROBLEMS."""
+    foreign = _foreign(doc, model)
+    if foreign is not None:
+        return [foreign]
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     errors: list[dict[str, Any]] = []

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import re
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +29,8 @@ from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import MappingNode
 from ruamel.yaml.reader import ReaderError
 
-from advisor.atomic import describe_mode
 from advisor.errors import DataError, Location
+from advisor.inputs import MAX_BYTES, read_bytes
 
 __all__ = [
     "MAX_BYTES",
@@ -44,13 +43,10 @@ __all__ = [
     "new_seq",
     "parse",
     "parse_json",
-    "read_bytes",
     "read_text",
     "set_comment",
 ]
 
-#: Largest file accepted, in bytes. Questionnaires, profiles and rules are far smaller.
-MAX_BYTES = 4 * 1024 * 1024
 #: Deepest nesting of mappings and sequences accepted.
 MAX_DEPTH = 48
 
@@ -217,54 +213,6 @@ def read_text(path: str | os.PathLike[str], *, display: str | None = None, max_b
     name = display if display is not None else str(path)
     data = read_bytes(path, display=name, max_bytes=max_bytes, kind=kind)
     return decode(data, name, kind=kind)
-
-
-def read_bytes(path: str | os.PathLike[str], *, display: str | None = None, max_bytes: int = MAX_BYTES,
-               kind: str = "YAML") -> bytes:
-    """The bytes of a regular file of at most ``max_bytes`` (see :func:`read_text`)."""
-    name = display if display is not None else str(path)
-    where = Location(name)
-    try:
-        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of blocking
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise DataError("file not found", "check the path", where) from None
-    except IsADirectoryError:
-        raise DataError(f"is a directory, expected a {kind} file", "give the path of a file", where) from None
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise DataError(f"is a directory, expected a {kind} file", "give the path of a file", where)
-        if not stat.S_ISREG(st.st_mode):
-            raise DataError(f"is {describe_mode(st.st_mode)}, not a regular file", "give the path of a "
-                            f"{kind} file", where)
-        if st.st_size > max_bytes:
-            raise DataError(
-                f"file is too large ({st.st_size:,} bytes; the limit is {max_bytes:,})",
-                "split it or check that this is the right file",
-                where,
-            )
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        try:
-            chunks = []
-            left = max_bytes + 1
-            while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
-                chunks.append(chunk)
-                left -= len(chunk)
-        except OSError as exc:
-            raise DataError(f"cannot read file ({exc.strerror})", "check the path and permissions", where) from None
-    data = b"".join(chunks)
-    if len(data) > max_bytes:
-        raise DataError(
-            f"file is too large (more than {max_bytes:,} bytes)", "split it or check that this is the right file", where
-        )
-    return data
 
 
 def decode(data: bytes, name: str, *, kind: str = "YAML") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
 from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Problem, UsageError
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _free_name(path: Path) -> Path:
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
-@click.option("--profile", "profile_path", type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Start from this profile: only missing answers are asked (on a terminal). It is updated in place.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Give an answer on the command line (repeatable), validated like a typed one.")
@@ -73,11 +74,11 @@ def _free_name(path: Path) -> Path:
 @click.option("--measure", "measure_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Measure on the --targets platforms when the result is close (auto), "
               "always, or never.")
-@click.option("--targets", "targets_path", type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--targets", "targets_path", type=InputFile("targets"), metavar="FILE",
               help="Targets file naming the bare-metal and vm platforms to measure (docs/measurement.md).")
-@click.option("--measurements", "measurements_path", type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--measurements", "measurements_path", type=InputFile("measurements"), metavar="FILE",
               help="Use a recorded measurement result instead of measuring (reproducible, no re-run).")
-@click.option("--budget", "budget_s", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+@click.option("--budget", "budget_s", type=FiniteFloatRange(min=1.0), default=None, metavar="SECONDS",
               help="Time budget of the measurement [default: 120].")
 @click.option("--all-probes", is_flag=True,
               help="Measure with every probe, not only those whose rules can change the result.")
@@ -134,47 +135,55 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     mode: Mode = "full" if full else "quick"
     reask = _split_keys(ask)
     interactive = console.interactive()
-    gathered = profiles.gather(
-        questionnaire, profile_path=profile_path, sets=sets, use_defaults=use_defaults,
-        reask=reask, mode=mode, interactive=interactive,
-    )
-    profile, plan = gathered.profile, gathered.plan
-    for text in notes:
-        key, _, note = text.partition("=")
-        if not _ or not note.strip():
-            raise UsageError(f"--note {text!r} is not KEY=TEXT", "write e.g. --note latency_p99_ms='from the SLO'")
-        profile.set_note(questionnaire.question(key.strip()).key, note)
-    if plan.missing:
-        raise profiles.missing_error(plan.missing, questionnaire)
-    if output is not None and output.exists() and not force:
-        same = profile_path is not None and output.resolve() == profile_path.resolve()
-        if not same:
-            raise UsageError(f"{output} already exists", "use --force to replace it, or --profile to update it")
-    for key in plan.take_default:
-        profile.set_default(key)
+    from advisor.atomic import locked_file
 
-    if plan.ask:
-        from advisor import prompt
+    # the profile is read, changed and written back under a lock: concurrent edits keep every answer
+    edited = profile_path or output
+    with contextlib.ExitStack() as lock:
+        if edited is not None:
+            lock.enter_context(locked_file(edited, on_wait=lambda: console.err(
+                f"advisor: waiting for another advisor editing {edited}")))
+        gathered = profiles.gather(
+            questionnaire, profile_path=profile_path, sets=sets, use_defaults=use_defaults,
+            reask=reask, mode=mode, interactive=interactive,
+        )
+        profile, plan = gathered.profile, gathered.plan
+        for text in notes:
+            key, _, note = text.partition("=")
+            if not _ or not note.strip():
+                raise UsageError(f"--note {text!r} is not KEY=TEXT", "write e.g. --note latency_p99_ms='from the SLO'")
+            profile.set_note(questionnaire.question(key.strip()).key, note)
+        if plan.missing:
+            raise profiles.missing_error(plan.missing, questionnaire)
+        if output is not None and output.exists() and not force:
+            same = profile_path is not None and output.resolve() == profile_path.resolve()
+            if not same:
+                raise UsageError(f"{output} already exists", "use --force to replace it, or --profile to update it")
+        for key in plan.take_default:
+            profile.set_default(key)
 
-        answered_before = dict(profile.answers)
-        try:
-            with prompt.stop_signals():
-                prompt.ask_questions(profile, plan.ask, mode=mode, use_defaults=use_defaults)
-        except (KeyboardInterrupt, EOFError) as exc:
-            raise _interrupted(exc, profile, answered_before, plan.take_default, output, profile_path,
-                               answered_by) from None
-    for warning in questionnaire.warnings(profile.values()):
-        if not plan.ask:  # the questionnaire showed them before saving
-            console.err(f"advisor: warning: {warning}")
+        if plan.ask:
+            from advisor import prompt
 
-    target = output or profile_path or _free_name(profiles.default_output(profile))
-    # a partial profile (Ctrl-C at the summary) with nothing left to ask is now complete: rewrite it as such
-    partial = profile.provenance is not None and not profile.provenance.complete
-    if profile.changed or partial or profile_path is None or target != profile_path:
-        profile.write(target, source=gathered.source, answered_by=answered_by)
-        console.err(f"Profile written to {target}")
-    else:
-        console.err(f"Profile {target} is up to date")
+            answered_before = dict(profile.answers)
+            try:
+                with prompt.stop_signals():
+                    prompt.ask_questions(profile, plan.ask, mode=mode, use_defaults=use_defaults)
+            except (KeyboardInterrupt, EOFError) as exc:
+                raise _interrupted(exc, profile, answered_before, plan.take_default, output, profile_path,
+                                   answered_by) from None
+        for warning in questionnaire.warnings(profile.values()):
+            if not plan.ask:  # the questionnaire showed them before saving
+                console.err(f"advisor: warning: {warning}")
+
+        target = output or profile_path or _free_name(profiles.default_output(profile))
+        # a partial profile (Ctrl-C at the summary) with nothing left to ask is now complete: rewrite it as such
+        partial = profile.provenance is not None and not profile.provenance.complete
+        if profile.changed or partial or profile_path is None or target != profile_path:
+            profile.write(target, source=gathered.source, answered_by=answered_by)
+            console.err(f"Profile written to {target}")
+        else:
+            console.err(f"Profile {target} is up to date")
 
     from advisor import pipeline
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,11 +46,44 @@ def emit_json(data: Any) -> None:
     console.out(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+class InputFile(click.ParamType):  # type: ignore[type-arg]
+    """A file the command reads, of format ``fmt`` (see ``advisor.inputs.LIMITS``).
+
+    Refused while the command line is parsed, before any other work, when it is a
+    FIFO, device, socket or directory, or larger than its format's cap: one line,
+    exit 1. A missing file passes (the command says "file not found" where it matters).
+    """
+
+    name = "file"
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        from advisor import inputs
+
+        path = Path(value)
+        inputs.check(path, max_bytes=inputs.limit(self.fmt), kind=inputs.shown(self.fmt))
+        return path
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float option in a range that also refuses NaN and infinities (which pass a range check)."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{str(value)[:40]!r} is not a finite number.", param, ctx)
+        return number
+
+
 def questionnaire_option(func: F) -> F:
     return click.option(
         "--questionnaire",
         "questionnaire_path",
-        type=click.Path(path_type=Path),  # a directory is reported by yamlio, in one line
+        type=InputFile("questionnaire"),
         default=None,
         metavar="FILE",
         help="Questionnaire file (default: the bundled questionnaires/default.yaml).",

@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, InputFile, load_questionnaire, questionnaire_option
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
-@click.option("--profile", "profile_path", type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Workload profile; missing answers take the questionnaire defaults.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override an answer (repeatable).")
-@click.option("--topology", "topologies", multiple=True, type=click.Path(path_type=Path),
+@click.option("--topology", "topologies", multiple=True, type=InputFile("topology"),
               metavar="FILE", help="Describe a real fleet instead (repeatable: one column per file).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "mermaid"]), default="table",
               show_default=True, help="table for people, json for tools, mermaid for a diagram in markdown.")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
 from advisor.errors import Interrupted, Location, MeasurementError, Problem, UsageError
 
 #: Probes of the quick suite (when no --probe is given); --full runs every probe.
@@ -47,9 +47,9 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--targets", "targets_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+@click.option("--targets", "targets_path", type=InputFile("targets"), default=None, metavar="FILE",
               help="Targets file (docs/measurement.md); without it, measure this host alone.")
-@click.option("--profile", "profile_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+@click.option("--profile", "profile_path", type=InputFile("profile"), default=None, metavar="FILE",
               help="Workload profile: single-host figures are compared with its latency_p99_ms SLO.")
 @questionnaire_option
 @click.option("--probe", "probe_names", multiple=True, metavar="NAME",
@@ -57,9 +57,9 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 @click.option("--all-probes", is_flag=True, help="Run every installed probe, plugins' included.")
 @click.option("--quick/--full", "quick", default=True, show_default=True,
               help="Quick suite (short runs, cpu/memory/net/jitter) or full suite (longer runs, every probe).")
-@click.option("--budget", "budget_s", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+@click.option("--budget", "budget_s", type=FiniteFloatRange(min=1.0), default=None, metavar="SECONDS",
               help="Time budget of the whole session [default: 120 quick, 900 full].")
-@click.option("--band", "band_pct", type=click.FloatRange(min=0.1, max=50.0), default=5.0, show_default=True,
+@click.option("--band", "band_pct", type=FiniteFloatRange(min=0.1, max=50.0), default=5.0, show_default=True,
               metavar="PCT", help="Equivalence band: a CI inside 100 +- PCT % is 'equivalent'.")
 @click.option("--method", type=click.Choice(["welch", "bootstrap"]), default="welch", show_default=True,
               help="Confidence interval of the log-ratio.")

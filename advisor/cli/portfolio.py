@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
 from advisor.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class _ProgressLine:
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("inventory", type=click.Path(path_type=Path), metavar="FILE")
+@click.argument("inventory", type=InputFile("inventory"), metavar="FILE")
 @questionnaire_option
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
@@ -65,15 +65,17 @@ class _ProgressLine:
 @click.option("--force", is_flag=True, help="Replace existing summary files.")
 @click.option("--date", "record_date", metavar="YYYY-MM-DD",
               help="Date of the records and the summary (default: today in UTC, or SOURCE_DATE_EPOCH's day).")
-@click.option("--similarity", type=click.FloatRange(min=0.0, max=1.0), default=0.05, show_default=True,
+@click.option("--similarity", type=FiniteFloatRange(min=0.0, max=1.0), default=0.05, show_default=True,
               metavar="DISTANCE", help="Consistency check: flag workloads closer than this whose recommendations "
               "differ (mean per-answer distance, 0 to 1).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="What to print: a short table, or the summary JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--allow-outside", is_flag=True, help="Read profiles the inventory names outside the project (the "
+              "current folder and the inventory's folder).")
 def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tuple[Path, ...], records_dir: Path,
               summary_only: bool, output_dir: Path | None, force: bool, record_date: str | None, similarity: float,
-              fmt: str, quiet: bool) -> int:
+              fmt: str, quiet: bool, allow_outside: bool) -> int:
     """Assess every workload of an inventory (YAML or CSV) and summarise them.
 
     Each workload is given by its answers or by a profile file; missing answers take
@@ -99,7 +101,10 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
             raise UsageError(f"--date: {message}", hint or None) from None
     day = record_date or decision.default_date()
     questionnaire = load_questionnaire(questionnaire_path)
-    inv = core.load_inventory(inventory, questionnaire)
+    from advisor.inputs import outside_allowed
+
+    with outside_allowed(allow_outside):
+        inv = core.load_inventory(inventory, questionnaire)
     out_dir = output_dir if output_dir is not None else records_dir
     core.check_summary_free(out_dir, force)
     rules = list(rules_dirs) or None

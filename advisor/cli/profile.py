@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, InputFile, load_questionnaire, questionnaire_option
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -17,7 +17,7 @@ def profile() -> None:
 
 @profile.command(context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=InputFile("profile"))
 def validate(questionnaire_path: Path | None, files: tuple[Path, ...]) -> None:
     """Validate profile FILES against the questionnaire (exit 1 on the first bad one)."""
     from advisor import profile as profiles

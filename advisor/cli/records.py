@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, InputFile, load_questionnaire, questionnaire_option
 from advisor.errors import CheckFailed, DataError, UsageError
 
 if TYPE_CHECKING:
@@ -43,10 +43,12 @@ def _render() -> Callable[[Any], str]:
 
 
 def _resolve_pack(path: str) -> Path:
-    """A pack path as a record holds it: 'rules' is the bundled pack, others are relative to the current folder."""
+    """A pack path as a record holds it: 'rules' is the bundled pack, others are relative to the current folder
+    (and confined to it unless --allow-outside)."""
+    from advisor.inputs import confine
     from advisor.pipeline import DEFAULT_RULES_DIR
 
-    return DEFAULT_RULES_DIR if path == "rules" else Path(path)
+    return DEFAULT_RULES_DIR if path == "rules" else confine(path, Path.cwd())
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -88,12 +90,13 @@ def show(directory: Path, number: str) -> None:
     from advisor.records import load
 
     rf = load(directory, _number(number))
-    try:
-        text = rf.md_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read the record's markdown ({exc.strerror})", "run 'advisor records index' or "
-                        "regenerate the record", Location(str(rf.md_path))) from None
-    console.out(text, end="")
+    from advisor.inputs import LIMITS
+    from advisor.yamlio import read_text
+
+    if not rf.md_path.exists():
+        raise DataError("the record's markdown is missing", "run 'advisor records repair' to render it",
+                        Location(str(rf.md_path)))
+    console.out(read_text(rf.md_path, max_bytes=LIMITS["record"], kind="markdown"), end="")
 
 
 def _status_change(directory: Path, number: str, status: Any) -> None:
@@ -188,15 +191,17 @@ def _current_profile(path: Path, questionnaire: Questionnaire) -> CurrentProfile
 @records.command("check", context_settings=CONTEXT_SETTINGS)
 @_dir_option
 @questionnaire_option
-@click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--profile", "profiles", multiple=True, type=InputFile("profile"),
               metavar="FILE", help="Current profile to check the revisit triggers against (repeatable; matched to "
               "records by workload name). Default: each record's own profile file, re-read.")
 @click.option("--today", metavar="YYYY-MM-DD", help="The date to check review dates against (default: today in UTC, "
               "or the day of SOURCE_DATE_EPOCH).")
 @click.option("--observe", "reobserve", is_flag=True, help="Also observe the profiles' observed answers again "
               "(dumps or contexts they name): expired ones and revisit triggers they now cross are findings.")
+@click.option("--allow-outside", is_flag=True, help="Read profiles and rule packs that records name outside the "
+              "project (the current folder).")
 def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[Path, ...], today: str | None,
-              reobserve: bool) -> None:
+              reobserve: bool, allow_outside: bool) -> None:
     """Find proposed and accepted records to revisit.
 
     One line per finding: a revisit trigger that holds for the current profile, a
@@ -227,8 +232,11 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
     q = load_questionnaire(questionnaire_path)
     current = [_current_profile(p, q) for p in profiles]
     found: list[RecordFile] = load_all(directory)
-    report = check(found, today=today or decision.default_date(), types=pipeline.fact_catalog(q), profiles=current,
-                   load_profile=lambda p: _current_profile(p, q), resolve_pack=_resolve_pack)
+    from advisor.inputs import outside_allowed
+
+    with outside_allowed(allow_outside):
+        report = check(found, today=today or decision.default_date(), types=pipeline.fact_catalog(q),
+                       profiles=current, load_profile=lambda p: _current_profile(p, q), resolve_pack=_resolve_pack)
     if reobserve:
         from advisor.observe.recheck import check_observed
 

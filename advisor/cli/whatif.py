@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
 
 if TYPE_CHECKING:
     from advisor.questionnaire import Questionnaire
@@ -19,13 +19,13 @@ _NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none"}
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Workload profile; missing answers take the questionnaire defaults.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override an answer (repeatable).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
               "Default: the bundled rules/.")
-@click.option("--budget", "budget_ms", type=click.FloatRange(min=0), default=None, metavar="MS",
+@click.option("--budget", "budget_ms", type=FiniteFloatRange(min=0), default=None, metavar="MS",
               help="Work budget in estimated milliseconds of evaluation (default 200); searches it cuts short "
               "are marked incomplete.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
