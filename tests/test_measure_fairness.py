@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from advisor.measure.api import Placement
-from advisor.measure.fairness import problems
+from advisor.measure.fairness import problems, warnings
 
 
 def _p(target: str, role: str, **kw: object) -> Placement:
@@ -43,6 +43,23 @@ def test_swapped_roles_are_refused() -> None:
     assert "the roles look swapped" in why
 
 
+def test_confounders_that_differ_are_refused() -> None:
+    a = _p("metal", "bare-metal", confounders={"thp": "always", "smt": "on", "steal": "0.1 %"})
+    b = _p("vm", "vm", confounders={"thp": "madvise", "smt": "on", "steal": "3.0 %"})
+    (why,) = problems([a, b])
+    assert why == ("different thp: 'always' on metal vs 'madvise' on vm; the ratio would measure the thp "
+                   "setting, not the platform (set it alike on both)")
+
+
+def test_warnings_name_imitations_and_a_virtualized_bare_metal_target() -> None:
+    bm = _p("metal", "bare-metal", virtualization="kvm")
+    vm = _p("vm-like", "vm", origin="imitation", origin_reason="a local target confined by a CPU quota")
+    first, second = warnings([bm, vm])
+    assert first.startswith("the bare-metal target metal is itself a virtual machine (kvm)")
+    assert second.startswith("vm-like is an imitation (a local target confined by a CPU quota)")
+    assert "--accept-imitation" in second
+
+
 UNFAIR = """\
 advisor_targets: 1
 targets:
@@ -65,7 +82,7 @@ def test_measure_refuses_an_unfair_comparison_unless_forced(tmp_path: Path, monk
 
     monkeypatch.chdir(tmp_path)
     Path("t.yaml").write_text(UNFAIR)
-    args = ["measure", "--targets", "t.yaml", "--probe", "cpu", "--budget", "4", "--min-runs", "2"]
+    args = ["measure", "--targets", "t.yaml", "--probe", "cpu", "--budget", "4", "--allow-disturbed"]
     assert run([*args, "-o", "refused.yaml"]) == 3
     err = capsys.readouterr().err.splitlines()
     assert "t.yaml: cannot compare the targets: only vm is pinned to CPUs; the ratio would compare scheduling, " \

@@ -95,7 +95,7 @@ def _setup(tmp_path: Path, timeout: float = 120, seconds: int = 60) -> tuple[Pat
 def _start(tmp_path: Path, env: dict[str, str], targets: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "advisor", "measure", "--targets", str(targets), "--probe", "longcpu",
-         "--budget", "600", "-o", str(tmp_path / "result.json"), *extra],
+         "--budget", "600", "--seed", "1", "-o", str(tmp_path / "result.json"), *extra],  # seed 1: metal first
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, start_new_session=True)
 
 
@@ -149,7 +149,7 @@ def test_signal_mid_run_cleans_up_and_keeps_a_partial_result(tmp_path: Path, sig
     _assert_clean(proc, marker)
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["interrupted"] is True
-    assert [r["target"] for r in result["runs"]] == ["metal"]  # the finished run is kept
+    assert [(r["target"], r["warmup"]) for r in result["runs"]] == [("metal", True)]  # the finished run is kept
     assert result["sha256"]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pluggy
 import pytest
 
-from advisor.errors import DataError, UsageError
+from advisor.errors import DataError, MeasurementError, UsageError
 from advisor.measure import hookspecs, manager
 from advisor.measure.api import MetricSpec
 from advisor.measure.targets import local_target
@@ -85,12 +85,19 @@ def test_registry_checks_what_plugins_return() -> None:
     from advisor.measure.runners import local as local_mod
 
     pm.register(local_mod, name="local")
-    registry = manager.load_registry(pm, [])
-    assert registry.probe_plugin == {"dummy": "first"}
+    with pytest.raises(MeasurementError) as info:
+        manager.load_registry(pm, [])
+    clashes = [p.message for p in info.value.problems]
+    assert clashes == [
+        "probe 'dummy' is provided by plugin 'first' (test_measure_plugins) and by plugin 'second' "
+        "(test_measure_plugins); a plugin cannot replace another's probe",
+        "runner 'local' is provided by the built-in plugin 'local' and by plugin 'second' (test_measure_plugins); "
+        "a plugin cannot replace another's runner",
+    ]
+    registry = manager.load_registry(pm, [], check=False)
+    assert registry.probe_plugin == {"dummy": "first"} and len(registry.clashes) == 2
     text = "\n".join(registry.warnings)
     assert "'first'" in text and "is not a probe" in text
-    assert "probe 'dummy' is already provided by plugin 'first'" in text
-    assert "runner 'local' is already provided" in text
     assert "'third': advisor_probes() failed: RuntimeError: boom" in text
     with pytest.raises(UsageError, match="did you mean 'dummy'"):
         registry.probe("dumy")
@@ -167,3 +174,41 @@ def test_example_plugin_installs_and_is_listed(tmp_path: Path) -> None:
     assert result["probes"][0]["name"] == "pyloop" and result["probes"][0]["plugin"] == "example"
     assert "a comparison needs" in done.stdout
     assert textwrap.dedent("pyloop") in done.stdout
+
+
+SHADOW = """
+from advisor.measure.api import MetricSpec
+from advisor.measure.hookspecs import hookimpl
+
+
+class FakeCpu:
+    name = "cpu"
+    title = "a made-up cpu probe"
+    tools = ("true",)
+    metrics = (MetricSpec("events_per_s", "events/s", "higher", main=True),)
+
+    def install_hint(self):
+        return "nothing"
+
+    def run(self, runner, *, budget, peer=None):
+        return {"events_per_s": 0.5}
+
+
+@hookimpl
+def advisor_probes():
+    return [FakeCpu()]
+"""
+
+
+def test_a_plugin_cannot_shadow_a_built_in_probe(tmp_path: Path) -> None:
+    """The audit's finding: a package whose entry point sorts before 'probes' took over 'cpu' with a
+    warning, and its made-up ratio became measured.cpu.*. Now it is an error naming both plugins."""
+    site = tmp_path / "site"
+    _fake_dist(site, "aaa-cpu", "advisor_aaa_cpu", SHADOW)
+    for args in (["plugins"], ["measure", "--probe", "cpu", "--budget", "5"]):
+        done = _advisor(*args, path=site)
+        assert done.returncode == 3, done.stderr
+        assert done.stderr.strip() == (
+            "advisor: probe 'cpu' is provided by the built-in plugin 'probes' and by plugin 'aaa-cpu' "
+            "(advisor_aaa_cpu from aaa-cpu); a plugin cannot replace another's probe; uninstall one of the "
+            "plugins, or rename its probe or runner")

@@ -137,7 +137,7 @@ def test_main_metric_direction_matches_the_catalog(probe: Probe) -> None:
 @pytest.mark.parametrize("probe", [NetProbe(), DiskProbe()], ids=lambda pr: pr.name)
 def test_p99_metric_for_the_p99_ratio_facts(probe: Probe) -> None:
     p99 = [m for m in probe.metrics if "p99" in m.name and m.better == "lower" and not m.main]
-    assert [m.name for m in p99] == ["p99_us"]
+    assert p99[0].name == "p99_us" and p99[0].decision
     assert p99[0].unit == "us"
 
 
@@ -145,7 +145,7 @@ def test_catalog_figures_match_main_metrics() -> None:
     """The catalog names each probe's figure; the main metrics are those figures."""
     mains: dict[str, MetricSpec] = {pr.name: main_metric(pr) for pr in builtin.builtin_probes()}
     assert mains["cpu"].name == "events_per_s" and "events per second" in PROBES["cpu"]
-    assert mains["net"].name == "p50_us" and "p50" in PROBES["net"]
+    assert mains["net"].name == "avg_us" and "mean" in PROBES["net"]
     assert mains["jitter"].name == "p99_us" and "p99" in PROBES["jitter"]
     assert mains["disk"].name == "iops" and "IOPS" in PROBES["disk"]
     assert mains["noisy"].name == "slowdown" and "with / alone" in PROBES["noisy"]
@@ -190,8 +190,8 @@ def test_sysbench_cpu_parser_tolerates_spacing_and_rejects_what_is_missing() -> 
 def test_cpu_command() -> None:
     argv = CpuProbe().command("quick")
     assert argv[:2] == ["sysbench", "cpu"]
-    assert {"--threads=1", "--cpu-max-prime=20000", "--percentile=99", "--time=2"} <= set(argv)
-    assert "--time=20" in CpuProbe().command("full")
+    assert {"--threads=1", "--cpu-max-prime=20000", "--percentile=99", "--time=1"} <= set(argv)
+    assert "--time=10" in CpuProbe().command("full")
 
 
 # --------------------------------------------------------------------------- memory (sysbench)
@@ -242,6 +242,9 @@ def test_memory_block_is_a_power_of_two_beyond_the_llc() -> None:
 
 def test_memory_probe_sizes_the_block_from_the_target() -> None:
     def script(args: tuple[str, ...]) -> tuple[int, str, str]:
+        answer = common(args)
+        if answer is not None:
+            return answer
         if args[0] == "grep":
             return 0, sample("sysfs_cache.txt"), ""
         if args[0] == "cat":
@@ -252,13 +255,18 @@ def test_memory_probe_sizes_the_block_from_the_target() -> None:
     got = MemoryProbe().run(runner, budget="quick")
     assert got["llc_mib"] == 480 and got["block_mib"] == 2048
     assert got["mb_per_s"] == pytest.approx(10023.55 * 1.048576)
-    sysbench = runner.calls[-1]
-    assert sysbench[:2] == ("sysbench", "memory") and "--memory-block-size=2097152K" in sysbench
-    assert {"--memory-oper=read", "--threads=1", "--time=2"} <= set(sysbench)
+    assert got["random_mb_per_s"] == pytest.approx(10023.55 * 1.048576) and got["threads"] == 2
+    seq, rnd = [c for c in runner.calls if c[0] == "sysbench"]
+    assert seq[:2] == ("sysbench", "memory") and "--memory-block-size=2097152K" in seq
+    assert {"--memory-oper=read", "--threads=1", "--time=1", "--memory-access-mode=seq"} <= set(seq)
+    # random access with one thread per allowed CPU (cpus_allowed.txt allows two)
+    assert {"--memory-access-mode=rnd", "--threads=2"} <= set(rnd)
 
 
 def test_memory_probe_falls_back_to_getconf() -> None:
     def script(args: tuple[str, ...]) -> tuple[int, str, str]:
+        if args[:2] == ("grep", "Cpus_allowed_list"):
+            return 0, sample("cpus_allowed.txt"), ""
         if args[0] == "grep":
             return 2, "", ""
         if args[0] == "getconf":
@@ -328,34 +336,26 @@ def test_disk_probe_uses_libaio_odirect_in_a_temp_dir_and_removes_it() -> None:
                    "iodepth": 32.0}
     mktemp, fio = runner.calls[1], runner.calls[2]
     assert mktemp[:4] == ("mktemp", "-d", "-p", "/var/tmp")
-    assert {"--rw=randread", "--bs=4k", "--iodepth=32", "--ioengine=libaio", "--direct=1", "--size=64M",
-            "--output-format=json", "--directory=/tmp/advisor.test"} <= set(fio)
+    assert {"--rw=randread", "--bs=4k", "--iodepth=32", "--ioengine=libaio", "--direct=1", "--size=256M",
+            "--ramp_time=1", "--output-format=json", "--directory=/tmp/advisor.test"} <= set(fio)
     assert runner.calls[-1] == ("rm", "-rf", "--", "/tmp/advisor.test")
 
 
-def test_disk_probe_falls_back_to_buffered_and_psync_and_records_it() -> None:
-    runner = FakeRunner(_fio_script(False, "Available IO engines:\n\tsync\n\tpsync\n"))
-    got = DiskProbe().run(runner, budget="full")
-    assert got["direct"] == 0.0 and got["iodepth"] == 1.0
-    fios = [c for c in runner.calls if c[0] == "fio" and c[1] != "--enghelp"]
-    assert ["--direct=1" in c for c in fios] == [True, False]
-    assert all("--ioengine=psync" in c and "--size=1G" in c for c in fios)
-    assert runner.calls[-1][0] == "rm"
+def test_disk_probe_refuses_a_buffered_run_and_names_the_file_system() -> None:
+    """No O_DIRECT (tmpfs): a buffered run would measure the page cache; the probe fails instead."""
+    base = _fio_script(False, "Available IO engines:\n\tsync\n\tpsync\n")
 
-
-def test_disk_probe_reports_both_failures() -> None:
     def script(args: tuple[str, ...]) -> tuple[int, str, str]:
-        answer = common(args)
-        if answer is not None:
-            return answer
-        if args == ("fio", "--enghelp"):
-            return 0, sample("fio_enghelp.txt"), ""
-        return 1, "", "fio: No space left on device\n"
+        if args[0] == "df":
+            return 0, "Filesystem     Type\ntmpfs          tmpfs\n", ""
+        return base(args)
 
     runner = FakeRunner(script)
-    with pytest.raises(ProbeError, match="with and without O_DIRECT") as info:
-        DiskProbe().run(runner, budget="quick")
-    assert "No space left" in info.value.first.message
+    with pytest.raises(ProbeError, match=r"O_DIRECT failed in /tmp/advisor.test \(tmpfs tmpfs\)") as info:
+        DiskProbe().run(runner, budget="full")
+    assert "page cache" in (info.value.first.hint or "")
+    fios = [c for c in runner.calls if c[0] == "fio" and c[1] != "--enghelp"]
+    assert len(fios) == 1 and "--direct=1" in fios[0] and "--size=4G" in fios[0]
     assert runner.calls[-1][0] == "rm"  # cleaned up even on failure
 
 
@@ -396,6 +396,12 @@ def test_sockperf_parser_needs_percentiles() -> None:
         p.parse_sockperf(text)
 
 
+def test_sockperf_under_load_parser() -> None:
+    r = p.parse_sockperf(sample("sockperf_underload_full_rtt.txt"))
+    assert r.full_rtt and r.avg_us == pytest.approx(777.185) and r.p999_us == pytest.approx(9950.035)
+    assert r.p50_us == pytest.approx(233.371) and r.dropped == 0 and r.observations > 2000
+
+
 def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
     def script(args: tuple[str, ...]) -> tuple[int, str, str]:
         if args[-1] == "--help":
@@ -406,18 +412,19 @@ def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
     got = NetProbe().run(runner, budget="quick")
     assert got["full_rtt"] == 0.0
     one_way = p.parse_sockperf(sample("sockperf_pingpong_one_way.txt"))
-    assert got["p50_us"] == one_way.p50_us
+    assert got["p50_us"] == one_way.p50_us and got["avg_us"] == one_way.avg_us
     server = runner.spawned[0]
     assert server.stopped and server.argv[:3] == ("sockperf", "server", "--tcp")
     assert server.argv[server.argv.index("-i") + 1] == "127.0.0.1"
     client = runner.calls[-1]
-    assert client[:3] == ("sockperf", "ping-pong", "--tcp") and "--full-rtt" not in client
+    assert client[:3] == ("sockperf", "under-load", "--tcp") and "--full-rtt" not in client
+    assert {"--mps=2000", "--reply-every=1"} <= set(client)
     assert client[client.index("-p") + 1] == server.argv[server.argv.index("-p") + 1]
 
 
 def test_net_probe_serves_on_the_peer() -> None:
     client = FakeRunner(lambda args: (0, "--full-rtt" if args[-1] == "--help" else
-                                      sample("sockperf_pingpong_full_rtt.txt"), ""), name="bm")
+                                      sample("sockperf_underload_full_rtt.txt"), ""), name="bm")
     peer = FakeRunner(lambda args: (0, "", ""), name="vm")
     peer.address = lambda: "10.0.0.7"  # type: ignore[method-assign]
     got = NetProbe().run(client, budget="full", peer=peer)
@@ -425,8 +432,8 @@ def test_net_probe_serves_on_the_peer() -> None:
     server = peer.spawned[0]
     assert server.argv[server.argv.index("-i") + 1] == "0.0.0.0" and server.stopped
     argv = client.calls[-1]
-    assert argv[argv.index("-i") + 1] == "10.0.0.7" and argv[argv.index("-t") + 1] == "15"
-    assert "--full-rtt" in argv
+    assert argv[argv.index("-i") + 1] == "10.0.0.7" and argv[argv.index("-t") + 1] == "10"
+    assert "--full-rtt" in argv and got["p999_us"] == pytest.approx(9950.035)
 
 
 def test_net_probe_retries_a_busy_port_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -503,9 +510,12 @@ def test_jitter_probe_reads_the_json_back_through_the_runner() -> None:
     runner = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
     got = JitterProbe().run(runner, budget="quick")
     expected = p.parse_cyclictest_json(sample("cyclictest_hist.json"))
-    assert got == {"p99_us": expected.p99_us, "avg_us": expected.avg_us, "max_us": expected.max_us, "cpu": 1.0}
-    ct = next(c for c in runner.calls if c[0] == "cyclictest")
-    assert ct == tuple(cyclictest_command("/tmp/advisor.test/cyclictest.json", 1, 2))
+    assert got == {"p99_us": expected.p99_us, "other_p99_us": expected.p99_us, "avg_us": expected.avg_us,
+                   "max_us": expected.max_us, "cpu": 1.0}
+    rt, other = [c for c in runner.calls if c[0] == "cyclictest"]
+    assert rt == tuple(cyclictest_command("/tmp/advisor.test/cyclictest.json", 1, 1))
+    assert {"-p", "80"} <= set(rt) and "--policy=other" not in rt
+    assert "--policy=other" in other and other[other.index("-p") + 1] == "0"
     assert ("cat", "/tmp/advisor.test/cyclictest.json") in runner.calls and runner.calls[-1][0] == "rm"
 
 

@@ -20,17 +20,29 @@ class FakeClock:
 
 
 class FakeRunner:
-    """A runner that runs nothing; the fake probes ask it for figures."""
+    """A runner that runs nothing; the fake probes ask it for figures.
+
+    Its kernel counters (what the disturbance sampler greps) show ``pressure`` seconds
+    of CPU pressure per sample, so a test can make every run look disturbed.
+    """
 
     kind = "fake"
 
-    def __init__(self, name: str, tools: Sequence[str] = ("tool",)) -> None:
+    def __init__(self, name: str, tools: Sequence[str] = ("tool",), pressure: float = 0.0) -> None:
         self.name = name
         self.tools = set(tools)
         self.closed = False
+        self.pressure = pressure
+        self.samples = 0
 
     def run(self, argv: Sequence[str], *, timeout: float, cpus: Sequence[int] | None = None,
             stdin: str | None = None) -> Completed:
+        if argv[:2] == ["grep", "-s"]:
+            self.samples += 1
+            psi = int(self.samples * self.pressure * 1e6)
+            text = ("/proc/stat:cpu  100 0 100 1000 0 0 0 0 0 0\n/proc/loadavg:0.5 0.4 0.3 1/100 1\n"
+                    f"/proc/pressure/cpu:some avg10=0.00 avg60=0.00 avg300=0.00 total={psi}\n")
+            return Completed(tuple(argv), 0, text, "", 0.0)
         return Completed(tuple(argv), 0, "", "", 0.0)
 
     def spawn(self, argv: Sequence[str], *, cpus: Sequence[int] | None = None) -> object:
@@ -89,9 +101,9 @@ class FakeProbe:
         return {"value": v, "p99_us": 1000.0 / v}
 
 
-def jitter(base: float, spread: float) -> Callable[[int], float]:
-    pattern = [0.0, 1.0, -1.0, 0.5, -0.5, 0.25, -0.25]
-    return lambda i: base * (1 + spread * pattern[i % len(pattern)])
+def jitter(base: float, spread: float, shift: int = 0) -> Callable[[int], float]:
+    pattern = [0.0, 1.0, -1.0, 0.5, -0.5, 0.25, -0.25, 0.75, -0.75]
+    return lambda i: base * (1 + spread * pattern[(i + shift) % len(pattern)])
 
 
 def two() -> tuple[FakeRunner, FakeRunner, dict[Role, Runner]]:
@@ -99,23 +111,37 @@ def two() -> tuple[FakeRunner, FakeRunner, dict[Role, Runner]]:
     return bm, vm, {"bare-metal": bm, "vm": vm}
 
 
-def test_interleaves_and_stops_when_equivalent() -> None:
+def test_blocks_in_random_order_with_a_discarded_warm_up() -> None:
     clock = FakeClock()
     bm, vm, targets = two()
     probe = FakeProbe("cpu", {"metal": jitter(1000, 0.005), "virt": jitter(1000, 0.005)}, clock)
     seen: list[Progress] = []
-    result = run_session(targets, [probe], budget_s=100, band=0.05, on_progress=seen.append, clock=clock)
-    assert [c[0] for c in probe.calls[:6]] == ["metal", "virt"] * 3
+    result = run_session(targets, [probe], budget_s=100, band=0.05, on_progress=seen.append, clock=clock, seed=1)
     pr = result.probes[0]
-    assert pr.stopped == "decided" and pr.rounds == 3
+    assert pr.stopped == "decided" and pr.rounds == 5  # the first planned look
     main = pr.main_metric()
     assert main is not None and main.comparison is not None
-    assert main.comparison.verdict == "equivalent"
-    assert main.comparison.n_bare_metal == main.comparison.n_vm == 3
-    assert [(p.target, p.run) for p in seen[:4]] == [("metal", 1), ("virt", 1), ("metal", 2), ("virt", 2)]
-    assert len(result.runs) == 6 and {r.role for r in result.runs} == {"bare-metal", "vm"}
+    assert main.comparison.verdict == "equivalent" and main.comparison.decision
+    assert main.comparison.n_bare_metal == main.comparison.n_vm == 5
+    warm = [r for r in result.runs if r.warmup]
+    assert len(warm) == 2 and {r.block for r in warm} == {0} and seen[0].message == "warm-up"
+    # every block holds one run of each target, and the order is not fixed
+    blocks = [[r.role for r in result.runs if r.block == b and not r.warmup] for b in range(1, 6)]
+    assert all(sorted(b) == ["bare-metal", "vm"] for b in blocks)
+    assert len({tuple(b) for b in blocks}) == 2
+    assert result.seed == 1 and result.design["looks"] == [5, 7, 10, 14, 20]
     assert result.targets[0].tool_versions == {"tool": "tool 1.0"}
     assert not bm.closed  # the caller owns the runners
+
+
+def test_the_seed_reproduces_the_order() -> None:
+    orders = []
+    for _ in range(2):
+        bm, vm, targets = two()
+        probe = FakeProbe("cpu", {"metal": jitter(1000, 0.005), "virt": jitter(1000, 0.005)})
+        run_session(targets, [probe], budget_s=100, seed=42)
+        orders.append([c[0] for c in probe.calls])
+    assert orders[0] == orders[1]
 
 
 def test_slower_vm_and_direction_of_latency() -> None:
@@ -125,59 +151,103 @@ def test_slower_vm_and_direction_of_latency() -> None:
     value, p99 = result.probes[0].metrics
     assert value.comparison is not None and value.comparison.verdict == "slower"
     assert value.comparison.ratio == pytest.approx(0.5, rel=0.02)
-    # the VM's latency is twice as high: lower is better, so 'slower' too
-    assert p99.comparison is not None and p99.comparison.verdict == "slower"
+    # the VM's latency is twice as high: lower is better, so 'slower' too (a descriptive metric)
+    assert p99.comparison is not None and p99.comparison.verdict == "slower" and not p99.comparison.decision
     assert p99.comparison.ratio == pytest.approx(2.0, rel=0.02)
+    assert "descriptive" in p99.comparison.note
 
 
 def test_budget_ends_inconclusive() -> None:
     clock = FakeClock()
     bm, vm, targets = two()
     # 3 % slower with 4 % noise: the CI straddles the band edge for a long time
-    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04)}, clock, cost=1.0)
-    result = run_session(targets, [probe], budget_s=12, clock=clock)
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04, shift=4)}, clock, cost=1.0)
+    result = run_session(targets, [probe], budget_s=20, clock=clock)
     pr = result.probes[0]
     assert pr.stopped == "budget"
     assert pr.main_metric().comparison.verdict == "inconclusive"  # type: ignore[union-attr]
-    assert clock.now <= 12 + 2  # never starts a round it cannot finish (estimated)
+    assert clock.now <= 20 + 2  # never starts a block it cannot finish (estimated)
 
 
-def test_budget_is_shared_between_probes() -> None:
+def test_budget_is_shared_between_probes_and_alpha_too() -> None:
     clock = FakeClock()
     bm, vm, targets = two()
-    noisy = {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04)}
+    noisy = {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04, shift=4)}
     p1, p2 = FakeProbe("cpu", noisy, clock), FakeProbe("memory", noisy, clock)
-    result = run_session(targets, [p1, p2], budget_s=20, clock=clock)
+    result = run_session(targets, [p1, p2], budget_s=40, clock=clock)
     assert [p.stopped for p in result.probes] == ["budget", "budget"]
-    assert len(p1.calls) >= 6 and len(p2.calls) >= 6
+    assert len(p1.calls) >= 10 and len(p2.calls) >= 10
+    assert result.decision_comparisons == 2
 
 
-def test_min_runs_even_with_a_tiny_budget() -> None:
+def test_first_look_even_with_a_tiny_budget() -> None:
     clock = FakeClock()
     bm, vm, targets = two()
-    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04)}, clock, cost=5)
-    result = run_session(targets, [probe], budget_s=1, clock=clock, min_runs=3)
-    assert result.probes[0].rounds == 3
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04, shift=4)}, clock, cost=5)
+    result = run_session(targets, [probe], budget_s=1, clock=clock)
+    assert result.probes[0].rounds == 5
+
+
+def test_disturbed_blocks_are_dropped_and_the_verdict_refused() -> None:
+    bm, vm = FakeRunner("metal", pressure=0.5), FakeRunner("virt", pressure=0.5)
+    targets: dict[Role, Runner] = {"bare-metal": bm, "vm": vm}
+    clock = FakeClock()
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.005), "virt": jitter(500, 0.005)}, clock)
+    result = run_session(targets, [probe], budget_s=30, clock=clock)
+    pr = result.probes[0]
+    assert pr.disturbed_blocks == pr.rounds >= 5
+    assert pr.refused is not None and pr.refused.startswith("disturbed")
+    assert "psi_cpu_some" in pr.refused
+    main = pr.main_metric()
+    assert main is not None and main.comparison is not None and main.comparison.verdict == "inconclusive"
+    assert result.disturbed and not result.allow_disturbed
+    assert all(r.disturbed for r in result.runs if not r.warmup)
+
+
+def test_allow_disturbed_keeps_the_verdict_and_says_so() -> None:
+    """Allowed, the disturbed blocks count and the verdict stands; the result says the session was disturbed."""
+    bm, vm = FakeRunner("metal", pressure=0.5), FakeRunner("virt", pressure=0.5)
+    clock = FakeClock()
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.005), "virt": jitter(500, 0.005)}, clock)
+    result = run_session({"bare-metal": bm, "vm": vm}, [probe], budget_s=30, clock=clock, allow_disturbed=True)
+    pr = result.probes[0]
+    assert pr.refused is None and any("--allow-disturbed" in n for n in pr.notes)
+    assert pr.main_metric().comparison.verdict == "slower"  # type: ignore[union-attr]
+    assert result.allow_disturbed and result.disturbed and "verdict allowed" in result.disturbed[0]
+
+
+def test_implausible_ratio_is_a_probe_failure() -> None:
+    """The 49x disk case: a ratio no comparable hardware gives is reported as implausible, not 'faster'."""
+    bm, vm, targets = two()
+    probe = FakeProbe("disk", {"metal": jitter(635, 0.01), "virt": jitter(35135, 0.01)})
+    probe.plausible = (0.02, 2.0)  # type: ignore[attr-defined]
+    result = run_session(targets, [probe], budget_s=100)
+    pr = result.probes[0]
+    assert pr.stopped == "implausible" and pr.refused is not None
+    assert "55.3" in (pr.error or "") and "plausible range 0.02-2" in (pr.error or "")
+    main = pr.main_metric()
+    assert main is not None and main.comparison is not None and main.comparison.verdict == "inconclusive"
+    assert "refused (faster)" in main.comparison.note
 
 
 def test_interrupt_keeps_finished_runs() -> None:
     bm, vm, targets = two()
-    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04)}, interrupt_at=4)
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04, shift=4)}, interrupt_at=6)
     other = FakeProbe("memory", {"metal": jitter(1, 0), "virt": jitter(1, 0)})
     result = run_session(targets, [probe, other], budget_s=100)
     assert result.interrupted
     assert [p.name for p in result.probes] == ["cpu"] and result.probes[0].stopped == "interrupted"
-    assert len(result.runs) == 3 and other.calls == []
+    assert len(result.runs) == 5 and other.calls == []
     assert any("interrupted" in n for n in result.notes)
 
 
 def test_probe_error_is_recorded_and_the_next_probe_runs() -> None:
     bm, vm, targets = two()
-    bad = FakeProbe("cpu", {"metal": jitter(1, 0), "virt": jitter(1, 0)}, fail_at=2)
+    bad = FakeProbe("cpu", {"metal": jitter(1, 0), "virt": jitter(1, 0)}, fail_at=4)
     good = FakeProbe("memory", {"metal": jitter(1, 0), "virt": jitter(1, 0)})
     result = run_session(targets, [bad, good], budget_s=100)
     assert result.probes[0].stopped == "error" and "tool crashed" in (result.probes[0].error or "")
-    assert result.runs[1].error is not None
+    assert result.runs[3].error is not None
     assert result.probes[1].stopped == "decided"
 
 
@@ -192,10 +262,23 @@ def test_missing_tool_skips_the_probe_with_its_hint() -> None:
 
 def test_peers_are_passed_per_role() -> None:
     bm, vm, targets = two()
-    server = FakeRunner("server")
+    server, server2 = FakeRunner("server"), FakeRunner("server2")
     probe = FakeProbe("net", {"metal": jitter(1, 0), "virt": jitter(1, 0)})
-    run_session(targets, [probe], budget_s=10, peers={"vm": server})
-    assert probe.calls[:2] == [("metal", None), ("virt", "server")]
+    probe.two_host = True  # type: ignore[attr-defined]
+    run_session(targets, [probe], budget_s=10, peers={"vm": server, "bare-metal": server2})
+    assert set(probe.calls[:2]) == {("metal", "server2"), ("virt", "server")}
+
+
+def test_net_is_refused_when_only_one_target_has_a_peer() -> None:
+    """The loopback-vs-network finding: the ratio would compare a network path with loopback."""
+    bm, vm, targets = two()
+    probe = FakeProbe("net", {"metal": jitter(1, 0), "virt": jitter(1, 0)})
+    probe.two_host = True  # type: ignore[attr-defined]
+    result = run_session(targets, [probe], budget_s=10, peers={"vm": FakeRunner("server")})
+    pr = result.probes[0]
+    assert pr.stopped == "refused" and probe.calls == []
+    assert pr.paths == {"metal": "loopback", "virt": "network"}
+    assert "metal (bare-metal) over loopback but virt (vm) over network" in (pr.refused or "")
 
 
 def test_single_target_gives_absolute_figures() -> None:
@@ -203,7 +286,7 @@ def test_single_target_gives_absolute_figures() -> None:
     probe = FakeProbe("cpu", {"this-host": jitter(1000, 0.01)})
     result = run_session({"bare-metal": runner}, [probe], budget_s=10)
     pr = result.probes[0]
-    assert pr.stopped == "single" and pr.rounds == 3
+    assert pr.stopped == "single" and pr.rounds == 5
     assert pr.metrics[0].comparison is None
-    assert pr.metrics[0].summary["this-host"]["n"] == 3
+    assert pr.metrics[0].summary["this-host"]["n"] == 5
     assert not result.comparison

@@ -400,10 +400,10 @@ def test_measure_compares_an_ssh_target_with_a_local_one(sshd: SSHD, tmp_path: P
     pilot = _pilot(tmp_path, sshd, sshd.known_hosts)
     out = tmp_path / "result.yaml"
     with cpu_heavy():
-        result = advisor("measure", "--targets", str(pilot), "--probe", "cpu", "--budget", "8", "--min-runs", "2",
+        result = advisor("measure", "--targets", str(pilot), "--probe", "cpu", "--budget", "8", "--allow-disturbed",
                          "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    assert "verdict" in result.stdout and "95 % CI" in result.stdout
+    assert "verdict" in result.stdout and "CI" in result.stdout
     row = next(line for line in result.stdout.splitlines() if line.startswith("cpu") and "events_per_s" in line)
     assert "[" in row and any(v in row for v in ("equivalent", "faster", "slower", "inconclusive"))
     data = yamlio.load(out).plain()

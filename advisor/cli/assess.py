@@ -334,7 +334,7 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
 
     try:
         result = run_targets(registry, specs, [registry.probes[n] for n in chosen],
-                             budget_s=budget_s or DEFAULT_BUDGET_S["quick"], band=0.05, suite="quick",
+                             budget_s=budget_s or DEFAULT_BUDGET_S["quick"], band=None, suite="quick",
                              on_progress=on_progress)
     finally:
         if tty:

@@ -46,6 +46,25 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+def _parse_bands(values: tuple[str, ...]) -> tuple[float | None, dict[str, float]]:
+    """``--band 5`` (every metric) and ``--band net=20`` / ``--band net.p99_us=30`` (per probe or metric)."""
+    overall: float | None = None
+    per: dict[str, float] = {}
+    for value in values:
+        name, sep, pct = value.rpartition("=")
+        try:
+            number = float(pct)
+        except ValueError:
+            raise UsageError(f"--band {value!r} is not PCT or NAME=PCT", "e.g. --band 5 or --band net=20") from None
+        if not 0.1 <= number <= 50.0 or not math.isfinite(number):
+            raise UsageError(f"--band {value!r}: the band must be between 0.1 and 50 %", "e.g. --band net=20")
+        if sep:
+            per[name] = number / 100.0
+        else:
+            overall = number / 100.0
+    return overall, per
+
+
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--targets", "targets_path", type=InputFile("targets"), default=None, metavar="FILE",
               help="Targets file (docs/measurement.md); without it, measure this host alone.")
@@ -58,34 +77,42 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 @click.option("--quick/--full", "quick", default=True, show_default=True,
               help="Quick suite (short runs, cpu/memory/net/jitter) or full suite (longer runs, every probe).")
 @click.option("--budget", "budget_s", type=FiniteFloatRange(min=1.0), default=None, metavar="SECONDS",
-              help="Time budget of the whole session [default: 120 quick, 900 full].")
-@click.option("--band", "band_pct", type=FiniteFloatRange(min=0.1, max=50.0), default=5.0, show_default=True,
-              metavar="PCT", help="Equivalence band: a CI inside 100 +- PCT % is 'equivalent'.")
-@click.option("--method", type=click.Choice(["welch", "bootstrap"]), default="welch", show_default=True,
-              help="Confidence interval of the log-ratio.")
-@click.option("--min-runs", type=click.IntRange(min=2, max=100), default=3, show_default=True,
-              help="Runs per target before a verdict may stop a probe.")
+              help="Time budget of the whole session [default: 60 quick, 900 full].")
+@click.option("--band", "band_values", multiple=True, metavar="[NAME=]PCT",
+              help="Equivalence band: a CI inside 100 +- PCT % is 'equivalent'. PCT alone sets every metric; "
+              "net=20 or net.p99_us=30 one probe or metric (repeatable) [default: each metric's own].")
+@click.option("--allow-disturbed", is_flag=True,
+              help="Keep verdicts although the machine was busy during the runs (the result says so).")
+@click.option("--accept-imitation", is_flag=True,
+              help="Let verdicts of imitation targets (local targets with a quota, pinning or netns) become "
+              "measured facts.")
+@click.option("--seed", type=int, default=None, help="Seed of the random run order (recorded) [default: random].")
+@click.option("--sweep", is_flag=True, help="Remove cgroups, network namespaces and veths left by killed "
+              "sessions, then exit.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="Result file (.yaml, or .json) [default: measurement-<UTC time>.yaml].")
 @click.option("--force", is_flag=True, help="Compare even when the placements differ in a way that makes the "
-              "ratio meaningless (different CPU models, pinning); the result records why.")
+              "ratio meaningless (different CPU models, pinning, host settings); the result records why.")
 @click.option("--render-only", "render_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Write the Kubernetes Job manifests of the kubernetes targets to DIR instead "
               "of running anything (for review or GitOps).")
 def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_path: Path | None,
-            probe_names: tuple[str, ...], all_probes: bool, quick: bool, budget_s: float | None, band_pct: float,
-            method: str, min_runs: int, output: Path | None, force: bool, render_dir: Path | None) -> None:
+            probe_names: tuple[str, ...], all_probes: bool, quick: bool, budget_s: float | None,
+            band_values: tuple[str, ...], allow_disturbed: bool, accept_imitation: bool, seed: int | None,
+            sweep: bool, output: Path | None, force: bool, render_dir: Path | None) -> None:
     """Run benchmarks on candidate platforms and compare them.
 
     With a targets file naming a bare-metal and a VM target, each probe runs on both
-    in turn (A B A B ...) until the 95 % confidence interval of the ratio VM / bare
-    metal is inside the equivalence band (equivalent) or outside it (faster/slower),
-    or the budget ends (inconclusive). Without a targets file, this host is measured
-    alone: absolute figures, the SLO of --profile, and whether the host is a VM.
+    in blocks of one run each, in random order, after a discarded warm-up, until the
+    confidence interval of the ratio VM / bare metal is inside the metric's
+    equivalence band (equivalent) or outside it (faster/slower) at one of the planned
+    looks, or the budget ends (inconclusive). The error rate holds whatever look the
+    session stops at (docs/measurement.md). Without a targets file, this host is
+    measured alone: absolute figures, the SLO of --profile, and whether it is a VM.
 
     \b
-    The result file keeps every run and where it ran; Ctrl-C stops cleanly and
-    keeps the finished runs (exit 130).
+    The result file keeps every run, where it ran and how busy the machine was;
+    Ctrl-C stops cleanly and keeps the finished runs (exit 130).
     """
     from advisor.measure import fairness
     from advisor.measure.manager import load_registry
@@ -94,7 +121,16 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     from advisor.measure.session import DEFAULT_BUDGET_S
     from advisor.measure.targets import load_targets, local_target
 
+    if sweep:
+        from advisor.measure.runners.local import sweep as sweep_leftovers
+
+        removed = sweep_leftovers()
+        for item in removed:
+            console.out(f"removed {item}")
+        console.err(f"advisor: swept {len(removed)} leftover(s) of killed sessions")
+        return
     suite: Literal["quick", "full"] = "quick" if quick else "full"
+    band, bands = _parse_bands(band_values)
     registry = load_registry()
     for warning in registry.warnings:
         console.err(f"advisor: warning: {warning}")
@@ -126,13 +162,15 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     progress_tty = sys.stderr.isatty()
 
     def on_progress(p: Any) -> None:
-        line = (f"measuring {p.probe} on {p.target} ({p.role}), run {p.run}; "
+        what = "warm-up" if p.message == "warm-up" else f"block {p.run}"
+        line = (f"measuring {p.probe} on {p.target} ({p.role}), {what}; "
                 f"{p.elapsed:.0f} s elapsed, {p.remaining:.0f} s left")
         console.err("\r\x1b[2K" + line if progress_tty else line, end="" if progress_tty else "\n")
 
     try:
-        result = run_targets(registry, specs, probes, budget_s=budget, band=band_pct / 100.0, suite=suite,
-                             on_progress=on_progress, min_runs=min_runs, method=method)  # type: ignore[arg-type]
+        result = run_targets(registry, specs, probes, budget_s=budget, band=band, bands=bands, suite=suite,
+                             on_progress=on_progress, allow_disturbed=allow_disturbed,
+                             accept_imitation=accept_imitation, seed=seed)
     finally:
         if progress_tty:
             console.err("")
@@ -142,6 +180,7 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     if not result.comparison:
         result.notes.append("one target: absolute figures only; a comparison needs a bare-metal and a vm target "
                             "(a targets file, see docs/measurement.md)")
+    result.notes.extend(fairness.warnings(result.targets) if result.comparison else [])
     unfair = fairness.problems(result.targets) if not result.interrupted else []
     if unfair and force:
         result.notes.append("compared with --force although: " + "; ".join(unfair))
@@ -159,6 +198,24 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     if result.probes and all(p.stopped in ("error", "skipped") for p in result.probes):
         raise MeasurementError("no probe could run: " + "; ".join(f"{p.name}: {p.error}" for p in result.probes),
                                "see advisor plugins for the tools each probe needs")
+    if result.disturbed and not result.allow_disturbed:
+        raise MeasurementError("the machine was disturbed during the runs; verdicts withheld: "
+                               + "; ".join(result.disturbed),
+                               f"measure on a quiet machine, or pass --allow-disturbed; the runs are in {out_path}")
+
+
+def _single_host_lines(result: Any) -> list[str]:
+    """What a single-host measurement measured, and what that means for a comparison."""
+    lines = []
+    for t in result.targets:
+        if t.virtualization == "none":
+            virt = "not virtualized (no hypervisor detected): these are bare-metal figures"
+        else:
+            virt = (f"a virtual machine ({t.virtualization}): these are the figures of a VM, whatever its role; "
+                    "a bare-metal comparison needs a bare-metal host")
+        lines.append(f"{t.target}: {t.hostname}, {t.cpu_model}, kernel {t.kernel}: {virt}")
+    lines.append("one host measured alone gives absolute figures, never a VM / bare-metal ratio or a verdict")
+    return lines
 
 
 def _print_result(result: Any) -> None:
@@ -175,11 +232,21 @@ def _print_result(result: Any) -> None:
                 verdict = c.verdict if c is not None else "-"
                 if pr.stopped in ("error", "skipped"):
                     verdict = pr.stopped
-                rows.append([pr.name, m.name + (" *" if m.main else ""), m.unit, _fmt(bm), _fmt(vm),
-                             _fmt(c.ratio if c else None), ci, verdict, runs])
-        headers = ["probe", "metric", "unit", "bare-metal", "vm", "ratio vm/bm", "95 % CI", "verdict", "runs"]
+                if pr.refused and c is not None:
+                    verdict = "refused"
+                decision = c is not None and c.decision
+                band = f"+-{c.band * 100:g} %" if c is not None and c.band is not None else "-"
+                rows.append([pr.name, m.name + (" *" if decision else ""), m.unit, _fmt(bm), _fmt(vm),
+                             _fmt(c.ratio if c else None), ci, band, verdict, runs])
+        headers = ["probe", "metric", "unit", "bare-metal", "vm", "ratio vm/bm", "CI", "band", "verdict", "blocks"]
         console.out(tabulate(rows, headers=headers, tablefmt="simple"))
-        console.out(f"(* main metric; median per run; equivalence band +-{result.band * 100:g} %)")
+        console.out(f"(* decision metric; median per run; CI at the alpha left after spending over the looks and "
+                    f"division among {result.decision_comparisons} decision comparisons: family error "
+                    f"{result.design.get('alpha', 0.05):g})")
+        if result.imitations:
+            label = "accepted as measurements (--accept-imitation)" if result.accept_imitation else \
+                "NOT measurements of your platforms: no measured facts"
+            console.out(f"IMITATION: {', '.join(t.target for t in result.imitations)}; verdicts are {label}")
     else:
         rows = []
         for pr in result.probes:
@@ -192,14 +259,17 @@ def _print_result(result: Any) -> None:
                     break
         console.out(tabulate(rows, headers=["probe", "metric", "unit", "target", "median", "range", "runs"],
                              tablefmt="simple"))
-        for t in result.targets:
-            virt = "not virtualized" if t.virtualization == "none" else f"virtualized ({t.virtualization})"
-            console.out(f"{t.target}: {t.hostname}, {t.cpu_model}, kernel {t.kernel}: {virt}")
+        for line in _single_host_lines(result):
+            console.out(line)
         for check in result.slo:
             console.out(f"{check.probe}.{check.metric} on {check.target}: {check.value_ms:.3g} ms = "
                         f"{check.fraction * 100:.2g} % of the p99 SLO ({check.slo_ms:g} ms)")
     for pr in result.probes:
         if pr.error:
             console.err(f"advisor: {pr.name}: {pr.stopped}: {pr.error}")
+        elif pr.refused:
+            console.err(f"advisor: {pr.name}: verdicts refused: {pr.refused}")
+        for note in pr.notes:
+            console.err(f"advisor: {pr.name}: {note}")
     for note in result.notes:
         console.out(f"note: {note}")

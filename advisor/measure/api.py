@@ -51,6 +51,14 @@ class MetricSpec:
     better: Literal["higher", "lower"]
     main: bool = False
     description: str = ""
+    #: Equivalence band of the ratio (0.05: 95-105 %), the default when the caller passes none.
+    band: float = 0.05
+    #: Quantisation step of one run's figure, in ``unit`` (e.g. 1 for a 1-us histogram): the
+    #: floor of the standard error (see :mod:`advisor.measure.stats`).
+    resolution: float = 0.0
+    #: Whether the metric's verdict counts for the decision (and for multiplicity control);
+    #: the main metric always does. Other metrics are descriptive.
+    decision: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,14 @@ class Placement:
     netns: str | None = None
     tool_versions: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+    #: "real" (the platform itself) or "imitation" (e.g. a local target confined by a quota,
+    #: pinning or a network namespace to look like another platform).
+    origin: Literal["real", "imitation"] = "real"
+    #: Why the target is an imitation (empty when real).
+    origin_reason: str = ""
+    #: Settings that change performance besides the platform: governor, turbo, smt, thp,
+    #: mitigations, hugepages, steal (see :mod:`advisor.measure.confounders`).
+    confounders: dict[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -167,6 +183,21 @@ class ProbeError(MeasurementError):
 
 class ProbeTimeout(ProbeError):
     """A command exceeded its timeout; its process group was killed."""
+
+
+def decision_metrics(probe: Probe) -> list[MetricSpec]:
+    """The metrics whose verdicts count: the main one and those marked ``decision``."""
+    main = main_metric(probe)
+    return [m for m in probe.metrics if m is main or m.decision]
+
+
+def plausible_range(probe: Probe) -> tuple[float, float] | None:
+    """The ratio range the probe declares physically plausible for its main metric (optional attribute)."""
+    value = getattr(probe, "plausible", None)
+    if value is None:
+        return None
+    low, high = value
+    return float(low), float(high)
 
 
 def main_metric(probe: Probe) -> MetricSpec:

@@ -1,11 +1,15 @@
 """Placement fairness: refuse a VM / bare-metal ratio that would measure something else.
 
 A ratio of two targets means "the cost of the virtualization layer" only when the
-two runs differ in that layer and not in the hardware or the placement. Each target's
-placement (node, CPU model, kernel, virtualization detected, pinning) is recorded in
-the result file; :func:`problems` names the differences that make the ratio
-meaningless. ``advisor measure`` and ``advisor assess`` refuse to use such a
-comparison unless ``--force`` is given, and then record why it was forced.
+two runs differ in that layer and not in the hardware, the placement or the host's
+settings. Each target's placement (node, CPU model, kernel, virtualization detected,
+pinning, confounders) is recorded in the result file; :func:`problems` names the
+differences that make the ratio meaningless. ``advisor measure`` and ``advisor
+assess`` refuse to use such a comparison unless ``--force`` is given, and then record
+why it was forced. :func:`warnings` names what the user must know but that does not
+make the ratio meaningless: a "bare-metal" target that is a VM, imitation targets.
+(Unfair network paths are refused per probe by the session: see
+:func:`advisor.measure.session.path_kind`.)
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from advisor.measure.api import Placement
+from advisor.measure.confounders import differences
 
-__all__ = ["problems"]
+__all__ = ["problems", "warnings"]
 
 _UNKNOWN = {"", "unknown", "-"}
 
@@ -40,4 +45,21 @@ def problems(targets: Sequence[Placement]) -> list[str]:
     if bm.virtualization not in ("none", *_UNKNOWN) and vm.virtualization == "none":
         out.append(f"the bare-metal target {bm.target} runs under {bm.virtualization} but the vm target "
                    f"{vm.target} detects no hypervisor; the roles look swapped")
+    for key, a, b in differences(bm.confounders, vm.confounders):
+        out.append(f"different {key}: {a!r} on {bm.target} vs {b!r} on {vm.target}; the ratio would measure "
+                   f"the {key} setting, not the platform (set it alike on both)")
+    return out
+
+
+def warnings(targets: Sequence[Placement]) -> list[str]:
+    """What the comparison is (imitations, a virtualized "bare-metal" target), one sentence each."""
+    out: list[str] = []
+    for t in targets:
+        if t.role == "bare-metal" and t.virtualization not in ("none", *_UNKNOWN):
+            out.append(f"the bare-metal target {t.target} is itself a virtual machine ({t.virtualization}): "
+                       "its figures are those of a VM, not of bare metal")
+        if t.origin == "imitation":
+            out.append(f"{t.target} is an imitation ({t.origin_reason or 'not the platform itself'}): its verdicts "
+                       "describe the imitation, not your platforms, and give no measured facts unless "
+                       "--accept-imitation")
     return out

@@ -16,7 +16,7 @@ from typing import Any
 
 import pluggy
 
-from advisor.errors import DataError, MeasurementError, UsageError, did_you_mean, one_of
+from advisor.errors import DataError, MeasurementError, Problem, UsageError, did_you_mean, one_of
 from advisor.measure import hookspecs
 from advisor.measure.api import Probe, Runner
 from advisor.measure.targets import TargetSpec
@@ -56,6 +56,8 @@ class Registry:
     runner_plugin: dict[str, str] = field(default_factory=dict)
     #: One line per plugin that could not be loaded or answered wrongly.
     warnings: list[str] = field(default_factory=list)
+    #: Probe or runner names provided by more than one plugin (an error: see :func:`load_registry`).
+    clashes: list[str] = field(default_factory=list)
 
     def probe(self, name: str) -> Probe:
         """The probe called ``name``; UsageError with a suggestion if unknown."""
@@ -162,8 +164,14 @@ def _dists(pm: pluggy.PluginManager) -> list[tuple[tuple[str | None, str | None]
     return out
 
 
-def load_registry(pm: pluggy.PluginManager | None = None, warnings: list[str] | None = None) -> Registry:
-    """Call the hooks of every plugin and collect probes and runners."""
+def load_registry(pm: pluggy.PluginManager | None = None, warnings: list[str] | None = None, *,
+                  check: bool = True) -> Registry:
+    """Call the hooks of every plugin and collect probes and runners.
+
+    A probe or runner name provided by two plugins is an error naming both (a plugin
+    cannot shadow a built-in probe, nor another plugin's, whatever the load order);
+    ``check=False`` returns the registry with :attr:`Registry.clashes` filled instead.
+    """
     if pm is None:
         pm, warnings = get_plugin_manager()
     reg = Registry(warnings=list(warnings or []))
@@ -175,7 +183,20 @@ def load_registry(pm: pluggy.PluginManager | None = None, warnings: list[str] | 
         caller = getattr(plugin, "advisor_runners", None)
         if caller is not None:
             _collect_runners(reg, name, caller)
+    if reg.clashes and check:
+        hint = "uninstall one of the plugins, or rename its probe or runner"
+        raise MeasurementError("", problems=[Problem(text, hint) for text in reg.clashes])
     return reg
+
+
+def _describe(reg: Registry, plugin: str) -> str:
+    info = next((p for p in reg.plugins if p.name == plugin), None)
+    if info is None:
+        return f"plugin {plugin!r}"
+    if info.builtin:
+        return f"the built-in plugin {plugin!r}"
+    origin = f" from {info.distribution}" if info.distribution else ""
+    return f"plugin {plugin!r} ({info.module}{origin})"
 
 
 def _collect_probes(reg: Registry, plugin: str, hook: Callable[[], Any]) -> None:
@@ -190,8 +211,13 @@ def _collect_probes(reg: Registry, plugin: str, hook: Callable[[], Any]) -> None
                                 "it is skipped")
             continue
         if probe.name in reg.probes:
-            reg.warnings.append(f"plugin {plugin!r}: probe {probe.name!r} is already provided by plugin "
-                                f"{reg.probe_plugin[probe.name]!r}; the second one is skipped")
+            first, second = sorted([reg.probe_plugin[probe.name], plugin],
+                                   key=lambda p: (p not in BUILTINS, p))
+            reg.clashes.append(f"probe {probe.name!r} is provided by {_describe(reg, first)} and by "
+                               f"{_describe(reg, second)}; a plugin cannot replace another's probe")
+            if plugin in BUILTINS:
+                reg.probes[probe.name] = probe
+                reg.probe_plugin[probe.name] = plugin
             continue
         reg.probes[probe.name] = probe
         reg.probe_plugin[probe.name] = plugin
@@ -208,8 +234,9 @@ def _collect_runners(reg: Registry, plugin: str, hook: Callable[[], Any]) -> Non
             reg.warnings.append(f"plugin {plugin!r}: runner {kind!r} is not callable; it is skipped")
             continue
         if kind in reg.runners:
-            reg.warnings.append(f"plugin {plugin!r}: runner {kind!r} is already provided by plugin "
-                                f"{reg.runner_plugin[kind]!r}; the second one is skipped")
+            first, second = sorted([reg.runner_plugin[kind], plugin], key=lambda p: (p not in BUILTINS, p))
+            reg.clashes.append(f"runner {kind!r} is provided by {_describe(reg, first)} and by "
+                               f"{_describe(reg, second)}; a plugin cannot replace another's runner")
             continue
         reg.runners[str(kind)] = factory
         reg.runner_plugin[str(kind)] = plugin

@@ -64,6 +64,13 @@ class RunRecord(_Model):
     elapsed: float
     values: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
+    #: The block (one run per target, random order) the run belongs to; 0 for warm-up runs.
+    block: int = 0
+    #: A warm-up run: discarded from the statistics.
+    warmup: bool = False
+    #: Counters sampled around the run (advisor.measure.disturbance) and why it is disturbed.
+    disturbance: dict[str, float] = Field(default_factory=dict)
+    disturbed: list[str] = Field(default_factory=list)
 
 
 class ComparisonRecord(_Model):
@@ -77,6 +84,12 @@ class ComparisonRecord(_Model):
     n_vm: int
     method: str
     note: str = ""
+    #: Two-sided alpha of the interval (after alpha spending and multiplicity control).
+    alpha: float | None = None
+    #: The equivalence band the verdict used (0.05: 95-105 %).
+    band: float | None = None
+    #: Whether the verdict counts for the decision (main metric, or a declared decision metric).
+    decision: bool = True
 
 
 class MetricResult(_Model):
@@ -85,6 +98,7 @@ class MetricResult(_Model):
     better: Literal["higher", "lower"]
     main: bool = False
     description: str = ""
+    band: float | None = None
     comparison: ComparisonRecord | None = None
     #: Absolute figures per target name: n, median, mean, min, max, cv.
     summary: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -95,10 +109,18 @@ class ProbeResult(_Model):
     title: str
     plugin: str | None = None
     #: Why the probe stopped: decided (every CI inside or outside the band), budget, max-runs,
-    #: interrupted, error, skipped (tools missing), single (one target: absolute figures only).
+    #: interrupted, error, skipped (tools missing), single (one target: absolute figures only),
+    #: refused (unfair comparison), implausible (ratio outside the probe's plausible range).
     stopped: str
+    #: Blocks run (one run per target each), and how many of them were dropped as disturbed.
     rounds: int = 0
+    disturbed_blocks: int = 0
     error: str | None = None
+    #: Why the verdicts were withheld (disturbed, implausible, unfair); None when they stand.
+    refused: str | None = None
+    #: Two-host probes: the kind of network path per target (loopback, veth, network).
+    paths: dict[str, str] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
     metrics: list[MetricResult] = Field(default_factory=list)
 
     def main_metric(self) -> MetricResult | None:
@@ -131,6 +153,18 @@ class MeasurementResult(_Model):
     method: str
     confidence: float = 0.95
     min_runs: int = 3
+    #: Equivalence bands given per probe or probe.metric (the rest use their metric's default).
+    bands: dict[str, float] = Field(default_factory=dict)
+    #: Seed of the random run order; the sequential design (planned looks, family alpha, rho).
+    seed: int | None = None
+    design: dict[str, Any] = Field(default_factory=dict)
+    #: The number of decision comparisons the family alpha was divided among.
+    decision_comparisons: int = 0
+    #: Why the session counts as disturbed (empty: it does not) and whether that was allowed.
+    disturbed: list[str] = Field(default_factory=list)
+    allow_disturbed: bool = False
+    #: Whether verdicts from imitation targets were accepted as measurements (--accept-imitation).
+    accept_imitation: bool = False
     elapsed_s: float = 0.0
     interrupted: bool = False
     targets: list[Placement] = Field(default_factory=list)
@@ -143,6 +177,11 @@ class MeasurementResult(_Model):
     # ------------------------------------------------------------------ helpers
     def probe(self, name: str) -> ProbeResult | None:
         return next((p for p in self.probes if p.name == name), None)
+
+    @property
+    def imitations(self) -> list[Placement]:
+        """The targets that imitate a platform rather than being one."""
+        return [t for t in self.targets if t.origin == "imitation"]
 
     @property
     def comparison(self) -> bool:
@@ -212,15 +251,19 @@ def _finite(value: float | None) -> float | None:
 def measured_facts(result: MeasurementResult) -> dict[str, float | str]:
     """The ``measured.*`` facts of a comparison (empty for a single-host measurement).
 
-    Per catalog probe: ``ratio``, ``ci_low``, ``ci_high`` (of the main metric) and
-    ``verdict``; ``net.p99_ratio`` and ``disk.p99_ratio`` from their p99 metric. A
-    figure that could not be computed is absent, never guessed.
+    Per catalog probe: ``ratio``, ``ci_low``, ``ci_high`` (the interval of the main
+    metric) and ``verdict``; ``net.p99_ratio`` and ``disk.p99_ratio`` from their p99
+    metric when its own verdict was reached (an inconclusive tail says nothing). A
+    figure that could not be computed is absent, never guessed. Nothing comes from a
+    probe whose verdicts were refused (disturbed, implausible, unfair), nor from a
+    comparison of imitation targets unless it was accepted (``accept_imitation``):
+    an imitation is not a measurement of the user's platforms.
     """
     facts: dict[str, float | str] = {}
-    if not result.comparison:
+    if not result.comparison or (result.imitations and not result.accept_imitation):
         return facts
     for probe in result.probes:
-        if probe.name not in CATALOG_PROBES:
+        if probe.name not in CATALOG_PROBES or probe.refused:
             continue
         main = probe.main_metric()
         if main is None or main.comparison is None:
@@ -234,7 +277,8 @@ def measured_facts(result: MeasurementResult) -> dict[str, float | str]:
             facts[f"measured.{probe.name}.verdict"] = comp.verdict
         if probe.name in P99_PROBES:
             p99 = p99_metric(probe)
-            if p99 is not None and p99.comparison is not None and _finite(p99.comparison.ratio) is not None:
+            if p99 is not None and p99.comparison is not None and _finite(p99.comparison.ratio) is not None \
+                    and p99.comparison.verdict != "inconclusive":
                 facts[f"measured.{probe.name}.p99_ratio"] = p99.comparison.ratio  # type: ignore[assignment]
     return dict(sorted(facts.items()))
 

@@ -9,7 +9,7 @@ command. Used by ``advisor measure`` and by ``advisor assess`` when it measures.
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -19,7 +19,6 @@ from advisor.measure.api import Budget, Probe, Runner
 from advisor.measure.manager import Registry
 from advisor.measure.results import MeasurementResult
 from advisor.measure.session import Progress, run_session
-from advisor.measure.stats import Method
 from advisor.measure.targets import TargetSpec
 
 __all__ = ["run_targets"]
@@ -53,8 +52,9 @@ def _no_interrupts() -> Iterator[None]:
 
 
 def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequence[Probe], *, budget_s: float,
-                band: float, suite: Budget, on_progress: Callable[[Progress], None] | None = None,
-                min_runs: int = 3, method: Method = "welch") -> MeasurementResult:
+                band: float | None, suite: Budget, on_progress: Callable[[Progress], None] | None = None,
+                bands: Mapping[str, float] | None = None, allow_disturbed: bool = False,
+                accept_imitation: bool = False, seed: int | None = None) -> MeasurementResult:
     """Create a runner per target, measure ``probes`` on the bare-metal and vm targets, close every runner.
 
     An interruption before the first finished run raises :class:`Interrupted`; later
@@ -79,8 +79,11 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
                 peers: dict[Any, Runner | None] = {
                     s.role: runners[s.peer] for s in specs if s.role in ("bare-metal", "vm") and s.peer
                 }
-                return run_session(by_role, probes, budget_s, band, on_progress, suite=suite, peers=peers,
-                                   min_runs=min_runs, method=method, plugins=registry.probe_plugin)
+                result = run_session(by_role, probes, budget_s, band, on_progress, suite=suite, peers=peers,
+                                     bands=bands, allow_disturbed=allow_disturbed, seed=seed,
+                                     plugins=registry.probe_plugin)
+                result.accept_imitation = accept_imitation
+                return result
             except KeyboardInterrupt:
                 raise Interrupted("interrupted before any run finished; nothing was written",
                                   "cgroups, namespaces and child processes were removed") from None

@@ -1,11 +1,25 @@
-"""The measurement loop: interleaved runs, sequential stopping, budget, Ctrl-C.
+"""The measurement loop: randomised blocks, warm-up, disturbance, planned looks, budget, Ctrl-C.
 
-For each probe in turn, the session runs it once on the bare-metal target, then once
-on the VM target, and repeats (A B A B ...), so slow drifts of the host hit both
-alike. After every round from ``min_runs`` on, it compares the main metric
-(:func:`advisor.measure.stats.compare`) and stops that probe as soon as the verdict
-is decided (equivalent, faster or slower). A probe gets an equal share of what is left
-of the time budget; when its share is used up its verdict stays ``inconclusive``.
+For each probe in turn the session first runs it once on every target and discards
+those runs (warm-up: cold caches, page faults, frequency ramp). Then it runs
+*blocks*: one run on each target, in a random order per block (seeded, the seed is in
+the result), so periodic interference cannot alias with a fixed A-B-A-B order and no
+target is always first. Around every run it samples the target's counters
+(:mod:`advisor.measure.disturbance`); a block with a disturbed run is dropped
+(kept with ``allow_disturbed``).
+
+With two targets, after the valid blocks reach a planned look of the
+:class:`~advisor.measure.stats.Design` (and once more when the budget ends), each
+decision metric not yet decided is compared (:func:`advisor.measure.stats.compare`,
+alpha spent over the looks and divided among all decision metrics of the session); a
+decided metric keeps its verdict. The probe stops when every decision metric is
+decided, at the design's last look, or when its share of the budget is used.
+
+A probe's verdicts are withheld (``refused``) when more than
+:data:`~advisor.measure.disturbance.MAX_DISTURBED_SHARE` of its blocks were
+disturbed (unless ``allow_disturbed``), when its main ratio is outside the range the
+probe declares plausible, or when a two-host probe would compare different kinds of
+network path.
 
 With one target the session measures absolute figures only (no verdicts).
 
@@ -19,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
+import random
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,14 +41,28 @@ from dataclasses import dataclass
 
 from advisor._version import __version__
 from advisor.errors import AdvisorError
-from advisor.measure import stats
-from advisor.measure.api import Budget, MetricSpec, Placement, Probe, Role, Runner, main_metric
+from advisor.measure import disturbance, stats
+from advisor.measure.api import (
+    Budget,
+    MetricSpec,
+    Placement,
+    Probe,
+    Role,
+    Runner,
+    decision_metrics,
+    main_metric,
+    plausible_range,
+)
+from advisor.measure.confounders import read_confounders
 from advisor.measure.results import ComparisonRecord, MeasurementResult, MetricResult, ProbeResult, RunRecord
 
-__all__ = ["DEFAULT_BUDGET_S", "Progress", "run_session"]
+__all__ = ["DEFAULT_BUDGET_S", "DESIGNS", "Progress", "metric_band", "path_kind", "run_session"]
 
 #: Default time budget of a whole session, per suite (seconds).
-DEFAULT_BUDGET_S: dict[str, float] = {"quick": 120.0, "full": 900.0}
+DEFAULT_BUDGET_S: dict[str, float] = {"quick": 60.0, "full": 900.0}
+#: The sequential design of each suite.
+DESIGNS: dict[str, stats.Design] = {"quick": stats.Design(looks=(5, 7, 10, 14, 20)),
+                                    "full": stats.Design(looks=(5, 7, 10, 14, 20, 28, 40))}
 ROLES: tuple[Role, Role] = ("bare-metal", "vm")
 
 
@@ -50,12 +79,31 @@ class Progress:
     message: str = ""
 
 
-def _record(c: stats.Comparison) -> ComparisonRecord:
-    def fin(x: float) -> float | None:
-        return x if math.isfinite(x) else None
+def _fin(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
-    return ComparisonRecord(ratio=fin(c.ratio), ci_low=fin(c.ci_low), ci_high=fin(c.ci_high), verdict=c.verdict,
-                            n_bare_metal=c.n_bare_metal, n_vm=c.n_vm, method=c.method, note=c.note)
+
+def _record(c: stats.Comparison, band: float, decision: bool) -> ComparisonRecord:
+    return ComparisonRecord(ratio=_fin(c.ratio), ci_low=_fin(c.ci_low), ci_high=_fin(c.ci_high), verdict=c.verdict,
+                            n_bare_metal=c.n_bare_metal, n_vm=c.n_vm, method=c.method, note=c.note,
+                            alpha=_fin(c.alpha), band=band, decision=decision)
+
+
+def metric_band(probe: Probe, metric: MetricSpec, band: float | None, bands: Mapping[str, float] | None) -> float:
+    """The equivalence band of a metric: ``bands['probe.metric']``, ``bands['probe']``, ``band``, its default."""
+    for key in (f"{probe.name}.{metric.name}", probe.name):
+        if bands and key in bands:
+            return bands[key]
+    return band if band is not None else metric.band
+
+
+def path_kind(runner: Runner, peer: Runner | None) -> str:
+    """The kind of network path between a two-host probe's client (``runner``) and server (``peer``)."""
+    if peer is None or peer is runner:
+        return "loopback"
+    if runner.kind == "local" and peer.kind == "local":
+        return "veth" if getattr(runner, "netns", None) or getattr(peer, "netns", None) else "loopback"
+    return "network"
 
 
 def _with_versions(placement: Placement, runner: Runner, probes: Sequence[Probe]) -> Placement:
@@ -69,21 +117,43 @@ def _with_versions(placement: Placement, runner: Runner, probes: Sequence[Probe]
                     v = None
                 if v is not None:
                     versions[tool] = v
-    return dataclasses.replace(placement, tool_versions=versions)
+    confounders = dict(placement.confounders) or read_confounders(runner)
+    return dataclasses.replace(placement, tool_versions=versions, confounders=confounders)
+
+
+@dataclass
+class _Ctx:
+    targets: Mapping[Role, Runner]
+    roles: Sequence[Role]
+    peers: Mapping[Role, Runner | None]
+    samplers: Mapping[Role, disturbance.Sampler]
+    result: MeasurementResult
+    suite: Budget
+    design: stats.Design
+    m: int
+    band: float | None
+    bands: Mapping[str, float] | None
+    allow_disturbed: bool
+    rng: random.Random
+    start: float
+    budget_end: float
+    clock: Callable[[], float]
+    on_progress: Callable[[Progress], None] | None
 
 
 def run_session(
     targets: Mapping[Role, Runner],
     probes: Sequence[Probe],
     budget_s: float,
-    band: float = stats.DEFAULT_BAND,
+    band: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     *,
     suite: Budget = "quick",
     peers: Mapping[Role, Runner | None] | None = None,
-    min_runs: int = 3,
-    max_runs: int = 100,
-    method: stats.Method = "welch",
+    bands: Mapping[str, float] | None = None,
+    design: stats.Design | None = None,
+    allow_disturbed: bool = False,
+    seed: int | None = None,
     plugins: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> MeasurementResult:
@@ -91,26 +161,35 @@ def run_session(
 
     ``targets`` maps a role to its runner (one entry: absolute figures only).
     ``peers`` gives, per role, the runner that hosts the servers of two-host probes
-    (``peer`` of :meth:`Probe.run`). ``plugins`` maps probe name -> plugin name (for
-    the record).
+    (``peer`` of :meth:`Probe.run`). ``band`` overrides every metric's default band;
+    ``bands`` sets it per ``probe`` or ``probe.metric``. ``plugins`` maps probe name ->
+    plugin name (for the record).
     """
     if not targets:
         raise ValueError("run_session needs at least one target")
     roles = [r for r in ROLES if r in targets]
+    design = design or DESIGNS[suite]
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     start = clock()
     created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    m = sum(len(decision_metrics(p)) for p in probes) if len(roles) == 2 else 0
     result = MeasurementResult(advisor_version=__version__, created=created, suite=suite, budget_s=budget_s,
-                               band=band, method=method, min_runs=min_runs)
+                               band=band if band is not None else stats.DEFAULT_BAND, bands=dict(bands or {}),
+                               method="paired-t", min_runs=design.looks[0], seed=seed,
+                               design={"looks": list(design.looks), "alpha": design.alpha, "rho": design.rho},
+                               decision_comparisons=m, allow_disturbed=allow_disturbed)
+    ctx = _Ctx(targets, roles, peers or {}, {}, result, suite, design, max(1, m), band, bands, allow_disturbed,
+               random.Random(seed), start, start + budget_s, clock, on_progress)
     try:
         for role in roles:
             placement = _with_versions(targets[role].placement(role), targets[role], probes)
             result.targets.append(placement)
+        ctx.samplers = {r: disturbance.Sampler(targets[r], next(t.pinned_cpus for t in result.targets
+                                                                 if t.role == r)) for r in roles}
         for i, probe in enumerate(probes):
             remaining_total = budget_s - (clock() - start)
             share = max(0.0, remaining_total) / (len(probes) - i)
-            pr = _run_probe(probe, targets, roles, peers or {}, result, share=share, band=band, suite=suite,
-                            min_runs=min_runs, max_runs=max_runs, method=method, start=start, clock=clock,
-                            budget_end=start + budget_s, on_progress=on_progress)
+            pr = _run_probe(probe, ctx, share=share)
             if plugins and probe.name in plugins:
                 pr.plugin = plugins[probe.name]
             result.probes.append(pr)
@@ -122,98 +201,229 @@ def run_session(
     result.elapsed_s = round(clock() - start, 3)
     if result.interrupted:
         result.notes.append("interrupted: the result holds the runs finished before the interruption")
+    refused = [p for p in result.probes if p.refused and p.refused.startswith("disturbed")]
+    if refused:
+        result.disturbed = [f"{p.name}: {p.refused}" for p in refused]
+    elif any(p.disturbed_blocks for p in result.probes) and allow_disturbed:
+        result.disturbed = [f"{p.name}: {p.disturbed_blocks} disturbed block(s), verdict allowed"
+                            for p in result.probes if p.disturbed_blocks]
     return result
 
 
-def _run_probe(probe: Probe, targets: Mapping[Role, Runner], roles: Sequence[Role],
-               peers: Mapping[Role, Runner | None], result: MeasurementResult, *, share: float, band: float,
-               suite: Budget, min_runs: int, max_runs: int, method: stats.Method, start: float,
-               clock: Callable[[], float], budget_end: float,
-               on_progress: Callable[[Progress], None] | None) -> ProbeResult:
-    specs = list(probe.metrics)
-    pr = ProbeResult(name=probe.name, title=probe.title, stopped="budget",
-                     metrics=[MetricResult(name=m.name, unit=m.unit, better=m.better, main=m.main,
-                                           description=m.description) for m in specs])
+def _new_probe_result(probe: Probe, ctx: _Ctx) -> ProbeResult:
+    return ProbeResult(name=probe.name, title=probe.title, stopped="budget",
+                       metrics=[MetricResult(name=m.name, unit=m.unit, better=m.better, main=m.main,
+                                             description=m.description,
+                                             band=metric_band(probe, m, ctx.band, ctx.bands))
+                                for m in probe.metrics])
+
+
+def _precheck(probe: Probe, ctx: _Ctx, pr: ProbeResult) -> bool:
+    """Tools present, a main metric, and (two-host probes) the same kind of path for every target."""
     try:
-        main = main_metric(probe)
+        main_metric(probe)
     except AdvisorError as exc:
         pr.stopped, pr.error = "error", exc.first.message
-        return pr
-    for role in roles:
-        missing = [t for t in probe.tools if not targets[role].which(t)]
+        return False
+    for role in ctx.roles:
+        missing = [t for t in probe.tools if not ctx.targets[role].which(t)]
         if missing:
             pr.stopped = "skipped"
-            pr.error = f"{', '.join(missing)} missing on target {targets[role].name!r}; {probe.install_hint()}"
-            return pr
-    samples: dict[Role, dict[str, list[float]]] = {r: {m.name: [] for m in specs} for r in roles}
-    probe_start = clock()
-    deadline = probe_start + share
-    round_times: list[float] = []
+            pr.error = f"{', '.join(missing)} missing on target {ctx.targets[role].name!r}; {probe.install_hint()}"
+            return False
+    if getattr(probe, "two_host", False):
+        kinds = {role: path_kind(ctx.targets[role], ctx.peers.get(role)) for role in ctx.roles}
+        pr.paths = {ctx.targets[r].name: k for r, k in kinds.items()}
+        if len(set(kinds.values())) > 1:
+            said = " but ".join(f"{ctx.targets[r].name} ({r}) over {k}" for r, k in kinds.items())
+            pr.stopped = "refused"
+            pr.refused = pr.error = (f"unfair comparison: {probe.name} runs {said}; give every target a `peer` "
+                                     "across the same kind of path (docs/measurement.md, 'Fair comparisons')")
+            return False
+    return True
+
+
+def _one_run(probe: Probe, ctx: _Ctx, role: Role, pr: ProbeResult, block: int,
+             warmup: bool) -> RunRecord:
+    runner = ctx.targets[role]
+    if ctx.on_progress is not None:
+        ctx.on_progress(Progress(probe.name, runner.name, role, block, ctx.clock() - ctx.start,
+                                 max(0.0, ctx.budget_end - ctx.clock()), "warm-up" if warmup else ""))
+    sampler = ctx.samplers[role]
+    before = sampler.sample()
+    t0 = ctx.clock()
     try:
+        values = probe.run(runner, budget=ctx.suite, peer=ctx.peers.get(role))
+    except AdvisorError as exc:
+        rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
+                        started=round(t0 - ctx.start, 3), elapsed=round(ctx.clock() - t0, 3),
+                        error=exc.first.format())
+        ctx.result.runs.append(rec)
+        return rec
+    elapsed = ctx.clock() - t0
+    found = disturbance.assess(before, sampler.sample())
+    clean = {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and math.isfinite(v)}
+    rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
+                    started=round(t0 - ctx.start, 3), elapsed=round(elapsed, 3), values=clean,
+                    disturbance=found.figures, disturbed=found.reasons)
+    ctx.result.runs.append(rec)
+    return rec
+
+
+def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
+    specs = list(probe.metrics)
+    pr = _new_probe_result(probe, ctx)
+    if not _precheck(probe, ctx, pr):
+        return pr
+    deciding = [m.name for m in decision_metrics(probe)]
+    samples: dict[Role, dict[str, list[float]]] = {r: {m.name: [] for m in specs} for r in ctx.roles}
+    decided: dict[str, stats.Comparison] = {}
+    latest: dict[str, stats.Comparison] = {}
+    last_look = 0
+    deadline = ctx.clock() + share
+    block_times: list[float] = []
+    block = 0
+    try:
+        for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles)):
+            rec = _one_run(probe, ctx, role, pr, 0, warmup=True)
+            if rec.error is not None:
+                pr.stopped, pr.error = "error", rec.error
+                return pr
         while True:
-            round_start = clock()
-            for role in roles:
-                runner = targets[role]
-                n = len(samples[role][main.name]) + 1
-                if on_progress is not None:
-                    on_progress(Progress(probe.name, runner.name, role, n, clock() - start,
-                                         max(0.0, budget_end - clock())))
-                t0 = clock()
-                try:
-                    values = probe.run(runner, budget=suite, peer=peers.get(role))
-                except AdvisorError as exc:
-                    result.runs.append(RunRecord(probe=probe.name, target=runner.name, role=role, index=n,
-                                                 started=round(t0 - start, 3), elapsed=round(clock() - t0, 3),
-                                                 error=exc.first.format()))
-                    pr.stopped, pr.error = "error", exc.first.format()
-                    return pr
-                clean = {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
-                result.runs.append(RunRecord(probe=probe.name, target=runner.name, role=role, index=n,
-                                             started=round(t0 - start, 3), elapsed=round(clock() - t0, 3),
-                                             values=clean))
-                for m in specs:
-                    if m.name in clean:
-                        samples[role][m.name].append(clean[m.name])
+            block += 1
+            block_start = ctx.clock()
+            records = [_one_run(probe, ctx, role, pr, block, warmup=False)
+                       for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles))]
+            failed = next((r for r in records if r.error is not None), None)
+            if failed is not None:
+                pr.stopped, pr.error = "error", failed.error
+                return pr
             pr.rounds += 1
-            round_times.append(clock() - round_start)
-            if pr.rounds >= min_runs and _decided(samples, roles, main, band, method, min_runs, probe.name):
-                pr.stopped = "decided" if len(roles) == 2 else "single"
-                break
-            if pr.rounds >= max_runs:
+            block_times.append(ctx.clock() - block_start)
+            disturbed = any(r.disturbed for r in records)
+            pr.disturbed_blocks += disturbed
+            keep = not disturbed or ctx.allow_disturbed or len(ctx.roles) == 1  # alone: figures, no verdict
+            if keep and all(m in r.values for r in records for m in deciding):
+                by_role = {r.role: r for r in records}
+                for role in ctx.roles:
+                    for m in specs:
+                        if m.name in by_role[role].values:
+                            samples[role][m.name].append(by_role[role].values[m.name])
+            n = len(samples[ctx.roles[0]][deciding[0]])
+            expected = statistics.fmean(block_times[-3:])
+            out_of_time = ctx.clock() + expected > deadline
+            first = ctx.design.looks[0]
+            if len(ctx.roles) == 1:
+                done = n >= first and (_precise(samples[ctx.roles[0]][deciding[0]], pr.metrics)
+                                       or n >= ctx.design.n_max)
+                if done or (out_of_time and block >= first) or block >= 2 * ctx.design.n_max:
+                    pr.stopped = "single"
+                    break
+                continue
+            look = ctx.design.is_look(n) and n > last_look
+            final = (out_of_time or n >= ctx.design.n_max) and n >= first and n > last_look
+            if look or final:
+                _look(probe, ctx, samples, decided, latest, deciding, n, last_look)
+                last_look = n
+                if all(name in decided for name in deciding):
+                    pr.stopped = "decided"
+                    break
+            if n >= ctx.design.n_max or block >= 2 * ctx.design.n_max:
                 pr.stopped = "max-runs"
                 break
-            expected = statistics.fmean(round_times[-3:])
-            if pr.rounds >= min_runs and clock() + expected > deadline:
-                pr.stopped = "budget" if len(roles) == 2 else "single"
+            if out_of_time and block >= first:
+                pr.stopped = "budget"
                 break
     except KeyboardInterrupt:
         pr.stopped = "interrupted"
     finally:
-        _fill(pr, specs, samples, roles, targets, band, method, min_runs, probe.name)
+        _fill(pr, probe, specs, samples, decided, latest, ctx)
     return pr
 
 
-def _decided(samples: Mapping[Role, Mapping[str, list[float]]], roles: Sequence[Role], main: MetricSpec,
-             band: float, method: stats.Method, min_runs: int, label: str) -> bool:
-    if len(roles) == 2:
-        comp = stats.compare(samples["bare-metal"][main.name], samples["vm"][main.name], better=main.better,
-                             band=band, method=method, min_runs=min_runs, label=f"{label}.{main.name}")
-        return comp.verdict != "inconclusive"
-    values = samples[roles[0]][main.name]
+def _precise(values: Sequence[float], metrics: Sequence[MetricResult]) -> bool:
+    """Single target: the mean of the main figure is known to within its band (95 %)."""
     if len(values) < 2 or any(v <= 0 for v in values):
-        return len(values) >= min_runs
+        return False
     logs = [math.log(v) for v in values]
     half = stats.student_t_ppf(0.975, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
-    return math.exp(half) - 1.0 <= band  # the mean is known to within the band
+    band = next((m.band for m in metrics if m.main), stats.DEFAULT_BAND) or stats.DEFAULT_BAND
+    return math.exp(half) - 1.0 <= band
 
 
-def _fill(pr: ProbeResult, specs: Sequence[MetricSpec], samples: Mapping[Role, Mapping[str, list[float]]],
-          roles: Sequence[Role], targets: Mapping[Role, Runner], band: float, method: stats.Method,
-          min_runs: int, label: str) -> None:
+def _compare(probe: Probe, spec: MetricSpec, ctx: _Ctx, samples: Mapping[Role, Mapping[str, list[float]]],
+             n: int, previous: int) -> stats.Comparison:
+    return stats.compare(samples["bare-metal"][spec.name][:n], samples["vm"][spec.name][:n], better=spec.better,
+                         band=metric_band(probe, spec, ctx.band, ctx.bands), design=ctx.design, m=ctx.m,
+                         previous=previous, resolution=spec.resolution)
+
+
+def _look(probe: Probe, ctx: _Ctx, samples: Mapping[Role, Mapping[str, list[float]]],
+          decided: dict[str, stats.Comparison], latest: dict[str, stats.Comparison], deciding: Sequence[str],
+          n: int, previous: int) -> None:
+    """A look at ``n`` blocks: every metric compared; a decision metric's first verdict is kept."""
+    for spec in probe.metrics:
+        if spec.name in decided:
+            continue
+        comp = _compare(probe, spec, ctx, samples, n, previous)
+        latest[spec.name] = comp
+        if spec.name in deciding and comp.verdict != "inconclusive":
+            decided[spec.name] = comp
+
+
+def _fill(pr: ProbeResult, probe: Probe, specs: Sequence[MetricSpec],
+          samples: Mapping[Role, Mapping[str, list[float]]], decided: Mapping[str, stats.Comparison],
+          latest: Mapping[str, stats.Comparison], ctx: _Ctx) -> None:
+    deciding = {m.name for m in decision_metrics(probe)}
     for mr, spec in zip(pr.metrics, specs, strict=True):
-        for role in roles:
-            mr.summary[targets[role].name] = stats.summarize(samples[role][spec.name])
-        if len(roles) == 2:
-            comp = stats.compare(samples["bare-metal"][spec.name], samples["vm"][spec.name], better=spec.better,
-                                 band=band, method=method, min_runs=min_runs, label=f"{label}.{spec.name}")
-            mr.comparison = _record(comp)
+        for role in ctx.roles:
+            mr.summary[ctx.targets[role].name] = stats.summarize(samples[role][spec.name])
+        if len(ctx.roles) != 2:
+            continue
+        comp = decided.get(spec.name) or latest.get(spec.name)
+        if comp is None:  # no look reached: an interval, never a verdict
+            n = min(len(samples["bare-metal"][spec.name]), len(samples["vm"][spec.name]))
+            comp = _compare(probe, spec, ctx, samples, n, 0)
+            comp = dataclasses.replace(comp, verdict="inconclusive",
+                                       note=comp.note or "no planned look was reached")
+        elif spec.name not in deciding:
+            comp = dataclasses.replace(comp, note="descriptive: not a decision metric")
+        mr.comparison = _record(comp, metric_band(probe, spec, ctx.band, ctx.bands), spec.name in deciding)
+    if len(ctx.roles) == 2:
+        _refuse(pr, probe, ctx)
+    elif pr.disturbed_blocks:
+        pr.notes.append(f"{pr.disturbed_blocks} of {pr.rounds} runs disturbed ("
+                        + disturbance.summary([r.disturbance for r in ctx.result.runs
+                                               if r.probe == probe.name and r.disturbed])
+                        + "): the figures include them")
+
+
+def _refuse(pr: ProbeResult, probe: Probe, ctx: _Ctx) -> None:
+    """Withhold the verdicts of a disturbed or implausible probe (the figures stay)."""
+    reason: str | None = None
+    if pr.rounds and pr.disturbed_blocks / pr.rounds > disturbance.MAX_DISTURBED_SHARE:
+        why = disturbance.summary([r.disturbance for r in ctx.result.runs if r.probe == probe.name and r.disturbed])
+        text = (f"disturbed: {pr.disturbed_blocks} of {pr.rounds} blocks ({why}), more than "
+                f"{disturbance.MAX_DISTURBED_SHARE:.0%} of the blocks")
+        if ctx.allow_disturbed:
+            pr.notes.append(text + "; the verdict is kept because of --allow-disturbed")
+        else:
+            reason = text
+    plausible = plausible_range(probe)
+    main = pr.main_metric()
+    if reason is None and plausible is not None and main is not None and main.comparison is not None:
+        ratio = main.comparison.ratio
+        if ratio is not None and not plausible[0] <= ratio <= plausible[1]:
+            reason = (f"implausible: {probe.name}.{main.name} ratio {ratio:.3g} is outside the plausible range "
+                      f"{plausible[0]:g}-{plausible[1]:g} for two platforms on comparable hardware; "
+                      "check the targets (device, file system, cache, placement)")
+            pr.stopped = "implausible"
+            pr.error = reason
+    if reason is None:
+        return
+    pr.refused = reason
+    for mr in pr.metrics:
+        if mr.comparison is not None and mr.comparison.verdict != "inconclusive":
+            mr.comparison = mr.comparison.model_copy(update={"verdict": "inconclusive",
+                                                              "note": f"refused ({mr.comparison.verdict}): "
+                                                                      + reason.split(":")[0]})

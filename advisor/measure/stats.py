@@ -1,15 +1,31 @@
-"""Statistics of a comparison: log-ratios, confidence intervals, verdicts.
+"""Statistics of a comparison: paired log-ratios, a group-sequential procedure, verdicts.
 
-Runs are the replication unit: each probe run yields one summary per metric. For a
-metric, the ratio VM / bare metal is estimated on the log scale as the difference of
-the mean log run summaries (so the ratio is a ratio of geometric means), with a 95 %
-confidence interval from Welch's t (default) or a seeded percentile bootstrap. The
-verdict compares the interval with an equivalence band around 1 (default +-5 %):
+The session runs the two targets in *blocks*: one run of each target per block, in a
+random order. A block gives one paired difference ``d = log(vm) - log(bare metal)``;
+the ratio VM / bare metal is ``exp(mean(d))`` (a ratio of geometric means), and its
+confidence interval is a paired Student t interval on the ``d``.
 
-* inside the band -> ``equivalent``;
-* entirely outside it -> ``faster`` or ``slower`` (from the VM's point of view, using
-  the metric's ``better`` direction);
-* otherwise ``inconclusive`` (more runs may decide it).
+**Optional stopping is paid for.** The session looks at the data only at the planned
+looks of a :class:`Design` (a number of valid blocks: 5, 7, 10, 14, 20, 28, 40 by
+default) and the last one the budget allows. Look ``k`` uses a two-sided interval of
+level ``1 - a_k``, where the ``a_k`` are increments of the alpha-spending function
+``alpha * min(1, n / n_max) ** rho`` (Lan-DeMets, power family). Since the increments
+add up to at most ``alpha``, the probability that *any* look gives a wrong verdict is
+at most ``alpha`` (a union bound: it needs no assumption about how the looks are
+correlated), whatever the look at which the session stops. ``alpha`` is the family
+error of the whole session: it is divided among the ``m`` decision comparisons
+(Bonferroni over probes and metrics).
+
+The verdict compares the interval with the metric's equivalence band ``[1 - band, 1 + band]``:
+inside -> ``equivalent``; entirely outside -> ``faster`` / ``slower`` (from the VM's
+point of view, using the metric's ``better`` direction); otherwise ``inconclusive``.
+So P(``equivalent`` | true ratio at or beyond the band edge) <= alpha / 2 and
+P(``faster``/``slower`` | true ratio inside the band) <= alpha / 2 per comparison.
+
+**No zero-width intervals.** The standard deviation of ``d`` has a floor: the
+quantisation of the metric (``resolution``: e.g. cyclictest's 1 us buckets, as a share
+of the value) and a general 0.5 % per run, so identical runs never decide early and
+the first look is at 5 blocks.
 
 Pure Python, no numpy/scipy: the Student t quantile is computed from the regularised
 incomplete beta function.
@@ -17,31 +33,67 @@ incomplete beta function.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "DEFAULT_DESIGN",
     "Comparison",
+    "Design",
     "Verdict",
-    "bootstrap_ci",
     "compare",
+    "paired_interval",
+    "simulate",
     "student_t_cdf",
     "student_t_ppf",
     "verdict",
-    "welch_ci",
 ]
 
 Verdict = Literal["faster", "slower", "equivalent", "inconclusive"]
-Method = Literal["welch", "bootstrap"]
-#: Default equivalence band: +-5 %.
+Method = Literal["paired-t"]
+#: Default equivalence band: +-5 % (metrics declare their own, see MetricSpec.band).
 DEFAULT_BAND = 0.05
-CONFIDENCE = 0.95
-BOOTSTRAP_RESAMPLES = 2000
+#: Family error of a session (divided among its decision comparisons).
+FAMILY_ALPHA = 0.05
+#: Floor of the run-to-run standard deviation of one target's log run summary.
+MIN_REL_SD = 0.005
+
+
+@dataclass(frozen=True)
+class Design:
+    """The planned looks (valid blocks per target) and the alpha-spending function."""
+
+    looks: tuple[int, ...] = (5, 7, 10, 14, 20, 28, 40)
+    alpha: float = FAMILY_ALPHA
+    rho: float = 2.0
+
+    @property
+    def n_max(self) -> int:
+        return self.looks[-1]
+
+    def spent(self, n: int, m: int = 1) -> float:
+        """Cumulative alpha spent by ``n`` blocks, for one of ``m`` comparisons."""
+        return float(self.alpha / max(1, m) * min(1.0, n / self.n_max) ** self.rho)
+
+    def look_alpha(self, n: int, previous: int, m: int = 1) -> float:
+        """Two-sided alpha of a look at ``n`` blocks after a look at ``previous`` (0: none)."""
+        return self.spent(n, m) - self.spent(previous, m)
+
+    def is_look(self, n: int) -> bool:
+        return n in self.looks
+
+    def previous_look(self, n: int) -> int:
+        """The planned look before ``n`` blocks (0 when ``n`` is at or before the first)."""
+        earlier = [k for k in self.looks if k < n]
+        return earlier[-1] if earlier else 0
+
+
+DEFAULT_DESIGN = Design()
 
 
 @dataclass(frozen=True)
@@ -56,6 +108,8 @@ class Comparison:
     n_vm: int
     method: str
     note: str = ""
+    #: The two-sided alpha of the interval (after spending and multiplicity).
+    alpha: float = math.nan
 
 
 # --------------------------------------------------------------------------- t distribution
@@ -104,6 +158,7 @@ def student_t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t > 0 else tail
 
 
+@functools.lru_cache(maxsize=4096)
 def student_t_ppf(p: float, df: float) -> float:
     """The ``p`` quantile of Student's t (bisection on the CDF; accurate to 1e-10)."""
     if not 0.0 < p < 1.0:
@@ -133,43 +188,39 @@ def _logs(values: Sequence[float]) -> list[float]:
     return [math.log(v) for v in values]
 
 
-def welch_ci(
-    bare_metal: Sequence[float], vm: Sequence[float], confidence: float = CONFIDENCE
-) -> tuple[float, float, float]:
-    """Log-ratio estimate and CI (on the log scale) of mean log(vm) - mean log(bare metal), Welch's t."""
+def sd_floor(bare_metal: Sequence[float], vm: Sequence[float], resolution: float = 0.0) -> float:
+    """Floor of the standard deviation of the paired log differences.
+
+    Each run summary is known only to within its quantisation step ``resolution``
+    (a uniform error of variance step**2 / 12, relative to the smallest value) and
+    never better than :data:`MIN_REL_SD`; the difference of two such summaries has
+    the sum of their variances.
+    """
+    def one(values: Sequence[float]) -> float:
+        smallest = min(values)
+        quantum = resolution / smallest / math.sqrt(12.0) if resolution > 0 and smallest > 0 else 0.0
+        return max(MIN_REL_SD, quantum)
+
+    return math.hypot(one(bare_metal), one(vm))
+
+
+def paired_interval(bare_metal: Sequence[float], vm: Sequence[float], alpha: float,
+                    resolution: float = 0.0) -> tuple[float, float, float, bool]:
+    """Mean paired log difference and its two-sided ``1 - alpha`` t interval; ``floored`` says whether
+    the floor of the standard deviation was used."""
     a, b = _logs(bare_metal), _logs(vm)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError("need at least two runs per target")
-    diff = statistics.fmean(b) - statistics.fmean(a)
-    va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0.0:
-        return diff, diff, diff
-    df = (va + vb) ** 2 / ((va**2 / (len(a) - 1) if va else 0.0) + (vb**2 / (len(b) - 1) if vb else 0.0))
-    q = student_t_ppf(0.5 + confidence / 2.0, df)
-    return diff, diff - q * se, diff + q * se
-
-
-def _seed(label: str, n_a: int, n_b: int) -> int:
-    return zlib.crc32(f"{label}:{n_a}:{n_b}".encode())
-
-
-def bootstrap_ci(bare_metal: Sequence[float], vm: Sequence[float], confidence: float = CONFIDENCE, *,
-                 seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float, float]:
-    """Log-ratio estimate and percentile bootstrap CI (log scale); deterministic for a seed."""
-    a, b = _logs(bare_metal), _logs(vm)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError("need at least two runs per target")
-    diff = statistics.fmean(b) - statistics.fmean(a)
-    rng = random.Random(seed)
-    stats = sorted(
-        statistics.fmean(rng.choices(b, k=len(b))) - statistics.fmean(rng.choices(a, k=len(a)))
-        for _ in range(resamples)
-    )
-    alpha = (1.0 - confidence) / 2.0
-    lo = stats[max(0, int(math.floor(alpha * resamples)))]
-    hi = stats[min(resamples - 1, int(math.ceil((1.0 - alpha) * resamples)) - 1)]
-    return diff, lo, hi
+    if len(a) != len(b):
+        raise ValueError("paired comparison needs one run of each target per block")
+    if len(a) < 2:
+        raise ValueError("need at least two blocks")
+    diffs = [y - x for x, y in zip(a, b, strict=True)]
+    mean = statistics.fmean(diffs)
+    floor = sd_floor(bare_metal, vm, resolution)
+    sd = statistics.stdev(diffs)
+    floored = sd < floor
+    se = max(sd, floor) / math.sqrt(len(diffs))
+    q = student_t_ppf(1.0 - alpha / 2.0, len(diffs) - 1)
+    return mean, mean - q * se, mean + q * se, floored
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -186,27 +237,44 @@ def verdict(ci_low: float, ci_high: float, better: Literal["higher", "lower"], b
 
 
 def compare(bare_metal: Sequence[float], vm: Sequence[float], *, better: Literal["higher", "lower"],
-            band: float = DEFAULT_BAND, method: Method = "welch", min_runs: int = 3, label: str = "") -> Comparison:
-    """Compare the run summaries of one metric; ``inconclusive`` below ``min_runs`` runs per target."""
+            band: float = DEFAULT_BAND, alpha: float | None = None, design: Design = DEFAULT_DESIGN,
+            m: int = 1, previous: int | None = None, resolution: float = 0.0) -> Comparison:
+    """Compare paired run summaries of one metric at a look of the sequential design.
+
+    ``alpha`` fixes the interval's two-sided alpha; by default it is the spending
+    increment of a look at ``len(bare_metal)`` blocks after the ``previous`` one (the
+    design's previous planned look by default), for one of ``m`` comparisons. Fewer
+    blocks than the design's first look give an interval but never a verdict.
+    """
     n_a, n_b = len(bare_metal), len(vm)
     if n_a == 0 or n_b == 0:
-        return Comparison(math.nan, math.nan, math.nan, "inconclusive", n_a, n_b, method, "no runs")
+        return Comparison(math.nan, math.nan, math.nan, "inconclusive", n_a, n_b, "paired-t", "no runs")
+    n = min(n_a, n_b)
+    if alpha is None:
+        prev = design.previous_look(n) if previous is None else previous
+        alpha = design.look_alpha(n, prev, m) if n >= design.looks[0] else design.spent(design.looks[0], m)
     try:
-        if n_a < 2 or n_b < 2:
+        if n_a != n_b:
+            raise ValueError("paired comparison needs one run of each target per block")
+        if n < 2:
             d = statistics.fmean(_logs(vm)) - statistics.fmean(_logs(bare_metal))
-            return Comparison(math.exp(d), math.nan, math.nan, "inconclusive", n_a, n_b, method,
-                              "too few runs for an interval")
-        if method == "bootstrap":
-            d, lo, hi = bootstrap_ci(bare_metal, vm, seed=_seed(label, n_a, n_b))
-        else:
-            d, lo, hi = welch_ci(bare_metal, vm)
+            return Comparison(math.exp(d), math.nan, math.nan, "inconclusive", n_a, n_b, "paired-t",
+                              "too few blocks for an interval", alpha)
+        d, lo, hi, floored = paired_interval(bare_metal, vm, alpha, resolution)
     except ValueError as exc:
-        return Comparison(math.nan, math.nan, math.nan, "inconclusive", n_a, n_b, method, str(exc))
-    ratio, ci_low, ci_high = math.exp(d), math.exp(lo), math.exp(hi)
-    if n_a < min_runs or n_b < min_runs:
-        return Comparison(ratio, ci_low, ci_high, "inconclusive", n_a, n_b, method,
-                          f"fewer than {min_runs} runs per target")
-    return Comparison(ratio, ci_low, ci_high, verdict(ci_low, ci_high, better, band), n_a, n_b, method)
+        return Comparison(math.nan, math.nan, math.nan, "inconclusive", n_a, n_b, "paired-t", str(exc), alpha)
+    ratio, ci_low, ci_high = _exp(d), _exp(lo), _exp(hi)
+    note = "standard deviation at its floor (quantisation)" if floored else ""
+    if n < design.looks[0]:
+        return Comparison(ratio, ci_low, ci_high, "inconclusive", n_a, n_b, "paired-t",
+                          f"fewer than {design.looks[0]} blocks: no verdict before the first look", alpha)
+    return Comparison(ratio, ci_low, ci_high, verdict(ci_low, ci_high, better, band), n_a, n_b, "paired-t",
+                      note, alpha)
+
+
+def _exp(x: float) -> float:
+    """exp that gives inf instead of overflowing (the interval of very few blocks at a tiny alpha)."""
+    return math.exp(x) if x < 700 else math.inf
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
@@ -219,3 +287,66 @@ def summarize(values: Sequence[float]) -> dict[str, float]:
     if len(values) > 1 and mean:
         out["cv"] = statistics.stdev(values) / abs(mean)
     return out
+
+
+# --------------------------------------------------------------------------- simulation
+@dataclass(frozen=True)
+class SimulationResult:
+    """Shares of simulated sequences ending in each verdict, and the mean blocks used."""
+
+    sequences: int
+    shares: dict[str, float]
+    mean_blocks: float
+
+
+def simulate(true_ratio: float, run_sd: float, *, sequences: int, band: float = DEFAULT_BAND,
+             design: Design = DEFAULT_DESIGN, m: int = 1, seed: int = 0, max_blocks: int | None = None,
+             better: Literal["higher", "lower"] = "higher") -> SimulationResult:
+    """Run the sequential procedure on synthetic log-normal run summaries with a known ratio.
+
+    Each sequence draws blocks of two runs (relative run-to-run standard deviation
+    ``run_sd`` per target), looks at the design's planned looks up to ``max_blocks``
+    (the design's last look by default) and stops at the first verdict. The t
+    quantiles are computed once per look, so a million sequences take seconds.
+    """
+    rng = random.Random(seed)
+    last = design.n_max if max_blocks is None else max_blocks
+    looks = [k for k in design.looks if k <= last]
+    thresholds: list[tuple[int, float]] = []
+    prev = 0
+    for k in looks:
+        thresholds.append((k, student_t_ppf(1.0 - design.look_alpha(k, prev, m) / 2.0, k - 1)))
+        prev = k
+    mu = math.log(true_ratio)
+    sd_d = run_sd * math.sqrt(2.0)
+    floor = math.hypot(MIN_REL_SD, MIN_REL_SD)
+    lo_edge, hi_edge = math.log(1.0 - band), math.log(1.0 + band)
+    counts = {"faster": 0, "slower": 0, "equivalent": 0, "inconclusive": 0}
+    blocks_used = 0
+    gauss = rng.gauss
+    for _ in range(sequences):
+        total = total_sq = 0.0
+        n = 0
+        outcome: Verdict = "inconclusive"
+        for k, q in thresholds:
+            while n < k:
+                x = gauss(mu, sd_d)
+                total += x
+                total_sq += x * x
+                n += 1
+            mean = total / n
+            var = max(0.0, (total_sq - n * mean * mean) / (n - 1))
+            half = q * max(math.sqrt(var), floor) / math.sqrt(n)
+            lo, hi = mean - half, mean + half
+            if lo_edge <= lo and hi <= hi_edge:
+                outcome = "equivalent"
+            elif lo > hi_edge:
+                outcome = "faster" if better == "higher" else "slower"
+            elif hi < lo_edge:
+                outcome = "slower" if better == "higher" else "faster"
+            else:
+                continue
+            break
+        counts[outcome] += 1
+        blocks_used += n
+    return SimulationResult(sequences, {k: v / sequences for k, v in counts.items()}, blocks_used / sequences)

@@ -207,7 +207,8 @@ PROBES: dict[str, str] = {
     "cpu": "CPU throughput (sysbench events per second); < 1 means the VM is slower",
     "memory": "memory bandwidth beyond the last-level cache (GB/s); < 1 means the VM is slower",
     "disk": "4K random-read IOPS (fio); < 1 means the VM is slower",
-    "net": "request/response round-trip latency, p50 (sockperf or netperf); > 1 means the VM is slower",
+    "net": "request/response round-trip latency at a fixed request rate, mean (sockperf under-load); "
+           "> 1 means the VM is slower",
     "jitter": "wake-up latency, p99 (cyclictest); > 1 means the VM is worse",
     "noisy": "latency slowdown under a pinned antagonist (with / alone); > 1 means the VM suffers more",
 }
@@ -221,7 +222,8 @@ def _measured() -> dict[str, FactType]:
         out[f"measured.{probe}.ratio"] = FactType("float", None, f"VM / bare metal: {figure}")
         for bound, word in (("ci_low", "Lower"), ("ci_high", "Upper")):
             out[f"measured.{probe}.{bound}"] = FactType(
-                "float", None, f"{word} bound of the 95 % CI of measured.{probe}.ratio"
+                "float", None, f"{word} bound of the confidence interval of measured.{probe}.ratio "
+                "(sequential design: docs/measurement.md)"
             )
         out[f"measured.{probe}.verdict"] = FactType(
             "str", _VERDICTS, f"{probe}: the VM is faster, slower, equivalent (CI inside the equivalence band) "

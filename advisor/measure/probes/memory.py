@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from advisor.measure.api import Budget, MetricSpec, Runner
 from advisor.measure.probes._common import checked, require_tools, seconds
-from advisor.measure.probes.parsers import llc_from_getconf, llc_from_sysfs, mem_available, parse_sysbench_memory
+from advisor.measure.probes.parsers import (
+    cpus_allowed,
+    llc_from_getconf,
+    llc_from_sysfs,
+    mem_available,
+    parse_sysbench_memory,
+)
 
 __all__ = ["MemoryProbe", "block_size"]
 
@@ -48,12 +54,16 @@ class MemoryProbe:
     title = "Memory bandwidth beyond the LLC (sysbench memory, 1 thread, sequential read)"
     tools: tuple[str, ...] = ("sysbench",)
     metrics: tuple[MetricSpec, ...] = (
-        MetricSpec("mb_per_s", "MB/s", "higher", main=True,
-                   description="sequential read bandwidth of a buffer >= 4x the last-level cache"),
+        MetricSpec("mb_per_s", "MB/s", "higher", main=True, band=0.05, resolution=0.01,
+                   description="sequential read bandwidth of a buffer >= 4x the last-level cache, 1 thread"),
+        MetricSpec("random_mb_per_s", "MB/s", "higher", band=0.10, resolution=0.01, decision=True,
+                   description="random-access read bandwidth, one thread per allowed CPU (TLB and EPT cost)"),
     )
-    #: Recorded with each run, not compared: the buffer and the LLC size it was derived from (MiB; 0 = unknown).
-    recorded: tuple[str, ...] = ("block_mib", "llc_mib")
-    durations = {"quick": 2, "full": 15}
+    #: Recorded with each run, not compared: the buffer and the LLC size it was derived from (MiB; 0 = unknown),
+    #: and the threads of the random-access run.
+    recorded: tuple[str, ...] = ("block_mib", "llc_mib", "threads")
+    plausible = (0.05, 1.25)
+    durations = {"quick": 1, "full": 10}
 
     def __init__(self, *, llc_bytes: int | None = None) -> None:
         #: Overrides the LLC size read from the target (e.g. a VM that reports none or a wrong one).
@@ -73,10 +83,10 @@ class MemoryProbe:
             size = llc_from_getconf(done.stdout) if done.returncode == 0 else None
         return size
 
-    def command(self, budget: Budget, block: int) -> list[str]:
+    def command(self, budget: Budget, block: int, *, threads: int = 1, access: str = "seq") -> list[str]:
         t = seconds(budget, self.durations["quick"], self.durations["full"])
-        return ["sysbench", "memory", "--threads=1", f"--memory-block-size={block // 1024}K",
-                "--memory-total-size=1024T", "--memory-oper=read", "--memory-access-mode=seq",
+        return ["sysbench", "memory", f"--threads={threads}", f"--memory-block-size={block // 1024}K",
+                "--memory-total-size=1024T", "--memory-oper=read", f"--memory-access-mode={access}",
                 f"--time={t}", "run"]
 
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
@@ -86,5 +96,8 @@ class MemoryProbe:
         block = block_size(llc, mem_available(meminfo.stdout) if meminfo.returncode == 0 else None)
         t = seconds(budget, self.durations["quick"], self.durations["full"])
         done = checked(runner, self.command(budget, block), timeout=t * 3 + 60)
-        return {"mb_per_s": parse_sysbench_memory(done.stdout), "block_mib": block / (1 << 20),
-                "llc_mib": (llc or 0) / (1 << 20)}
+        threads = len(cpus_allowed(checked(runner, ["grep", "Cpus_allowed_list", "/proc/self/status"],
+                                           timeout=30).stdout))
+        rnd = checked(runner, self.command(budget, block, threads=threads, access="rnd"), timeout=t * 3 + 60)
+        return {"mb_per_s": parse_sysbench_memory(done.stdout), "random_mb_per_s": parse_sysbench_memory(rnd.stdout),
+                "block_mib": block / (1 << 20), "llc_mib": (llc or 0) / (1 << 20), "threads": float(threads)}

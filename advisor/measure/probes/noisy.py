@@ -34,13 +34,14 @@ class NoisyProbe:
     title = "Noisy neighbour: wake-up latency with / without a pinned CPU hog"
     tools: tuple[str, ...] = ("cyclictest", "stress-ng")
     metrics: tuple[MetricSpec, ...] = (
-        MetricSpec("slowdown", "ratio", "lower", main=True,
+        MetricSpec("slowdown", "ratio", "lower", main=True, band=0.20,
                    description="p99 wake-up latency with the antagonist / alone, same CPU"),
         MetricSpec("p99_alone_us", "us", "lower", description="p99 wake-up latency, no antagonist"),
         MetricSpec("p99_loaded_us", "us", "lower", description="p99 wake-up latency with the antagonist"),
     )
     #: Recorded with each run, not compared: the CPUs of cyclictest and of the stress-ng antagonist.
     recorded: tuple[str, ...] = ("cpu", "antagonist_cpu")
+    plausible = (0.1, 50.0)
     #: Seconds per phase (alone, loaded).
     durations = {"quick": 2, "full": 15}
 

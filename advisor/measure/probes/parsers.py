@@ -261,6 +261,9 @@ class SockperfResult:
     p99_us: float
     full_rtt: bool
     observations: int
+    #: The 99.9th percentile (None when sockperf printed none) and the messages sockperf lost.
+    p999_us: float | None = None
+    dropped: int = 0
 
 
 def parse_sockperf(text: str) -> SockperfResult:
@@ -287,7 +290,10 @@ def parse_sockperf(text: str) -> SockperfResult:
         raise ProbeError("no 'percentile 50.000' / 'percentile 99.000' lines in the sockperf output",
                          f"output: {_excerpt(text)}")
     obs = re.search(r"Total\s+([0-9]+)\s+observations", clean)
+    dropped = re.search(r"#\s*dropped messages\s*=\s*([0-9]+)", clean)
     return SockperfResult(
+        p999_us=percentiles[99.9] * factor if 99.9 in percentiles else None,
+        dropped=int(dropped.group(1)) if dropped else 0,
         avg_us=_positive(float(avg.group(2)) * factor, "sockperf average latency", text),
         p50_us=_positive(percentiles[50.0] * factor, "sockperf p50 latency", text),
         p99_us=_positive(percentiles[99.0] * factor, "sockperf p99 latency", text),

@@ -18,6 +18,7 @@ import atexit
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,7 +35,7 @@ from advisor.measure.hookspecs import hookimpl
 from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
 from advisor.measure.targets import LocalOptions, TargetSpec
 
-__all__ = ["LocalHandle", "LocalRunner", "advisor_runners", "cleanup_all", "kill_group", "session_prefix"]
+__all__ = ["LocalHandle", "LocalRunner", "advisor_runners", "cleanup_all", "kill_group", "session_prefix", "sweep"]
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 _PERIOD_US = 100_000
@@ -459,6 +460,9 @@ def local_placement(runner: LocalRunner, role: Role, tools: Sequence[str] = ()) 
         extra["netns_address"] = runner.ns_ip
         extra["host_veth_address"] = runner.host_ip
     versions = {t: v for t in tools if (v := runner.tool_version(t)) is not None}
+    confined = [what for what, on in (("a CPU quota", runner.cgroup_desc is not None),
+                                      ("CPU pinning", runner.cpus is not None),
+                                      ("a network namespace", runner.netns is not None)) if on]
     return Placement(
         target=runner.name,
         role=role,
@@ -473,7 +477,59 @@ def local_placement(runner: LocalRunner, role: Role, tools: Sequence[str] = ()) 
         netns=runner.netns,
         tool_versions=versions,
         extra=extra,
+        origin="imitation" if confined else "real",
+        origin_reason=f"a local target confined by {', '.join(confined)}" if confined else "",
     )
+
+
+_LEFTOVER = re.compile(r"^advisor-([0-9]+)-")
+_LEFTOVER_VETH = re.compile(r"^adv([0-9]+)-[0-9]+h(?:@.*)?$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep() -> list[str]:
+    """Remove the cgroups, network namespaces and veth pairs left by killed sessions.
+
+    Only names made by this runner (``advisor-<pid>-...``, ``adv<pid>-<n>h``) whose
+    process is gone are removed; a live session's are left alone. Returns what was
+    removed, one description each.
+    """
+    removed: list[str] = []
+    for base in (CGROUP_ROOT, CGROUP_ROOT / "cpu", CGROUP_ROOT / "cpu,cpuacct"):
+        if not base.is_dir() or (base != CGROUP_ROOT and base.is_symlink()):
+            continue
+        for path in sorted(base.iterdir()):
+            m = _LEFTOVER.match(path.name)
+            if m and path.is_dir() and not _alive(int(m.group(1))):
+                _remove_cgroup(path)
+                if not path.exists():
+                    removed.append(f"cgroup {path}")
+    if shutil.which("ip") is None:
+        return removed
+    for line in _ip("netns", "list", check=False).stdout.splitlines():
+        name = line.split()[0] if line.split() else ""
+        m = _LEFTOVER.match(name)
+        if m and not _alive(int(m.group(1))):
+            _remove_netns(name, None)
+            removed.append(f"network namespace {name}")
+    for line in _ip("-o", "link", "show", "type", "veth", check=False).stdout.splitlines():
+        parts = line.split(":")
+        name = parts[1].strip() if len(parts) > 1 else ""
+        m = _LEFTOVER_VETH.match(name)
+        if m and not _alive(int(m.group(1))):
+            name = name.split("@")[0]
+            if _ip("link", "del", name, check=False).returncode == 0:
+                removed.append(f"veth {name}")
+    return removed
 
 
 def make_local_runner(spec: TargetSpec) -> Runner:
