@@ -304,16 +304,23 @@ def _answer_text(value: Any, question: Any) -> str:
 
 def _context(values: Mapping[str, Any], profile: Profile | None, q: Questionnaire) -> list[dict[str, Any]]:
     given = set(profile.answers) if profile is not None else set(values)
-    rows = [
-        {"key": key, "question": q.by_key[key].prompt, "answer": _answer_text(value, q.by_key[key]),
-         "default": key not in given}
-        for key, value in values.items() if key in q.by_key
-    ]
-    for row in rows:  # observed (or measured) answers say where from, and when
-        entry = profile.answer_provenance.get(str(row["key"])) if profile is not None else None
+    notes = profile.notes if profile is not None else {}
+    rows: list[dict[str, Any]] = []
+    for key, value in values.items():
+        if key not in q.by_key:
+            continue
+        row: dict[str, Any] = {"key": key, "question": q.by_key[key].prompt,
+                               "answer": _answer_text(value, q.by_key[key]), "default": key not in given}
+        if profile is not None and (origin := profile.origin(key)) is not None:
+            row["origin"] = origin
+        if notes.get(key):
+            row["note"] = notes[key]
+        # observed (or measured) answers say where from, and when
+        entry = profile.answer_provenance.get(key) if profile is not None else None
         if entry is not None and not row["default"] and entry.kind in ("observed", "measured"):
             row["provenance"] = {"kind": entry.kind, "source": entry.source, "time": entry.time,
                                  "expires": entry.expires, "partial": entry.partial is not None}
+        rows.append(row)
     return rows
 
 

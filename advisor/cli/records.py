@@ -75,7 +75,10 @@ def list_records(directory: Path, fmt: str) -> None:
         return
     from tabulate import tabulate
 
-    table = [[f"{r['number']:04d}", r["title"], r["status"], r["recommendation"], r["date"]] for r in found]
+    from advisor.markdown import terminal
+
+    table = [[f"{r['number']:04d}", terminal(r["title"]), r["status"], r["recommendation"], r["date"]]
+             for r in found]
     console.out(tabulate(table, headers=["number", "title", "status", "recommendation", "date"],
                          disable_numparse=True))
     console.err(f"{len(found)} record{'s' if len(found) != 1 else ''} in {directory}")
