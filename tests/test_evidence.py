@@ -250,3 +250,16 @@ def test_schema_evidence_accepts_the_shipped_catalogue_and_refuses_a_measured_gr
     assert [e.message for e in validator.iter_errors(data)] == [
         "'measured' is not one of ['peer-reviewed', 'independent-benchmark', 'vendor-benchmark', "
         "'expert-judgement', 'opinion']"]
+
+
+def test_rules_lint_refuses_an_item_cited_by_two_rules(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    (pack / "perf").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("advisor_rule_pack: 1\nname: org\nversion: 1\n", encoding="utf-8")
+    (pack / EVIDENCE_FILE).write_text(catalogue_text({}), encoding="utf-8")
+    for rule_id in ("a", "b"):
+        (pack / "perf" / f"{rule_id}.yaml").write_text(f"id: {rule_id}\nevidence: [felter-tcp-rr]\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        pipeline.lint_pack([pack], pipeline.load_questionnaire(), base=tmp_path)
+    assert ("pack/perf/b.yaml:2:12: evidence 'felter-tcp-rr' is cited by 'a' and 'b'; one item backs one "
+            "conclusion: split it into two items with different figures, or drop one citation") in info.value.format()
