@@ -412,6 +412,17 @@ def test_render_manifests_for_a_pilot_cluster(tmp_path: Path) -> None:
     clients = [yamlio.parse(files[f], f).plain() for f in files if f.startswith("vm--net-") and f.endswith("-run.yaml")]
     envs = [c["spec"]["template"]["spec"]["containers"][0].get("env") for c in clients]
     assert any(e and e[0]["name"] == "ADVISOR_PEER_ADDRESS" for e in envs)
+    # every probe's tool is rendered, not only the commands before its first helper (the audit found
+    # the fio and cyclictest Jobs missing)
+    tools = {name: {yamlio.parse(t, f).plain()["spec"]["template"]["spec"]["containers"][0]["command"][0]
+                    for f, t in files.items() if f.startswith(f"vm--{name}-")}
+             for name in ("cpu", "memory", "disk", "net", "jitter", "noisy")}
+    assert "fio" in tools["disk"] and "cyclictest" in tools["jitter"] and "cyclictest" in tools["noisy"]
+    assert "stress-ng" in {yamlio.parse(t, f).plain()["spec"]["template"]["spec"]["containers"][0]["command"][0]
+                           for f, t in files.items() if f.startswith("vm--noisy-") and f.endswith("-server.yaml")}
+    sysbench = [yamlio.parse(t, f).plain()["spec"]["template"]["spec"]["containers"][0]
+                for f, t in files.items() if f.startswith("vm--memory-")]
+    assert any("--memory-access-mode=rnd" in " ".join(c["command"] + c.get("args", [])) for c in sysbench)
 
 
 def test_render_manifests_skips_other_runners_and_reports_bad_options(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from advisor.measure.results import (
     measured_facts,
     slo_checks,
 )
+from advisor.measure.runners.local import LocalRunner
 from advisor.measure.session import run_session
 from advisor.rules.catalog import MEASURED, PROBES, check_fact_value
 
@@ -82,3 +84,36 @@ def test_single_host_gives_no_facts_but_slo_checks() -> None:
     checks = slo_checks(result, 5.0)
     assert len(checks) == 1 and checks[0].metric == "p99_us"
     assert checks[0].value_ms == pytest.approx(0.01, rel=0.02) and checks[0].fraction == pytest.approx(0.002, rel=0.02)
+
+
+def test_an_imitation_is_never_a_measurement_of_your_platform() -> None:
+    """A local target with a quota, pinning or netns imitates a platform: no facts unless accepted."""
+    result = _result(("cpu",))
+    result.targets[1] = dataclasses.replace(result.targets[1], origin="imitation",
+                                            origin_reason="a local target confined by a CPU quota")
+    assert [t.target for t in result.imitations] == ["virt"]
+    assert measured_facts(result) == {}
+    accepted = result.model_copy(update={"accept_imitation": True})
+    assert measured_facts(accepted)["measured.cpu.verdict"] == "slower"
+
+
+def test_a_real_local_target_is_real_and_a_confined_one_an_imitation() -> None:
+    plain, pinned = LocalRunner("plain"), LocalRunner("pinned", cpus=[0])
+    try:
+        assert plain.placement("bare-metal").origin == "real"
+        placement = pinned.placement("vm")
+        assert placement.origin == "imitation" and placement.origin_reason == "a local target confined by CPU pinning"
+    finally:
+        plain.close()
+        pinned.close()
+
+
+def test_refused_probes_and_undecided_tails_give_no_facts() -> None:
+    result = _result(("cpu", "net"))
+    result.probes[0].refused = "implausible: ..."
+    facts = measured_facts(result)
+    assert not any(k.startswith("measured.cpu.") for k in facts) and "measured.net.ratio" in facts
+    p99 = result.probes[1].metrics[1]
+    assert p99.comparison is not None
+    p99.comparison = p99.comparison.model_copy(update={"verdict": "inconclusive"})
+    assert "measured.net.p99_ratio" not in measured_facts(result)  # an inconclusive tail says nothing

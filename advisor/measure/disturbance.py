@@ -166,7 +166,7 @@ def assess(before: Snapshot | None, after: Snapshot | None, *,
     total = sum(delta)
     if total > 0 and len(delta) >= 8:
         out.figures["steal"] = delta[7] / total
-    busy_s = (total - (delta[3] if len(delta) > 3 else 0) - (delta[4] if len(delta) > 4 else 0)) / _HZ
+    busy_s = sum(delta[i] for i in (0, 1, 2, 5, 6) if i < len(delta)) / _HZ  # not idle, iowait, steal
     if before.own_cpu_s is not None and after.own_cpu_s is not None:
         own = after.own_cpu_s - before.own_cpu_s
         out.figures["others_cpu"] = max(0.0, (busy_s - own) / wall)

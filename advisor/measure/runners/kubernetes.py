@@ -338,8 +338,8 @@ class KubernetesRunner:
         label = Path(words[0]).name
         name = self._next_name(label)
         started = time.monotonic()
-        self._create(name, words, label, timeout)
-        try:
+        try:  # the create is inside: a Ctrl-C while the API call returns must not leak the Job
+            self._create(name, words, label, timeout)
             pod = self._wait_running(name, time.monotonic() + self.options.start_timeout)
             run_deadline = time.monotonic() + timeout
             while not pod.finished:
@@ -361,8 +361,8 @@ class KubernetesRunner:
         words = self._command(argv, cpus)
         label = Path(words[0]).name
         name = self._next_name(f"{label}-bg")
-        self._create(name, words, label, None)
         try:
+            self._create(name, words, label, None)
             pod = self._wait_running(name, time.monotonic() + self.options.start_timeout)
         except BaseException:
             self._delete(name)
