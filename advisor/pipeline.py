@@ -18,8 +18,8 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import decision, whatif
-from advisor.conditions import FactType, Kind
+from advisor import cache, decision, whatif
+from advisor.conditions import Condition, FactType, Kind, compile_condition
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
@@ -62,14 +62,18 @@ _QUESTIONNAIRE: dict[tuple[int, int], Questionnaire] = {}
 
 
 def load_questionnaire() -> Questionnaire:
-    """The bundled questionnaire, parsed once per process (re-read when the file changes)."""
+    """The bundled questionnaire, parsed once per process (re-read when the file changes).
+
+    The validated questionnaire is kept in the compiled-input cache (:mod:`advisor.cache`).
+    """
     from advisor.questionnaire import DEFAULT_PATH
 
     st = require(DEFAULT_PATH, "questionnaire").stat()
     key = (st.st_mtime_ns, st.st_size)
     if key not in _QUESTIONNAIRE:
         _QUESTIONNAIRE.clear()
-        _QUESTIONNAIRE[key] = _load_default_questionnaire()
+        _QUESTIONNAIRE[key] = cache.cached("questionnaire", cache.key_of("questionnaire", [DEFAULT_PATH]),
+                                           _load_default_questionnaire)
     return _QUESTIONNAIRE[key]
 
 
@@ -202,7 +206,31 @@ def load_pack(dirs: Sequence[str | os.PathLike[str]] | None = None, questionnair
     tests need.
     """
     q = questionnaire or load_questionnaire()
-    return _load_pack(_paths(dirs), fact_catalog(q), base=base, cases=cases)
+    paths = _paths(dirs)
+    catalog = fact_catalog(q)
+
+    def build() -> Pack:
+        return _load_pack(paths, catalog, base=base, cases=cases)
+
+    files = _pack_files(paths)
+    if files is None:  # not a pack folder: the loader says what is wrong
+        return build()
+    shown = [str(base if base is not None else Path.cwd()), f"cases={cases}"]
+    shown += [f"{name}={fact!r}" for name, fact in sorted(catalog.items())]
+    codec = cache.Codec(Condition, lambda c: c.source, lambda source: compile_condition(source, catalog))
+    return cache.cached("pack", cache.key_of("pack", files, shown), build, [codec])
+
+
+def _pack_files(dirs: Sequence[str | os.PathLike[str]]) -> list[Path] | None:
+    """Every file of the given pack folders (the cache key), or None when one is not a pack folder."""
+    files: list[Path] = []
+    for d in dirs:
+        root = Path(d).resolve()
+        if not (root / "pack.yaml").is_file():
+            return None
+        files += sorted(p for p in root.rglob("*") if not any(part.startswith(".") for part in
+                                                               p.relative_to(root).parts) and p.is_file())
+    return files
 
 
 def evaluate(answers: Mapping[str, Any], pack: Pack, questionnaire: Questionnaire | None = None, *,

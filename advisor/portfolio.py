@@ -22,10 +22,10 @@ import math
 import os
 import re
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tabulate import tabulate
 
@@ -339,12 +339,38 @@ def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Invento
 # --------------------------------------------------------------------------- assessing
 
 
+@dataclass(frozen=True)
+class KnockOut:
+    """A knock-out of a workload's result: the option ruled out, by which rule, why."""
+
+    option: str
+    rule_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the summary needs of a result; a full result (findings, facts) is not kept per workload."""
+
+    recommendation: str
+    decided_by: str
+    margin: float
+    close: bool
+    confidence: float
+    knock_outs: tuple[KnockOut, ...]
+
+    @classmethod
+    def of(cls, result: Result) -> Outcome:
+        return cls(result.recommendation, result.decided_by, result.margin, result.close, result.confidence.value,
+                   tuple(KnockOut(k.option, k.rule_id, k.reason) for k in result.knock_outs))
+
+
 @dataclass
 class Assessed:
-    """One workload with its result (and its record, when one was written)."""
+    """One workload with its outcome (and its record, when one was written)."""
 
     workload: Workload
-    result: Result
+    result: Outcome
     values: dict[str, Any]
     record: str | None = None
 
@@ -361,40 +387,127 @@ def with_defaults(answers: Mapping[str, Any], questionnaire: Questionnaire) -> d
 
 
 def assess_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *,
-               on_progress: Progress | None = None) -> list[Assessed]:
-    """Evaluate every workload against one loaded pack (no tipping points, no records)."""
+               on_progress: Progress | None = None, jobs: int = 1) -> list[Assessed]:
+    """Evaluate every workload against one loaded pack (no tipping points, no records).
+
+    Workloads with the same answers are evaluated once. ``jobs > 1`` spreads the
+    evaluations over that many processes (:func:`parallel_map`); the result is the same.
+    """
+    answers = [w.answers for w in inventory.workloads]
+    _WORKER.update(pack=pack, questionnaire=questionnaire)
+    outcomes: list[Outcome] = []
+    try:
+        for part in parallel_map(_evaluate_chunk, answers, jobs=jobs, chunk=64):
+            outcomes.extend(part)
+            if on_progress is not None:
+                on_progress(len(outcomes), len(answers))
+    finally:
+        _WORKER.clear()
+    shared: dict[str, dict[str, Any]] = {}
     out = []
-    total = len(inventory.workloads)
-    for done, w in enumerate(inventory.workloads, start=1):
-        result = pipeline.evaluate(w.answers, pack, questionnaire)
-        out.append(Assessed(w, result, with_defaults(w.answers, questionnaire)))
-        if on_progress is not None:
-            on_progress(done, total)
+    for w, outcome in zip(inventory.workloads, outcomes, strict=True):
+        key = _canonical(w.answers)
+        values = shared.get(key)
+        if values is None:
+            values = shared[key] = with_defaults(w.answers, questionnaire)
+        out.append(Assessed(w, outcome, values))
     return out
+
+
+def _canonical(answers: Mapping[str, Any]) -> str:
+    return json.dumps(answers, sort_keys=True, default=str)
+
+
+def _evaluate_chunk(chunk: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+    pack, questionnaire = _WORKER["pack"], _WORKER["questionnaire"]
+    seen: dict[str, Outcome] = _WORKER.setdefault("seen", {})
+    if len(seen) > 4096:
+        seen.clear()
+    out = []
+    for answers in chunk:
+        key = _canonical({k: v for k, v in answers.items() if k != "workload_name"})
+        if key not in seen:
+            seen[key] = Outcome.of(pipeline.evaluate(answers, pack, questionnaire))
+        out.append(seen[key])
+    return out
+
+
+#: What the worker functions read: set in the parent before the processes fork.
+_WORKER: dict[str, Any] = {}
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_jobs() -> int:
+    """The processes a portfolio uses by default: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def parallel_map(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jobs: int,
+                 chunk: int) -> Iterator[list[R]]:
+    """``fn`` over ``items`` in chunks, in ``jobs`` forked processes; yields each chunk's results in input order.
+
+    Results stream back chunk by chunk, in order, so a caller that writes or reports
+    them as they come produces the same output as a serial run. ``fn`` and what it reads
+    from ``_WORKER`` reach the processes by ``fork``; where fork is not available, or
+    for one job or one chunk, the chunks run in this process.
+    """
+    import multiprocessing
+
+    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for c in chunks:
+            yield fn(c)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
+        yield from pool.map(fn, chunks)
 
 
 def decide_all(inventory: Inventory, questionnaire: Questionnaire, *, records_dir: str | os.PathLike[str],
                rules: Sequence[str | os.PathLike[str]] | None = None, date: str | None = None,
-               on_progress: Progress | None = None) -> list[Assessed]:
-    """Decide every workload (tipping points included) and write one decision record each."""
+               on_progress: Progress | None = None, jobs: int = 1) -> list[Assessed]:
+    """Decide every workload (tipping points included) and write one decision record each.
+
+    With ``jobs > 1`` the records are computed in that many processes and written here
+    as they arrive, in inventory order, so that their numbers and files are those of a
+    serial run.
+    """
     day = decision.check_date(date) if date else decision.default_date()
+    words = ["advisor", "portfolio", inventory.display, "--date", day]
+    for r in rules or ():
+        words += ["--rules", pipeline.shown_path(r)]
+    _WORKER.update(questionnaire=questionnaire, rules=rules, day=day, command=shlex.join(words))
+    workloads = inventory.workloads
+    out: list[Assessed] = []
+    try:
+        for records in parallel_map(_decide_chunk, workloads, jobs=jobs, chunk=4):
+            for record in records:
+                w = workloads[len(out)]
+                md_path, _json_path, _ = decision.write_record(record, records_dir, report.to_markdown)
+                out.append(Assessed(w, Outcome.of(Result.model_validate(record.result)),
+                                    with_defaults(w.answers, questionnaire), md_path.name))
+            if on_progress is not None:
+                on_progress(len(out), len(workloads))
+    finally:
+        _WORKER.clear()
+    return out
+
+
+def _decide_chunk(chunk: Sequence[Workload]) -> list[decision.DecisionRecord]:
+    questionnaire = _WORKER["questionnaire"]
     out = []
-    total = len(inventory.workloads)
-    for done, w in enumerate(inventory.workloads, start=1):
+    for w in chunk:
         prof = profiles.Profile(questionnaire, dict(w.answers), path=w.profile_path)
-        command = None
-        if w.profile_path is None:
-            words = ["advisor", "portfolio", inventory.display, "--date", day]
-            for r in rules or ():
-                words += ["--rules", pipeline.shown_path(r)]
-            command = shlex.join(words)
-        record = pipeline.decide(prof, rules=rules, questionnaire=questionnaire, date=day, command=command,
-                                 profile_display=w.profile_display)
-        md_path, _json_path, _ = decision.write_record(record, records_dir, report.to_markdown)
-        out.append(Assessed(w, Result.model_validate(record.result), with_defaults(w.answers, questionnaire),
-                            md_path.name))
-        if on_progress is not None:
-            on_progress(done, total)
+        out.append(pipeline.decide(prof, rules=_WORKER["rules"], questionnaire=questionnaire, date=_WORKER["day"],
+                                   command=None if w.profile_path is not None else _WORKER["command"],
+                                   profile_display=w.profile_display))
     return out
 
 
@@ -462,58 +575,123 @@ def distance(a: Mapping[str, Any], b: Mapping[str, Any], questionnaire: Question
 
 def consistency(entries: Sequence[Assessed], questionnaire: Questionnaire,
                 threshold: float = DEFAULT_SIMILARITY) -> list[Flag]:
-    """Pairs of workloads closer than ``threshold`` whose recommendations differ.
+    """Each workload's nearest workload with another recommendation, when closer than ``threshold``.
 
-    Exact, without comparing every pair: each differing yes/no or choice answer adds
-    1/K to the distance (K answers compared), so a pair closer than the threshold
-    differs in at most ``floor(threshold * K)`` of them. Splitting those answers into
-    one more group than that, such a pair agrees on every answer of at least one
-    group: only pairs sharing a bucket of some group (and differing in recommendation)
-    are compared, each with an early exit.
+    Pairs come in inventory order, each once. The search is bounded (memory linear in
+    the workloads, at most :data:`MAX_CANDIDATES` comparisons per workload and group):
+
+    * workloads with the same answers and recommendation are compared once, as a group;
+    * each differing yes/no or choice answer adds 1/K to the distance (K answers
+      compared), so a pair closer than the threshold differs in at most
+      ``floor(threshold * K)`` of them: splitting those answers into one more group than
+      that, such a pair agrees on every answer of at least one group, and only workloads
+      sharing a bucket of some group are compared;
+    * within a bucket, the candidates of each other recommendation are sorted by the sum
+      of their numeric answers (scaled as in the distance), which differs by no more than
+      the distance itself: the search walks outwards from the workload and stops once
+      that bound exceeds the nearest distance found.
+
+    The result is exact unless a bucket holds more than :data:`MAX_CANDIDATES`
+    candidates within the bound; then the nearest by that sum are compared.
     """
     space = _Space(questionnaire)
     n_keys = len(space.questions)
     if n_keys == 0 or len(entries) < 2:
         return []
-    vectors = [space.vector(e.values) for e in entries]
-    recs = [e.result.recommendation for e in entries]
     limit = threshold * n_keys
+    # one representative per distinct (answers, recommendation)
+    reps: dict[tuple[Any, ...], int] = {}
+    members: list[list[int]] = []
+    vectors: list[tuple[Any, ...]] = []
+    recs: list[str] = []
+    by_values: dict[int, tuple[Any, ...]] = {}
+    for idx, e in enumerate(entries):
+        vec = by_values.get(id(e.values))
+        if vec is None:
+            vec = by_values[id(e.values)] = space.vector(e.values)
+        key = (vec, e.result.recommendation)
+        r = reps.get(key)
+        if r is None:
+            r = reps[key] = len(members)
+            members.append([])
+            vectors.append(vec)
+            recs.append(e.result.recommendation)
+        members[r].append(idx)
+    del reps, by_values
+    sums = [sum(vec[i] for i in space.scale if vec[i] is not None) for vec in vectors]
     cat = space.categorical
     n_groups = math.floor(limit) + 1
     groups = [cat[g::n_groups] for g in range(n_groups)] if n_groups <= len(cat) else [[]]
-    candidates: set[tuple[int, int]] = set()
+    best: list[tuple[float, int]] = [(limit, -1)] * len(vectors)
     for group in groups:
-        buckets: dict[tuple[Any, ...], list[int]] = {}
-        for idx, vec in enumerate(vectors):
-            buckets.setdefault(tuple(vec[i] for i in group), []).append(idx)
-        for members in buckets.values():
-            by_rec: dict[str, list[int]] = {}
-            for idx in members:
-                by_rec.setdefault(recs[idx], []).append(idx)
-            kinds = sorted(by_rec)
-            for x in range(len(kinds)):
-                for y in range(x + 1, len(kinds)):
-                    for i in by_rec[kinds[x]]:
-                        for j in by_rec[kinds[y]]:
-                            candidates.add((min(i, j), max(i, j)))
+        buckets: dict[tuple[Any, ...], dict[str, list[int]]] = {}
+        for r, vec in enumerate(vectors):
+            buckets.setdefault(tuple(vec[i] for i in group), {}).setdefault(recs[r], []).append(r)
+        for by_rec in buckets.values():
+            if len(by_rec) < 2:
+                continue
+            ordered = {rec: sorted(rs, key=lambda r: (sums[r], r)) for rec, rs in by_rec.items()}
+            keys = {rec: [sums[r] for r in rs] for rec, rs in ordered.items()}
+            for rec, rs in ordered.items():
+                others = [(ordered[o], keys[o]) for o in ordered if o != rec]
+                for r in rs:
+                    for cands, cand_sums in others:
+                        best[r] = _nearest(space, vectors, sums, r, cands, cand_sums, best[r], n_keys)
+    pairs: set[tuple[int, int, float]] = set()
+    for r, (total, other) in enumerate(best):
+        if other < 0:
+            continue
+        nearest = members[other][0]
+        for idx in members[r]:
+            a, b = min(idx, nearest), max(idx, nearest)
+            pairs.add((a, b, total))
     flags = []
-    for i, j in sorted(candidates):
-        va, vb = vectors[i], vectors[j]
+    for i, j, total in sorted(pairs):
+        va, vb = space.vector(entries[i].values), space.vector(entries[j].values)
+        diffs = tuple((q.key, _answer(q, entries[i].values.get(q.key)), _answer(q, entries[j].values.get(q.key)))
+                      for k, q in enumerate(space.questions) if space.part(k, va[k], vb[k]) > 0)
+        flags.append(Flag(entries[i].workload.name, entries[j].workload.name, round(total / n_keys, 4),
+                          (entries[i].result.recommendation, entries[j].result.recommendation), diffs))
+    return flags
+
+
+#: Candidates compared per workload and group by the consistency check before it stops searching.
+MAX_CANDIDATES = 64
+#: Consistency pairs written to the summary; the summary counts the pairs left out.
+MAX_FLAGS = 200
+
+
+def _nearest(space: _Space, vectors: Sequence[tuple[Any, ...]], sums: Sequence[float], r: int,
+             cands: Sequence[int], cand_sums: Sequence[float], best: tuple[float, int],
+             n_keys: int) -> tuple[float, int]:
+    """The nearer of ``best`` and the candidates (sorted by sum) around workload ``r``: (distance * K, index)."""
+    import bisect
+
+    s = sums[r]
+    va = vectors[r]
+    hi = bisect.bisect_left(cand_sums, s)
+    lo = hi - 1
+    compared = 0
+    while compared < MAX_CANDIDATES and (lo >= 0 or hi < len(cands)):
+        if hi >= len(cands) or (lo >= 0 and s - cand_sums[lo] <= cand_sums[hi] - s):
+            pos, bound = lo, s - cand_sums[lo]
+            lo -= 1
+        else:
+            pos, bound = hi, cand_sums[hi] - s
+            hi += 1
+        if bound >= best[0]:  # the distance is at least the bound: nothing further out is nearer
+            break
+        compared += 1
+        c = cands[pos]
+        vb = vectors[c]
         total = 0.0
         for k in range(n_keys):
             total += space.part(k, va[k], vb[k])
-            if total >= limit:
+            if total >= best[0]:
                 break
-        if total >= limit:
-            continue
-        diffs = []
-        for k, q in enumerate(space.questions):
-            if space.part(k, va[k], vb[k]) > 0:
-                diffs.append((q.key, _answer(q, entries[i].values.get(q.key)),
-                              _answer(q, entries[j].values.get(q.key))))
-        flags.append(Flag(entries[i].workload.name, entries[j].workload.name, round(total / n_keys, 4),
-                          (recs[i], recs[j]), tuple(diffs)))
-    return flags
+        if total < best[0]:
+            best = (total, c)
+    return best
 
 
 def _answer(question: Question, value: Any) -> str:
@@ -545,12 +723,22 @@ def summarize(inventory: Inventory, entries: Sequence[Assessed], flags: Sequence
                        for e in entries for k in e.result.knock_outs],
         "similarity_threshold": threshold,
         "consistency": [{"workloads": [f.a, f.b], "distance": f.distance, "recommendations": list(f.recommendations),
-                         "differences": [{"key": k, "a": x, "b": y} for k, x, y in f.differences]} for f in flags],
+                         "differences": [{"key": k, "a": x, "b": y} for k, x, y in f.differences]}
+                        for f in _nearest_flags(flags)],
+        "consistency_omitted": max(0, len(flags) - MAX_FLAGS),
         "workloads": [{"name": e.workload.name, "source": f"{e.workload.location.file}:{e.workload.location.line}",
                        "recommendation": e.result.recommendation, "decided_by": e.result.decided_by,
-                       "margin": round(e.result.margin, 4), "confidence": round(e.result.confidence.value, 4),
+                       "margin": round(e.result.margin, 4), "confidence": round(e.result.confidence, 4),
                        "close": e.result.close, "record": e.record} for e in entries],
     }
+
+
+def _nearest_flags(flags: Sequence[Flag]) -> list[Flag]:
+    """At most :data:`MAX_FLAGS` flags: the nearest pairs, kept in inventory order."""
+    if len(flags) <= MAX_FLAGS:
+        return list(flags)
+    keep = sorted(sorted(range(len(flags)), key=lambda i: (flags[i].distance, i))[:MAX_FLAGS])
+    return [flags[i] for i in keep]
 
 
 def to_json(summary: Mapping[str, Any]) -> str:
@@ -616,6 +804,9 @@ def to_markdown(summary: Mapping[str, Any]) -> str:
             rows.append([_cell(a), _cell(b), f"{f['distance']:.3f}",
                          " / ".join(_NAMES.get(r, r) for r in f["recommendations"]), _cell(diffs)])
         parts.append(_table(rows, ["workload", "workload", "distance", "recommendations", "differing answers"]))
+        if summary.get("consistency_omitted"):
+            parts.append(f"{_plural(summary['consistency_omitted'], 'more pair')} not shown (the "
+                         f"{len(flags)} nearest are).")
     else:
         parts.append(intro + " None found.")
     parts.append("## Workloads")

@@ -16,18 +16,20 @@ import io
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, ScalarEvent
-from ruamel.yaml.nodes import MappingNode
-from ruamel.yaml.reader import ReaderError
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.error import MarkedYAMLError
+
+# ruamel.yaml is imported on first use, inside the functions below: reading JSON or a
+# cached rule pack must not pay for importing it.
 
 from advisor.errors import DataError, Location
 from advisor.inputs import MAX_BYTES, read_bytes
@@ -55,64 +57,74 @@ _STANDARD_TAGS = frozenset(
 )
 
 
-class _GuardedComposer(Composer):
-    """A composer that refuses anchors, aliases and custom tags."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.parser.check_event(AliasEvent):
-            event = self.parser.peek_event()
-            raise _Refused(
-                "YAML aliases (*name) are not accepted",
-                "write the value out in full",
-                event.start_mark,
-            )
-        event = self.parser.peek_event()
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(
-                f"YAML anchors (&{event.anchor}) are not accepted",
-                "write the value out in full",
-                event.start_mark,
-            )
-        tag = getattr(event, "ctag", None) or getattr(event, "tag", None)
-        tag_text = str(tag) if tag is not None else None
-        if tag_text is not None and tag_text not in ("!", "?") and tag_text not in _STANDARD_TAGS:
-            standard = tag_text.startswith("tag:yaml.org,2002:")
-            shown = "!!" + tag_text.removeprefix("tag:yaml.org,2002:") if standard else tag_text
-            raise _Refused(
-                f"YAML tag {shown!r} is not accepted",
-                "remove the tag; plain values are enough",
-                event.start_mark,
-            )
-        if isinstance(parent, MappingNode) and index is None and not isinstance(event, ScalarEvent):
-            raise _Refused("a mapping key must be a plain name", "write the key as text", event.start_mark)
-        if isinstance(event, ScalarEvent) and _SURROGATE.search(event.value or ""):
-            raise _Refused("text contains an invalid \\u escape (a lone surrogate)", "write the real character",
-                           event.start_mark)
-        return super().compose_node(parent, index)
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class _GuardedConstructor(RoundTripConstructor):
-    """A constructor that reports values Python cannot build (bad dates, huge numbers) with a position."""
+@cache
+def _guarded() -> tuple[type[Composer], type[RoundTripConstructor]]:
+    """The composer and constructor classes, built on first use (they subclass ruamel's)."""
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.events import AliasEvent, ScalarEvent
+    from ruamel.yaml.nodes import MappingNode
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        try:
-            data = super().construct_object(node, deep)
-            if isinstance(data, int) and not isinstance(data, bool) and abs(int(data)).bit_length() > 63:
-                raise _Refused("number is too large (more than 18 digits)", "use a smaller number", node.start_mark)
-            return data
-        except (ValueError, OverflowError):
-            kind = {"int": "an integer", "float": "a number", "timestamp": "a date"}.get(
-                str(node.tag).rsplit(":", 1)[-1], "a value")
-            value = str(node.value) if isinstance(node.value, str) else ""
-            if kind == "an integer" and len(value) > 18:
-                raise _Refused("number is too large (more than 18 digits)", "use a smaller number",
+    class _GuardedComposer(Composer):
+        """A composer that refuses anchors, aliases and custom tags."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                event = self.parser.peek_event()
+                raise _Refused(
+                    "YAML aliases (*name) are not accepted",
+                    "write the value out in full",
+                    event.start_mark,
+                )
+            event = self.parser.peek_event()
+            if getattr(event, "anchor", None) is not None:
+                raise _Refused(
+                    f"YAML anchors (&{event.anchor}) are not accepted",
+                    "write the value out in full",
+                    event.start_mark,
+                )
+            tag = getattr(event, "ctag", None) or getattr(event, "tag", None)
+            tag_text = str(tag) if tag is not None else None
+            if tag_text is not None and tag_text not in ("!", "?") and tag_text not in _STANDARD_TAGS:
+                standard = tag_text.startswith("tag:yaml.org,2002:")
+                shown = "!!" + tag_text.removeprefix("tag:yaml.org,2002:") if standard else tag_text
+                raise _Refused(
+                    f"YAML tag {shown!r} is not accepted",
+                    "remove the tag; plain values are enough",
+                    event.start_mark,
+                )
+            if isinstance(parent, MappingNode) and index is None and not isinstance(event, ScalarEvent):
+                raise _Refused("a mapping key must be a plain name", "write the key as text", event.start_mark)
+            if isinstance(event, ScalarEvent) and _SURROGATE.search(event.value or ""):
+                raise _Refused("text contains an invalid \\u escape (a lone surrogate)", "write the real character",
+                               event.start_mark)
+            return super().compose_node(parent, index)
+
+
+    class _GuardedConstructor(RoundTripConstructor):
+        """A constructor that reports values Python cannot build (bad dates, huge numbers) with a position."""
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                data = super().construct_object(node, deep)
+                if isinstance(data, int) and not isinstance(data, bool) and abs(int(data)).bit_length() > 63:
+                    raise _Refused("number is too large (more than 18 digits)", "use a smaller number", node.start_mark)
+                return data
+            except (ValueError, OverflowError):
+                kind = {"int": "an integer", "float": "a number", "timestamp": "a date"}.get(
+                    str(node.tag).rsplit(":", 1)[-1], "a value")
+                value = str(node.value) if isinstance(node.value, str) else ""
+                if kind == "an integer" and len(value) > 18:
+                    raise _Refused("number is too large (more than 18 digits)", "use a smaller number",
+                                   node.start_mark) from None
+                shown = repr(value if len(value) <= 40 else value[:37] + "...")
+                raise _Refused(f"{shown} cannot be read as {kind}", "fix the value, or quote it to keep it as text",
                                node.start_mark) from None
-            shown = repr(value if len(value) <= 40 else value[:37] + "...")
-            raise _Refused(f"{shown} cannot be read as {kind}", "fix the value, or quote it to keep it as text",
-                           node.start_mark) from None
+
+    return _GuardedComposer, _GuardedConstructor
 
 
 class _Refused(Exception):
@@ -124,9 +136,10 @@ class _Refused(Exception):
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt", pure=True)
-    yaml.Composer = _GuardedComposer
-    yaml.Constructor = _GuardedConstructor
+    yaml.Composer, yaml.Constructor = _guarded()
     yaml.allow_duplicate_keys = False
     yaml.max_depth = MAX_DEPTH
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -156,6 +169,8 @@ class Document:
         Walks as far as the path exists and points at the deepest part found, so a
         missing key points at the mapping that should hold it.
         """
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
         node = self.root
         line, col = _node_pos(node)
         for i, part in enumerate(path):
@@ -194,10 +209,11 @@ def to_plain(node: Any) -> Any:
         return float(node)
     if isinstance(node, str):
         return str(node)
-    if isinstance(node, TaggedScalar):  # an explicit !!str
-        return "" if node.value is None else str(node.value)
     if isinstance(node, (_dt.datetime, _dt.date)):
         return node.isoformat()
+    comments = sys.modules.get("ruamel.yaml.comments")  # loaded when the node came from YAML
+    if comments is not None and isinstance(node, comments.TaggedScalar):  # an explicit !!str
+        return "" if node.value is None else str(node.value)
     return node
 
 
@@ -260,6 +276,9 @@ _DUP_RE = re.compile(r'found duplicate key "(.*?)"')
 
 def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
     """Parse one YAML document. ``expect`` (dict, list or None) checks the top level."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
     yaml = _yaml()
     try:
         root = yaml.load(text)
@@ -367,11 +386,15 @@ def dump(root: Any) -> str:
 
 def new_map(items: Mapping[str, Any] | None = None) -> Any:
     """A new round-trip mapping (keeps order and comments when dumped)."""
+    from ruamel.yaml.comments import CommentedMap
+
     return CommentedMap(items or {})
 
 
 def new_seq(items: Sequence[Any] = ()) -> Any:
     """A new round-trip sequence."""
+    from ruamel.yaml.comments import CommentedSeq
+
     return CommentedSeq(items)
 
 

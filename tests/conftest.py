@@ -17,6 +17,15 @@ GOLDEN_DIR = TESTS_DIR / "golden"
 EPOCH = "1700000000"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiled packs go to a cache folder of this test run, never the user's (subprocesses inherit it)."""
+    import os
+    import tempfile
+
+    if "ADVISOR_CACHE_DIR" not in os.environ:
+        os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
+
+
 @pytest.fixture
 def questionnaire():
     """The bundled default questionnaire."""

@@ -164,8 +164,19 @@ def test_far_apart_profiles_are_not_flagged_even_when_results_differ(questionnai
     assert len(core.consistency(entries, questionnaire, d + 0.01)) == 1  # found once the threshold allows it
 
 
-def test_bucketed_consistency_check_matches_all_pairs(questionnaire):
-    """The bucketing finds exactly the pairs a comparison of every pair finds."""
+def _brute_nearest(entries, questionnaire, threshold):
+    """Each workload's nearest workload with another recommendation, by comparing every pair."""
+    out = {}
+    for a in entries:
+        dists = [core.distance(a.values, b.values, questionnaire) for b in entries]
+        others = [d for j, d in enumerate(dists) if entries[j].result.recommendation != a.result.recommendation]
+        if others and min(others) < threshold:
+            out[a.workload.name] = round(min(others), 4)
+    return out
+
+
+def test_bucketed_consistency_check_finds_every_nearest_pair(questionnaire):
+    """The bounded search finds, for every workload, a partner as near as a comparison of every pair finds."""
     import random
 
     pack = pipeline.load_pack(None, questionnaire, cases=False)
@@ -174,16 +185,62 @@ def test_bucketed_consistency_check_matches_all_pairs(questionnaire):
     for i in range(60):
         answers = {"workload_name": f"w{i}", "bare_metal_mandated": rng.random() < 0.3,
                    "tenancy": rng.choice(["single-team", "multi-team"]), "jitter_sensitive": rng.random() < 0.3,
-                   "latency_p99_ms": rng.choice([1, 2, 200]), "gpu": rng.choice(["none", "inference"])}
+                   "latency_p99_ms": rng.choice([1, 2, 200, 201, 205]), "gpu": rng.choice(["none", "inference"]),
+                   "physical_hosts": rng.choice([20, 21, 25])}
         workloads.append(core.Workload(f"w{i}", answers, core.Location("x", i + 1, 1)))
     entries = core.assess_all(core.Inventory("x", workloads), pack, questionnaire)
     for threshold in (0.03, 0.06, 0.1):
-        brute = {(a.workload.name, b.workload.name) for i, a in enumerate(entries) for b in entries[i + 1:]
-                 if a.result.recommendation != b.result.recommendation
-                 and core.distance(a.values, b.values, questionnaire) < threshold}
-        found = {(f.a, f.b) for f in core.consistency(entries, questionnaire, threshold)}
-        assert found == brute, threshold
+        brute = _brute_nearest(entries, questionnaire, threshold)
+        flags = core.consistency(entries, questionnaire, threshold)
+        found: dict[str, float] = {}
+        for f in flags:
+            assert f.recommendations[0] != f.recommendations[1]
+            assert f.distance < threshold
+            for name in (f.a, f.b):
+                found[name] = min(found.get(name, 1.0), f.distance)
+        assert {k: v for k, v in found.items() if k in brute} == brute, threshold
+        assert set(brute) <= set(found)
+        assert len(flags) <= len(entries)
         assert found or threshold < 0.05
+
+
+def test_near_identical_workloads_give_at_most_one_pair_each_and_a_capped_summary(questionnaire, tmp_path):
+    """2,000 near-identical workloads in two camps: no quadratic pair list, a bounded summary."""
+    pack = pipeline.load_pack(None, questionnaire, cases=False)
+    workloads = [core.Workload(f"w{i}", {"workload_name": f"w{i}", "bare_metal_mandated": i % 2 == 0,
+                                         "latency_p99_ms": 100 + i % 7}, core.Location("x", i + 1, 1))
+                 for i in range(2000)]
+    inv = core.Inventory("x", workloads)
+    entries = core.assess_all(inv, pack, questionnaire)
+    flags = core.consistency(entries, questionnaire, 0.05)
+    assert len(entries) // 2 <= len(flags) <= len(entries)
+    summary = core.summarize(inv, entries, flags, date="2026-11-28", threshold=0.05, questionnaire=questionnaire)
+    assert len(summary["consistency"]) == core.MAX_FLAGS
+    assert summary["consistency_omitted"] == len(flags) - core.MAX_FLAGS
+    assert f"{len(flags) - core.MAX_FLAGS} more pairs not shown" in core.to_markdown(summary)
+
+
+def test_parallel_run_writes_the_same_bytes_as_a_serial_run(advisor, tmp_path, monkeypatch):
+    rows = ["workload_name,workload_class,latency_p99_ms,bare_metal_mandated,physical_hosts"]
+    classes = ["web-services", "trading", "ml-training", "edge"]
+    for i in range(40):
+        rows.append(f"w{i},{classes[i % 4]},{[1, 5, 200][i % 3]},{'yes' if i % 5 == 0 else 'no'},{10 + i % 9}")
+    outputs = {}
+    for jobs in ("1", "2"):
+        run_dir = tmp_path / f"run{jobs}"
+        run_dir.mkdir()
+        _write(run_dir / "inv.csv", "\n".join(rows) + "\n")
+        monkeypatch.chdir(run_dir)
+        summary = advisor("portfolio", "inv.csv", "--summary-only", "--output-dir", "summary", "--jobs", jobs,
+                          "--date", "2026-11-28")
+        assert summary.exit_code == 0, summary.stderr
+        assert "assessed 40 workloads" in summary.stderr
+        records = advisor("portfolio", "inv.csv", "--jobs", jobs, "--date", "2026-11-28", "--quiet")
+        assert records.exit_code == 0, records.stderr
+        files = {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*")) if p.is_file()}
+        outputs[jobs] = (summary.stdout, records.stdout, files)
+    assert len(outputs["1"][2]) == 1 + 2 + 40 * 2 + 2  # inventory, summary, records, records' summary
+    assert outputs["1"] == outputs["2"]
 
 
 # ----------------------------------------------------------------- bad inventories

@@ -74,7 +74,9 @@ def _available(target: str) -> bool:
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="advisor")
 @click.option("--traceback", is_flag=True, hidden=False, help="Show Python tracebacks of errors (for developers).")
-def cli(traceback: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="Load rule packs and the questionnaire from their files, not from the "
+              "compiled cache (also ADVISOR_NO_CACHE=1; see docs/performance.md).")
+def cli(traceback: bool, no_cache: bool) -> None:
     """Decide between bare-metal and VM-backed Kubernetes nodes.
 
     Answer a questionnaire about the workload, get a recommendation scored by
@@ -84,6 +86,10 @@ def cli(traceback: bool) -> None:
     Start with:   advisor assess
     Docs:         docs/ in the project, or advisor COMMAND --help
     """
+    if no_cache or "advisor.cache" in sys.modules:  # set for every run: tests run many in one process
+        from advisor import cache
+
+        cache.set_enabled(not no_cache and cache.enabled_by_environment())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

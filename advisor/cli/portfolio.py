@@ -73,9 +73,11 @@ class _ProgressLine:
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--allow-outside", is_flag=True, help="Read profiles the inventory names outside the project (the "
               "current folder and the inventory's folder).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes to assess in (default: the CPUs available). The output is the same for any N.")
 def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tuple[Path, ...], records_dir: Path,
               summary_only: bool, output_dir: Path | None, force: bool, record_date: str | None, similarity: float,
-              fmt: str, quiet: bool, allow_outside: bool) -> int:
+              fmt: str, quiet: bool, allow_outside: bool, jobs: int | None) -> int:
     """Assess every workload of an inventory (YAML or CSV) and summarise them.
 
     Each workload is given by its answers or by a profile file; missing answers take
@@ -110,6 +112,7 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
     rules = list(rules_dirs) or None
     pack = pipeline.load_pack(rules, questionnaire, cases=False)
 
+    n_jobs = jobs if jobs is not None else core.default_jobs()
     progress: Callable[[int, int], None] | None = None
     bar: _ProgressLine | None = None
     if not quiet:
@@ -117,10 +120,10 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
         progress = bar
     try:
         if summary_only:
-            entries = core.assess_all(inv, pack, questionnaire, on_progress=progress)
+            entries = core.assess_all(inv, pack, questionnaire, on_progress=progress, jobs=n_jobs)
         else:
             entries = core.decide_all(inv, questionnaire, records_dir=records_dir, rules=rules, date=day,
-                                      on_progress=progress)
+                                      on_progress=progress, jobs=n_jobs)
     finally:
         if bar is not None and bar.tty and bar.shown:
             console.err("")
@@ -146,7 +149,7 @@ def _table(summary: dict[str, Any]) -> str:
 
     rows = [[_NAMES[k], v] for k, v in summary["counts"].items()]
     rows += [["close calls", len(summary["close_calls"])], ["knock-outs", len(summary["knock_outs"])],
-             ["consistency flags", len(summary["consistency"])]]
+             ["consistency flags", len(summary["consistency"]) + summary.get("consistency_omitted", 0)]]
     text = tabulate(rows, headers=["workloads", str(summary["workload_count"])], tablefmt="simple",
                     disable_numparse=True)
     for f in summary["consistency"]:
