@@ -58,8 +58,8 @@ ENV_DIR = "ADVISOR_CACHE_DIR"
 ENV_OFF = "ADVISOR_NO_CACHE"
 #: Bumped when the layout of an entry changes.
 FORMAT = 1
-#: Entries kept; older ones are removed when a new one is written.
-MAX_ENTRIES = 64
+#: Entries kept per kind; older ones are removed when a new one is written.
+MAX_ENTRIES = 256
 _CHUNK = 1 << 16
 
 _state: dict[str, bool] = {}
@@ -266,7 +266,7 @@ def _write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    entries = sorted((p for p in path.parent.glob("*.json") if not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime_ns)
+    kind = path.name.split("-", 1)[0]
+    entries = sorted(path.parent.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime_ns)
     for old in entries[:-MAX_ENTRIES]:
         old.unlink(missing_ok=True)

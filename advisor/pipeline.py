@@ -62,18 +62,14 @@ _QUESTIONNAIRE: dict[tuple[int, int], Questionnaire] = {}
 
 
 def load_questionnaire() -> Questionnaire:
-    """The bundled questionnaire, parsed once per process (re-read when the file changes).
-
-    The validated questionnaire is kept in the compiled-input cache (:mod:`advisor.cache`).
-    """
+    """The bundled questionnaire, loaded once per process (again when the file changes)."""
     from advisor.questionnaire import DEFAULT_PATH
 
     st = require(DEFAULT_PATH, "questionnaire").stat()
     key = (st.st_mtime_ns, st.st_size)
     if key not in _QUESTIONNAIRE:
         _QUESTIONNAIRE.clear()
-        _QUESTIONNAIRE[key] = cache.cached("questionnaire", cache.key_of("questionnaire", [DEFAULT_PATH]),
-                                           _load_default_questionnaire)
+        _QUESTIONNAIRE[key] = _load_default_questionnaire()
     return _QUESTIONNAIRE[key]
 
 
@@ -99,12 +95,17 @@ def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
 
     A fleet larger than the model's caps gives no graph facts: rules that read them
     evaluate to *unknown* (listed in the result, lowering the confidence) instead of
-    failing the whole assessment.
+    failing the whole assessment. The metrics of a fleet are also kept in the
+    compiled-input cache (:mod:`advisor.cache`), keyed by the model's inputs, so that a
+    repeated assessment costs the same whatever the fleet's size.
     """
     from advisor import faultdomain
 
     try:
-        return dict(faultdomain.graph_facts(facts))
+        params = faultdomain.FleetParams.from_answers(facts)
+        key = cache.key_of("graph", [], [repr(params)])
+        found: dict[str, Any] = cache.cached("graph", key, lambda: faultdomain.graph_facts(facts))
+        return dict(found)
     except faultdomain.FleetTooLarge:
         return {}
 

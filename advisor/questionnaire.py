@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from advisor import yamlio
+from advisor import cache, yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, did_you_mean, one_of
 from advisor.resources import bundled_file, require
@@ -450,8 +450,13 @@ def _compile_at(doc: yamlio.Document, path: tuple[str | int, ...], expr: str, ty
 
 
 def load_default() -> Questionnaire:
-    """The bundled default questionnaire."""
-    return load(require(DEFAULT_PATH, "questionnaire"), display="questionnaires/default.yaml")
+    """The bundled default questionnaire (validated once, then read from the compiled-input cache)."""
+    path = require(DEFAULT_PATH, "questionnaire")
+
+    def build() -> Questionnaire:
+        return load(path, display="questionnaires/default.yaml")
+
+    return cache.cached("questionnaire", cache.key_of("questionnaire", [path]), build)
 
 
 def check_keys(questionnaire: Questionnaire, keys: Sequence[str]) -> None:
