@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -120,10 +121,53 @@ class Interrupted(AdvisorError):
     exit_code = ExitCode.INTERRUPTED
 
 
+#: Up to this many candidates, suggestions compare the word with each (difflib, as people expect).
+_SMALL = 64
+#: Larger candidate sets go through an index of one-character deletions (linear to build, constant per word);
+#: beyond these sizes no suggestion is made at all (the work would not be bounded).
+_MAX_INDEXED, _MAX_WORD = 50_000, 64
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """Return ``"did you mean 'x'?"`` for the closest candidate, or None."""
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    """Return ``"did you mean 'x'?"`` for the closest candidate, or None.
+
+    Bounded work: with many candidates (thousands of host names) only those within one
+    deletion of the word on either side (typos, a letter too many or too few) are
+    compared, through an index built once per candidate set, so that thousands of
+    unknown names cost linear time, not names x candidates.
+    """
+    pool = tuple(candidates)
+    if len(pool) <= _SMALL:
+        matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    elif len(pool) > _MAX_INDEXED or len(word) > _MAX_WORD:
+        matches = []
+    else:
+        index = _deletion_index(pool)
+        near: dict[str, None] = {}
+        for variant in _deletions(word):
+            near.update(dict.fromkeys(index.get(variant, ())))
+            if len(near) >= _SMALL:
+                break
+        matches = difflib.get_close_matches(word, list(near)[:_SMALL], n=1, cutoff=0.6)
     return f"did you mean {matches[0]!r}?" if matches else None
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+
+
+@functools.lru_cache(maxsize=8)
+def _deletion_index(pool: tuple[str, ...]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for candidate in pool:
+        text = str(candidate)
+        if len(text) > _MAX_WORD:
+            continue
+        for variant in _deletions(text):
+            bucket = index.setdefault(variant, [])
+            if len(bucket) < _SMALL:
+                bucket.append(text)
+    return index
 
 
 def one_of(candidates: Iterable[str], limit: int = 12) -> str:

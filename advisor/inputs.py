@@ -33,12 +33,12 @@ __all__ = ["LIMITS", "MAX_BYTES", "check", "confine", "describe_mode", "outside_
 MAX_BYTES = 4 * 1024 * 1024
 #: The cap per format, in bytes (formats not listed take :data:`MAX_BYTES`).
 LIMITS: dict[str, int] = {
-    "profile": MAX_BYTES,
-    "questionnaire": MAX_BYTES,
-    "rules": MAX_BYTES,
+    "profile": 256 * 1024,  # ~40 answers with comments: a few kilobytes
+    "questionnaire": 1024 * 1024,
+    "rules": 1024 * 1024,  # one rule file
     "topology": MAX_BYTES,
     "inventory": MAX_BYTES,
-    "targets": MAX_BYTES,
+    "targets": 256 * 1024,
     "measurements": MAX_BYTES,
     "record": 16 * 1024 * 1024,  # a record carries its whole result, graph and mermaid diagram
 }

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from advisor import yamlio
+from advisor import inputs, yamlio
 from advisor._version import __version__
 from advisor.atomic import write_text
 from advisor.errors import DataError, Location, Problem, UsageError, did_you_mean
@@ -374,7 +374,7 @@ def _sync_provenance(root: Any, entries: Mapping[str, AnswerProvenance], questio
 
 def load(path: str | Path, questionnaire: Questionnaire, *, display: str | None = None) -> Profile:
     """Load a profile file and validate every value against the questionnaire."""
-    doc = yamlio.load(path, display=display)
+    doc = yamlio.load(path, display=display, max_bytes=inputs.limit("profile"))
     model = validate(ProfileFile, doc)
     ref = model.questionnaire
     if ref.id != questionnaire.id:

@@ -11,8 +11,8 @@ typed at the prompt, read from a profile file or given with ``--set``.
 
 from __future__ import annotations
 
+import functools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from advisor import cache, yamlio
+from advisor import cache, inputs, yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, did_you_mean, one_of
 from advisor.resources import bundled_file, require
@@ -89,6 +89,26 @@ class Check(BaseModel):
     message: str = Field(min_length=1, description="what looks inconsistent and what to check")
 
 
+@functools.lru_cache(maxsize=256)
+def _pattern(text: str) -> Any:
+    """A question's ``pattern`` compiled with RE2: matching takes linear time, whatever the pattern.
+
+    Python's backtracking engine takes exponential time on patterns such as
+    ``^(a+)+$``; RE2 cannot backtrack (and so has no backreferences or lookaround).
+    """
+    import re2  # type: ignore[import-untyped]
+
+    options = re2.Options()
+    options.log_errors = False  # the error is reported once, as a ValueError, not on stderr by the C++ library
+    options.max_mem = 8 << 20
+    try:
+        return re2.compile(text, options)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"invalid regular expression ({detail}); patterns use RE2 syntax (no backreferences or "
+                         "lookaround)") from None
+
+
 class Question(BaseModel):
     """One question of a questionnaire."""
 
@@ -114,10 +134,7 @@ class Question(BaseModel):
     @classmethod
     def _pattern_compiles(cls, v: str | None) -> str | None:
         if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression ({exc.msg}); fix the pattern") from None
+            _pattern(v)
         return v
 
     @model_validator(mode="after")
@@ -196,7 +213,7 @@ class Question(BaseModel):
             raise ValueError("an answer is required; type a value")
         if len(value) > 200:
             raise ValueError("is longer than 200 characters; shorten it")
-        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
+        if self.pattern is not None and _pattern(self.pattern).fullmatch(value) is None:
             raise ValueError(f"{_brief(value)} does not match {self.pattern}; see the help for the expected form")
         return value
 
@@ -408,7 +425,7 @@ def _condition_location(doc: yamlio.Document, index: int, err: ConditionError) -
 
 def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
     """Load and fully check a questionnaire file; DataError with file:line:col on any problem."""
-    doc = yamlio.load(path, display=display)
+    doc = yamlio.load(path, display=display, max_bytes=inputs.limit("questionnaire"))
     model = validate(Questionnaire, doc)
     types: dict[str, FactType] = {}
     later = {q.key for q in model.questions}

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import ExitCode
-from advisor.yamlio import MAX_BYTES
+from advisor.inputs import limit
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 DATA, OK = int(ExitCode.DATA), int(ExitCode.OK)
@@ -64,20 +64,20 @@ def _big(path: Path) -> None:
 
 
 def _just_over(path: Path) -> None:
-    path.write_bytes(b"#" * MAX_BYTES + b"\n")
+    path.write_bytes(b"#" * limit("profile") + b"\n")
 
 
 #: Made at test time in a temporary corpus: name -> (maker, exit code, stderr line). None: do not create.
 GENERATED: dict[str, tuple[Callable[[Path], None] | None, int, str]] = {
     "questionnaires/50mb.yaml": (
-        _big, DATA, "questionnaires/50mb.yaml: file is too large (52,428,825 bytes; the limit is 4,194,304); "
+        _big, DATA, "questionnaires/50mb.yaml: file is too large (52,428,825 bytes; the limit is 1,048,576); "
                     "split it or check that this is the right file"),
     "profiles/50mb.yaml": (
-        _big, DATA, "profiles/50mb.yaml: file is too large (52,428,819 bytes; the limit is 4,194,304); "
+        _big, DATA, "profiles/50mb.yaml: file is too large (52,428,819 bytes; the limit is 262,144); "
                     "split it or check that this is the right file"),
     "profiles/one-byte-too-many.yaml": (
-        _just_over, DATA, "profiles/one-byte-too-many.yaml: file is too large (4,194,305 bytes; the limit is "
-                          "4,194,304); split it or check that this is the right file"),
+        _just_over, DATA, "profiles/one-byte-too-many.yaml: file is too large (262,145 bytes; the limit is "
+                          "262,144); split it or check that this is the right file"),
     "questionnaires/a-directory.yaml": (
         lambda p: p.mkdir(), DATA,
         "questionnaires/a-directory.yaml: is a directory, expected a YAML file; give the path of a file"),

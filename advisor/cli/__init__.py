@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from advisor import __version__
+from advisor import __version__, console
 from advisor.cli.common import CONTEXT_SETTINGS
 from advisor.errors import AdvisorError, ExitCode
 
@@ -110,7 +110,7 @@ def run(args: list[str], show_traceback: bool = False) -> int:
 
             traceback.print_exc()
         with contextlib.suppress(OSError):  # the terminal may be gone (a hangup): the exit code still tells
-            click.echo(exc.format(), err=True)
+            click.echo(console.printable(exc.format()), err=True)
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
@@ -136,8 +136,10 @@ def run(args: list[str], show_traceback: bool = False) -> int:
             import traceback
 
             traceback.print_exc()  # and still exit 70, not Python's 1 (which means "data error")
+        detail = " ".join(str(exc).split())[:200]  # one line, and never a whole file echoed
         click.echo(
-            f"advisor: internal error: {type(exc).__name__}: {exc}; rerun with --traceback and report it",
+            console.printable(f"advisor: internal error: {type(exc).__name__}: {detail}; rerun with --traceback and "
+                              "report it"),
             err=True,
         )
         return int(ExitCode.INTERNAL)

@@ -201,7 +201,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         elif measure_mode == "always" or before.close:
             if targets_path is not None:
                 measured, info = _measure(before, profile, rules, questionnaire, targets_path, records_dir,
-                                          all_probes, budget_s, force_compare)
+                                          all_probes, budget_s, force_compare, always=measure_mode == "always")
             elif measure_mode == "always":
                 raise UsageError("--measure always needs --targets FILE", "name the platforms to measure")
             else:
@@ -297,7 +297,7 @@ def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
 
 def _measure(before: Result, profile: Profile, rules: list[Path] | None, questionnaire: Questionnaire,
              targets_path: Path, records_dir: Path, all_probes: bool, budget_s: float | None,
-             force_compare: bool) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
+             force_compare: bool, *, always: bool = False) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
     """Run the probes that can change ``before`` on the targets; write the result next to the records."""
     import sys
 
@@ -349,6 +349,15 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     if result.interrupted:
         raise Interrupted(f"interrupted; the finished runs were kept in {path}",
                           f"decide with them: advisor assess --profile {profile.path} --measurements {path}")
+    idle = [p for p in result.probes if p.stopped == "skipped"]
+    if idle and len(idle) == len(result.probes):
+        # no probe could run (its tools are missing): asked to measure, that is a failure, not a silent 0
+        lines = [Problem(f"probe {p.name} cannot run: {p.error}", None, Location(str(targets_path))) for p in idle]
+        if always:
+            raise MeasurementError("", problems=[*lines, Problem("nothing was measured", "install the tools "
+                                                                 "above on the targets, then run again")])
+        for line in lines:
+            console.err(f"advisor: warning: {line.message}")
     if unfair and not force_compare:
         raise MeasurementError("", problems=[
             Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force-compare",

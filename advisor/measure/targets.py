@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from advisor import yamlio
+from advisor import inputs, yamlio
 from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.validation import problems_from, validate
 
@@ -140,7 +140,8 @@ def local_target(name: str = "local", role: Literal["bare-metal", "vm"] = "bare-
 
 def load_targets(path: str | os.PathLike[str], *, display: str | None = None) -> list[TargetSpec]:
     """Load and check a targets file; raise DataError with file:line:col."""
-    return parse_targets(yamlio.load(path, display=display if display is not None else str(Path(path))))
+    return parse_targets(yamlio.load(path, display=display if display is not None else str(Path(path)),
+                                     max_bytes=inputs.limit("targets")))
 
 
 def parse_targets(doc: yamlio.Document) -> list[TargetSpec]:

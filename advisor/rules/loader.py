@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor import yamlio
+from advisor import inputs, yamlio
 from advisor.conditions import Condition, ConditionError, FactType, compile_condition
 from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.resources import bundled_dir
@@ -126,7 +126,7 @@ def _parse(path: Path, display: str) -> _Parsed:
         key = None
     if key is not None and key in _FILES:
         return _FILES[key]
-    text = yamlio.read_text(path, display=display)
+    text = yamlio.read_text(path, display=display, max_bytes=inputs.limit("rules"))
     parsed = _Parsed(text, yamlio.parse(text, display))
     if key is not None:
         if len(_FILES) > 4096:
