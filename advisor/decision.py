@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from advisor import journal
 from advisor._version import __version__
@@ -123,6 +123,14 @@ class Link(_Model):
     relation: str = Field(min_length=1, description="e.g. 'supersedes', 'superseded by', 'relates to'")
     number: int = Field(ge=1)
     title: str
+    note: str | None = Field(None, description="why the link was made against a guard rail (--force); absent if none")
+
+    @model_serializer(mode="wrap")
+    def _without_empty_note(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("note") is None:
+            data.pop("note", None)
+        return data
 
 
 class DecisionRecord(_Model):

@@ -614,8 +614,9 @@ def _links(record: DecisionRecord) -> str:
     for lk in record.links:
         label = f"{lk.number:04d} {_inline(lk.title)}".rstrip()
         target = _record_file(lk.number, lk.title) if lk.title else None
-        items.append(f"{_upper_first(_inline(lk.relation))} [{label}]({target})" if target
-                     else f"{_upper_first(_inline(lk.relation))} record {lk.number:04d}")
+        note = f" ({_inline(lk.note)})" if lk.note else ""
+        items.append(f"{_upper_first(_inline(lk.relation))} [{label}]({target}){note}" if target
+                     else f"{_upper_first(_inline(lk.relation))} record {lk.number:04d}{note}")
     if not items:
         return ""
     return "### Related Records\n\n" + _bullets(items)

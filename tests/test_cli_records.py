@@ -158,7 +158,7 @@ def test_check_fires_a_trigger_for_a_changed_profile(advisor: Run, two: Path) ->
     data = json.loads(path.read_text(encoding="utf-8"))
     data["revisit_triggers"] = ["tenancy == 'multi-tenant-untrusted'"]
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert advisor("records", "supersede", "2", "1").exit_code == 0  # only 0001 stays in force
+    assert advisor("records", "supersede", "--force", "2", "1").exit_code == 0  # only 0001 stays in force
     assert advisor("records", "check", "--today", "2026-06-01", "--profile", "a.profile.yaml").exit_code == 0
     changed = advisor("assess", "--profile", "a.profile.yaml", "--set", "tenancy=multi-tenant-untrusted",
                       "--defaults", "--no-record")
@@ -193,3 +193,50 @@ def test_index_of_a_missing_folder(advisor: Run) -> None:
     result = advisor("records", "index", "--dir", "nowhere")
     assert result.exit_code == 1
     assert result.stderr.startswith("advisor: no records folder nowhere; ")
+
+
+# ----------------------------------------------------------------- guard rails: workload, chronology, deprecate, link
+
+
+def _other_workload(advisor: Run) -> None:
+    result = advisor("assess", "--set", "workload_name=ledger", "--defaults", "-o", "c.profile.yaml",
+                     "--date", "2026-02-01")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_supersede_refuses_another_workload_and_an_older_record(advisor: Run, two: Path) -> None:
+    _other_workload(advisor)  # 0003: another workload
+    across = advisor("records", "supersede", "1", "3")
+    assert across.exit_code == 1
+    assert "cannot supersede 0001 with 0003: record 0003 is about workload 'ledger', record 0001 about 'pay'" \
+        in across.stderr and "use --force" in across.stderr
+    back = advisor("records", "supersede", "2", "1")
+    assert back.exit_code == 1 and "record 0001 (2026-01-01) is older than record 0002 (2026-01-01)" in back.stderr
+    assert _record(two, 1)["status"] == "proposed" and _record(two, 2)["status"] == "proposed"
+
+    forced = advisor("records", "supersede", "--force", "1", "3")
+    assert forced.exit_code == 0, forced.stderr
+    assert "(forced: the links say why)" in forced.stderr
+    (link,) = _record(two, 3)["links"]
+    assert link["relation"] == "supersedes" and link["note"].startswith("forced with --force: record 0003 is about")
+    md = (two / _md_name(two, 3)).read_text(encoding="utf-8")
+    assert "(forced with --force: record 0003 is about workload 'ledger'" in md
+
+
+def test_deprecate_and_link(advisor: Run, two: Path) -> None:
+    result = advisor("records", "deprecate", "1")
+    assert result.exit_code == 0, result.stderr
+    assert _record(two, 1)["status"] == "deprecated"
+    again = advisor("records", "deprecate", "1")
+    assert again.exit_code == 1 and "already deprecated" in again.stderr
+
+    linked = advisor("records", "link", "--relation", "depends on", "2", "1")
+    assert linked.exit_code == 0, linked.stderr
+    assert linked.stderr == "Record 0002 now depends on 0001; both records and the index updated\n"
+    assert [(lk["relation"], lk["number"]) for lk in _record(two, 2)["links"]] == [("depends on", 1)]
+    assert [(lk["relation"], lk["number"]) for lk in _record(two, 1)["links"]] == [("depends on (from 0002)", 2)]
+    assert "- Depends on [0001 " in (two / _md_name(two, 2)).read_text(encoding="utf-8")
+    twice = advisor("records", "link", "--relation", "depends on", "2", "1")
+    assert twice.exit_code == 1 and "already depends on" in twice.stderr
+    wrong = advisor("records", "link", "--relation", "supersedes", "2", "1")
+    assert wrong.exit_code == 1 and "records supersede OLD NEW" in wrong.stderr

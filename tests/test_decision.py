@@ -278,7 +278,13 @@ def test_assess_writes_a_record(advisor, tmp_path: Path) -> None:  # type: ignor
     assert rec.profile.path == "payments.profile.yaml"
     assert rec.profile.sha256 == decision.sha256_hex((tmp_path / "payments.profile.yaml").read_bytes())
     assert md == report.to_markdown(rec)
-    again = advisor("assess", "--profile", "payments.profile.yaml", "--date", "2026-03-01", "--title", "Payments nodes")
+    # the same answers, rule packs and measurements: no second record, and it says which one matches
+    same = advisor("assess", "--profile", "payments.profile.yaml", "--format", "json")
+    assert same.exit_code == 0, same.stderr
+    assert f"No new record: reports/{stem}.md holds the same assessment" in same.stderr
+    assert sorted(p.name for p in (tmp_path / "reports").glob("0*")) == [f"{stem}.json", f"{stem}.md"]
+    again = advisor("assess", "--profile", "payments.profile.yaml", "--set", "racks=5", "--date", "2026-03-01",
+                    "--title", "Payments nodes")
     assert again.exit_code == 0, again.stderr
     assert "reports/0002-payments-nodes.md" in again.stderr
     assert (tmp_path / "reports" / f"{stem}.md").read_text() == md

@@ -220,8 +220,12 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
                              decision_makers=decision_makers, title=title, measured=measured, measurements=info)
     result = Result.model_validate(record.result)
     _print(result, fmt, info)
-    from advisor.records import index_with
+    from advisor.records import index_with, same_inputs
 
+    if (match := same_inputs(records_dir, record)) is not None:
+        console.err(f"No new record: {match.md_path} holds the same assessment (same answers, rule packs and "
+                    "measurements); change an answer or the rules to record a new decision")
+        return int(ExitCode.OK)
     md_path, _json_path, _written = decision.write_record(
         record, records_dir, report.to_markdown, index=index_with,
         on_wait=lambda: console.err(f"advisor: waiting for another advisor writing to {records_dir}"))

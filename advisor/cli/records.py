@@ -125,21 +125,47 @@ def reject(directory: Path, number: str) -> None:
     _status_change(directory, number, "rejected")
 
 
+@records.command("deprecate", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.argument("number", metavar="N")
+def deprecate(directory: Path, number: str) -> None:
+    """Deprecate record N (proposed or accepted -> deprecated): it no longer applies, nothing replaces it."""
+    _status_change(directory, number, "deprecated")
+
+
 @records.command("supersede", context_settings=CONTEXT_SETTINGS)
 @_dir_option
+@click.option("--force", is_flag=True,
+              help="Supersede although NEW is about another workload or older than OLD (the records say so).")
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
-def supersede_cmd(directory: Path, old: str, new: str) -> None:
+def supersede_cmd(directory: Path, force: bool, old: str, new: str) -> None:
     """Mark record OLD as superseded by record NEW.
 
     OLD becomes superseded (superseded_by: NEW, a link to NEW); NEW gets
     supersedes: OLD and a link back. Both files of both records and the index
-    are updated.
+    are updated. NEW must be about the same workload and not older than OLD,
+    unless --force, which both links record.
     """
     from advisor.records import supersede
 
-    o, n = supersede(directory, _number(old), _number(new), _render())
-    console.err(f"Record {o.label} is now superseded by {n.label}; both records and the index updated")
+    o, n = supersede(directory, _number(old), _number(new), _render(), force=force)
+    forced = " (forced: the links say why)" if any(lk.note for lk in n.record.links) else ""
+    console.err(f"Record {o.label} is now superseded by {n.label}{forced}; both records and the index updated")
+
+
+@records.command("link", context_settings=CONTEXT_SETTINGS)
+@_dir_option
+@click.option("--relation", default="relates to", show_default=True, metavar="TEXT",
+              help="How A relates to B, e.g. 'relates to', 'depends on', 'refines'.")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+def link_cmd(directory: Path, relation: str, a: str, b: str) -> None:
+    """Link record A to record B (B links back); both records and the index are updated."""
+    from advisor.records import link
+
+    ra, rb = link(directory, _number(a), _number(b), relation, _render())
+    console.err(f"Record {ra.label} now {' '.join(relation.split())} {rb.label}; both records and the index updated")
 
 
 def _evaluator(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], Mapping[str, Any], Sequence[PackInfo]],
