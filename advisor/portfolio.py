@@ -27,9 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tabulate import tabulate
-
-from advisor import decision, inputs, pipeline, report, yamlio
+from advisor import decision, inputs, pipeline, report, tables, yamlio
 from advisor import profile as profiles
 from advisor.atomic import write_text
 from advisor.errors import DataError, Location, Problem, did_you_mean
@@ -752,8 +750,7 @@ def _cell(text: Any) -> str:
     return re.sub(r"<(?=[A-Za-z/!?])", r"\\<", out) or " "
 
 
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    return tabulate([list(r) for r in rows], headers=list(headers), tablefmt="github", disable_numparse=True)
+_table = tables.markdown
 
 
 def _plural(n: int, word: str) -> str:

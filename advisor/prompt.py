@@ -22,9 +22,8 @@ import questionary
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.output import create_output
 from questionary import Choice, Style
-from tabulate import tabulate
 
-from advisor import console
+from advisor import console, tables
 from advisor.profile import Profile, plan
 from advisor.questionnaire import Mode, Question
 
@@ -210,7 +209,7 @@ def _summary(profile: Profile) -> str:
         note = profile.notes.get(key)
         rows.append([_short(question.prompt), question.format_value(value),
                      "; ".join(p for p in (origin, f"note: {_short(note, 30)}" if note else "") if p)])
-    return tabulate(rows, headers=["question", "answer", ""], tablefmt="simple", disable_numparse=True)
+    return tables.text(rows, ["question", "answer", ""])
 
 
 def _pick(profile: Profile, message: str) -> str:

@@ -484,7 +484,7 @@ def check_keys(questionnaire: Questionnaire, keys: Sequence[str]) -> None:
 
 def describe(questions: Sequence[Question]) -> str:
     """A table of questions: key, type, allowed values, default, mode, condition."""
-    from tabulate import tabulate
+    from advisor import tables
 
     rows = []
     for q in questions:
@@ -503,5 +503,5 @@ def describe(questions: Sequence[Question]) -> str:
             allowed = f"{allowed} {q.unit}".strip()
         default = "(required)" if q.default is None else q.format_value(q.default)
         rows.append([q.key, q.type, allowed, default, q.mode, q.when or ""])
-    return tabulate(rows, headers=["key", "type", "allowed", "default", "mode", "asked when"], tablefmt="simple",
-                    maxcolwidths=[None, None, 48, 16, None, 32])
+    return tables.text(rows, ["key", "type", "allowed", "default", "mode", "asked when"], numbers=True,
+                       maxcolwidths=[None, None, 48, 16, None, 32])

@@ -13,9 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tabulate import tabulate
-
-from advisor import markdown
+from advisor import markdown, tables
 from advisor.decision import NODE_NAMES, OPTION_NAMES, DecisionRecord, slugify
 
 __all__ = ["MEASURE_COMMAND", "Change", "Outcome", "Reason", "body", "changes_of", "changes_section",
@@ -221,8 +219,7 @@ def _lc(text: str) -> str:
     return text
 
 
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    return tabulate([list(r) for r in rows], headers=list(headers), tablefmt="github", disable_numparse=True)
+_table = tables.markdown
 
 
 def _bullets(items: Iterable[str]) -> str:

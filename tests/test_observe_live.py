@@ -12,6 +12,7 @@ configured from a real kubeconfig file.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -204,14 +205,8 @@ def test_current_context_unreachable_server_and_refused_credentials(tmp_path: Pa
 
 
 def test_missing_client_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = live.importlib.import_module
-
-    def no_kubernetes(name: str) -> Any:
-        if name.startswith("kubernetes"):
-            raise ImportError(name)
-        return real(name)
-
-    monkeypatch.setattr(live.importlib, "import_module", no_kubernetes)
+    monkeypatch.setitem(sys.modules, "kubernetes.client", None)  # None in sys.modules: the import fails
+    monkeypatch.setitem(sys.modules, "kubernetes.config", None)
     with pytest.raises(DataError) as info:
         observe(contexts=["prod"])
     assert info.value.format() == ("advisor: reading a live cluster needs the Kubernetes Python client; install "

@@ -13,7 +13,6 @@ here only.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -44,10 +43,12 @@ class _Stop(Exception):
 
 
 def _client() -> tuple[Any, Any]:
-    try:
-        return importlib.import_module("kubernetes.client"), importlib.import_module("kubernetes.config")
+    try:  # the optional extra, imported on first use
+        import kubernetes.client
+        import kubernetes.config
     except ImportError:
         raise DataError("reading a live cluster needs the Kubernetes Python client", INSTALL_HINT) from None
+    return kubernetes.client, kubernetes.config
 
 
 def read_context(context: str | None, kubeconfig: str | None, *, timeout: float,

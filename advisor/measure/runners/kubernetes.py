@@ -14,7 +14,6 @@ need it). Tests inject a fake API object with the same method names
 
 from __future__ import annotations
 
-import importlib
 import os
 import secrets
 import shlex
@@ -84,7 +83,7 @@ class _OfficialAPI:
     """The official client's BatchV1Api and CoreV1Api behind :class:`KubernetesAPI`."""
 
     def __init__(self, api_client: Any) -> None:
-        client = importlib.import_module("kubernetes.client")
+        import kubernetes.client as client  # the optional extra, imported on first use
         self._batch = client.BatchV1Api(api_client)
         self._core = client.CoreV1Api(api_client)
 
@@ -112,7 +111,7 @@ class _OfficialAPI:
 def official_api(kubeconfig: str | None, context: str | None) -> KubernetesAPI:
     """The real API from a kubeconfig (or the in-cluster service account when there is none)."""
     try:
-        config = importlib.import_module("kubernetes.config")
+        import kubernetes.config as config
     except ImportError:
         raise MeasurementError("the Kubernetes runner needs the 'kubernetes' Python package",
                                "pip install 'advisor[kubernetes]'") from None
