@@ -30,6 +30,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "tabulate only in advisor.tables and the CLI": ("advisor/records.py", "from tabulate import tabulate"),
     "kubernetes (an optional extra) only in the Kubernetes runner and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
+    "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions.py", "import re2"),
     "platformdirs only in advisor.cache": ("advisor/profile.py", "import platformdirs"),
     "Analysis siblings: rules and faultdomain do not import each other":
         ("advisor/faultdomain/graph.py", "from advisor.rules import model"),
