@@ -123,7 +123,8 @@ class Link(_Model):
     relation: str = Field(min_length=1, description="e.g. 'supersedes', 'superseded by', 'relates to'")
     number: int = Field(ge=1)
     title: str
-    note: str | None = Field(None, description="why the link was made against a guard rail (--force); absent if none")
+    note: str | None = Field(None, description="why the link was made against a guard rail (--force-supersede); "
+                                               "absent if none")
 
     @model_serializer(mode="wrap")
     def _without_empty_note(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

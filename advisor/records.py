@@ -297,9 +297,9 @@ def supersede_guard(old: RecordFile, new: RecordFile, *, force: bool) -> str | N
         return None
     if not force:
         raise DataError(f"cannot supersede {old.label} with {new.label}: " + "; ".join(problems),
-                        "check the numbers, or use --force (the records will say it was forced)",
+                        "check the numbers, or use --force-supersede (the records will say it was forced)",
                         Location(str(new.json_path)))
-    return "forced with --force: " + "; ".join(problems)
+    return "forced with --force-supersede: " + "; ".join(problems)
 
 
 #: Relations that only ``supersede`` makes.

@@ -170,13 +170,13 @@ def test_defaults_write_a_complete_profile(advisor, tmp_path, questionnaire):
 def test_output_refuses_to_overwrite_without_force(advisor, tmp_path, questionnaire):
     out = tmp_path / "out.yaml"
     out.write_text("keep me\n", encoding="utf-8")
-    result = advisor("assess", "--set", "workload_name=api", "--defaults", "--output", "out.yaml")
+    result = advisor("assess", "--set", "workload_name=api", "--defaults", "--profile-output", "out.yaml")
     assert result.exit_code == 2
     assert result.stderr == "advisor: out.yaml already exists; use --force to replace it, or --profile to update it\n"
     assert out.read_text(encoding="utf-8") == "keep me\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.yaml"]
 
-    forced = advisor("assess", "--set", "workload_name=api", "--defaults", "-o", "out.yaml", "--force")
+    forced = advisor("assess", "--set", "workload_name=api", "--defaults", "--profile-output", "out.yaml", "--force")
     assert forced.exit_code == 0, forced.stderr
     assert forced.stderr.splitlines()[0] == "Profile written to out.yaml"
     assert profiles.load(out, questionnaire).answers == {"workload_name": "api"}
@@ -239,7 +239,7 @@ def test_questions_json_and_yaml(advisor, questionnaire, args, expected):
 
 
 def test_profile_validate_ok_partial_and_bad(advisor, tmp_path):
-    assert advisor("assess", "--set", "workload_name=api", "--defaults", "-o", "ok.yaml").exit_code == 0
+    assert advisor("assess", "--set", "workload_name=api", "--defaults", "--profile-output", "ok.yaml").exit_code == 0
     text = (tmp_path / "ok.yaml").read_text(encoding="utf-8")
 
     partial = text.replace("  crd_count: 30  # How many CRDs are installed across the clusters?\n", "").replace(
@@ -282,7 +282,7 @@ def test_schema_profile_is_valid_json_schema_and_accepts_written_profiles(adviso
     validator = jsonschema.Draft202012Validator(schema)
 
     assert advisor("assess", "--set", "workload_name=api", "--set", "compliance=hipaa", "--defaults",
-                   "-o", "p.yaml").exit_code == 0
+                   "--profile-output", "p.yaml").exit_code == 0
     data = yamlio.load(tmp_path / "p.yaml").plain()
     assert list(validator.iter_errors(data)) == []
 
@@ -361,6 +361,6 @@ def test_traceback_flag_on_user_error_keeps_the_exit_code(advisor):
 
 def test_profile_path_is_relative_to_cwd(advisor, tmp_path):
     Path("sub").mkdir()
-    result = advisor("assess", "--set", "workload_name=api", "--defaults", "-o", "sub/api.yaml")
+    result = advisor("assess", "--set", "workload_name=api", "--defaults", "--profile-output", "sub/api.yaml")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "sub" / "api.yaml").is_file()

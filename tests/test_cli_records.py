@@ -19,8 +19,8 @@ Run = Callable[..., Any]
 @pytest.fixture
 def two(advisor: Run, tmp_path: Path) -> Path:
     for extra, name in (([], "a"), (["--set", "bare_metal_mandated=true"], "b")):
-        result = advisor("assess", "--set", "workload_name=pay", *extra, "--defaults", "-o", f"{name}.profile.yaml",
-                         "--date", "2026-01-01")
+        result = advisor("assess", "--set", "workload_name=pay", *extra, "--defaults",
+                         "--profile-output", f"{name}.profile.yaml", "--date", "2026-01-01")
         assert result.exit_code == 0, result.stderr
     return tmp_path / "reports"
 
@@ -48,7 +48,7 @@ def test_list_table_and_json(advisor: Run, two: Path) -> None:
 
 
 def test_list_of_a_missing_folder_is_empty(advisor: Run) -> None:
-    result = advisor("records", "list", "--dir", "nowhere", "--format", "json")
+    result = advisor("records", "list", "--records-dir", "nowhere", "--format", "json")
     assert (result.exit_code, result.stdout) == (0, "[]\n")
 
 
@@ -158,7 +158,7 @@ def test_check_fires_a_trigger_for_a_changed_profile(advisor: Run, two: Path) ->
     data = json.loads(path.read_text(encoding="utf-8"))
     data["revisit_triggers"] = ["tenancy == 'multi-tenant-untrusted'"]
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert advisor("records", "supersede", "--force", "2", "1").exit_code == 0  # only 0001 stays in force
+    assert advisor("records", "supersede", "--force-supersede", "2", "1").exit_code == 0  # only 0001 stays in force
     assert advisor("records", "check", "--today", "2026-06-01", "--profile", "a.profile.yaml").exit_code == 0
     changed = advisor("assess", "--profile", "a.profile.yaml", "--set", "tenancy=multi-tenant-untrusted",
                       "--defaults", "--no-record")
@@ -190,7 +190,7 @@ def test_index_is_written_and_deterministic(advisor: Run, two: Path) -> None:
 
 
 def test_index_of_a_missing_folder(advisor: Run) -> None:
-    result = advisor("records", "index", "--dir", "nowhere")
+    result = advisor("records", "index", "--records-dir", "nowhere")
     assert result.exit_code == 1
     assert result.stderr.startswith("advisor: no records folder nowhere; ")
 
@@ -199,7 +199,7 @@ def test_index_of_a_missing_folder(advisor: Run) -> None:
 
 
 def _other_workload(advisor: Run) -> None:
-    result = advisor("assess", "--set", "workload_name=ledger", "--defaults", "-o", "c.profile.yaml",
+    result = advisor("assess", "--set", "workload_name=ledger", "--defaults", "--profile-output", "c.profile.yaml",
                      "--date", "2026-02-01")
     assert result.exit_code == 0, result.stderr
 
@@ -209,18 +209,19 @@ def test_supersede_refuses_another_workload_and_an_older_record(advisor: Run, tw
     across = advisor("records", "supersede", "1", "3")
     assert across.exit_code == 1
     assert "cannot supersede 0001 with 0003: record 0003 is about workload 'ledger', record 0001 about 'pay'" \
-        in across.stderr and "use --force" in across.stderr
+        in across.stderr and "use --force-supersede" in across.stderr
     back = advisor("records", "supersede", "2", "1")
     assert back.exit_code == 1 and "record 0001 (2026-01-01) is older than record 0002 (2026-01-01)" in back.stderr
     assert _record(two, 1)["status"] == "proposed" and _record(two, 2)["status"] == "proposed"
 
-    forced = advisor("records", "supersede", "--force", "1", "3")
+    forced = advisor("records", "supersede", "--force-supersede", "1", "3")
     assert forced.exit_code == 0, forced.stderr
     assert "(forced: the links say why)" in forced.stderr
     (link,) = _record(two, 3)["links"]
-    assert link["relation"] == "supersedes" and link["note"].startswith("forced with --force: record 0003 is about")
+    assert link["relation"] == "supersedes"
+    assert link["note"].startswith("forced with --force-supersede: record 0003 is about")
     md = (two / _md_name(two, 3)).read_text(encoding="utf-8")
-    assert "(forced with --force: record 0003 is about workload 'ledger'" in md
+    assert "(forced with --force-supersede: record 0003 is about workload 'ledger'" in md
 
 
 def test_deprecate_and_link(advisor: Run, two: Path) -> None:

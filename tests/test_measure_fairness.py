@@ -86,10 +86,10 @@ def test_measure_refuses_an_unfair_comparison_unless_forced(tmp_path: Path, monk
     assert run([*args, "-o", "refused.yaml"]) == 3
     err = capsys.readouterr().err.splitlines()
     assert "t.yaml: cannot compare the targets: only vm is pinned to CPUs; the ratio would compare scheduling, " \
-           "not platforms (pin both targets, or neither); fix the targets file or use --force" in err
+           "not platforms (pin both targets, or neither); fix the targets file or use --force-compare" in err
     assert "advisor: the runs were kept in refused.yaml; nothing was compared" in err
     assert load_result("refused.yaml").runs, "the runs are kept"
 
-    assert run([*args, "-o", "forced.yaml", "--force"]) == 0
+    assert run([*args, "-o", "forced.yaml", "--force-compare"]) == 0
     notes = load_result("forced.yaml").notes
-    assert any(n.startswith("compared with --force although: only vm is pinned") for n in notes)
+    assert any(n.startswith("compared with --force-compare although: only vm is pinned") for n in notes)

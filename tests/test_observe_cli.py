@@ -64,12 +64,12 @@ def test_answers_a_person_gave_are_kept_and_every_difference_shown(advisor, esta
     kept = advisor("observe", "--dump", "prod", "--profile", "p.yaml")
     assert kept.exit_code == 0
     assert row(kept.stdout, "crd_count") == ["crd_count", "6", "30 (answered)",
-                                             "KEPT the answer: it differs (--force replaces it)"]
+                                             "KEPT the answer: it differs (--overwrite-answers replaces it)"]
     assert row(kept.stdout, "racks") == ["racks", "4", "4 (answered)", "agrees with the answer"]
     assert "1 observed value differs from the answers given: crd_count 30 -> 6\n" in kept.stderr
     assert load(tmp_path / "p.yaml").answers["crd_count"] == 30
     assert load(tmp_path / "p.yaml").origin("crd_count") == "answered"
-    forced = advisor("observe", "--dump", "prod", "--profile", "p.yaml", "--force", "--format", "json")
+    forced = advisor("observe", "--dump", "prod", "--profile", "p.yaml", "--overwrite-answers", "--format", "json")
     assert forced.exit_code == 0
     entry = next(a for a in json.loads(forced.stdout)["answers"] if a["key"] == "crd_count")
     assert (entry["before"], entry["before_kind"], entry["observed"], entry["action"]) == (
@@ -151,14 +151,14 @@ def _record_with_trigger(advisor, tmp_path: Path) -> Path:
 def test_records_check_observe_finds_a_trigger_crossed_by_the_clusters(advisor, estate: Path,
                                                                         tmp_path: Path) -> None:
     _record_with_trigger(advisor, tmp_path)
-    quiet = advisor("records", "check", "--dir", "reports", "--observe")
+    quiet = advisor("records", "check", "--records-dir", "reports", "--observe")
     assert quiet.exit_code == 0, quiet.stdout + quiet.stderr
     dump = json.loads((estate / "cluster.json").read_text())
     dump["items"].append(est.node("new-node", provider_id="metal3://metal3/new/m", kubelet="v1.31.2"))
     (estate / "cluster.json").write_text(json.dumps(dump))
-    plain = advisor("records", "check", "--dir", "reports")
+    plain = advisor("records", "check", "--records-dir", "reports")
     assert plain.exit_code == 0  # the profile itself did not change
-    found = advisor("records", "check", "--dir", "reports", "--observe")
+    found = advisor("records", "check", "--records-dir", "reports", "--observe")
     assert found.exit_code == 4
     assert ("revisit trigger fires after observing again (physical_hosts 6 -> 7, k8s_versions_in_production 2 -> 3): "
             "k8s_versions_in_production > 2") in found.stdout
@@ -167,9 +167,9 @@ def test_records_check_observe_finds_a_trigger_crossed_by_the_clusters(advisor, 
 
 def test_records_check_observe_finds_expired_observations(advisor, estate: Path, tmp_path: Path) -> None:
     _record_with_trigger(advisor, tmp_path)
-    fresh = advisor("records", "check", "--dir", "reports", "--observe", "--today", EXPIRES)
+    fresh = advisor("records", "check", "--records-dir", "reports", "--observe", "--today", EXPIRES)
     assert fresh.exit_code == 0
-    late = advisor("records", "check", "--dir", "reports", "--observe", "--today", "2024-02-13")
+    late = advisor("records", "check", "--records-dir", "reports", "--observe", "--today", "2024-02-13")
     assert late.exit_code == 4
     line = next(x for x in late.stdout.splitlines() if "expired" in x)
     keys = ("tenant_count", "physical_hosts", "racks", "microservices_per_host", "replicas_per_service", "clusters",
@@ -178,7 +178,7 @@ def test_records_check_observe_finds_expired_observations(advisor, estate: Path,
     assert line.endswith("observed answers of estate.profile.yaml expired: "
                          + ", ".join(f"{k} (on 2024-02-12)" for k in keys)
                          + "; observe again: advisor observe --profile estate.profile.yaml --dump DIR ...")
-    assert advisor("records", "check", "--dir", "reports", "--today", "2024-02-13").exit_code == 0
+    assert advisor("records", "check", "--records-dir", "reports", "--today", "2024-02-13").exit_code == 0
 
 
 def test_profile_with_provenance_for_a_missing_answer_is_refused(advisor, tmp_path: Path) -> None:

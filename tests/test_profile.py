@@ -456,7 +456,7 @@ def test_set_suggests_the_key_that_contains_the_word(advisor):
 
 def test_notes_are_kept_in_the_profile_and_validated(advisor, tmp_path, questionnaire):
     result = advisor("assess", "--set", "workload_name=x", "--note", "latency_p99_ms=from the SLO, section 4",
-                     "--defaults", "--no-record", "--measure", "never", "-o", "x.profile.yaml")
+                     "--defaults", "--no-record", "--measure", "never", "--profile-output", "x.profile.yaml")
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / "x.profile.yaml").read_text(encoding="utf-8")
     assert "notes:\n  latency_p99_ms: from the SLO, section 4\n" in text

@@ -37,8 +37,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     old = Path.cwd()
     os.chdir(base)
     try:
-        _assess("--set", "workload_name=pay", "-o", "a.profile.yaml")
-        _assess("--set", "workload_name=pay", "--set", "bare_metal_mandated=true", "-o", "b.profile.yaml")
+        _assess("--set", "workload_name=pay", "--profile-output", "a.profile.yaml")
+        _assess("--set", "workload_name=pay", "--set", "bare_metal_mandated=true", "--profile-output", "b.profile.yaml")
     finally:
         os.chdir(old)
     return base
@@ -314,7 +314,7 @@ def test_diff_names_the_one_answer_that_flips_the_outcome(work: Path) -> None:
 
 def test_diff_names_only_the_deciding_input_among_several(work: Path) -> None:
     _assess("--set", "workload_name=pay", "--set", "bare_metal_mandated=true", "--set", "priority_cost=4",
-            "-o", "c.profile.yaml")
+            "--profile-output", "c.profile.yaml")
     result = records.diff(records.load(work, 1), records.load(work, 3), _evaluator())
     names = {c.name: c.flips for c in result.changes if c.kind == "answer"}
     assert names == {"bare_metal_mandated": True, "priority_cost": False}
@@ -339,7 +339,7 @@ def test_diff_attributes_a_rules_change(work: Path, tmp_path: Path) -> None:
     text = knock_out.read_text(encoding="utf-8")
     when = next(line for line in text.splitlines() if line.startswith("when:"))
     knock_out.write_text(text.replace(when, "when: not bare_metal_mandated"), encoding="utf-8")
-    _assess("--set", "workload_name=pay", "--rules", "pack", "-o", "d.profile.yaml")
+    _assess("--set", "workload_name=pay", "--rules", "pack", "--profile-output", "d.profile.yaml")
     result = records.diff(records.load(work, 1), records.load(work, 3), _evaluator())
     assert result.b.recommendation == "bare-metal"
     assert [(c.kind, c.name) for c in result.deciding] == [("rules", "packs")]
@@ -386,7 +386,8 @@ def test_check_fires_a_revisit_trigger_of_a_changed_profile(work: Path) -> None:
     _set_triggers(work, 1, ["latency_p99_ms < 10", "graph.vm.spof_count > 1000"])
     _set_triggers(work, 2, [])
     assert _check(work, [Path("a.profile.yaml")]).findings == []
-    _assess("--set", "workload_name=pay", "--set", "latency_p99_ms=1", "--no-record", "-o", "fast.profile.yaml")
+    _assess("--set", "workload_name=pay", "--set", "latency_p99_ms=1", "--no-record",
+            "--profile-output", "fast.profile.yaml")
     report = _check(work, [Path("fast.profile.yaml")])
     assert [f.format() for f in report.findings] == [
         f"recs/{_file(work, 1)}: revisit trigger fires for fast.profile.yaml: latency_p99_ms < 10"]
@@ -401,7 +402,8 @@ def test_check_generated_triggers_fire_for_the_profile_of_the_other_outcome(work
 
 
 def test_check_ignores_profiles_of_other_workloads(work: Path) -> None:
-    _assess("--set", "workload_name=other", "--set", "latency_p99_ms=1", "--no-record", "-o", "o.profile.yaml")
+    _assess("--set", "workload_name=other", "--set", "latency_p99_ms=1", "--no-record",
+            "--profile-output", "o.profile.yaml")
     report = _check(work, [Path("o.profile.yaml")])
     assert report.findings == []
     assert report.notes == ["o.profile.yaml: no proposed or accepted record of workload 'other'"]
@@ -427,7 +429,7 @@ def test_check_rules_hash_changed_and_pack_missing(work: Path, tmp_path: Path) -
     from advisor import pipeline
 
     shutil.copytree(pipeline.DEFAULT_RULES_DIR, tmp_path / "pack")
-    _assess("--set", "workload_name=pay", "--rules", "pack", "-o", "p.profile.yaml")
+    _assess("--set", "workload_name=pay", "--rules", "pack", "--profile-output", "p.profile.yaml")
     assert _check(work).findings == []
     (tmp_path / "pack" / "pack.yaml").write_text((tmp_path / "pack" / "pack.yaml").read_text() + "\n")
     messages = [f.message for f in _check(work).findings]

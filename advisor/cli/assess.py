@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    FiniteFloatRange,
+    InputFile,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Problem, UsageError
 
 if TYPE_CHECKING:
@@ -53,15 +60,14 @@ def _free_name(path: Path) -> Path:
 @click.option("--note", "notes", multiple=True, metavar="KEY=TEXT",
               help="Why an answer was given (repeatable); kept in the profile and shown in the record.")
 @click.option("--full", is_flag=True, help="Ask every question, not only the quick ones.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--profile-output", "output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Where to write the profile (default: the --profile file, else WORKLOAD.profile.yaml).")
-@click.option("--force", is_flag=True, help="Overwrite --output when it exists.")
+@click.option("--force", is_flag=True, help="Overwrite --profile-output when it exists.")
 @click.option("--answered-by", metavar="NAME", help="Who answered, for the provenance (default: login name).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
               "Default: the bundled rules/.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="How to print the result: a table for people or the full result as JSON.")
+@format_option()
 @click.option("--records-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, metavar="DIR",
               help="Where to write the decision record (NNNN-slug.md and .json; never overwritten).")

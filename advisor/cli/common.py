@@ -39,11 +39,11 @@ def format_option(*extra: str, default: str = "table") -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=text)
 
 
-def emit_json(data: Any) -> None:
+def emit_json(data: Any, *, sort_keys: bool = False) -> None:
     """Print ``data`` as the JSON product on stdout (and nothing else goes to stdout)."""
     import json
 
-    console.out(json.dumps(data, indent=2, ensure_ascii=False))
+    console.out(json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False))
 
 
 class InputFile(click.ParamType):  # type: ignore[type-arg]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, emit_json, format_option, load_questionnaire, questionnaire_option
 
 _SOURCES = ["profile", "derived", "graph", "measured"]
 
@@ -17,8 +16,7 @@ _SOURCES = ["profile", "derived", "graph", "measured"]
 @questionnaire_option
 @click.option("--source", "sources", multiple=True, type=click.Choice(_SOURCES),
               help="Only facts from this source (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="Output format; markdown is docs/facts.md.")
+@format_option("markdown")
 def facts(questionnaire_path: Path | None, sources: tuple[str, ...], fmt: str) -> None:
     """List the facts rules can read: name, type, source and meaning.
 
@@ -41,7 +39,7 @@ def facts(questionnaire_path: Path | None, sources: tuple[str, ...], fmt: str) -
         for name, t in catalog.items()
     ]
     if fmt == "json":
-        console.out(json.dumps(rows, indent=2, ensure_ascii=False))
+        emit_json(rows)
         return
     from tabulate import tabulate
 

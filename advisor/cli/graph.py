@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, InputFile, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    InputFile,
+    emit_json,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -18,8 +24,7 @@ from advisor.cli.common import CONTEXT_SETTINGS, InputFile, load_questionnaire, 
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override an answer (repeatable).")
 @click.option("--topology", "topologies", multiple=True, type=InputFile("topology"),
               metavar="FILE", help="Describe a real fleet instead (repeatable: one column per file).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "mermaid"]), default="table",
-              show_default=True, help="table for people, json for tools, mermaid for a diagram in markdown.")
+@format_option("mermaid")
 def graph(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...],
           topologies: tuple[Path, ...], fmt: str) -> None:
     """Show blast radius, kernel sharing and quorum metrics of both options.
@@ -52,7 +57,7 @@ def graph(questionnaire_path: Path | None, profile_path: Path | None, sets: tupl
         answers = {**questionnaire.defaults(), **gathered.profile.values()}
         result = faultdomain.analyze(answers)
     if fmt == "json":
-        console.out(json.dumps(faultdomain.to_json(result), indent=2, sort_keys=True))
+        emit_json(faultdomain.to_json(result), sort_keys=True)
     elif fmt == "mermaid":
         console.out(faultdomain.to_mermaid(result), end="")
     else:

@@ -10,7 +10,14 @@ from typing import Any, Literal
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    FiniteFloatRange,
+    InputFile,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 from advisor.errors import Interrupted, Location, MeasurementError, Problem, UsageError
 
 #: Probes of the quick suite (when no --probe is given); --full runs every probe.
@@ -89,17 +96,20 @@ def _parse_bands(values: tuple[str, ...]) -> tuple[float | None, dict[str, float
 @click.option("--seed", type=int, default=None, help="Seed of the random run order (recorded) [default: random].")
 @click.option("--sweep", is_flag=True, help="Remove cgroups, network namespaces and veths left by killed "
               "sessions, then exit.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="FILE",
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Result file (.yaml, or .json) [default: measurement-<UTC time>.yaml].")
-@click.option("--force", is_flag=True, help="Compare even when the placements differ in a way that makes the "
-              "ratio meaningless (different CPU models, pinning, host settings); the result records why.")
+@click.option("--force", is_flag=True, help="Overwrite --output when it exists.")
+@click.option("--force-compare", is_flag=True, help="Compare even when the placements differ in a way that makes "
+              "the ratio meaningless (different CPU models, pinning, host settings); the result records why.")
+@format_option()
 @click.option("--render-only", "render_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Write the Kubernetes Job manifests of the kubernetes targets to DIR instead "
               "of running anything (for review or GitOps).")
 def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_path: Path | None,
             probe_names: tuple[str, ...], all_probes: bool, quick: bool, budget_s: float | None,
             band_values: tuple[str, ...], allow_disturbed: bool, accept_imitation: bool, seed: int | None,
-            sweep: bool, output: Path | None, force: bool, render_dir: Path | None) -> None:
+            sweep: bool, output: Path | None, force: bool, force_compare: bool, render_dir: Path | None,
+            fmt: str) -> None:
     """Run benchmarks on candidate platforms and compare them.
 
     With a targets file naming a bare-metal and a VM target, each probe runs on both
@@ -131,6 +141,11 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
         return
     suite: Literal["quick", "full"] = "quick" if quick else "full"
     band, bands = _parse_bands(band_values)
+    if render_dir is not None and fmt == "json":
+        raise UsageError("--render-only writes manifests, there is no result to print as JSON",
+                         "leave out --format json")
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output} already exists", "use --force to replace it, or another --output")
     registry = load_registry()
     for warning in registry.warnings:
         console.err(f"advisor: warning: {warning}")
@@ -182,15 +197,18 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
                             "(a targets file, see docs/measurement.md)")
     result.notes.extend(fairness.warnings(result.targets) if result.comparison else [])
     unfair = fairness.problems(result.targets) if not result.interrupted else []
-    if unfair and force:
-        result.notes.append("compared with --force although: " + "; ".join(unfair))
+    if unfair and force_compare:
+        result.notes.append("compared with --force-compare although: " + "; ".join(unfair))
     digest = result.to_file(out_path)
-    if unfair and not force:
+    if unfair and not force_compare:
         raise MeasurementError("", problems=[
-            Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force",
+            Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force-compare",
                     Location(str(targets_path))) for why in unfair
         ] + [Problem(f"the runs were kept in {out_path}", "nothing was compared")])
-    _print_result(result)
+    if fmt == "json":
+        console.out(result.to_text("json"), end="")  # what a .json result file holds
+    else:
+        _print_result(result)
     console.err(f"advisor: wrote {out_path} (sha256 {digest[:12]})")
     if result.interrupted:
         raise Interrupted(f"interrupted; the finished runs were kept in {out_path}",

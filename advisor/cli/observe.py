@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, emit_json, format_option, load_questionnaire, questionnaire_option
 from advisor.errors import DataError, Location, UsageError
 
 if TYPE_CHECKING:
@@ -45,7 +44,8 @@ def _check(pattern: re.Pattern[str], what: str, option: str) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=f"Where to write the profile (default: the --profile file, else {_DEFAULT_OUTPUT}; "
                    "an existing file other than --profile is never overwritten).")
-@click.option("--force", is_flag=True, help="Replace answers a person gave when the clusters say otherwise.")
+@click.option("--overwrite-answers", "force", is_flag=True,
+              help="Replace answers a person gave when the clusters say otherwise.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--tenant-label", metavar="KEY", callback=_check(_LABEL_KEY, "label key", "--tenant-label"),
               help="Count tenants as the distinct values of this namespace label (default: non-system namespaces).")
@@ -58,8 +58,7 @@ def _check(pattern: re.Pattern[str], what: str, option: str) -> Any:
               help="Count nodes whose platform cannot be seen (no providerID or instance type) as bare metal.")
 @click.option("--expires-days", type=click.IntRange(min=1, max=3650), default=90, show_default=True, metavar="DAYS",
               help="How long observed answers hold before 'advisor records check --observe' flags them.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@format_option()
 @questionnaire_option
 def observe(dumps: tuple[Path, ...], contexts: tuple[str, ...], kubeconfig: str | None, timeout: float,
             profile_path: Path | None, output: Path | None, force: bool, dry_run: bool, tenant_label: str | None,
@@ -73,7 +72,7 @@ def observe(dumps: tuple[Path, ...], contexts: tuple[str, ...], kubeconfig: str 
     clusters, Kubernetes versions, CRDs, services per node, replicas, tenants, GPUs,
     special networking, the existing virtualization (docs/observe.md). Each is stored
     as 'observed' with its source, time, derivation and expiry. Answers a person gave
-    are kept (use --force to replace them); every difference is shown.
+    are kept (use --overwrite-answers to replace them); every difference is shown.
 
     \b
     Dump a cluster you cannot reach from here (one folder per cluster):
@@ -110,7 +109,7 @@ def observe(dumps: tuple[Path, ...], contexts: tuple[str, ...], kubeconfig: str 
         profile.write(target, source="observed")
         written = target
     if fmt == "json":
-        console.out(json.dumps(_as_json(result, changes, written), indent=2, sort_keys=True, ensure_ascii=False))
+        emit_json(_as_json(result, changes, written), sort_keys=True)
     else:
         console.out(_as_text(result, changes))
     _report(changes, written, dry_run)
@@ -146,8 +145,8 @@ def _action(c: Change) -> str:
         "set": "set",
         "updated": "updated",
         "unchanged": "unchanged (time and expiry renewed)",
-        "kept": "KEPT the answer: it differs (--force replaces it)",
-        "overwritten": "replaced the answer (--force)",
+        "kept": "KEPT the answer: it differs (--overwrite-answers replaces it)",
+        "overwritten": "replaced the answer (--overwrite-answers)",
         "agrees": "agrees with the answer",
         "invalid": f"not used: {c.problem}",
     }[c.action]

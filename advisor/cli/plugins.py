@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from typing import Any
 
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS
+from advisor.cli.common import CONTEXT_SETTINGS, emit_json, format_option
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format.")
+@format_option()
 def plugins(fmt: str) -> None:
     """List measurement plugins, probes and whether their tools are installed.
 
@@ -40,8 +38,8 @@ def plugins(fmt: str) -> None:
                            "install_hint": probe.install_hint() if missing else None})
     runner_rows = [{"kind": k, "plugin": registry.runner_plugin[k]} for k in sorted(registry.runners)]
     if fmt == "json":
-        console.out(json.dumps({"plugins": plugin_rows, "probes": probe_rows, "runners": runner_rows,
-                                "warnings": registry.warnings}, indent=2))
+        emit_json({"plugins": plugin_rows, "probes": probe_rows, "runners": runner_rows,
+                   "warnings": registry.warnings})
         return
     console.out("Plugins")
     console.out(tabulate([[p["name"], p["module"], p["distribution"] or "-", p["version"] or "-"]

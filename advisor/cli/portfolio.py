@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    FiniteFloatRange,
+    InputFile,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 from advisor.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -68,8 +75,7 @@ class _ProgressLine:
 @click.option("--similarity", type=FiniteFloatRange(min=0.0, max=1.0), default=0.05, show_default=True,
               metavar="DISTANCE", help="Consistency check: flag workloads closer than this whose recommendations "
               "differ (mean per-answer distance, 0 to 1).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="What to print: a short table, or the summary JSON.")
+@format_option()
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--allow-outside", is_flag=True, help="Read profiles the inventory names outside the project (the "
               "current folder and the inventory's folder).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, InputFile, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    InputFile,
+    emit_json,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 from advisor.errors import CheckFailed, DataError, UsageError
 
 if TYPE_CHECKING:
@@ -23,8 +29,8 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 
 
 def _dir_option(func: Any) -> Any:
-    return click.option("--dir", "directory", type=_DIR, default=Path("reports"), show_default=True, metavar="DIR",
-                        help="The records folder.")(func)
+    return click.option("--records-dir", "directory", type=_DIR, default=Path("reports"), show_default=True,
+                        metavar="DIR", help="The records folder.")(func)
 
 
 def _number(text: str) -> int:
@@ -61,17 +67,25 @@ def records() -> None:
     """
 
 
+_STATUSES = ["proposed", "accepted", "rejected", "superseded", "deprecated"]  # decision.STATUSES
+
+
 @records.command("list", context_settings=CONTEXT_SETTINGS)
 @_dir_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format.")
-def list_records(directory: Path, fmt: str) -> None:
+@click.option("--status", "statuses", multiple=True, type=click.Choice(_STATUSES),
+              help="Only records with this status (repeatable).")
+@click.option("--workload", "workloads", multiple=True, metavar="NAME",
+              help="Only records of this workload (its workload_name; repeatable).")
+@format_option()
+def list_records(directory: Path, statuses: tuple[str, ...], workloads: tuple[str, ...], fmt: str) -> None:
     """List the records: number, title, status, recommendation and date."""
     from advisor.records import load_all, rows
 
-    found = rows(load_all(directory))
+    loaded = [rf for rf in load_all(directory)
+              if (not statuses or rf.record.status in statuses) and (not workloads or rf.record.workload in workloads)]
+    found = rows(loaded)
     if fmt == "json":
-        console.out(json.dumps(found, indent=2, sort_keys=True, ensure_ascii=False))
+        emit_json(found, sort_keys=True)
         return
     from tabulate import tabulate
 
@@ -86,13 +100,21 @@ def list_records(directory: Path, fmt: str) -> None:
 
 @records.command("show", context_settings=CONTEXT_SETTINGS)
 @_dir_option
+@format_option("markdown", default="markdown")
 @click.argument("number", metavar="N")
-def show(directory: Path, number: str) -> None:
-    """Print the markdown of record N."""
+def show(directory: Path, fmt: str, number: str) -> None:
+    """Print record N: its markdown (through a pager on a terminal), or its JSON twin.
+
+    --format table and markdown both print the markdown; json prints the JSON twin
+    (the whole record: answers, result, rule packs, measurements).
+    """
     from advisor.errors import Location
     from advisor.records import load
 
     rf = load(directory, _number(number))
+    if fmt == "json":
+        emit_json(rf.record.model_dump(mode="json"))
+        return
     from advisor.inputs import LIMITS
     from advisor.yamlio import read_text
 
@@ -135,7 +157,7 @@ def deprecate(directory: Path, number: str) -> None:
 
 @records.command("supersede", context_settings=CONTEXT_SETTINGS)
 @_dir_option
-@click.option("--force", is_flag=True,
+@click.option("--force-supersede", "force", is_flag=True,
               help="Supersede although NEW is about another workload or older than OLD (the records say so).")
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
@@ -145,7 +167,7 @@ def supersede_cmd(directory: Path, force: bool, old: str, new: str) -> None:
     OLD becomes superseded (superseded_by: NEW, a link to NEW); NEW gets
     supersedes: OLD and a link back. Both files of both records and the index
     are updated. NEW must be about the same workload and not older than OLD,
-    unless --force, which both links record.
+    unless --force-supersede, which both links record.
     """
     from advisor.records import supersede
 
@@ -186,8 +208,7 @@ def _evaluator(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], Map
 @records.command("diff", context_settings=CONTEXT_SETTINGS)
 @_dir_option
 @questionnaire_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@format_option()
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
 def diff_cmd(directory: Path, questionnaire_path: Path | None, fmt: str, a: str, b: str) -> None:
@@ -203,7 +224,7 @@ def diff_cmd(directory: Path, questionnaire_path: Path | None, fmt: str, a: str,
     ra, rb = load(directory, _number(a)), load(directory, _number(b))
     result = diff(ra, rb, _evaluator(load_questionnaire(questionnaire_path)), _resolve_pack)
     if fmt == "json":
-        console.out(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+        emit_json(result.to_dict(), sort_keys=True)
     else:
         console.out("\n".join(result.lines()))
 
@@ -229,8 +250,9 @@ def _current_profile(path: Path, questionnaire: Questionnaire) -> CurrentProfile
               "(dumps or contexts they name): expired ones and revisit triggers they now cross are findings.")
 @click.option("--allow-outside", is_flag=True, help="Read profiles and rule packs that records name outside the "
               "project (the current folder).")
+@format_option()
 def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[Path, ...], today: str | None,
-              reobserve: bool, allow_outside: bool) -> None:
+              reobserve: bool, allow_outside: bool, fmt: str) -> None:
     """Find proposed and accepted records to revisit.
 
     One line per finding: a revisit trigger that holds for the current profile, a
@@ -251,8 +273,13 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
     from advisor.repair import state
 
     problems = state(directory, _index_text)
+    if fmt == "json" and problems:
+        emit_json({"ok": False, "checked": 0, "findings": [], "notes": [],
+                   "problems": [{"location": str(p.path), "message": p.message,
+                                 "hint": None if p.repairable else "needs a person: advisor records repair lists it"}
+                                for p in problems]})
     for problem in problems:
-        console.out(problem.format())
+        (console.err if fmt == "json" else console.out)(problem.format())
     if problems:
         n = len(problems)
         raise CheckFailed(f"the records folder is inconsistent ({n} problem{'s' if n != 1 else ''})",
@@ -274,13 +301,20 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
         report.notes += notes
     for note in report.notes:
         console.err(note)
-    for finding in report.findings:
-        console.out(finding.format())
+    if fmt == "json":
+        emit_json({"ok": not report.findings, "checked": report.checked, "notes": report.notes, "problems": [],
+                   "findings": [{"file": str(f.record.md_path), "number": f.record.number, "kind": f.kind,
+                                 "message": f.message} for f in report.findings]})
+    else:
+        for finding in report.findings:
+            console.out(finding.format())
     if report.findings:
         n = len(report.findings)
         raise CheckFailed(f"{n} finding{'s' if n != 1 else ''} in {report.checked} active records",
                           "revisit them: re-assess, then 'advisor records supersede OLD NEW'")
-    console.out(f"ok: {report.checked} active record{'s' if report.checked != 1 else ''} checked, nothing to revisit")
+    if fmt != "json":
+        n = report.checked
+        console.out(f"ok: {n} active record{'s' if n != 1 else ''} checked, nothing to revisit")
 
 
 @records.command("index", context_settings=CONTEXT_SETTINGS)
@@ -290,7 +324,8 @@ def index(directory: Path) -> None:
     from advisor.records import write_index
 
     if not directory.is_dir():
-        raise DataError(f"no records folder {directory}", "give it with --dir, or write a record with 'advisor assess'")
+        raise DataError(f"no records folder {directory}",
+                        "give it with --records-dir, or write a record with 'advisor assess'")
     console.err(f"Index written to {write_index(directory)}")
 
 

@@ -70,16 +70,10 @@ def evidence_reference(root: Path) -> str:
 
 def generated_files(root: Path) -> dict[Path, str]:
     """Every generated reference file (path -> content) under the project ``root``."""
-    from advisor.questionnaire import load_default
-    from advisor.schemas import schema_for
+    from advisor.cli.schema import schema_json, schema_names
 
-    questionnaire = load_default()
     files = {root / "docs" / "cli.md": cli_reference(), root / "docs" / "evidence.md": evidence_reference(root)}
-    for kind in ("profile", "questionnaire"):
-        schema = schema_for(kind, questionnaire)
-        files[root / "docs" / "schemas" / f"{kind}.schema.json"] = json.dumps(schema, indent=2) + "\n"
-    from advisor.rules.evidence import json_schema
-
-    files[root / "docs" / "schemas" / "evidence.schema.json"] = json.dumps(json_schema(), indent=2) + "\n"
+    for name in schema_names():  # the file formats and every command's JSON output
+        files[root / "docs" / "schemas" / f"{name}.schema.json"] = json.dumps(schema_json(name), indent=2) + "\n"
     assert set(COMMANDS)  # every registered command is walked through cli.list_commands
     return files

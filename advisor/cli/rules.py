@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, format_option, load_questionnaire, questionnaire_option
+from advisor.cli.common import CONTEXT_SETTINGS, emit_json, format_option, load_questionnaire, questionnaire_option
 
 if TYPE_CHECKING:
     from advisor.rules.model import LoadedRule, Pack
@@ -67,8 +67,7 @@ def _weight(value: float) -> str:
 @rules.command("list", context_settings=CONTEXT_SETTINGS)
 @_rules_option
 @questionnaire_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="Output format.")
+@format_option()
 def list_rules(rule_dirs: tuple[Path, ...], questionnaire_path: Path | None, fmt: str) -> None:
     """List the rules of a pack.
 
@@ -80,7 +79,7 @@ def list_rules(rule_dirs: tuple[Path, ...], questionnaire_path: Path | None, fmt
     pack = load_pack(rule_dirs or None, load_questionnaire(questionnaire_path))
     rows = [_row(r) for r in pack.rules]
     if fmt == "json":
-        console.out(json.dumps({"packs": pack.name, "rules": rows}, indent=2, sort_keys=True, ensure_ascii=False))
+        emit_json({"packs": pack.name, "rules": rows}, sort_keys=True)
         return
     from tabulate import tabulate
 
@@ -121,7 +120,7 @@ def _show(pack: Pack, rule: LoadedRule, cases: list[tuple[Any, Any]]) -> str:
         lines.append("    (none)")
     for case, finding in cases:
         expected = "fires" if case.expect_fire else "does_not_fire"
-        ok = (finding.outcome == "fired") is case.expect_fire and finding.outcome != "unknown"
+        ok = _case_ok(case, finding)
         answers = json.dumps(dict(case.answers), sort_keys=True, ensure_ascii=False)
         lines.append(f"    {'ok  ' if ok else 'FAIL'} {expected:<13} {finding.outcome:<9} {answers}")
         lines.append(f"         {finding.explanation}")
@@ -131,8 +130,9 @@ def _show(pack: Pack, rule: LoadedRule, cases: list[tuple[Any, Any]]) -> str:
 @rules.command("show", context_settings=CONTEXT_SETTINGS)
 @_rules_option
 @questionnaire_option
+@format_option()
 @click.argument("rule_id", metavar="ID")
-def show_rule(rule_dirs: tuple[Path, ...], questionnaire_path: Path | None, rule_id: str) -> None:
+def show_rule(rule_dirs: tuple[Path, ...], questionnaire_path: Path | None, fmt: str, rule_id: str) -> None:
     """Show one rule and how its test cases come out.
 
     Prints the condition, effect, rationale and evidence, then each test case with
@@ -143,30 +143,67 @@ def show_rule(rule_dirs: tuple[Path, ...], questionnaire_path: Path | None, rule
     questionnaire = load_questionnaire(questionnaire_path)
     pack = load_pack(rule_dirs or None, questionnaire)
     rule = pack.rule(rule_id)
-    console.out(_show(pack, rule, list(rule_case_findings(pack, rule_id, questionnaire))))
+    cases = list(rule_case_findings(pack, rule_id, questionnaire))
+    if fmt == "json":
+        emit_json(_show_json(rule, cases))
+    else:
+        console.out(_show(pack, rule, cases))
+
+
+def _case_ok(case: Any, finding: Any) -> bool:
+    return (finding.outcome == "fired") is case.expect_fire and finding.outcome != "unknown"
+
+
+def _show_json(rule: LoadedRule, cases: list[tuple[Any, Any]]) -> dict[str, Any]:
+    model = rule.rule
+    knock_out = f"rules out {model.knock_out.option}: {model.knock_out.reason}" if model.knock_out else None
+    return {
+        "rule": _row(rule), "when": " ".join(model.when.split()), "knock_out": knock_out,
+        "rationale": " ".join(model.rationale.split()),
+        "evidence": [{"source": ev.source, "url": ev.url, "claim": ev.claim, "grade": ev.grade}
+                     for ev in model.evidence],
+        "tests": [{"expect": "fires" if case.expect_fire else "does_not_fire", "outcome": finding.outcome,
+                   "ok": _case_ok(case, finding), "answers": dict(case.answers), "explanation": finding.explanation}
+                  for case, finding in cases],
+    }
 
 
 @rules.command("lint", context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
+@format_option()
 @click.argument("dirs", nargs=-1, type=_DIR, metavar="[DIR]...")
-def lint(questionnaire_path: Path | None, dirs: tuple[Path, ...]) -> None:
+def lint(questionnaire_path: Path | None, fmt: str, dirs: tuple[Path, ...]) -> None:
     """Check rule packs without running them.
 
     Checks the format, every condition against the facts, ids, evidence, and the
     answers of every test case. Several DIRs are layered in order, later ones over earlier ones (default: the
     bundled rules/). Every problem is reported as file:line:col.
     """
+    from advisor.errors import AdvisorError
     from advisor.pipeline import lint_pack
 
-    pack = lint_pack(dirs or None, load_questionnaire(questionnaire_path))
+    try:
+        pack = lint_pack(dirs or None, load_questionnaire(questionnaire_path))
+    except AdvisorError as exc:
+        if fmt == "json":  # the problems as JSON too; stderr and the exit code stay those of the error
+            from advisor.cli.outputs import problem_rows
+
+            emit_json({"ok": False, "pack": None, "rules": 0, "knock_outs": 0, "cases": 0,
+                       "problems": problem_rows(exc.problems)})
+        raise
     knock_outs = sum(1 for r in pack.rules if r.rule.knock_out is not None)
+    if fmt == "json":
+        emit_json({"ok": True, "pack": pack.name, "rules": len(pack.rules), "knock_outs": knock_outs,
+                   "cases": len(pack.cases), "problems": []})
+        return
     console.out(f"ok: {pack.name}: {len(pack.rules)} rules ({knock_outs} knock-out), {len(pack.cases)} cases")
 
 
 @rules.command("test", context_settings=CONTEXT_SETTINGS)
 @questionnaire_option
+@format_option()
 @click.argument("dirs", nargs=-1, type=_DIR, metavar="[DIR]...")
-def test(questionnaire_path: Path | None, dirs: tuple[Path, ...]) -> None:
+def test(questionnaire_path: Path | None, fmt: str, dirs: tuple[Path, ...]) -> None:
     """Run the rule tests and the whole-profile cases.
 
     Every rule must fire for its tests.fires cases and not fire for its
@@ -178,7 +215,14 @@ def test(questionnaire_path: Path | None, dirs: tuple[Path, ...]) -> None:
 
     questionnaire = load_questionnaire(questionnaire_path)
     report = run_rule_tests(lint_pack(dirs or None, questionnaire), questionnaire)
-    console.out(report.summary())
+    if fmt == "json":
+        from advisor.cli.outputs import problem_rows
+
+        emit_json({"ok": report.ok, "rules": report.rules, "rule_cases": report.rule_cases,
+                   "pack_cases": report.pack_cases, "passed": report.passed, "failed": len(report.failures),
+                   "failures": problem_rows(report.failures)})
+    else:
+        console.out(report.summary())
     report.check()
 
 

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, FiniteFloatRange, InputFile, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    FiniteFloatRange,
+    InputFile,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 
 if TYPE_CHECKING:
     from advisor.questionnaire import Questionnaire
@@ -25,11 +32,10 @@ _NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none"}
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
               "Default: the bundled rules/.")
-@click.option("--budget", "budget_ms", type=FiniteFloatRange(min=0), default=None, metavar="MS",
+@click.option("--search-budget", "budget_ms", type=FiniteFloatRange(min=0), default=None, metavar="MS",
               help="Work budget in estimated milliseconds of evaluation (default 200); searches it cuts short "
               "are marked incomplete.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="A table for people or the analysis as JSON.")
+@format_option()
 def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...],
            rules_dirs: tuple[Path, ...], budget_ms: float | None, fmt: str) -> None:
     """Show what would have to change for the recommendation to flip.
@@ -103,5 +109,5 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
         parts.append("Revisit triggers:\n" + "\n".join(f"  {s}  ({c})" for s, c in zip(sentences, triggers,
                                                                                         strict=True)))
     if not analysis.complete:
-        parts.append("The budget cut some searches short (marked 'budget reached'); raise it with --budget.")
+        parts.append("The budget cut some searches short (marked 'budget reached'); raise it with --search-budget.")
     return "\n\n".join(parts)

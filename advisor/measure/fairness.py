@@ -5,7 +5,7 @@ two runs differ in that layer and not in the hardware, the placement or the host
 settings. Each target's placement (node, CPU model, kernel, virtualization detected,
 pinning, confounders) is recorded in the result file; :func:`problems` names the
 differences that make the ratio meaningless. ``advisor measure`` and ``advisor
-assess`` refuse to use such a comparison unless ``--force`` is given, and then record
+assess`` refuse to use such a comparison unless ``--force-compare`` is given, and then record
 why it was forced. :func:`warnings` names what the user must know but that does not
 make the ratio meaningless: a "bare-metal" target that is a VM, imitation targets.
 (Unfair network paths are refused per probe by the session: see

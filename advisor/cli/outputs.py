@@ -1,0 +1,441 @@
+"""The JSON outputs of every reporting command: their models and published JSON Schemas.
+
+``advisor COMMAND --format json`` prints one JSON document on stdout and nothing else;
+its JSON Schema is ``advisor schema NAME`` (NAME: the command words joined by ``-``,
+e.g. ``rules-list``) and is checked in under docs/schemas/. The schemas are generated
+from the pydantic models here, or from the models of the core modules where the output
+is one of them (the scored result, a question, a measurement result, a decision record).
+Imported only to print JSON or a schema, so that the commands start fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from advisor.errors import Problem
+
+__all__ = ["OUTPUTS", "problem_rows", "schema_names", "schema_of"]
+
+Option = Literal["bare-metal", "vm", "none"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemRow(_Out):
+    """One problem: where (file:line:col, or null), what is wrong and what to do."""
+
+    location: str | None
+    message: str
+    hint: str | None
+
+
+def problem_rows(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    """Problems as JSON rows (:class:`ProblemRow`)."""
+    return [{"location": str(p.location) if p.location is not None else None, "message": p.message,
+             "hint": p.hint} for p in problems]
+
+
+class PathOutput(_Out):
+    """``rules path`` / ``questions path``: where the bundled files are."""
+
+    path: str
+
+
+class ProfileCheck(_Out):
+    file: str
+    valid: bool
+    partial: bool
+    answers: int
+    defaults: int
+    not_yet_answered: list[str]
+    problems: list[ProblemRow]
+
+
+class ProfileValidateOutput(_Out):
+    """``profile validate``: one entry per file; ``ok`` when every file is valid."""
+
+    ok: bool
+    files: list[ProfileCheck]
+
+
+class RuleRow(_Out):
+    id: str
+    area: str
+    pack: str
+    criterion: str
+    effect: str
+    weight: float | None
+    grade: str
+    grade_factor: float
+    enabled: bool
+    disabled_reason: str | None
+    title: str
+    file: str
+
+
+class RulesListOutput(_Out):
+    """``rules list``: the rules of the (layered) pack."""
+
+    packs: str
+    rules: list[RuleRow]
+
+
+class EvidenceRow(_Out):
+    source: str
+    url: str | None
+    claim: str
+    grade: str
+
+
+class RuleCaseRow(_Out):
+    expect: Literal["fires", "does_not_fire"]
+    outcome: str
+    ok: bool
+    answers: dict[str, Any]
+    explanation: str
+
+
+class RuleShowOutput(_Out):
+    """``rules show``: one rule, its evidence and how its test cases come out."""
+
+    rule: RuleRow
+    when: str
+    knock_out: str | None
+    rationale: str
+    evidence: list[EvidenceRow]
+    tests: list[RuleCaseRow]
+
+
+class RulesLintOutput(_Out):
+    """``rules lint``: ``ok`` with the counts, or the problems (exit code 1)."""
+
+    ok: bool
+    pack: str | None
+    rules: int
+    knock_outs: int
+    cases: int
+    problems: list[ProblemRow]
+
+
+class RulesTestOutput(_Out):
+    """``rules test``: counts and every failure (exit code 4 when there is one)."""
+
+    ok: bool
+    rules: int
+    rule_cases: int
+    pack_cases: int
+    passed: int
+    failed: int
+    failures: list[ProblemRow]
+
+
+class FactRow(_Out):
+    name: str
+    type: str
+    choices: list[str] | None
+    source: str
+    description: str
+
+
+class MetricDefinition(_Out):
+    type: str
+    definition: str
+
+
+class GraphOption(_Out):
+    label: str
+    metrics: dict[str, Any]
+
+
+class GraphOutput(_Out):
+    """``graph``: inputs, the metric values of each option, and the metrics' definitions."""
+
+    source: str
+    inputs: dict[str, Any] | None
+    options: dict[str, GraphOption]
+    definitions: dict[str, MetricDefinition]
+
+
+class TippingPointRow(_Out):
+    key: str
+    kind: str
+    group: Literal["input", "priority"]
+    current: Any
+    direction: str
+    threshold: Any
+    before: Any
+    item: str | None
+    recommendation: str
+    decided_by: str
+    knock_outs: list[str]
+    relative_change: float
+    condition: str
+    sentence: str
+
+
+class RobustRow(_Out):
+    key: str
+    group: Literal["input", "priority"]
+    current: Any
+    searched: str
+    complete: bool
+
+
+class Trigger(_Out):
+    condition: str
+    sentence: str
+
+
+class WhatifOutput(_Out):
+    """``whatif``: the tipping points, smallest change first, and the robust answers."""
+
+    recommendation: str
+    decided_by: str
+    knock_outs: list[str]
+    tipping_points: list[TippingPointRow]
+    robust: list[RobustRow]
+    not_applicable: list[str]
+    evaluations: int
+    complete: bool
+    tolerance: float
+    revisit_triggers: list[Trigger]
+
+
+class PluginRow(_Out):
+    name: str
+    module: str
+    distribution: str | None
+    version: str | None
+    builtin: bool
+
+
+class ProbeRow(_Out):
+    name: str
+    plugin: str
+    title: str
+    tools: list[str]
+    installed: bool
+    missing: list[str]
+    install_hint: str | None
+
+
+class RunnerRow(_Out):
+    kind: str
+    plugin: str
+
+
+class PluginsOutput(_Out):
+    """``plugins``: measurement plugins, their probes (and missing tools) and runners."""
+
+    plugins: list[PluginRow]
+    probes: list[ProbeRow]
+    runners: list[RunnerRow]
+    warnings: list[str]
+
+
+class RecordRow(_Out):
+    number: int
+    title: str
+    status: str
+    recommendation: str
+    date: str
+    superseded_by: int | None
+    supersedes: int | None
+    file: str
+
+
+class ChangeRow(_Out):
+    kind: Literal["answer", "measurement", "rules", "weight", "fired"]
+    name: str
+    before: Any
+    after: Any
+    flips: bool | None
+
+
+class RecordsDiffOutput(_Out):
+    """``records diff``: what changed from record A to record B and what changed the outcome."""
+
+    a: int
+    b: int
+    recommendation: list[str]
+    outcome_changed: bool
+    changes: list[ChangeRow]
+    changed_the_outcome: list[str]
+    notes: list[str]
+
+
+class CheckFindingRow(_Out):
+    file: str
+    number: int
+    kind: Literal["trigger", "review", "rules"]
+    message: str
+
+
+class RecordsCheckOutput(_Out):
+    """``records check``: the findings, or the folder's problems (exit code 4 when there is either), and notes."""
+
+    ok: bool
+    checked: int
+    findings: list[CheckFindingRow]
+    notes: list[str]
+    problems: list[ProblemRow]
+
+
+class CloseCall(_Out):
+    workload: str
+    recommendation: Option
+    margin: float
+
+
+class KnockOutRow(_Out):
+    workload: str
+    ruled_out: str
+    rule: str
+    reason: str
+
+
+class Difference(_Out):
+    key: str
+    a: Any
+    b: Any
+
+
+class ConsistencyFlag(_Out):
+    workloads: list[str]
+    distance: float
+    recommendations: list[str]
+    differences: list[Difference]
+
+
+class WorkloadRow(_Out):
+    name: str
+    source: str
+    recommendation: Option
+    decided_by: str
+    margin: float
+    confidence: float
+    close: bool
+    record: str | None
+
+
+class NameVersion(_Out):
+    name: str
+    version: Any
+
+
+class QuestionnaireRef(_Out):
+    id: str
+    version: Any
+
+
+class PortfolioOutput(_Out):
+    """``portfolio``: the summary (also written to portfolio-summary.json)."""
+
+    advisor_portfolio_summary: Literal[1]
+    inventory: str
+    date: str
+    questionnaire: QuestionnaireRef
+    rules: list[NameVersion]
+    records_dir: str | None
+    workload_count: int
+    counts: dict[str, int]
+    close_calls: list[CloseCall]
+    knock_outs: list[KnockOutRow]
+    similarity_threshold: float
+    consistency: list[ConsistencyFlag]
+    #: flags beyond the report's cap, counted but not listed
+    consistency_omitted: int
+    workloads: list[WorkloadRow]
+
+
+class ObservedAnswer(_Out):
+    key: str
+    observed: Any
+    before: Any
+    before_kind: str | None
+    action: Literal["set", "updated", "unchanged", "kept", "overwritten", "agrees", "invalid"]
+    derivation: str
+    partial: str | None
+    problem: str | None
+
+
+class Unobserved(_Out):
+    key: str
+    reason: str
+
+
+class ObserveOutput(_Out):
+    """``observe``: what each cluster shows, the answers derived (and what became of them), what is not seen."""
+
+    clusters: list[str]
+    answers: list[ObservedAnswer]
+    unobserved: list[Unobserved]
+    problems: list[str]
+    profile: str | None
+
+
+def _assess() -> Any:
+    from advisor.scoring import Result
+
+    return Result
+
+
+def _questions() -> Any:
+    from advisor.questionnaire import Question
+
+    return list[Question]
+
+
+def _measure() -> Any:
+    from advisor.measure.results import MeasurementResult
+
+    return MeasurementResult
+
+
+def _record() -> Any:
+    from advisor.decision import DecisionRecord
+
+    return DecisionRecord
+
+
+#: schema NAME -> the type of the JSON that command prints (resolved lazily).
+OUTPUTS: dict[str, Callable[[], Any]] = {
+    "assess": _assess,
+    "questions": _questions,
+    "questions-path": lambda: PathOutput,
+    "profile-validate": lambda: ProfileValidateOutput,
+    "rules-list": lambda: RulesListOutput,
+    "rules-show": lambda: RuleShowOutput,
+    "rules-lint": lambda: RulesLintOutput,
+    "rules-test": lambda: RulesTestOutput,
+    "rules-path": lambda: PathOutput,
+    "facts": lambda: list[FactRow],
+    "graph": lambda: GraphOutput,
+    "whatif": lambda: WhatifOutput,
+    "measure": _measure,
+    "plugins": lambda: PluginsOutput,
+    "records-list": lambda: list[RecordRow],
+    "records-show": _record,
+    "records-diff": lambda: RecordsDiffOutput,
+    "records-check": lambda: RecordsCheckOutput,
+    "portfolio": lambda: PortfolioOutput,
+    "observe": lambda: ObserveOutput,
+}
+
+
+def schema_names() -> list[str]:
+    """Every published output schema name."""
+    return sorted(OUTPUTS)
+
+
+def schema_of(name: str) -> dict[str, Any]:
+    """The JSON Schema of the JSON that ``name`` prints (serialization mode: what is written)."""
+    schema = TypeAdapter(OUTPUTS[name]()).json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"advisor {name.replace('-', ' ', 1)} --format json"
+    return schema
