@@ -29,7 +29,7 @@ import datetime as _dt
 import getpass
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -522,10 +522,6 @@ def default_output(profile: Profile) -> Path:
     name = str(profile.values().get("workload_name") or "advisor")
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "advisor"
     return Path(f"{slug}.profile.yaml")
-
-
-def describe_missing(keys: Iterable[str]) -> str:
-    return ", ".join(keys)
 
 
 @dataclass

@@ -23,7 +23,6 @@ __all__ = ["MEASURE_COMMAND", "Change", "Outcome", "Reason", "body", "changes_of
 MEASURE_COMMAND = "advisor assess --profile {profile} --defaults --targets targets.yaml --measure always"
 
 _OPTIONS = ("bare-metal", "vm")
-_GRAPH_KEYS = {"bare-metal": "bare_metal", "vm": "vm"}
 _CRITERION_WORDS = {
     "performance": "performance", "isolation": "isolation", "operations": "operations",
     "resilience": "resilience", "cost": "cost",
@@ -236,10 +235,6 @@ def _name(option: str) -> str:
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _title_name(option: str) -> str:
-    return _upper_first(_name(option))
 
 
 def _result(record: DecisionRecord) -> Mapping[str, Any]:

@@ -257,12 +257,6 @@ class Topology:
             return f"node-{self.node_machine[index] + 1}"
         return f"{kind}-{index + 1}"
 
-    def machine_name(self, machine: int) -> str:
-        """Display name of a machine index (host or VM)."""
-        if machine < self.hosts:
-            return self.name("host", machine)
-        return self.name("vm", machine - self.hosts)
-
 
 def _generated_vm_name(topo: Topology, vm: int) -> str:
     workers = topo.vms - topo.cluster_count * CONTROL_PLANE_MEMBERS

@@ -60,7 +60,6 @@ Audit = Literal["pending", "audited", "rejected"]
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-_TEXT = Field(min_length=1, pattern=r"\S")
 
 
 class AppliesTo(BaseModel):
