@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import inspect
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pytest
+import support
 from click.testing import CliRunner, Result
+from hypothesis import settings
+
+# Hypothesis profiles (tests/support.py says how a property test scales with them): ``ci`` is the
+# default, bounded and derandomized (the same examples every run, no example database);
+# ``thorough`` (HYPOTHESIS_PROFILE=thorough) tries ten times as many, randomly, and keeps failures.
+settings.register_profile("ci", max_examples=20, derandomize=True, database=None, deadline=None,
+                          print_blob=True)
+settings.register_profile("thorough", max_examples=200, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TESTS_DIR = Path(__file__).resolve().parent
 GOLDEN_DIR = TESTS_DIR / "golden"
@@ -17,11 +29,15 @@ GOLDEN_DIR = TESTS_DIR / "golden"
 EPOCH = "1700000000"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite every golden file (tests/golden, docs/examples/records) from the current "
+                          "output instead of comparing; review the diff before committing")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Compiled packs go to a cache folder of this test run, never the user's (subprocesses inherit it)."""
-    import os
-    import tempfile
-
+    support.UPDATE_GOLDEN = bool(config.getoption("update_golden"))
     if "ADVISOR_CACHE_DIR" not in os.environ:
         os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from advisor.conditions import (
     FUNCTIONS,
@@ -281,7 +282,7 @@ def facts(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=80))
 def test_random_text_only_ever_raises_condition_error(text: str) -> None:
     try:
@@ -291,7 +292,7 @@ def test_random_text_only_ever_raises_condition_error(text: str) -> None:
         assert 0 <= exc.offset <= len(text)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14).map(" ".join), facts())
 def test_token_soup_compiles_or_is_refused_and_never_fails_to_evaluate(expr: str, given_facts: dict[str, Any]) -> None:
     try:
@@ -338,7 +339,7 @@ def typed_expr(draw: st.DrawFn, depth: int = 0) -> str:
     return f"({draw(typed_expr(depth + 1))}) {op} ({draw(typed_expr(depth + 1))})"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(typed_expr(), facts())
 def test_well_typed_expressions_compile_and_evaluate_three_valued(expr: str, given_facts: dict[str, Any]) -> None:
     cond = compile_condition(expr, TYPES)

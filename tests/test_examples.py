@@ -1,18 +1,16 @@
 """Golden files: the example records in docs/examples/records/ are exactly what scripts/gen_examples.py produces.
 
-On an intended change, rewrite them with ``ADVISOR_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_examples.py``
+On an intended change, rewrite them with ``.venv/bin/pytest tests/test_examples.py --update-golden``
 (or ``.venv/bin/python scripts/gen_examples.py``) and review the diff.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import support
 
 from advisor import decision, report
 
@@ -20,19 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _gen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_examples", ROOT / "scripts" / "gen_examples.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("gen_examples", module)
-    spec.loader.exec_module(module)
-    return module
+    return support.load_script("gen_examples")
 
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, str]:
     gen = _gen()
     records: dict[str, str] = gen.example_records(ROOT)
-    if os.environ.get("ADVISOR_UPDATE_GOLDEN") == "1":
+    if support.UPDATE_GOLDEN:
         from advisor.atomic import write_text
 
         for name, text in records.items():
@@ -53,7 +46,7 @@ def test_examples_are_up_to_date(expected: dict[str, str]) -> None:
     drift = [name for name, text in expected.items()
              if not (ROOT / name).is_file() or (ROOT / name).read_bytes() != text.encode("utf-8")]
     assert not drift, ("example records differ from scripts/gen_examples.py output; regenerate with "
-                       f"ADVISOR_UPDATE_GOLDEN=1 (or python scripts/gen_examples.py) and review: {drift}")
+                       f"pytest --update-golden (or python scripts/gen_examples.py) and review: {drift}")
 
 
 def test_no_stale_example_records(expected: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from advisor.errors import DataError
 from advisor.faultdomain import (
@@ -423,7 +424,7 @@ _fleets = st.builds(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(1), deadline=None)
 @given(params=_fleets)
 def test_adding_replicas_never_raises_host_outage(params: FleetParams) -> None:
     more = FleetParams(**{**params.__dict__, "replicas_per_service": params.replicas_per_service + 1})
@@ -439,7 +440,7 @@ def test_adding_replicas_never_raises_host_outage(params: FleetParams) -> None:
 KERNEL_BOUNDARY = {"vms", "nodes", "kernels", "pods_per_kernel", "kernels_per_tenant", "spof_count"}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(1), deadline=None)
 @given(params=_fleets)
 def test_one_vm_per_host_equals_bare_metal_except_kernel_boundary(params: FleetParams) -> None:
     # With at least 3 hosts per cluster, bare metal also runs 3 control-plane members per cluster.
@@ -454,7 +455,7 @@ def test_one_vm_per_host_equals_bare_metal_except_kernel_boundary(params: FleetP
     assert vm["spof_count"] >= bm["spof_count"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(1), deadline=None)
 @given(params=_fleets)
 def test_metric_invariants(params: FleetParams) -> None:
     for option, m in _metrics(params).items():

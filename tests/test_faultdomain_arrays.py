@@ -5,6 +5,7 @@ from __future__ import annotations
 from faultdomain_reference import reference_metrics
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from advisor.faultdomain import FleetParams, Topology, compute_metrics, generate
 
@@ -24,7 +25,7 @@ params = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(1.5), deadline=None)
 @given(params, st.sampled_from(["bare_metal", "vm"]))
 def test_generated_fleets_match_the_graph_walk(p: FleetParams, option: str) -> None:
     topo = generate(p, option)
@@ -62,7 +63,7 @@ def topologies(draw: st.DrawFn) -> Topology:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(3), deadline=None)
 @given(topologies())
 def test_random_fleets_match_the_graph_walk(topo: Topology) -> None:
     assert compute_metrics(topo) == reference_metrics(topo)

@@ -12,6 +12,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from advisor.measure import stats
 
@@ -97,7 +98,7 @@ def test_compare_needs_blocks_and_positive_values() -> None:
     assert unpaired.verdict == "inconclusive" and "block" in unpaired.note
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(0.5), deadline=None)
 @given(st.lists(st.tuples(st.floats(1, 1e6), st.floats(1, 1e6)), min_size=5, max_size=12))
 def test_ci_contains_the_estimate_and_swapping_inverts(pairs: list[tuple[float, float]]) -> None:
     a, b = [x for x, _ in pairs], [y for _, y in pairs]

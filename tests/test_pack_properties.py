@@ -10,8 +10,8 @@ the pipeline exactly as ``advisor assess`` does. The properties:
 * raising ``tenant_count`` with untrusted tenants never moves it toward bare metal.
 
 The fleet-size answers that drive the fault-domain graph are drawn from a smaller
-(still valid) range than the questionnaire allows, so that thousands of profiles
-run in seconds.
+(still valid) range than the questionnaire allows, so that hundreds of profiles
+run in seconds (the thorough hypothesis profile runs ten times as many).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from advisor import pipeline
 from advisor.questionnaire import Question
@@ -49,8 +50,8 @@ TENANTS = [1, 2, 9, 10, 19, 20, 21, 100, 1000, 1_000_000]
 #: Recommendation order from VM-backed to bare metal ("none" is a tie between them).
 RANK = {"vm": 0, "none": 1, "bare-metal": 2}
 
-PROFILE_SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PAIR_SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE_SETTINGS = settings(max_examples=examples(5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PAIR_SETTINGS = settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _numbers(q: Question) -> st.SearchStrategy[Any]:
@@ -164,13 +165,6 @@ def test_more_untrusted_tenants_never_moves_toward_bare_metal(answers: dict[str,
 
 
 # ----------------------------------------------------------------------------- the pack itself
-
-
-def test_pack_rule_tests_and_cases_pass() -> None:
-    """What ``advisor rules test`` checks: every rule's own cases and every archetype."""
-    report = pipeline.run_rule_tests(pipeline.lint_pack())
-    assert report.ok, "\n".join(f"{p.location}: {p.message}" for p in report.failures)
-    assert report.pack_cases >= 12
 
 
 def test_pack_shape() -> None:

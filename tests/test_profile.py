@@ -1,17 +1,16 @@
 """Profiles: the questionnaire contract, byte-exact round trips, comment-keeping rewrites.
 
-Set ``ADVISOR_UPDATE_GOLDEN=1`` to rewrite the golden files after an intended change.
+Run ``pytest --update-golden`` to rewrite the golden files after an intended change.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples, golden
 
 from advisor import profile as profiles
 from advisor.errors import DataError, UsageError
@@ -142,12 +141,6 @@ def test_multi_choice_none_is_exclusive(questionnaire):
 # ----------------------------------------------------------------- byte-exact round trips
 
 
-def _golden(path: Path, actual: str) -> str:
-    if os.environ.get("ADVISOR_UPDATE_GOLDEN") == "1":
-        path.write_text(actual, encoding="utf-8", newline="\n")
-    return path.read_text(encoding="utf-8")
-
-
 def _fresh(questionnaire, *, complete: bool) -> str:
     p = profiles.new(questionnaire)
     p.set_answer("workload_name", "Payments API")
@@ -181,7 +174,7 @@ def test_load_then_render_or_write_is_byte_identical(questionnaire, golden_dir, 
 def test_fresh_profile_text(questionnaire, deterministic_env, golden_dir):
     """What a new profile looks like: answers and defaults in question order, prompts as comments."""
     text = _fresh(questionnaire, complete=True)
-    assert text == _golden(golden_dir / "fresh.profile.yaml", text)
+    assert text == golden(golden_dir / "fresh.profile.yaml", text)
     assert "upgrade_duration_days: 5  #" in text  # a whole float is written as 5, read back as 5.0
     assert "compliance: [pci-dss, gdpr]  #" in text  # choice order, one line
 
@@ -290,7 +283,7 @@ def test_set_moving_defaults_to_answers_keeps_comments(advisor, golden_dir, tmp_
     kept = [k for k in loaded.answers if k in profiles.load(golden_dir / "hand-edited.profile.yaml",
                                                             questionnaire).answers]
     assert kept[:3] == ["latency_p99_ms", "workload_name", "workload_class"]
-    assert text == _golden(golden_dir / "hand-edited.after-set.profile.yaml", text)
+    assert text == golden(golden_dir / "hand-edited.after-set.profile.yaml", text)
 
 
 # ----------------------------------------------------------------- property: any valid answers round-trip
@@ -329,7 +322,7 @@ def default_questionnaire():
     return load_default()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(0.6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_valid_answers_survive_write_and_load(default_questionnaire, tmp_path_factory, data):
     q = default_questionnaire

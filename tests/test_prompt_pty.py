@@ -2,7 +2,7 @@
 
 Each test starts ``python -m advisor assess`` under pexpect, waits for every prompt
 to be drawn before it sends keys, and checks the file written. Set
-``ADVISOR_UPDATE_GOLDEN=1`` to rewrite the golden files after an intended change.
+``pytest --update-golden`` to rewrite the golden files after an intended change.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import golden
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -101,12 +102,6 @@ def terminal(tmp_path: Path):
         term.close()
 
 
-def _golden(path: Path, actual: str) -> str:
-    if os.environ.get("ADVISOR_UPDATE_GOLDEN") == "1":
-        path.write_text(actual, encoding="utf-8", newline="\n")
-    return path.read_text(encoding="utf-8")
-
-
 def _prompts(questionnaire, keys: list[str]) -> list[str]:
     return [questionnaire.by_key[k].prompt for k in keys]
 
@@ -119,7 +114,7 @@ QUICK = [
 ]
 
 
-def test_quick_questionnaire_with_invalid_value_and_change_matches_golden(terminal, tmp_path, questionnaire,
+def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(terminal, tmp_path, questionnaire,
                                                                           golden_dir):
     assert [q.key for q in questionnaire.selected("quick")] == QUICK
     term = terminal("assess", "--answered-by", "tester")
@@ -172,7 +167,7 @@ def test_quick_questionnaire_with_invalid_value_and_change_matches_golden(termin
     assert "Profile written to payments-api.profile.yaml" in term.output()
 
     written = (tmp_path / "payments-api.profile.yaml").read_text(encoding="utf-8")
-    assert written == _golden(golden_dir / "pty-quick.profile.yaml", written)
+    assert written == golden(golden_dir / "pty-quick.profile.yaml", written)
     loaded = profiles.load(tmp_path / "payments-api.profile.yaml", questionnaire)
     assert loaded.answers["latency_p99_ms"] == 0.5
     assert loaded.answers["workload_class"] == "data-processing"

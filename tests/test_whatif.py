@@ -13,6 +13,7 @@ import pytest
 from click.testing import Result as CliResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from advisor import pipeline, whatif
 from advisor.conditions import compile_condition
@@ -256,7 +257,7 @@ _profiles = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(0.2), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(answers=_profiles)
 def test_property_thresholds_flip_and_values_before_them_do_not(answers: dict[str, Any], q: Questionnaire,

@@ -1,0 +1,47 @@
+"""Helpers shared by the test modules: example counts relative to the hypothesis profile, golden
+files that ``pytest --update-golden`` rewrites, and the generator scripts of scripts/ as modules.
+
+The hypothesis profiles are registered in conftest.py: ``ci`` (the default: few examples,
+derandomized, so two runs test the same inputs) and ``thorough`` (``HYPOTHESIS_PROFILE=thorough``:
+many more examples, random ones). A property test states how many examples it wants relative to
+the profile's base count, so both profiles scale every test the same way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from hypothesis import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Set by conftest.py from the ``--update-golden`` option (each xdist worker sets its own).
+UPDATE_GOLDEN = False
+
+
+def examples(scale: float) -> int:
+    """``scale`` times the active profile's base example count (at least one)."""
+    return max(1, round(settings.default.max_examples * scale))
+
+
+def golden(path: Path, actual: str) -> str:
+    """The expected text of golden file ``path``; with ``--update-golden``, ``actual`` is written first.
+
+    Compare the result with ``actual`` in the test, so a mismatch shows the diff.
+    """
+    if UPDATE_GOLDEN:
+        path.write_text(actual, encoding="utf-8", newline="\n")
+    return path.read_text(encoding="utf-8")
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/NAME.py`` imported as module ``NAME`` (the generators the drift tests compare with)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module
