@@ -161,19 +161,16 @@ def locked_file(path: str | os.PathLike[str], *, on_wait: Callable[[], None] | N
 
     :func:`write_text` replaces a file by renaming a new one over it, so the lock is
     taken on the file that is there and, once held, checked to still be the file at
-    ``path`` (else taken again on the new one). A path that does not exist yet locks
-    its folder instead; anything but a regular file is not locked (reading it fails
-    with a clear message anyway).
+    ``path`` (else taken again on the new one). A path that does not exist yet is not
+    locked (nothing is read from it, so no answer can be lost); anything but a regular
+    file is not locked either (reading it fails with a clear message anyway).
     """
     target = Path(path)
     while True:
         try:
             fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
         except FileNotFoundError:
-            with locked(target.parent or Path(), on_wait=on_wait):
-                if target.exists():
-                    continue  # created meanwhile: lock the file itself
-                yield target
+            yield target  # a new file: nothing is read, so nothing can be lost; the last writer wins
             return
         except OSError:
             yield target

@@ -34,6 +34,7 @@ from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.questionnaire import Question, Questionnaire
 from advisor.rules.model import Pack
 from advisor.scoring import Result
+from advisor.validation import foreign
 
 __all__ = [
     "DEFAULT_SIMILARITY",
@@ -174,6 +175,9 @@ def _problem_order(p: Problem) -> tuple[int, int, int]:
 
 def _load_yaml(path: Path, display: str, questionnaire: Questionnaire) -> Inventory:
     doc = yamlio.load(path, display=display)
+    other = foreign(doc, _TOP_KEYS)
+    if other is not None:
+        raise DataError("", problems=[other])
     root = doc.root
     problems: list[Problem] = []
     for key in root:

@@ -53,6 +53,10 @@ def _temporaries(base: Path) -> list[Path]:
     return [p for p in journal.stale_temporaries(base) if _owned(p.name[1:].rsplit(".", 2)[0])]
 
 
+def _regular(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
 def _load(path: Path) -> DecisionRecord:
     return DecisionRecord.from_json(read_text(path, max_bytes=LIMITS["record"], kind="JSON"), str(path))
 
@@ -80,7 +84,10 @@ def _records(base: Path, problems: list[FolderProblem]) -> dict[int, tuple[Decis
             problems.append(FolderProblem(twins[0], f"unreadable record ({exc.first.message})", repairable=False))
             ambiguous = True
             continue
-        if not marks or marks[0].stem != twins[0].stem:
+        if marks and not _regular(marks[0]):
+            problems.append(FolderProblem(marks[0], "the markdown is not a regular file; move it away, then "
+                                                    "repair renders it", repairable=False))
+        elif not marks or marks[0].stem != twins[0].stem:
             problems.append(FolderProblem(twins[0], "JSON twin without its markdown; repair renders it"))
         out[number] = (record, twins[0])
     return None if ambiguous else out
@@ -147,7 +154,7 @@ def repair(directory: str | os.PathLike[str], render: Callable[[DecisionRecord],
         records = _records(base, problems)
         for record, json_path in (records or {}).values():
             md = json_path.with_suffix(".md")
-            if not md.exists():
+            if not (md.exists() or md.is_symlink()):
                 write_text(md, render(record), exclusive=True)
                 report.fixed.append(f"rendered {md.name} from its JSON twin")
         index = base / INDEX_NAME

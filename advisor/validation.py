@@ -19,7 +19,7 @@ from advisor.errors import DataError, Problem, did_you_mean, one_of
 from advisor.inputs import token
 from advisor.yamlio import Document
 
-__all__ = ["MAX_PROBLEMS", "problems_from", "validate"]
+__all__ = ["MAX_PROBLEMS", "foreign", "problems_from", "validate"]
 
 #: At most this many problems are reported for one file.
 MAX_PROBLEMS = 20
@@ -202,13 +202,17 @@ def _redundant(err: dict[str, Any], errors: list[dict[str, Any]], model: type[Ba
 
 
 def _foreign(doc: Document, model: type[BaseModel]) -> Problem | None:
-    """One problem for a mapping that has none of the model's keys: some other file, not listed key by key.
+    return foreign(doc, _keys_of(model))
+
+
+def foreign(doc: Document, allowed: Sequence[str]) -> Problem | None:
+    """One problem for a mapping that has none of the ``allowed`` top-level keys: some other file.
 
     Listing every unknown key of, say, a password file would print the file (its keys)
     in the error output: only the fact that it is the wrong kind of file is said.
+    Loaders that check keys themselves call this first.
     """
     root = doc.plain()
-    allowed = _keys_of(model)
     if not isinstance(root, dict) or not root or not allowed or any(k in allowed for k in root):
         return None
     return Problem(f"none of the expected keys is here ({one_of(allowed, limit=4)})",

@@ -7,10 +7,10 @@ stderr line ``file:line:col: problem; what to do``; files too big to commit (50 
 things that are not files (a directory, a missing path) are made at test time
 (:data:`GENERATED`). ``ok-*`` files are positive controls (CRLF line ends, a UTF-8 BOM).
 
-Each file runs in its own process running the real CLI entry point. Starting a fresh
-interpreter costs ~0.25 s of CPU per file (imports), too slow for a corpus this size, so one
-driver process imports advisor once and forks a child per file: the child has its own
-stdout, stderr, working directory and exit status, exactly as ``python -m advisor`` would.
+Each file runs in its own process running the real CLI entry point: one driver process
+imports advisor once and forks a child per file (tests/hostile/harness.py), the child
+having its own stdout, stderr, working directory and exit status, exactly as
+``python -m advisor`` would.
 A sample (:data:`FRESH_INTERPRETER`) also runs as ``python -m advisor`` to prove both agree.
 
 To add a case: drop the file in the corpus, run this module, and pin the line it prints
@@ -26,12 +26,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from advisor.errors import ExitCode
+sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
+from harness import Outcome, env, once_per_session, run_all  # noqa: E402  (the fork-per-case runner, shared with tests/hostile)
+
+from advisor.errors import ExitCode  # noqa: E402
 from advisor.inputs import limit
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
@@ -107,87 +109,14 @@ def argv(rel: str) -> list[str]:
     return ["questions", "--questionnaire", rel, "--full", "--format", "json"]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-#: Imports advisor once, then forks one child per job (cwd, argv) and reports what each printed.
-_DRIVER = r"""
-import json, os, signal, sys, tempfile
-import advisor.cli, advisor.cli.profile, advisor.cli.questions, advisor.profile, advisor.questionnaire, tabulate
-
-def child(cwd, args, out, err):
-    signal.alarm(60)
-    os.chdir(cwd)
-    os.dup2(out, 1)
-    os.dup2(err, 2)
-    code = 70
-    try:
-        advisor.cli.main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
-        import traceback
-        traceback.print_exc()
-        code = 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    os._exit(code)
-
-jobs = json.load(sys.stdin)
-results, running = [None] * len(jobs), {}
-with tempfile.TemporaryDirectory() as tmp:
-    def reap():
-        pid, status = os.wait()
-        i, out, err = running.pop(pid)
-        texts = []
-        for fd in (out, err):
-            os.lseek(fd, 0, 0)
-            chunks = []
-            while chunk := os.read(fd, 1 << 16):
-                chunks.append(chunk)
-            os.close(fd)
-            texts.append(b"".join(chunks).decode("utf-8", "replace"))
-        results[i] = [os.waitstatus_to_exitcode(status)] + texts
-
-    for i, (cwd, args) in enumerate(jobs):
-        while len(running) >= max(2, os.cpu_count() or 2):
-            reap()
-        out, err = (os.open(os.path.join(tmp, f"{i}.{n}"), os.O_RDWR | os.O_CREAT, 0o600) for n in ("out", "err"))
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            child(cwd, args, out, err)
-        running[pid] = (i, out, err)
-    while running:
-        reap()
-json.dump(results, sys.stdout)
-"""
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "ADVISOR_TRACEBACK"}
-    env.update(NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
-    return env
-
-
 def _run_forked(jobs: list[tuple[Path, str]]) -> list[Outcome]:
-    payload = json.dumps([[str(cwd), argv(rel)] for cwd, rel in jobs])
-    proc = subprocess.run([sys.executable, "-c", _DRIVER], input=payload, capture_output=True, text=True,
-                          env=_env(), timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return [Outcome(code, out, err) for code, out, err in json.loads(proc.stdout)]
+    return run_all([(cwd, argv(rel)) for cwd, rel in jobs])
 
 
 def _run_fresh(cwd: Path, rel: str) -> Outcome:
     proc = subprocess.run([sys.executable, "-m", "advisor", *argv(rel)], cwd=cwd, capture_output=True,
-                          text=True, env=_env(), timeout=120, check=False)
-    return Outcome(proc.returncode, proc.stdout, proc.stderr)
+                          text=True, env=env(), timeout=120, check=False)
+    return Outcome(proc.returncode, proc.stdout, proc.stderr, 0.0)
 
 
 def corpus_files() -> list[str]:
@@ -217,19 +146,7 @@ def _run_all(generated: Path) -> dict[str, Outcome]:
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, Outcome]:
     """Runs the whole corpus once per test session, even with pytest-xdist workers sharing the tests."""
-    if getattr(request.config, "workerinput", None) is None or not hasattr(os, "fork"):
-        return _run_all(tmp_path_factory.mktemp("bad_input"))
-    import fcntl  # xdist workers share the parent of their basetemp: the first one runs, the others read
-
-    shared = tmp_path_factory.getbasetemp().parent
-    cache = shared / "bad_input_outcomes.json"
-    with (shared / "bad_input_outcomes.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cache.exists():
-            generated = shared / "bad_input_generated"
-            results = _run_all(generated)
-            cache.write_text(json.dumps({rel: [o.returncode, o.stdout, o.stderr] for rel, o in results.items()}))
-        return {rel: Outcome(*fields) for rel, fields in json.loads(cache.read_text()).items()}
+    return once_per_session(request.config, tmp_path_factory, "bad_input", _run_all)
 
 
 # ----------------------------------------------------------------------------- tests
@@ -276,7 +193,8 @@ def test_positive_control(rel: str, outcomes: dict[str, Outcome]) -> None:
 @pytest.mark.parametrize("rel", FRESH_INTERPRETER)
 def test_fresh_interpreter_agrees(rel: str, outcomes: dict[str, Outcome]) -> None:
     """``python -m advisor`` in a new interpreter gives the same as the forked run."""
-    assert outcomes["fresh:" + rel] == outcomes[rel]
+    fresh, forked = outcomes["fresh:" + rel], outcomes[rel]
+    assert (fresh.returncode, fresh.stdout, fresh.stderr) == (forked.returncode, forked.stdout, forked.stderr)
 
 
 def test_every_line_has_the_documented_shape() -> None:

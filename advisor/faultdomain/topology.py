@@ -37,6 +37,7 @@ from advisor import yamlio
 from advisor.errors import DataError, Problem, did_you_mean, one_of
 from advisor.faultdomain.metrics import Result, analyze_topology
 from advisor.faultdomain.model import FLEET, MAX_PODS, Topology
+from advisor.validation import foreign
 
 __all__ = ["TOPOLOGY_FORMAT", "analyze_file", "load_topology", "parse_topology"]
 
@@ -492,6 +493,9 @@ def load_topology(path: str | os.PathLike[str], *, display: str | None = None,
                   max_blast_radius_pct: float = 10.0) -> Topology:
     """Read a topology file; every problem is a DataError with ``file:line:col``."""
     doc = yamlio.load(path, display=display, expect=dict)
+    other = foreign(doc, list(_TOP))
+    if other is not None:  # some other file: say so, never list its lines as unknown keys
+        raise DataError("", problems=[other])
     return parse_topology(doc, max_blast_radius_pct=max_blast_radius_pct)
 
 

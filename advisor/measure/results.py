@@ -220,12 +220,7 @@ def load_result(path: str | os.PathLike[str], *, display: str | None = None,
     """Read a result file (YAML or JSON); DataError with positions, or on a sha256 mismatch."""
     name = display if display is not None else str(path)
     if str(path).lower().endswith(".json"):
-        text = yamlio.read_text(path, display=name)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"invalid JSON: {exc.msg}", "fix the syntax at this position",
-                            Location(name, exc.lineno, exc.colno)) from None
+        data = yamlio.parse_json(yamlio.read_text(path, display=name, kind="JSON"), name)
         try:
             result = MeasurementResult.model_validate(data)
         except ValidationError as exc:

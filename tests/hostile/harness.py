@@ -1,0 +1,116 @@
+"""Run many ``advisor`` command lines fast: one process imports advisor, forks a child per case.
+
+Each child has its own working directory, stdout, stderr and exit status, exactly as
+``python -m advisor`` would, and is timed. A fresh interpreter per case would cost
+~0.3 s of imports each, too slow for a corpus of hundreds of cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: Imports advisor (and warms the bundled questionnaire and rule pack) once, then forks one child per job.
+_DRIVER = r"""
+import json, os, signal, sys, tempfile, time
+import advisor.cli
+from advisor import pipeline
+pipeline.load_pack(None, pipeline.load_questionnaire(), cases=False)
+
+def child(cwd, args, out, err):
+    signal.alarm(60)
+    os.chdir(cwd)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    code = 70
+    try:
+        advisor.cli.main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+jobs = json.load(sys.stdin)
+results, running = [None] * len(jobs), {}
+with tempfile.TemporaryDirectory() as tmp:
+    def reap():
+        pid, status = os.wait()
+        i, out, err, t0 = running.pop(pid)
+        elapsed = time.monotonic() - t0
+        texts = []
+        for fd in (out, err):
+            os.lseek(fd, 0, 0)
+            chunks = []
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            os.close(fd)
+            texts.append(b"".join(chunks).decode("utf-8", "replace"))
+        results[i] = [os.waitstatus_to_exitcode(status)] + texts + [elapsed]
+
+    for i, (cwd, args) in enumerate(jobs):
+        while len(running) >= max(2, os.cpu_count() or 2):
+            reap()
+        out, err = (os.open(os.path.join(tmp, f"{i}.{n}"), os.O_RDWR | os.O_CREAT, 0o600) for n in ("out", "err"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        t0 = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            child(cwd, args, out, err)
+        running[pid] = (i, out, err, t0)
+    while running:
+        reap()
+json.dump(results, sys.stdout)
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if k not in ("ADVISOR_TRACEBACK", "ADVISOR_TEST_KILL_AT_STEP")}
+    out.update(NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", SOURCE_DATE_EPOCH="1700000000")
+    return out
+
+
+def run_all(jobs: list[tuple[Path, list[str]]]) -> list[Outcome]:
+    """Run each (working folder, advisor arguments) job; outcomes in job order."""
+    payload = json.dumps([[str(cwd), args] for cwd, args in jobs])
+    proc = subprocess.run([sys.executable, "-c", _DRIVER], input=payload, capture_output=True, text=True,
+                          env=env(), timeout=900, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return [Outcome(*fields) for fields in json.loads(proc.stdout)]
+
+
+def once_per_session(config: Any, factory: Any, name: str, compute: Callable[[Path], dict[str, Outcome]]
+                     ) -> dict[str, Outcome]:
+    """``compute(folder)`` once per test session, even when pytest-xdist workers share the tests.
+
+    xdist workers share the parent of their basetemp: the first one computes, the others
+    read its results.
+    """
+    if getattr(config, "workerinput", None) is None:
+        return compute(factory.mktemp(name))
+    import fcntl
+
+    shared = factory.getbasetemp().parent
+    cache = shared / f"{name}_outcomes.json"
+    with (shared / f"{name}_outcomes.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cache.exists():
+            results = compute(shared / f"{name}_workspace")
+            cache.write_text(json.dumps({k: [o.returncode, o.stdout, o.stderr, o.seconds] for k, o in results.items()}))
+        return {k: Outcome(*v) for k, v in json.loads(cache.read_text()).items()}
