@@ -495,20 +495,26 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
     shown = display or shown_path(Path(path))
     result = load_result(path, display=shown)
     verdicts: list[dict[str, Any]] = []
+    # an imitation (a confined local target) is not a measurement of the user's platforms: said in the record
+    imitation = "; imitation, not counted" if result.imitations and not result.accept_imitation else \
+        ("; imitation, accepted" if result.imitations else "")
     for probe in result.probes:
         main = probe.main_metric()
         comp = main.comparison if main is not None else None
         if main is None or comp is None:
             verdicts.append({"probe": probe.name, "verdict": probe.stopped, "note": probe.error or ""})
             continue
+        verdict = f"refused: {probe.refused.split(':')[0]}" if probe.refused else comp.verdict
         verdicts.append({"probe": probe.name, "metric": f"{main.name} ({main.unit})", "ratio": comp.ratio,
-                         "ci_low": comp.ci_low, "ci_high": comp.ci_high, "verdict": comp.verdict,
+                         "ci_low": comp.ci_low, "ci_high": comp.ci_high, "verdict": verdict + imitation,
                          "runs": f"{comp.n_bare_metal}+{comp.n_vm}"})
     targets = []
     for t in result.targets:
         where = ", ".join(x for x in (
             f"CPUs {','.join(map(str, t.pinned_cpus))}" if t.pinned_cpus else "",
             t.cgroup or "", f"netns {t.netns}" if t.netns else "") if x) or "unpinned"
+        if t.origin == "imitation":
+            where = f"imitation ({where})"
         targets.append({"target": t.target, "role": t.role, "runner": t.runner, "host": t.hostname,
                         "cpu_model": t.cpu_model, "kernel": t.kernel, "virtualization": t.virtualization,
                         "placement": where})

@@ -85,17 +85,23 @@ def _free_name(path: Path) -> Path:
 @click.option("--measurements", "measurements_path", type=InputFile("measurements"), metavar="FILE",
               help="Use a recorded measurement result instead of measuring (reproducible, no re-run).")
 @click.option("--budget", "budget_s", type=FiniteFloatRange(min=1.0), default=None, metavar="SECONDS",
-              help="Time budget of the measurement [default: 120].")
+              help="Time budget of the measurement [default: 60].")
 @click.option("--all-probes", is_flag=True,
               help="Measure with every probe, not only those whose rules can change the result.")
 @click.option("--force-compare", is_flag=True,
               help="Use the measurement even when the targets' placements differ (CPU model, pinning).")
+@click.option("--allow-disturbed", is_flag=True,
+              help="Keep measured verdicts although the machine was busy during the runs (recorded).")
+@click.option("--accept-imitation", is_flag=True,
+              help="Count verdicts of imitation targets (local targets with a quota, pinning or netns) as "
+              "measurements (recorded).")
 def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...], use_defaults: bool,
            ask: str | None, notes: tuple[str, ...], full: bool, output: Path | None, force: bool,
            answered_by: str | None,
            rules_dirs: tuple[Path, ...], fmt: str, records_dir: Path, no_record: bool, record_date: str | None,
            decision_makers: tuple[str, ...], title: str | None, measure_mode: str, targets_path: Path | None,
-           measurements_path: Path | None, budget_s: float | None, all_probes: bool, force_compare: bool) -> int:
+           measurements_path: Path | None, budget_s: float | None, all_probes: bool, force_compare: bool,
+           allow_disturbed: bool, accept_imitation: bool) -> int:
     """Answer the questionnaire, write the workload profile and score both options.
 
     On a terminal the questions are asked interactively (quick mode unless --full);
@@ -207,7 +213,8 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         elif measure_mode == "always" or before.close:
             if targets_path is not None:
                 measured, info = _measure(before, profile, rules, questionnaire, targets_path, records_dir,
-                                          all_probes, budget_s, force_compare, always=measure_mode == "always")
+                                          all_probes, budget_s, force_compare, allow_disturbed, accept_imitation,
+                                          always=measure_mode == "always")
             elif measure_mode == "always":
                 raise UsageError("--measure always needs --targets FILE", "name the platforms to measure")
             else:
@@ -307,7 +314,8 @@ def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
 
 def _measure(before: Result, profile: Profile, rules: list[Path] | None, questionnaire: Questionnaire,
              targets_path: Path, records_dir: Path, all_probes: bool, budget_s: float | None,
-             force_compare: bool, *, always: bool = False) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
+             force_compare: bool, allow_disturbed: bool = False, accept_imitation: bool = False, *,
+             always: bool = False) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
     """Run the probes that can change ``before`` on the targets; write the result next to the records."""
     import sys
 
@@ -345,10 +353,17 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     try:
         result = run_targets(registry, specs, [registry.probes[n] for n in chosen],
                              budget_s=budget_s or DEFAULT_BUDGET_S["quick"], band=None, suite="quick",
-                             on_progress=on_progress)
+                             on_progress=on_progress, allow_disturbed=allow_disturbed,
+                             accept_imitation=accept_imitation)
     finally:
         if tty:
             console.err("")
+    result.notes.extend(fairness.warnings(result.targets))
+    for warning in fairness.warnings(result.targets):
+        console.err(f"advisor: note: {warning}")
+    for pr in result.probes:
+        if pr.refused:
+            console.err(f"advisor: {pr.name}: verdicts refused: {pr.refused}")
     unfair = fairness.problems(result.targets) if not result.interrupted else []
     if unfair and force_compare:
         result.notes.append("compared with --force-compare although: " + "; ".join(unfair))
