@@ -5,8 +5,9 @@ Method: run the installed console script, as a user does, with a targets file of
 
 * ``same``: two identical targets (the answer is *equivalent* for every probe);
 * ``quota``: the VM-like target confined to half a CPU (cgroup quota 0.5) in a network
-  namespace joined by a veth pair, its network probes served from the host (the
-  answer is *slower* for CPU and memory throughput).
+  namespace joined by a veth pair; each target's network probe is served by the
+  other, so both cross the veth pair (the answer is *slower* for CPU and memory
+  throughput).
 
 For each probe of the quick suite (cpu, memory, net, jitter) the script reads the
 result file and reports the time to verdict (first run start to last run end), the
@@ -38,7 +39,7 @@ targets:
     "quota": """\
 advisor_targets: 1
 targets:
-  - {name: metal, role: bare-metal, runner: local, cpus: [1], nice: -20}
+  - {name: metal, role: bare-metal, runner: local, cpus: [1], nice: -20, peer: boxed}
   - {name: boxed, role: vm, runner: local, cpus: [1], nice: -20, cpu_quota: 0.5, netns: true, peer: metal}
 """,
 }

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -115,10 +116,22 @@ def session(kind: str, probes: list[str], budget: float, extra: list[str], tmp: 
         runs = [r for r in result["runs"] if r["probe"] == pr["name"]]
         took = (max(r["started"] + r["elapsed"] for r in runs) - min(r["started"] for r in runs)) if runs else 0.0
         probes_out[pr["name"]] = {"verdict": comp.get("verdict"), "ratio": comp.get("ratio"),
+                                  "all_blocks_ratio": _all_blocks_ratio(runs, main["name"]),
                                   "refused": pr.get("refused"), "stopped": pr["stopped"], "time": took,
                                   "blocks": pr["rounds"], "disturbed": pr.get("disturbed_blocks", 0)}
     return {"kind": kind, "probes": probes_out, "wall": wall, "load": (before, _load()),
             "exit": done.returncode}
+
+
+def _all_blocks_ratio(runs: list[dict[str, Any]], metric: str) -> float | None:
+    """The ratio over every block, the disturbed ones included: what a session without disturbance
+    detection would have reported."""
+    by_block: dict[int, dict[str, float]] = defaultdict(dict)
+    for r in runs:
+        if not r.get("warmup") and r.get("block") and metric in r.get("values", {}):
+            by_block[r["block"]][r["role"]] = r["values"][metric]
+    diffs = [math.log(b["vm"] / b["bare-metal"]) for b in by_block.values() if len(b) == 2]
+    return math.exp(statistics.fmean(diffs)) if diffs else None
 
 
 def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
@@ -151,6 +164,11 @@ def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
             time_txt = f"{statistics.median(times):8.0f}s" if times else "        -"
             print(f"{name:8} {kind:4} {len(rows):3} {len(refused):8} {len(decided):8} {false_txt} {equiv_txt} "
                   f"{err_txt} {time_txt}")
+    for name in KNOWN_AB:
+        refused = [r["all_blocks_ratio"] for r in by.get(("ab", name), []) if r["refused"] and r["all_blocks_ratio"]]
+        if refused:
+            print(f"{name} A/B sessions refused as disturbed: their ratio over all blocks would have been "
+                  f"{min(refused):.3f}-{max(refused):.3f} (truth {KNOWN_AB[name]})")
     walls = [s["wall"] for s in sessions]
     loads = [float(x) for s in sessions for x in s["load"] if x != "?"]
     errors = [s for s in sessions if "error" in s]

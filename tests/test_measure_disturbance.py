@@ -82,3 +82,30 @@ def test_confounders_are_read_and_compared() -> None:
     assert off["mitigations"] == "off"
     assert differences(got, off) == [("mitigations", "1 mitigated, 1 vulnerable", "off")]
     assert differences(got, {"steal": "9 %"}) == []  # steal is recorded, not compared
+
+
+def test_a_pinned_target_counts_only_its_own_cpus() -> None:
+    """Work on another CPU (a busy neighbour on CPU 0) does not disturb a target pinned to CPU 1."""
+    def snap(wall: float, cpu0_busy: int, cpu1_busy: int, own: float) -> disturbance.Snapshot:
+        text = (f"/proc/stat:cpu  {cpu0_busy + cpu1_busy} 0 0 0 0 0 0 0 0 0\n"
+                f"/proc/stat:cpu0 {cpu0_busy} 0 0 0 0 0 0 0 0 0\n/proc/stat:cpu1 {cpu1_busy} 0 0 0 0 0 0 0 0 0\n")
+        return disturbance.parse_snapshot(text, wall, own, cpus=[1])
+
+    found = disturbance.assess(snap(0.0, 0, 0, 0.0), snap(1.0, 100, 100, 1.0))
+    assert found.figures["others_cpu"] == 0.0 and found.reasons == []
+    everywhere = disturbance.assess(_snap(0.0, 0, 0, own=0.0), _snap(1.0, 200, 0, own=1.0))
+    assert everywhere.figures["others_cpu"] == pytest.approx(1.0)  # unpinned: the whole machine counts
+
+
+def test_what_a_quota_leaves_to_others_is_not_a_disturbance() -> None:
+    """A target with a 0.5 quota on one pinned CPU leaves half of it idle; others may use that half."""
+    quiet = disturbance.assess(_snap(0.0, 0, 0, own=0.0), _snap(1.0, 100, 0, own=0.5), slack=0.5)
+    assert quiet.figures["others_cpu"] == 0.0 and quiet.reasons == []
+    busy = disturbance.assess(_snap(0.0, 0, 0, own=0.0), _snap(1.0, 180, 0, own=0.5), slack=0.5)
+    assert busy.figures["others_cpu"] == pytest.approx(0.8) and busy.reasons
+    runner = LocalRunner("boxed", cpus=[0])
+    try:
+        runner.cpu_quota = 0.5  # as a confined target has it (no cgroup needed for the arithmetic)
+        assert disturbance.Sampler(runner, [0]).slack == 0.5
+    finally:
+        runner.close()

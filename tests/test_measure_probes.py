@@ -513,10 +513,11 @@ def test_jitter_probe_reads_the_json_back_through_the_runner() -> None:
     assert got == {"p99_us": expected.p99_us, "other_p99_us": expected.p99_us, "avg_us": expected.avg_us,
                    "max_us": expected.max_us, "cpu": 1.0}
     rt, other = [c for c in runner.calls if c[0] == "cyclictest"]
-    assert rt == tuple(cyclictest_command("/tmp/advisor.test/cyclictest.json", 1, 1))
+    assert rt == tuple(cyclictest_command("/tmp/advisor.test/cyclictest-fifo.json", 1, 1))
     assert {"-p", "80"} <= set(rt) and "--policy=other" not in rt
     assert "--policy=other" in other and other[other.index("-p") + 1] == "0"
-    assert ("cat", "/tmp/advisor.test/cyclictest.json") in runner.calls and runner.calls[-1][0] == "rm"
+    assert ("cat", "/tmp/advisor.test/cyclictest-other.json") in runner.calls and runner.calls[-1][0] == "rm"
+    assert sum(c[0] == "mktemp" for c in runner.calls) == 1  # one directory for both runs
 
 
 def test_jitter_probe_without_privileges_says_what_to_grant() -> None:

@@ -8,7 +8,9 @@ samples it derives, for the run's wall time:
 ============== ============================================================ =========
 figure         meaning                                                      disturbed
 ============== ============================================================ =========
-others_cpu     CPUs' worth of time used by other processes (this host only)  > 0.25
+others_cpu     CPUs' worth of time other processes used on the target's CPUs > 0.25
+               (this host only; all CPUs when the target is not pinned),
+               beyond what its CPU quota leaves to them
 psi_cpu_some   share of time some task waited for a CPU (PSI)                > 0.10 [*]
 steal          share of CPU time the hypervisor gave to someone else         > 0.02
 freq_change    relative change of the CPU frequency between the samples      > 0.10
@@ -71,8 +73,15 @@ class RunDisturbance:
     reasons: list[str] = field(default_factory=list)
 
 
-def parse_snapshot(text: str, wall: float, own_cpu_s: float | None = None) -> Snapshot:
-    """A snapshot from ``grep -s -H . FILES`` output (``path:line`` per line) or the files' own lines."""
+def parse_snapshot(text: str, wall: float, own_cpu_s: float | None = None,
+                   cpus: Sequence[int] | None = None) -> Snapshot:
+    """A snapshot from ``grep -s -H . FILES`` output (``path:line`` per line) or the files' own lines.
+
+    With ``cpus`` (the CPUs a target is pinned to) the jiffies are the sum of those CPUs'
+    lines, so work on other CPUs does not count; else the aggregate ``cpu`` line.
+    """
+    wanted = {f"cpu{c}" for c in cpus} if cpus else {"cpu"}
+    per_cpu: list[tuple[int, ...]] = []
     jiffies: tuple[int, ...] = ()
     load1: float | None = None
     running: int | None = None
@@ -84,8 +93,8 @@ def parse_snapshot(text: str, wall: float, own_cpu_s: float | None = None) -> Sn
             continue
         if path == "/proc/stat":
             parts = line.split()
-            if parts and parts[0] == "cpu":
-                jiffies = tuple(int(x) for x in parts[1:9])
+            if parts and parts[0] in wanted:
+                per_cpu.append(tuple(int(x) for x in parts[1:9]))
             elif parts and parts[0] == "procs_running" and len(parts) > 1:
                 running = int(parts[1])
         elif path == "/proc/loadavg":
@@ -101,14 +110,22 @@ def parse_snapshot(text: str, wall: float, own_cpu_s: float | None = None) -> Sn
                 freqs.append(float(line.strip()))
             except ValueError:
                 pass
+    if per_cpu:
+        jiffies = tuple(sum(col) for col in zip(*per_cpu, strict=False))
     if not jiffies:
         raise MeasurementError("no 'cpu' line in /proc/stat of the target", "is /proc mounted on the target?")
     return Snapshot(wall, jiffies, load1, running, psi, sum(freqs) / len(freqs) if freqs else None, own_cpu_s)
 
 
-def _own_cpu() -> float:
-    self_, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return self_.ru_utime + self_.ru_stime + children.ru_utime + children.ru_stime
+def _own_cpu(children_only: bool) -> float:
+    """CPU seconds of the session's children (the target's processes), and of the session itself unless
+    the target is pinned (the session's own process is not, so it runs on other CPUs)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = children.ru_utime + children.ru_stime
+    if not children_only:
+        self_ = resource.getrusage(resource.RUSAGE_SELF)
+        total += self_.ru_utime + self_.ru_stime
+    return total
 
 
 class Sampler:
@@ -117,8 +134,12 @@ class Sampler:
     def __init__(self, runner: Runner, cpus: Sequence[int] | None = None) -> None:
         self.runner = runner
         self.local = getattr(runner, "kind", "") == "local"
-        cpu_list = list(cpus) if cpus else [0]
-        self.files = (*_FILES, *(_FREQ.format(c) for c in cpu_list))
+        self.cpus = list(cpus) if cpus else None
+        #: CPUs' worth of the sampled CPUs the target may not use (its CPU quota leaves them to others).
+        quota = getattr(runner, "cpu_quota", None)
+        width = len(self.cpus) if self.cpus else (os.cpu_count() or 1)
+        self.slack = max(0.0, width - float(quota)) if isinstance(quota, (int, float)) else 0.0
+        self.files = (*_FILES, *(_FREQ.format(c) for c in (self.cpus or [0])))
 
     def sample(self) -> Snapshot | None:
         """A snapshot, or None when the target cannot be sampled (recorded as unknown)."""
@@ -131,12 +152,12 @@ class Sampler:
                     continue
                 lines.extend(f"{name}:{line}" for line in text.splitlines())
             try:
-                return parse_snapshot("\n".join(lines), time.monotonic(), _own_cpu())
+                return parse_snapshot("\n".join(lines), time.monotonic(), _own_cpu(self.cpus is not None), self.cpus)
             except (MeasurementError, ValueError):
                 return None
         try:
             done = self.runner.run(["grep", "-s", "-H", ".", *self.files], timeout=30)
-            return parse_snapshot(done.stdout, time.monotonic())
+            return parse_snapshot(done.stdout, time.monotonic(), cpus=self.cpus)
         except (MeasurementError, ValueError):
             return None
 
@@ -152,9 +173,13 @@ def summary(runs: Sequence[Mapping[str, float]], thresholds: Mapping[str, float]
     return "; ".join(parts)
 
 
-def assess(before: Snapshot | None, after: Snapshot | None, *,
+def assess(before: Snapshot | None, after: Snapshot | None, *, slack: float = 0.0,
            thresholds: Mapping[str, float] = THRESHOLDS) -> RunDisturbance:
-    """The disturbance figures between two snapshots and the reasons a run is disturbed."""
+    """The disturbance figures between two snapshots and the reasons a run is disturbed.
+
+    ``slack``: CPUs' worth of the sampled CPUs the target may not use anyway (a quota of
+    0.5 on one pinned CPU leaves 0.5 to others); other processes' CPU counts beyond it.
+    """
     out = RunDisturbance()
     if before is None or after is None:
         out.figures["sampled"] = 0.0
@@ -169,7 +194,7 @@ def assess(before: Snapshot | None, after: Snapshot | None, *,
     busy_s = sum(delta[i] for i in (0, 1, 2, 5, 6) if i < len(delta)) / _HZ  # not idle, iowait, steal
     if before.own_cpu_s is not None and after.own_cpu_s is not None:
         own = after.own_cpu_s - before.own_cpu_s
-        out.figures["others_cpu"] = max(0.0, (busy_s - own) / wall)
+        out.figures["others_cpu"] = max(0.0, (busy_s - own) / wall - slack)
     if before.psi_some_us is not None and after.psi_some_us is not None:
         out.figures["psi_cpu_some"] = (after.psi_some_us - before.psi_some_us) / 1e6 / wall
     if before.freq_khz and after.freq_khz:

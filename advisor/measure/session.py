@@ -261,7 +261,7 @@ def _one_run(probe: Probe, ctx: _Ctx, role: Role, pr: ProbeResult, block: int,
         ctx.result.runs.append(rec)
         return rec
     elapsed = ctx.clock() - t0
-    found = disturbance.assess(before, sampler.sample())
+    found = disturbance.assess(before, sampler.sample(), slack=sampler.slack)
     clean = {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and math.isfinite(v)}
     rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
                     started=round(t0 - ctx.start, 3), elapsed=round(elapsed, 3), values=clean,

@@ -28,15 +28,19 @@ def cyclictest_command(json_path: str, cpu: int, t: int, *, realtime: bool = Tru
             "-a", str(cpu), "-h", str(HISTOGRAM_US), "--histfile=/dev/null"]
 
 
-def run_cyclictest(runner: Runner, cpu: int, t: int, *, realtime: bool = True) -> CyclictestResult:
-    """Run cyclictest on the target and read its JSON file back through the runner."""
-    with temp_dir(runner, prefix="advisor-cyclictest") as directory:
-        path = f"{directory}/cyclictest.json"
-        done = runner.run(cyclictest_command(path, cpu, t, realtime=realtime), timeout=t + 60)
-        if done.returncode != 0:
-            raise ProbeError(f"cyclictest exited with status {done.returncode}: "
-                             f"{excerpt(done.stderr or done.stdout)}", PRIVILEGE_HINT)
-        text = checked(runner, ["cat", path], timeout=30).stdout
+def run_cyclictest(runner: Runner, cpu: int, t: int, *, realtime: bool = True,
+                   directory: str | None = None) -> CyclictestResult:
+    """Run cyclictest on the target and read its JSON file back through the runner (in ``directory``,
+    else a temporary one)."""
+    if directory is None:
+        with temp_dir(runner, prefix="advisor-cyclictest") as tmp:
+            return run_cyclictest(runner, cpu, t, realtime=realtime, directory=tmp)
+    path = f"{directory}/cyclictest-{'fifo' if realtime else 'other'}.json"
+    done = runner.run(cyclictest_command(path, cpu, t, realtime=realtime), timeout=t + 60)
+    if done.returncode != 0:
+        raise ProbeError(f"cyclictest exited with status {done.returncode}: "
+                         f"{excerpt(done.stderr or done.stdout)}", PRIVILEGE_HINT)
+    text = checked(runner, ["cat", path], timeout=30).stdout
     result = parse_cyclictest_json(text)
     if result.p99_us is None:
         raise ProbeError("cyclictest wrote no histogram", f"the probe passes -h {HISTOGRAM_US}; is rt-tests >= 2.0?")
@@ -77,8 +81,9 @@ class JitterProbe:
         require_tools(runner, self.tools, self.install_hint())
         t = seconds(budget, self.durations["quick"], self.durations["full"])
         cpu = pick_cpu(runner)
-        result = run_cyclictest(runner, cpu, t)
-        other = run_cyclictest(runner, cpu, t, realtime=False)
+        with temp_dir(runner, prefix="advisor-cyclictest") as directory:
+            result = run_cyclictest(runner, cpu, t, directory=directory)
+            other = run_cyclictest(runner, cpu, t, realtime=False, directory=directory)
         assert result.p99_us is not None and other.p99_us is not None
         return {"p99_us": result.p99_us, "other_p99_us": other.p99_us, "avg_us": result.avg_us,
                 "max_us": result.max_us, "cpu": float(cpu)}

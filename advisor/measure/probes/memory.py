@@ -68,6 +68,7 @@ class MemoryProbe:
     def __init__(self, *, llc_bytes: int | None = None) -> None:
         #: Overrides the LLC size read from the target (e.g. a VM that reports none or a wrong one).
         self.llc_bytes = llc_bytes
+        self._sizing: dict[int, tuple[int | None, int, int]] = {}
 
     def install_hint(self) -> str:
         return "apt-get install sysbench (Debian/Ubuntu) or dnf install sysbench (EPEL)"
@@ -89,15 +90,23 @@ class MemoryProbe:
                 "--memory-total-size=1024T", "--memory-oper=read", f"--memory-access-mode={access}",
                 f"--time={t}", "run"]
 
+    def sizing(self, runner: Runner) -> tuple[int | None, int, int]:
+        """LLC, block and threads of a target: read once per runner, so every run of a session uses the same."""
+        key = id(runner)
+        if key not in self._sizing:
+            meminfo = runner.run(["cat", "/proc/meminfo"], timeout=30)
+            llc = self.llc(runner)
+            block = block_size(llc, mem_available(meminfo.stdout) if meminfo.returncode == 0 else None)
+            threads = len(cpus_allowed(checked(runner, ["grep", "Cpus_allowed_list", "/proc/self/status"],
+                                               timeout=30).stdout))
+            self._sizing[key] = (llc, block, threads)
+        return self._sizing[key]
+
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
         require_tools(runner, self.tools, self.install_hint())
-        meminfo = runner.run(["cat", "/proc/meminfo"], timeout=30)
-        llc = self.llc(runner)
-        block = block_size(llc, mem_available(meminfo.stdout) if meminfo.returncode == 0 else None)
+        llc, block, threads = self.sizing(runner)
         t = seconds(budget, self.durations["quick"], self.durations["full"])
         done = checked(runner, self.command(budget, block), timeout=t * 3 + 60)
-        threads = len(cpus_allowed(checked(runner, ["grep", "Cpus_allowed_list", "/proc/self/status"],
-                                           timeout=30).stdout))
         rnd = checked(runner, self.command(budget, block, threads=threads, access="rnd"), timeout=t * 3 + 60)
         return {"mb_per_s": parse_sysbench_memory(done.stdout), "random_mb_per_s": parse_sysbench_memory(rnd.stdout),
                 "block_mib": block / (1 << 20), "llc_mib": (llc or 0) / (1 << 20), "threads": float(threads)}

@@ -58,7 +58,7 @@ class NetProbe:
     #: printed one-way latencies that were doubled; the number of observations and of lost messages.
     recorded: tuple[str, ...] = ("full_rtt", "observations", "dropped")
     #: Whole seconds per run (sockperf's -t is an integer; it spends 0.4 s of it warming up).
-    durations = {"quick": 2, "full": 10}
+    durations = {"quick": 1, "full": 10}
 
     def install_hint(self) -> str:
         return "apt-get install sockperf (Debian/Ubuntu) or dnf install sockperf, on both targets"

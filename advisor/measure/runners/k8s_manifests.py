@@ -375,7 +375,7 @@ def _canned(argv: Sequence[str]) -> str:
     for prefix, text in _CANNED.items():
         if words[:len(prefix)] == prefix:
             return text
-    if words[:1] == ("cat",) and words[-1].endswith("cyclictest.json"):
+    if words[:1] == ("cat",) and words[-1].rsplit("/", 1)[-1].startswith("cyclictest"):
         return _CYCLICTEST_FILE
     return ""
 
