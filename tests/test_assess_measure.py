@@ -51,11 +51,10 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
     work = tmp_path_factory.mktemp("loop")
     shutil.copy(PROFILE, work / "payments-api.profile.yaml")
     (work / "targets.yaml").write_text(TARGETS)
-    # the targets imitate platforms on one host (pinning, a quota), and the machine running the tests is
-    # busy: both are accepted for this test of the loop, and the record says so
+    # the targets imitate platforms on one host (pinning, a quota): accepted for this test of the loop,
+    # and the record says so
     proc = _advisor(work, "assess", "--profile", "payments-api.profile.yaml", "--defaults", "--targets",
-                    "targets.yaml", "--budget", "45", "--date", "2026-11-28", "--accept-imitation",
-                    "--allow-disturbed")
+                    "targets.yaml", "--budget", "45", "--date", "2026-11-28", "--accept-imitation")
     return work, proc
 
 
@@ -75,6 +74,11 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
     m = record["measurements"]
     assert m["before"]["recommendation"] == "vm" and m["before"]["close"] is True
     cpu = next(v for v in m["verdicts"] if v["probe"] == "cpu")
+    if cpu["verdict"].startswith("refused: disturbed"):
+        # a busy machine (the test suite's own neighbours): no verdict, no fact, the result stands
+        assert "measured.cpu.verdict" not in record["result"]["facts"]
+        assert record["recommendation"] == "vm"
+        pytest.skip("the machine was too busy for a verdict; the refusal was checked")
     # half a CPU: about 0.5 on a quiet machine; a busy one widens the CI but the VM stays slower
     assert cpu["ratio"] < 0.9, cpu
     if cpu["verdict"].startswith("slower"):
