@@ -248,3 +248,27 @@ def write_folder(folder: Path, dump: dict[str, Any], ver: dict[str, Any] | None)
     if ver is not None:
         (folder / "version.json").write_text(json.dumps(ver, indent=2) + "\n", encoding="utf-8")
     return folder
+
+
+#: the estate shipped in docs/examples/estate (used by README.md and docs/observe.md): folder -> (kind, nodes)
+EXAMPLE_ESTATE = {"prod": ("bare-metal", 4), "edge": ("vsphere", 3)}
+
+
+def example_files() -> dict[str, str]:
+    """Relative path -> text of every file of docs/examples/estate."""
+    out: dict[str, str] = {}
+    for folder, (kind, nodes) in EXAMPLE_ESTATE.items():
+        dump, ver = estate(kind, nodes=nodes, per_node=3)
+        out[f"{folder}/cluster.json"] = json.dumps(dump, indent=4) + "\n"
+        out[f"{folder}/version.json"] = json.dumps(ver, indent=2) + "\n"
+    return out
+
+
+if __name__ == "__main__":  # python tests/observe_estates.py docs/examples/estate
+    import sys
+
+    root = Path(sys.argv[1])
+    for name, text in example_files().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+        print(f"wrote {root / name}")

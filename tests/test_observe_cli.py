@@ -97,7 +97,9 @@ def test_usage_and_nothing_observed(advisor, tmp_path: Path) -> None:
     assert none.exit_code == 2
     assert none.stderr == "advisor: nothing to observe; give --dump DIR (one per cluster) or --context NAME\n"
     bad = advisor("observe", "--dump", "prod", "--tenant-label", "a b")
-    assert bad.exit_code == 2 and bad.stderr == "--tenant-label: --tenant-label 'a b' is not a valid label key\n"
+    assert bad.exit_code == 2
+    assert bad.stderr == "advisor: --tenant-label 'a b' is not a valid label key; write e.g. --tenant-label " \
+        "example.com/tenant\n"
     (tmp_path / "empty").mkdir()
     empty = advisor("observe", "--dump", "empty", "--dump", "missing")
     assert empty.exit_code == 1
@@ -200,3 +202,19 @@ def test_profile_with_provenance_for_a_missing_answer_is_refused(advisor, tmp_pa
         "p.yaml:9:3: provenance for 'gpu', which is not under 'answers'; remove answer_provenance.gpu or give the "
         "answer",
     ]
+
+
+def test_records_check_observe_never_reads_dumps_outside_the_project(advisor, estate: Path, tmp_path: Path) -> None:
+    _record_with_trigger(advisor, tmp_path)
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    est.write_folder(outside, *est.estate("bare-metal"))
+    text = (tmp_path / "estate.profile.yaml").read_text()
+    text = text.replace("dump:prod/cluster.json", f"dump:{outside}/cluster.json")
+    (tmp_path / "estate.profile.yaml").write_text(text)
+    result = advisor("records", "check", "--records-dir", "reports", "--observe")
+    assert result.exit_code == 0, result.stdout
+    note = next(line for line in result.stderr.splitlines() if "outside the project" in line)
+    assert note.startswith(f"advisor: dump folder {str(outside)!r}"[:40])
+    assert "not observed again; move it inside, or pass --allow-outside if you trust this file" in note
+    allowed = advisor("records", "check", "--records-dir", "reports", "--observe", "--allow-outside")
+    assert allowed.exit_code == 0 and "outside the project" not in allowed.stderr

@@ -209,7 +209,9 @@ def test_truncated_dump_keeps_what_was_read_and_marks_it_partial(estates: dict[s
     assert snap is not None and len(snap.nodes) == 6 and snap.pods
     assert len(problems) == 1
     line = problems[0].format()
-    assert line.startswith("prod/cluster.json:")
+    with pytest.raises(jsonstream.StreamError) as general:  # the general reader alone finds the same place
+        list(jsonstream.read_list(io.BytesIO(text[:cut].encode()).read))
+    assert line.startswith(f"prod/cluster.json:{general.value.line}:{general.value.col}: ")
     assert ": the file ends in the middle of a value (a truncated dump?) (namespaces, nodes, pods read so far are " \
            "kept, marked partial); dump it again with: kubectl get nodes,namespaces,pods," in line
     result = derive([snap])
@@ -281,3 +283,80 @@ def test_item_larger_than_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch, 
     problems: list[Problem] = []
     read_folder(tmp_path, problems, display="big")
     assert problems[0].format().startswith("big/a.json:1:12: an item larger than 0 MiB (or broken JSON)")
+
+
+# ---------------------------------------------------------------- the kubectl fast path
+
+
+def _full(data: memoryview) -> object:
+    return json.loads(bytes(data))
+
+
+@pytest.mark.parametrize("chunk", [512, 1 << 20])
+def test_kubectl_fast_path_reads_exactly_what_the_general_reader_reads(estates: dict[str, Path],
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       chunk: int) -> None:
+    monkeypatch.setattr(jsonstream, "CHUNK", chunk)
+    text = (estates["kubevirt"] / "cluster.json").read_bytes()
+    assert text.startswith(b'{\n    "apiVersion": "v1",\n    "items": [\n        {\n            "')  # kubectl's layout
+    general = list(jsonstream.read_list(io.BytesIO(text).read))
+    assert list(jsonstream.read_kubectl(io.BytesIO(text).read, _full)) == general
+    # a layout kubectl never prints, half-way through (a brace alone at the items' indentation inside an
+    # item): the general reader takes over from that item on, and the result is the same
+    odd = text.replace(b'"name": "team-b",', b'"name": "team-b", "odd": {\n        },', 1)
+    assert odd != text
+    assert list(jsonstream.read_kubectl(io.BytesIO(odd).read, _full)) == list(
+        jsonstream.read_list(io.BytesIO(odd).read))
+    # compact JSON (an API response) goes to the general reader from the start
+    compact = json.dumps(json.loads(text)).encode()
+    assert list(jsonstream.read_kubectl(io.BytesIO(compact).read, _full)) == general
+
+
+def test_skeleton_decoding_derives_what_full_decoding_derives(estates: dict[str, Path], tmp_path: Path) -> None:
+    dump = json.loads((estates["aws"] / "cluster.json").read_text())
+    dump["items"][0]["spec"]["replicas"] = "three"  # a field of an unexpected type: the object is decoded whole
+    est.write_folder(tmp_path / "aws", dump, None)
+    fast = derive([read_folder(tmp_path / "aws", [])])  # type: ignore[list-item]
+    snap = Snapshot("dump:aws")
+    for item in dump["items"]:
+        snap.add(item, "dump:aws/cluster.json")
+    whole = derive([snap])
+    assert [(o.key, o.value, o.derivation) for o in fast.observed] == [
+        (o.key, o.value, o.derivation) for o in whole.observed]
+
+
+def test_the_example_estate_in_the_docs_is_current() -> None:
+    root = Path(__file__).parent.parent / "docs" / "examples" / "estate"
+    for name, text in est.example_files().items():
+        assert (root / name).read_text(encoding="utf-8") == text, (
+            f"docs/examples/estate/{name} is out of date; run: python tests/observe_estates.py docs/examples/estate")
+
+
+def test_a_fifo_among_the_dumps_is_never_opened(estates: dict[str, Path], tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    folder = tmp_path / "prod"
+    shutil.copytree(estates["vsphere"], folder)
+    os.mkfifo(folder / "a-pipe.json")  # opening it for reading would block forever
+    problems: list[Problem] = []
+    snap = read_folder(folder, problems, display="prod")
+    assert snap is not None and len(snap.nodes) == 6
+    assert [p.format() for p in problems] == [
+        "prod/a-pipe.json: not a regular file: skipped; dumps are files written by kubectl"]
+
+
+def test_several_dump_folders_are_read_in_parallel_with_the_same_result(estates: dict[str, Path],
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    import advisor.observe as observe_module
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "x.json").write_text('{"items": [')
+    folders = [estates[k] for k in ESTATES] + [tmp_path / "broken"]
+    sequential = observe(dumps=folders)
+    monkeypatch.setattr(observe_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(observe_module.os, "cpu_count", lambda: 2)
+    parallel = observe(dumps=folders)
+    assert parallel.estate == sequential.estate
+    assert [p.format() for p in parallel.problems] == [p.format() for p in sequential.problems] != []

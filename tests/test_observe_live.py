@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import observe_estates as est
 import pytest
 
-from advisor.errors import DataError, Problem
+from advisor.errors import Problem, UsageError
 from advisor.observe import live, observe
 
 pytest.importorskip("kubernetes.client", reason="pip install kubernetes")
@@ -204,10 +204,15 @@ def test_current_context_unreachable_server_and_refused_credentials(tmp_path: Pa
     assert lines[2].startswith(f"{tmp_path / 'kc'}: cannot load context nowhere: ")
 
 
-def test_missing_client_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "kubernetes.client", None)  # None in sys.modules: the import fails
-    monkeypatch.setitem(sys.modules, "kubernetes.config", None)
-    with pytest.raises(DataError) as info:
+def test_missing_client_names_the_install_command(monkeypatch: pytest.MonkeyPatch, advisor,
+                                                  tmp_path: Path) -> None:
+    for name in ("kubernetes", "kubernetes.client", "kubernetes.config"):
+        monkeypatch.setitem(sys.modules, name, None)  # None in sys.modules: the import fails, find_spec says None
+    expected = ("advisor: reading a live cluster (--context) needs the 'kubernetes' extra, which is not installed; "
+                "install it: pip install 'advisor[kubernetes]' (pipx: pipx install --force 'advisor[kubernetes]')")
+    with pytest.raises(UsageError) as info:
         observe(contexts=["prod"])
-    assert info.value.format() == ("advisor: reading a live cluster needs the Kubernetes Python client; install "
-                                   "the Kubernetes client: pip install 'advisor[kubernetes]'")
+    assert info.value.format() == expected
+    est.write_folder(tmp_path / "prod", *est.estate("bare-metal", nodes=2))
+    result = advisor("observe", "--dump", "prod", "--context", "prod")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected + "\n")  # before any work

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, emit_json, format_option, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    InputFile,
+    emit_json,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 from advisor.errors import DataError, Location, UsageError
 
 if TYPE_CHECKING:
@@ -21,11 +28,11 @@ _GROUP = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _DEFAULT_OUTPUT = Path("estate.profile.yaml")
 
 
-def _check(pattern: re.Pattern[str], what: str, option: str) -> Any:
+def _check(pattern: re.Pattern[str], what: str, option: str, example: str) -> Any:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         for item in value if isinstance(value, tuple) else ([value] if value else []):
             if not pattern.match(item):
-                raise UsageError(f"{option} {item!r} is not a valid {what}", None, Location(option))
+                raise UsageError(f"{option} {item[:80]!r} is not a valid {what}", f"write e.g. {option} {example}")
         return value
     return callback
 
@@ -39,7 +46,7 @@ def _check(pattern: re.Pattern[str], what: str, option: str) -> Any:
               help="The kubeconfig (default: $KUBECONFIG or ~/.kube/config). Alone: its current context.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS",
               help="Time limit of each API request.")
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Profile to fill; it is updated in place unless --output is given.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=f"Where to write the profile (default: the --profile file, else {_DEFAULT_OUTPUT}; "
@@ -47,12 +54,13 @@ def _check(pattern: re.Pattern[str], what: str, option: str) -> Any:
 @click.option("--overwrite-answers", "force", is_flag=True,
               help="Replace answers a person gave when the clusters say otherwise.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--tenant-label", metavar="KEY", callback=_check(_LABEL_KEY, "label key", "--tenant-label"),
+@click.option("--tenant-label", metavar="KEY",
+              callback=_check(_LABEL_KEY, "label key", "--tenant-label", "example.com/tenant"),
               help="Count tenants as the distinct values of this namespace label (default: non-system namespaces).")
 @click.option("--system-namespace", "system_namespaces", multiple=True, metavar="PATTERN",
               help="Another namespace (shell pattern) of the platform itself, not a tenant (repeatable).")
 @click.option("--platform-group", "platform_groups", multiple=True, metavar="GROUP",
-              callback=_check(_GROUP, "API group", "--platform-group"),
+              callback=_check(_GROUP, "API group", "--platform-group", "example.com"),
               help="Another CRD API group (and its subgroups) of the platform itself, not a team (repeatable).")
 @click.option("--assume-bare-metal", is_flag=True,
               help="Count nodes whose platform cannot be seen (no providerID or instance type) as bare metal.")
@@ -91,6 +99,10 @@ def observe(dumps: tuple[Path, ...], contexts: tuple[str, ...], kubeconfig: str 
     live: list[str | None] = list(contexts) or ([None] if kubeconfig else [])
     if not dumps and not live:
         raise UsageError("nothing to observe", "give --dump DIR (one per cluster) or --context NAME")
+    if live:
+        from advisor.observe.live import require_client
+
+        require_client()
     q = load_questionnaire(questionnaire_path)
     target = output or profile_path or _DEFAULT_OUTPUT
     if not dry_run and target != profile_path and target.exists():

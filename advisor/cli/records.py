@@ -293,12 +293,13 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
     with outside_allowed(allow_outside):
         report = check(found, today=today or decision.default_date(), types=pipeline.fact_catalog(q),
                        profiles=current, load_profile=lambda p: _current_profile(p, q), resolve_pack=_resolve_pack)
-    if reobserve:
-        from advisor.observe.recheck import check_observed
+        if reobserve:
+            from advisor.observe.recheck import check_observed
 
-        more, notes = check_observed(found, q, today=today or decision.default_date(), types=pipeline.fact_catalog(q))
-        report.findings += more
-        report.notes += notes
+            more, notes = check_observed(found, q, today=today or decision.default_date(),
+                                         types=pipeline.fact_catalog(q))
+            report.findings += more
+            report.notes += notes
     for note in report.notes:
         console.err(note)
     if fmt == "json":

@@ -14,6 +14,7 @@ The modules, one concept each:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,10 @@ from advisor.observe.derive import Estate, Settings, derive
 from advisor.observe.snapshot import Snapshot
 
 __all__ = ["Observation", "observe"]
+
+#: dump folders are read in parallel, one process per CPU, when there are several
+#: and their files hold more than this many bytes (below it, starting processes costs more)
+PARALLEL_BYTES = 64 << 20
 
 
 @dataclass
@@ -39,10 +44,8 @@ def observe(*, dumps: Sequence[Path] = (), contexts: Sequence[str | None] = (), 
     problems: list[Problem] = []
     snapshots: list[Snapshot] = []
     if dumps:
-        from advisor.observe.dumps import read_folder
-
-        for folder in dumps:
-            snap = read_folder(folder, problems, display=str(folder))
+        for snap, found in _read_dumps(list(dumps)):
+            problems.extend(found)
             if snap is not None:
                 snapshots.append(snap)
     if contexts:
@@ -53,3 +56,28 @@ def observe(*, dumps: Sequence[Path] = (), contexts: Sequence[str | None] = (), 
             if snap is not None:
                 snapshots.append(snap)
     return Observation(snapshots, derive(snapshots, settings, keys), problems)
+
+
+def _read_one(folder: Path) -> tuple[Snapshot | None, list[Problem]]:
+    from advisor.observe.dumps import read_folder
+
+    problems: list[Problem] = []
+    return read_folder(folder, problems, display=str(folder)), problems
+
+
+def _size(folder: Path) -> int:
+    try:
+        return sum(p.stat().st_size for p in folder.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+    except OSError:
+        return 0
+
+
+def _read_dumps(folders: list[Path]) -> list[tuple[Snapshot | None, list[Problem]]]:
+    """Each folder's snapshot and problems, in the order given (several folders: in parallel)."""
+    workers = min(len(folders), os.cpu_count() or 1)
+    if workers < 2 or sum(_size(f) for f in folders) < PARALLEL_BYTES:
+        return [_read_one(f) for f in folders]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_read_one, folders))

@@ -47,6 +47,7 @@ class Settings:
     system_namespaces: tuple[str, ...] = ()
     platform_groups: tuple[str, ...] = ()
     assume_bare_metal: bool = False
+    _system: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def options(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -67,7 +68,11 @@ class Settings:
                    tuple(o.get("platform_groups", ())), bool(o.get("assume_bare_metal", False)))
 
     def system(self, namespace: str) -> bool:
-        return any(fnmatch.fnmatchcase(namespace, p) for p in SYSTEM_NAMESPACES + self.system_namespaces)
+        known = self._system.get(namespace)
+        if known is None:  # asked once per pod: patterns are matched once per namespace
+            known = self._system[namespace] = any(fnmatch.fnmatchcase(namespace, p)
+                                                  for p in SYSTEM_NAMESPACES + self.system_namespaces)
+        return known
 
     def platform_group(self, group: str) -> bool:
         return any(group == g or group.endswith("." + g) for g in PLATFORM_GROUPS + self.platform_groups)

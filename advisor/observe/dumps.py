@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import Location, Problem
-from advisor.observe.jsonstream import Field, Item, StreamError, read_list
-from advisor.observe.snapshot import KINDS, LIST_KINDS, RESOURCE, Snapshot, shown
+from advisor.observe.jsonstream import Field, Item, StreamError, read_kubectl
+from advisor.observe.snapshot import KINDS, LIST_KINDS, RESOURCE, Snapshot, item_decoder, shown
 
 __all__ = ["DUMP_COMMANDS", "read_folder"]
 
@@ -33,7 +33,11 @@ def read_folder(folder: Path, problems: list[Problem], *, display: str | None = 
         problems.append(Problem("not a folder of dumps", "give one folder per cluster holding the output of "
                                 + " and ".join(f"'{c}'" for c in DUMP_COMMANDS), Location(shown(label))))
         return None
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+    named = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json")
+    files = [p for p in named if p.is_file()]
+    for odd in (p for p in named if not p.is_file()):  # a FIFO, device or folder is never opened
+        problems.append(Problem("not a regular file: skipped", "dumps are files written by kubectl",
+                                Location(shown(f"{label.rstrip('/')}/{odd.name}", 200))))
     if not files:
         problems.append(Problem("no *.json dumps in this folder", "create them with " + " and ".join(
             f"'{c}'" for c in DUMP_COMMANDS), Location(shown(label))))
@@ -52,7 +56,7 @@ def _read_file(path: Path, display: str, snap: Snapshot, problems: list[Problem]
     seen: set[str] = set()
     try:
         with path.open("rb") as fh:
-            for part in read_list(fh.read):
+            for part in read_kubectl(fh.read, item_decoder(), lambda at: _newlines(path, at)):
                 if isinstance(part, Field):
                     fields[part.key] = part.value
                     if part.key == "kind" and isinstance(part.value, str):
@@ -115,6 +119,19 @@ def _read_file(path: Path, display: str, snap: Snapshot, problems: list[Problem]
                                 "dump them with: " + DUMP_COMMANDS[0], Location(where)))
 
 
+def _newlines(path: Path, offset: int) -> int:
+    """Newlines in the first ``offset`` bytes of ``path`` (asked only to report a line number)."""
+    count = 0
+    with path.open("rb") as fh:
+        while offset > 0:
+            data = fh.read(min(offset, 1 << 20))
+            if not data:
+                break
+            count += data.count(b"\n")
+            offset -= len(data)
+    return count
+
+
 def _shape(item: Any) -> str | None:
     """The kind of an object without ``kind``: Node (nodeInfo, allocatable or providerID), Pod (containers), CRD."""
     spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
@@ -131,5 +148,5 @@ def _shape(item: Any) -> str | None:
 def _add(snap: Snapshot, item: Any, source: str, list_kind: str | None, seen: set[str]) -> None:
     """Add one object; ``seen`` collects its kind (kinds observe does not read as ``other:KIND``)."""
     kind = snap.add(item, source, None if isinstance(item, dict) and "kind" in item else list_kind)
-    if kind is not None:
+    if kind is not None and kind not in seen:
         seen.add(kind if kind in KINDS else f"other:{kind}")

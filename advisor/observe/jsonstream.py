@@ -15,9 +15,9 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["CHUNK", "MAX_ITEM", "Field", "Item", "StreamError", "read_list"]
+__all__ = ["CHUNK", "MAX_ITEM", "Field", "Item", "StreamError", "read_kubectl", "read_list"]
 
 #: bytes read at a time
 CHUNK = 1 << 20
@@ -57,14 +57,15 @@ class Field:
 class _Buffer:
     """Text decoded so far, with the line/column bookkeeping of what was dropped."""
 
-    def __init__(self, read: Callable[[int], bytes]) -> None:
+    def __init__(self, read: Callable[[int], bytes], line: int | Callable[[], int] = 1, col: int = 1) -> None:
         self._read = read
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
         self.text = ""
         self.pos = 0
         self.eof = False
-        self._line = 1  # line of text[0]
-        self._col = 1  # column of text[0]
+        self._first_line = line  # line of text[0], or how to count it (only when an error needs it)
+        self._line = 0  # lines dropped
+        self._col = col  # column of text[0]
 
     def more(self) -> bool:
         """Append the next chunk; False at the end of the stream."""
@@ -97,10 +98,11 @@ class _Buffer:
 
     def where(self, pos: int | None = None) -> tuple[int, int]:
         at = self.pos if pos is None else pos
+        first = self._first_line if isinstance(self._first_line, int) else self._first_line()
         newlines = self.text.count("\n", 0, at)
         if newlines:
-            return self._line + newlines, at - self.text.rfind("\n", 0, at)
-        return self._line, self._col + at
+            return first + self._line + newlines, at - self.text.rfind("\n", 0, at)
+        return first + self._line, self._col + at
 
     def error(self, message: str, pos: int | None = None, *, truncated: bool = False) -> StreamError:
         line, col = self.where(pos)
@@ -148,19 +150,32 @@ class _Buffer:
             return value
 
 
-def read_list(read: Callable[[int], bytes]) -> Iterator[Item | Field]:
-    """Yield the items and the other top-level fields of a JSON object, in stream order."""
-    buf = _Buffer(read)
-    first = buf.skip_ws()
-    if first == "":
-        raise buf.error("the file is empty", truncated=True)
-    if first != "{":
-        raise buf.error("not a JSON object (dump with 'kubectl get ... -o json')")
-    buf.pos += 1
-    if buf.skip_ws() == "}":
+State = Literal["start", "item", "after-item", "after-field"]
+
+
+def read_list(read: Callable[[int], bytes], *, state: State = "start", line: int | Callable[[], int] = 1,
+              col: int = 1) -> Iterator[Item | Field]:
+    """Yield the items and the other top-level fields of a JSON object, in stream order.
+
+    ``state`` resumes a stream that :func:`read_kubectl` has read up to a point: inside
+    ``items`` before an item, after an item, or after the ``items`` array.
+    """
+    buf = _Buffer(read, line, col)
+    step: str = state
+    if step == "start":
+        first = buf.skip_ws()
+        if first == "":
+            raise buf.error("the file is empty", truncated=True)
+        if first != "{":
+            raise buf.error("not a JSON object (dump with 'kubectl get ... -o json')")
         buf.pos += 1
-    else:
-        while True:
+        if buf.skip_ws() == "}":
+            buf.pos += 1
+            step = "end"
+        else:
+            step = "key"
+    while step != "end":
+        if step == "key":
             if buf.skip_ws() != '"':
                 if buf.skip_ws() == "":
                     raise buf.error("the file ends where a key was expected", truncated=True)
@@ -171,14 +186,120 @@ def read_list(read: Callable[[int], bytes]) -> Iterator[Item | Field]:
                 buf.pos += 1
                 if buf.skip_ws() == "]":
                     buf.pos += 1
+                    step = "after-field"
                 else:
-                    while True:
-                        yield Item(buf.value())
-                        if buf.expect(",]", "',' or ']' after an item") == "]":
-                            break
+                    step = "item"
             else:
                 yield Field(key, buf.value())
-            if buf.expect(",}", "',' or '}'") == "}":
-                break
+                step = "after-field"
+        elif step == "item":
+            yield Item(buf.value())
+            step = "after-item"
+        elif step == "after-item":
+            step = "item" if buf.expect(",]", "',' or ']' after an item") == "," else "after-field"
+        else:  # after-field
+            step = "key" if buf.expect(",}", "',' or '}'") == "," else "end"
     if buf.skip_ws() != "":
         raise buf.error("extra data after the JSON object")
+
+
+# ------------------------------------------------------------------ the kubectl fast path
+
+#: ``kubectl get ... -o json`` indents by 4: the items array opens so, and each item closes at 8 spaces
+_KUBECTL_ITEMS = b'"items": [\n        {\n            "'
+_ITEM_END = b"\n        }"
+_NEXT_ITEM = b",\n        "
+_ITEMS_END = b"\n    ]"
+#: an item followed by the next one (the regular expression engine finds this literal faster than bytes.find,
+#: which stumbles over every line's newline-and-indentation)
+_BETWEEN = re.compile(re.escape(_ITEM_END + _NEXT_ITEM + b"{"))
+
+
+def _chain(first: bytes, read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    pending = [first]
+
+    def chained(size: int) -> bytes:
+        if pending:
+            return pending.pop()
+        return read(size)
+    return chained
+
+
+def read_kubectl(read: Callable[[int], bytes], decode: Callable[[memoryview], Any],
+                 newlines_before: Callable[[int], int] | None = None) -> Iterator[Item | Field]:
+    """:func:`read_list` for the output of ``kubectl get ... -o json``, several times faster.
+
+    kubectl prints every item of a list at the same indentation, so each item ends at
+    the next line that is a closing brace indented by 8 spaces (a newline cannot occur
+    inside a JSON string). Each such slice is handed to ``decode``, which may read only
+    the fields it needs. A slice that does not decode (a prefix of an item is never
+    valid JSON, so a wrong guess cannot decode), or any other layout, continues with
+    :func:`read_list` from that point, so the result is the same.
+
+    ``newlines_before(offset)`` counts the newlines before a byte offset of the stream
+    (a file can be read again); it is asked only when the general reader takes over,
+    so that its errors still say the line. Without it, newlines are counted as the
+    stream is read.
+    """
+    first = read(CHUNK)
+    at = first.find(b'"items": [')
+    if at < 0 or first.find(_KUBECTL_ITEMS) != at or not first.lstrip().startswith(b"{"):
+        yield from read_list(_chain(first, read))
+        return
+    head = first[:at].rstrip()
+    try:
+        fields = json.loads((head[:-1] if head.endswith(b",") else head).decode("utf-8-sig") + "}")
+    except (ValueError, UnicodeDecodeError):
+        yield from read_list(_chain(first, read))
+        return
+    for key, value in fields.items():
+        yield Field(key, value)
+    buf = bytearray(first)
+    pos = buf.index(b"{", at)
+    dropped = 0  # bytes of the stream before buf[0]
+    counted = 0  # newlines in them (when newlines_before is not given)
+    eof = False
+
+    def resume(state: State, at_pos: int) -> Iterator[Item | Field]:
+        before, here = dropped, buf.count(b"\n", 0, at_pos)
+
+        def line() -> int:  # counted only if an error is reported
+            return (newlines_before(before) if newlines_before is not None else counted) + here + 1
+        col = at_pos - buf.rfind(b"\n", 0, at_pos)
+        return read_list(_chain(bytes(buf[at_pos:]), read), state=state, line=line, col=col)
+
+    while True:
+        found = _BETWEEN.search(buf, pos)
+        end = found.start() if found is not None else buf.find(_ITEM_END + _ITEMS_END, pos)  # or the last item
+        if end >= 0 and len(buf) - end < 32 and not eof:
+            end = -1  # make sure what follows the item is in the buffer too
+        if end < 0:
+            more = b"" if eof else read(CHUNK)
+            if not more:
+                if eof or len(buf) - pos > MAX_ITEM:
+                    break
+                eof = True
+                continue
+            if newlines_before is None:
+                counted += buf.count(b"\n", 0, pos)
+            dropped += pos
+            del buf[:pos]
+            buf += more
+            pos = 0
+            continue
+        stop = end + len(_ITEM_END)
+        try:
+            with memoryview(buf) as view:
+                value = decode(view[pos:stop])
+        except ValueError:
+            break  # not one item after all: the general reader takes it from here
+        yield Item(value)
+        if buf.startswith(_NEXT_ITEM, stop) and buf.startswith(b"{", stop + len(_NEXT_ITEM)):
+            pos = stop + len(_NEXT_ITEM)
+            continue
+        if buf.startswith(_ITEMS_END, stop):
+            yield from resume("after-field", stop + len(_ITEMS_END))
+            return
+        yield from resume("after-item", stop)
+        return
+    yield from resume("item", pos)

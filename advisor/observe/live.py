@@ -13,16 +13,18 @@ here only.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from advisor.errors import DataError, Location, Problem
+from advisor.errors import Location, Problem, UsageError
 from advisor.observe.jsonstream import Field, Item, StreamError, read_list
 from advisor.observe.snapshot import RESOURCE, Snapshot, shown
+from advisor.resources import install_command
 
-__all__ = ["INSTALL_HINT", "PAGE", "read_context"]
+__all__ = ["INSTALL_HINT", "PAGE", "read_context", "require_client"]
 
-INSTALL_HINT = "install the Kubernetes client: pip install 'advisor[kubernetes]'"
+INSTALL_HINT = f"install it: {install_command('kubernetes')}"
 #: objects per list request (the API server pages with ``limit`` and ``continue``)
 PAGE = 500
 
@@ -42,12 +44,23 @@ class _Stop(Exception):
     """The cluster cannot be read at all (unreachable, credentials refused)."""
 
 
+def _missing() -> UsageError:
+    return UsageError("reading a live cluster (--context) needs the 'kubernetes' extra, which is not installed",
+                      INSTALL_HINT)
+
+
+def require_client() -> None:
+    """Refuse, before any work, when the Kubernetes client is not installed (exit 2, with the install command)."""
+    if importlib.util.find_spec("kubernetes") is None:
+        raise _missing()
+
+
 def _client() -> tuple[Any, Any]:
     try:  # the optional extra, imported on first use
         import kubernetes.client
         import kubernetes.config
     except ImportError:
-        raise DataError("reading a live cluster needs the Kubernetes Python client", INSTALL_HINT) from None
+        raise _missing() from None
     return kubernetes.client, kubernetes.config
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from advisor import pipeline
 from advisor.conditions import ConditionError, FactType, compile_condition
-from advisor.errors import AdvisorError, Problem
+from advisor.errors import AdvisorError, DataError, Problem
+from advisor.inputs import confine
 from advisor.observe import observe
 from advisor.observe.derive import Settings
 from advisor.profile import Profile
@@ -61,7 +62,16 @@ def reobserve(profile: Profile, *, today: str, kubeconfig: str | None = None, ti
             result.expired.append((key, entry.expires))
         clusters = tuple(sorted({_cluster(s) for s in entry.source}))
         groups.setdefault((clusters, json.dumps(entry.options or {}, sort_keys=True)), []).append(key)
+    base = profile.path.parent if profile.path is not None else Path.cwd()
     for (clusters, options), keys in groups.items():
+        try:  # folders named in a file: inside the project unless --allow-outside
+            for kind, name in clusters:
+                if kind == "dump":
+                    confine(name, Path.cwd(), roots=(base,))
+        except DataError as exc:
+            result.problems.append(Problem(f"dump folder {exc.first.message}; {', '.join(keys)} not observed again",
+                                           exc.first.hint))
+            continue
         dumps = [Path(name) for kind, name in clusters if kind == "dump"]
         contexts: list[str | None] = [name for kind, name in clusters if kind == "context"]
         try:
@@ -99,6 +109,10 @@ def check_observed(records: Sequence[RecordFile], questionnaire: Questionnaire, 
         if rf.record.status not in ACTIVE or not rf.record.profile.path:
             continue
         path = Path(rf.record.profile.path)
+        try:  # as the plain check: a record never makes us read a profile outside the project
+            confine(str(path), Path.cwd(), roots=(rf.json_path.parent,))
+        except DataError:
+            continue  # the plain check has said so
         if path not in cache:
             cache[path] = _load(path, questionnaire, today, kubeconfig, timeout, notes)
         loaded = cache[path]
