@@ -128,12 +128,12 @@ def observe(dumps: tuple[Path, ...], contexts: tuple[str, ...], kubeconfig: str 
 
 
 def _as_text(result: Observation, changes: list[Change]) -> str:
-    from tabulate import tabulate
+    from advisor import tables
 
     lines = [f"Observed {len(result.snapshots)} cluster{'s' if len(result.snapshots) != 1 else ''}:"]
     lines += [f"  {line}" for line in result.estate.summary]
     rows = [[c.key, _value(c.value), _before(c), _action(c)] for c in changes]
-    lines += ["", tabulate(rows, headers=["answer", "observed", "profile before", "action"], disable_numparse=True)]
+    lines += ["", tables.text(rows, ["answer", "observed", "profile before", "action"])]
     partial = [c for c in changes if c.partial]
     if partial:
         lines += ["", "Partial (kept, marked in the profile):"]
