@@ -14,8 +14,11 @@ from advisor.cli.common import (
     CONTEXT_SETTINGS,
     FiniteFloatRange,
     InputFile,
+    complete_keys,
+    complete_set,
     format_option,
     load_questionnaire,
+    measurement_progress,
     questionnaire_option,
 )
 from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Problem, UsageError
@@ -50,11 +53,11 @@ def _free_name(path: Path) -> Path:
 @questionnaire_option
 @click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Start from this profile: only missing answers are asked (on a terminal). It is updated in place.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", shell_complete=complete_set,
               help="Give an answer on the command line (repeatable), validated like a typed one.")
 @click.option("--defaults", "use_defaults", is_flag=True,
               help="Take the default of every question not answered by --profile or --set.")
-@click.option("--ask", "ask", metavar="KEY[,KEY...]|all",
+@click.option("--ask", "ask", metavar="KEY[,KEY...]|all", shell_complete=complete_keys,
               help="Ask these questions again, the current answers as defaults; 'all' asks every question of the "
               "mode (needs a terminal).")
 @click.option("--note", "notes", multiple=True, metavar="KEY=TEXT",
@@ -206,7 +209,8 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     measured: dict[str, Any] | None = None
     info = None
     if measurements_path is not None or measure_mode != "never":
-        before = pipeline.assess(profile, rules=rules, questionnaire=questionnaire)
+        with console.Progress("scoring both options"):
+            before = pipeline.assess(profile, rules=rules, questionnaire=questionnaire)
         if measurements_path is not None:
             measured, info = pipeline.measurement_facts(
                 measurements_path, before=before, pack=pipeline.load_pack(rules, questionnaire, cases=False))
@@ -222,15 +226,17 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
                             "(docs/measurement.md)")
 
     if no_record:
-        result = pipeline.assess(profile, rules=rules, questionnaire=questionnaire, measured=measured)
+        with console.Progress("scoring both options"):
+            result = pipeline.assess(profile, rules=rules, questionnaire=questionnaire, measured=measured)
         _print(result, fmt, info)
         return int(ExitCode.OK)
 
     from advisor import decision, report
     from advisor.scoring import Result
 
-    record = pipeline.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
-                             decision_makers=decision_makers, title=title, measured=measured, measurements=info)
+    with console.Progress("scoring both options, fault domains and tipping points for the record"):
+        record = pipeline.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
+                                 decision_makers=decision_makers, title=title, measured=measured, measurements=info)
     result = Result.model_validate(record.result)
     _print(result, fmt, info)
     from advisor.records import index_with, same_inputs
@@ -296,6 +302,9 @@ def _resume_command(target: Path | None) -> str:
     return shlex.join(words)
 
 
+_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+
+
 def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
     if fmt == "json":
         console.out(result.to_json(), end="")
@@ -309,7 +318,8 @@ def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
                                           + (f" (ratio {v['ratio']:.3g} [{v['ci_low']:.3g}, {v['ci_high']:.3g}])"
                                              if v.get("ratio") is not None and v.get("ci_low") is not None else "")
                                           for v in info.verdicts))
-    console.out(text)
+    # the recommendation (the table's first line) in bold on a terminal
+    console.out(text, emphasis=[_NAMES[result.recommendation]])
 
 
 def _measure(before: Result, profile: Profile, rules: list[Path] | None, questionnaire: Questionnaire,
@@ -317,7 +327,6 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
              force_compare: bool, allow_disturbed: bool = False, accept_imitation: bool = False, *,
              always: bool = False) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
     """Run the probes that can change ``before`` on the targets; write the result next to the records."""
-    import sys
 
     from advisor import pipeline
     from advisor.decision import MeasurementsInfo, default_date
@@ -344,20 +353,12 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     if not chosen:
         console.err("advisor: no probe can change this result; not measuring")
         return None, MeasurementsInfo(before=before_info, skipped=skipped)
-    tty = sys.stderr.isatty()
-
-    def on_progress(p: Any) -> None:
-        line = f"measuring {p.probe} on {p.target} ({p.role}), run {p.run}; {p.remaining:.0f} s left"
-        console.err("\r\x1b[2K" + line if tty else line, end="" if tty else "\n")
-
-    try:
-        result = run_targets(registry, specs, [registry.probes[n] for n in chosen],
-                             budget_s=budget_s or DEFAULT_BUDGET_S["quick"], band=None, suite="quick",
-                             on_progress=on_progress, allow_disturbed=allow_disturbed,
+    budget = budget_s or DEFAULT_BUDGET_S["quick"]
+    bar, on_progress = measurement_progress(budget)
+    with bar:
+        result = run_targets(registry, specs, [registry.probes[n] for n in chosen], budget_s=budget, band=None,
+                             suite="quick", on_progress=on_progress, allow_disturbed=allow_disturbed,
                              accept_imitation=accept_imitation)
-    finally:
-        if tty:
-            console.err("")
     result.notes.extend(fairness.warnings(result.targets))
     for warning in fairness.warnings(result.targets):
         console.err(f"advisor: note: {warning}")
@@ -400,7 +401,7 @@ def profiles_default_slug(profile: Profile) -> str:
 def _result_table(result: Result) -> str:
     from tabulate import tabulate
 
-    names = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+    names = _NAMES
     summary = [
         ["recommendation", names[result.recommendation]],
         ["decided by", result.decided_by + (f": {result.reason}" if result.reason else "")],

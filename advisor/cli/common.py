@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from advisor import console
 
@@ -77,6 +79,78 @@ class FiniteFloatRange(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{str(value)[:40]!r} is not a finite number.", param, ctx)
         return number
+
+
+def measurement_progress(budget_s: float) -> tuple[console.Progress, Callable[[Any], None]]:
+    """The progress of a measurement session (assess and measure alike) and the callback that feeds it."""
+    bar = console.Progress("measuring", total=budget_s)
+
+    def on_progress(p: Any) -> None:
+        what = "warm-up" if getattr(p, "message", None) == "warm-up" else f"block {p.run}"
+        bar.update(min(p.elapsed, budget_s), description=f"measuring {p.probe} on {p.target} ({p.role}), {what}")
+
+    return bar, on_progress
+
+
+# --------------------------------------------------------------------------- shell completion
+# click calls these with the words typed so far (ctx.params holds the options already given);
+# each reads as little as it can and never fails: a broken file completes to nothing.
+
+
+def complete_rule_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Rule ids of the --rules packs (default: the bundled one), from the file names <area>/<id>.yaml."""
+    from advisor.resources import bundled_dir
+
+    roots = [Path(d) for d in ctx.params.get("rule_dirs") or ()] or [bundled_dir("rules")]
+    ids: set[str] = set()
+    for root in roots:
+        with contextlib.suppress(OSError):
+            ids.update(p.stem for p in root.glob("*/*.yaml") if p.parent.name != "cases")
+    return [CompletionItem(i) for i in sorted(ids) if i.startswith(incomplete)]
+
+
+def _question_keys(ctx: click.Context) -> list[str]:
+    try:
+        return list(load_questionnaire(ctx.params.get("questionnaire_path")).keys())
+    except Exception:  # noqa: BLE001 - completion must not fail on a broken questionnaire
+        return []
+
+
+def complete_set(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """``--set KEY=``: the question keys (the value is the user's)."""
+    if "=" in incomplete:
+        return []
+    return [CompletionItem(f"{k}=") for k in _question_keys(ctx) if k.startswith(incomplete)]
+
+
+def complete_keys(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """``--ask KEY[,KEY...]``: the question keys, after the last comma."""
+    done, _, last = incomplete.rpartition(",")
+    head = f"{done}," if done else ""
+    return [CompletionItem(head + k) for k in _question_keys(ctx) if k.startswith(last)]
+
+
+def complete_record_numbers(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Record numbers (0001 ...) of the --records-dir folder, with their titles from the file names."""
+    folder = Path(ctx.params.get("directory") or "reports")
+    items: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for p in folder.glob("[0-9][0-9][0-9][0-9]-*.json"):
+            items[p.name[:4]] = p.stem[5:].replace("-", " ")
+    wanted = incomplete.lstrip("0")
+    return [CompletionItem(n, help=title) for n, title in sorted(items.items())
+            if n.startswith(incomplete) or (wanted and n.lstrip("0").startswith(wanted))]
+
+
+def complete_probe_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Probe names of the installed measurement plugins."""
+    try:
+        from advisor.measure.manager import load_registry
+
+        names = sorted(load_registry().probes)
+    except Exception:  # noqa: BLE001 - completion must not fail on a broken plugin
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
 
 
 def questionnaire_option(func: F) -> F:

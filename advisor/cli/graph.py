@@ -10,6 +10,7 @@ from advisor import console
 from advisor.cli.common import (
     CONTEXT_SETTINGS,
     InputFile,
+    complete_set,
     emit_json,
     format_option,
     load_questionnaire,
@@ -21,7 +22,8 @@ from advisor.cli.common import (
 @questionnaire_option
 @click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Workload profile; missing answers take the questionnaire defaults.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override an answer (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", shell_complete=complete_set,
+              help="Override an answer (repeatable).")
 @click.option("--topology", "topologies", multiple=True, type=InputFile("topology"),
               metavar="FILE", help="Describe a real fleet instead (repeatable: one column per file).")
 @format_option("mermaid")

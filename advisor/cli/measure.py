@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,8 +13,10 @@ from advisor.cli.common import (
     CONTEXT_SETTINGS,
     FiniteFloatRange,
     InputFile,
+    complete_probe_names,
     format_option,
     load_questionnaire,
+    measurement_progress,
     questionnaire_option,
 )
 from advisor.errors import Interrupted, Location, MeasurementError, Problem, UsageError
@@ -78,7 +79,7 @@ def _parse_bands(values: tuple[str, ...]) -> tuple[float | None, dict[str, float
 @click.option("--profile", "profile_path", type=InputFile("profile"), default=None, metavar="FILE",
               help="Workload profile: single-host figures are compared with its latency_p99_ms SLO.")
 @questionnaire_option
-@click.option("--probe", "probe_names", multiple=True, metavar="NAME",
+@click.option("--probe", "probe_names", multiple=True, metavar="NAME", shell_complete=complete_probe_names,
               help="Run this probe (repeatable; see advisor plugins).")
 @click.option("--all-probes", is_flag=True, help="Run every installed probe, plugins' included.")
 @click.option("--quick/--full", "quick", default=True, show_default=True,
@@ -174,21 +175,11 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     require_extras(specs)  # rendering needs no client; running does
     out_path = output if output is not None else result_path_default()
 
-    progress_tty = sys.stderr.isatty()
-
-    def on_progress(p: Any) -> None:
-        what = "warm-up" if p.message == "warm-up" else f"block {p.run}"
-        line = (f"measuring {p.probe} on {p.target} ({p.role}), {what}; "
-                f"{p.elapsed:.0f} s elapsed, {p.remaining:.0f} s left")
-        console.err("\r\x1b[2K" + line if progress_tty else line, end="" if progress_tty else "\n")
-
-    try:
+    bar, on_progress = measurement_progress(budget)
+    with bar:
         result = run_targets(registry, specs, probes, budget_s=budget, band=band, bands=bands, suite=suite,
                              on_progress=on_progress, allow_disturbed=allow_disturbed,
                              accept_imitation=accept_imitation, seed=seed)
-    finally:
-        if progress_tty:
-            console.err("")
     assert result is not None
     if slo_ms is not None:
         result.slo = slo_checks(result, slo_ms)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,40 +20,9 @@ from advisor.cli.common import (
 from advisor.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    pass
 
 _NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
-
-
-class _ProgressLine:
-    """Progress on stderr: a ``\\r``-updated line on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self, tty: bool, every_s: float = 5.0) -> None:
-        self.tty = tty
-        self.every_s = every_s
-        self.start = time.monotonic()
-        self.last = self.start
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self.last < (0.1 if self.tty else self.every_s):
-            return
-        self.last = now
-        elapsed = max(now - self.start, 1e-9)
-        rate = done / elapsed
-        eta = (total - done) / rate if rate > 0 else 0.0
-        line = f"assessed {done}/{total} workloads ({rate:.1f}/s, ETA {eta:.0f} s)"
-        if self.tty:
-            console.err("\r\x1b[2K" + line, end="")
-            self.shown = True
-        elif done < total:
-            console.err(line)
-
-    def close(self, total: int) -> None:
-        if self.tty and self.shown:
-            console.err("")
-        console.err(f"assessed {total} workloads in {time.monotonic() - self.start:.1f} s")
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -76,7 +44,7 @@ class _ProgressLine:
               metavar="DISTANCE", help="Consistency check: flag workloads closer than this whose recommendations "
               "differ (mean per-answer distance, 0 to 1).")
 @format_option()
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no timing on stderr.")
 @click.option("--allow-outside", is_flag=True, help="Read profiles the inventory names outside the project (the "
               "current folder and the inventory's folder).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -119,23 +87,21 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
     pack = pipeline.load_pack(rules, questionnaire, cases=False)
 
     n_jobs = jobs if jobs is not None else core.default_jobs()
-    progress: Callable[[int, int], None] | None = None
-    bar: _ProgressLine | None = None
-    if not quiet:
-        bar = _ProgressLine(sys.stderr.isatty())
-        progress = bar
-    try:
+    started = time.monotonic()
+    bar = console.Progress("assessing workloads", total=len(inv.workloads))
+    bar.enabled = bar.enabled and not quiet
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done, total=total)
+
+    with bar:
         if summary_only:
             entries = core.assess_all(inv, pack, questionnaire, on_progress=progress, jobs=n_jobs)
         else:
             entries = core.decide_all(inv, questionnaire, records_dir=records_dir, rules=rules, date=day,
                                       on_progress=progress, jobs=n_jobs)
-    finally:
-        if bar is not None and bar.tty and bar.shown:
-            console.err("")
-            bar.shown = False
-    if bar is not None:
-        bar.close(len(entries))
+    if not quiet:
+        console.err(f"assessed {len(entries)} workloads in {time.monotonic() - started:.1f} s")
     flags = core.consistency(entries, questionnaire, similarity)
     summary = core.summarize(inv, entries, flags, date=day, threshold=similarity, questionnaire=questionnaire,
                              pack=pack, records_dir=None if summary_only else pipeline.shown_path(records_dir))

@@ -12,6 +12,7 @@ from advisor import console
 from advisor.cli.common import (
     CONTEXT_SETTINGS,
     InputFile,
+    complete_record_numbers,
     emit_json,
     format_option,
     load_questionnaire,
@@ -101,7 +102,7 @@ def list_records(directory: Path, statuses: tuple[str, ...], workloads: tuple[st
 @records.command("show", context_settings=CONTEXT_SETTINGS)
 @_dir_option
 @format_option("markdown", default="markdown")
-@click.argument("number", metavar="N")
+@click.argument("number", metavar="N", shell_complete=complete_record_numbers)
 def show(directory: Path, fmt: str, number: str) -> None:
     """Print record N: its markdown (through a pager on a terminal), or its JSON twin.
 
@@ -121,7 +122,7 @@ def show(directory: Path, fmt: str, number: str) -> None:
     if not rf.md_path.exists():
         raise DataError("the record's markdown is missing", "run 'advisor records repair' to render it",
                         Location(str(rf.md_path)))
-    console.out(read_text(rf.md_path, max_bytes=LIMITS["record"], kind="markdown"), end="")
+    console.page(read_text(rf.md_path, max_bytes=LIMITS["record"], kind="markdown"))
 
 
 def _status_change(directory: Path, number: str, status: Any) -> None:
@@ -133,7 +134,7 @@ def _status_change(directory: Path, number: str, status: Any) -> None:
 
 @records.command("accept", context_settings=CONTEXT_SETTINGS)
 @_dir_option
-@click.argument("number", metavar="N")
+@click.argument("number", metavar="N", shell_complete=complete_record_numbers)
 def accept(directory: Path, number: str) -> None:
     """Accept record N (proposed -> accepted)."""
     _status_change(directory, number, "accepted")
@@ -141,7 +142,7 @@ def accept(directory: Path, number: str) -> None:
 
 @records.command("reject", context_settings=CONTEXT_SETTINGS)
 @_dir_option
-@click.argument("number", metavar="N")
+@click.argument("number", metavar="N", shell_complete=complete_record_numbers)
 def reject(directory: Path, number: str) -> None:
     """Reject record N (proposed -> rejected)."""
     _status_change(directory, number, "rejected")
@@ -149,7 +150,7 @@ def reject(directory: Path, number: str) -> None:
 
 @records.command("deprecate", context_settings=CONTEXT_SETTINGS)
 @_dir_option
-@click.argument("number", metavar="N")
+@click.argument("number", metavar="N", shell_complete=complete_record_numbers)
 def deprecate(directory: Path, number: str) -> None:
     """Deprecate record N (proposed or accepted -> deprecated): it no longer applies, nothing replaces it."""
     _status_change(directory, number, "deprecated")
@@ -159,8 +160,8 @@ def deprecate(directory: Path, number: str) -> None:
 @_dir_option
 @click.option("--force-supersede", "force", is_flag=True,
               help="Supersede although NEW is about another workload or older than OLD (the records say so).")
-@click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW")
+@click.argument("old", metavar="OLD", shell_complete=complete_record_numbers)
+@click.argument("new", metavar="NEW", shell_complete=complete_record_numbers)
 def supersede_cmd(directory: Path, force: bool, old: str, new: str) -> None:
     """Mark record OLD as superseded by record NEW.
 
@@ -180,8 +181,8 @@ def supersede_cmd(directory: Path, force: bool, old: str, new: str) -> None:
 @_dir_option
 @click.option("--relation", default="relates to", show_default=True, metavar="TEXT",
               help="How A relates to B, e.g. 'relates to', 'depends on', 'refines'.")
-@click.argument("a", metavar="A")
-@click.argument("b", metavar="B")
+@click.argument("a", metavar="A", shell_complete=complete_record_numbers)
+@click.argument("b", metavar="B", shell_complete=complete_record_numbers)
 def link_cmd(directory: Path, relation: str, a: str, b: str) -> None:
     """Link record A to record B (B links back); both records and the index are updated."""
     from advisor.records import link
@@ -209,8 +210,8 @@ def _evaluator(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], Map
 @_dir_option
 @questionnaire_option
 @format_option()
-@click.argument("a", metavar="A")
-@click.argument("b", metavar="B")
+@click.argument("a", metavar="A", shell_complete=complete_record_numbers)
+@click.argument("b", metavar="B", shell_complete=complete_record_numbers)
 def diff_cmd(directory: Path, questionnaire_path: Path | None, fmt: str, a: str, b: str) -> None:
     """Show what changed from record A to record B and what changed the outcome.
 

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from advisor import console
-from advisor.cli.common import CONTEXT_SETTINGS, emit_json, format_option, load_questionnaire, questionnaire_option
+from advisor.cli.common import (
+    CONTEXT_SETTINGS,
+    complete_rule_ids,
+    emit_json,
+    format_option,
+    load_questionnaire,
+    questionnaire_option,
+)
 
 if TYPE_CHECKING:
     from advisor.rules.model import LoadedRule, Pack
@@ -131,7 +138,7 @@ def _show(pack: Pack, rule: LoadedRule, cases: list[tuple[Any, Any]]) -> str:
 @_rules_option
 @questionnaire_option
 @format_option()
-@click.argument("rule_id", metavar="ID")
+@click.argument("rule_id", metavar="ID", shell_complete=complete_rule_ids)
 def show_rule(rule_dirs: tuple[Path, ...], questionnaire_path: Path | None, fmt: str, rule_id: str) -> None:
     """Show one rule and how its test cases come out.
 
@@ -222,7 +229,7 @@ def test(questionnaire_path: Path | None, fmt: str, dirs: tuple[Path, ...]) -> N
                    "pack_cases": report.pack_cases, "passed": report.passed, "failed": len(report.failures),
                    "failures": problem_rows(report.failures)})
     else:
-        console.out(report.summary())
+        console.out(report.summary(), emphasis=["ok:" if report.ok else "FAILED:"])
     report.check()
 
 

@@ -12,6 +12,7 @@ from advisor.cli.common import (
     CONTEXT_SETTINGS,
     FiniteFloatRange,
     InputFile,
+    complete_set,
     format_option,
     load_questionnaire,
     questionnaire_option,
@@ -28,7 +29,8 @@ _NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none"}
 @questionnaire_option
 @click.option("--profile", "profile_path", type=InputFile("profile"), metavar="FILE",
               help="Workload profile; missing answers take the questionnaire defaults.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override an answer (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", shell_complete=complete_set,
+              help="Override an answer (repeatable).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
               "Default: the bundled rules/.")
@@ -64,7 +66,8 @@ def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     if fmt == "json":
         console.out(analysis.to_json(), end="")
     else:
-        console.out(render_table(analysis, questionnaire))
+        outcome = f"Recommendation: {_NAMES[analysis.recommendation]}"
+        console.out(render_table(analysis, questionnaire), emphasis=[outcome])
 
 
 def _value(questionnaire: Questionnaire, key: str, value: object) -> str:
