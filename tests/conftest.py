@@ -31,8 +31,8 @@ EPOCH = "1700000000"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite every golden file (tests/golden, docs/examples/records) from the current "
-                          "output instead of comparing; review the diff before committing")
+                     help="rewrite every golden file (tests/golden, docs/examples/records, the generated docs) "
+                          "from the current output instead of comparing; review the diff before committing")
 
 
 def pytest_configure(config: pytest.Config) -> None:

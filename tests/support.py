@@ -33,7 +33,10 @@ def golden(path: Path, actual: str) -> str:
     Compare the result with ``actual`` in the test, so a mismatch shows the diff.
     """
     if UPDATE_GOLDEN:
-        path.write_text(actual, encoding="utf-8", newline="\n")
+        from advisor.atomic import write_text
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, actual)
     return path.read_text(encoding="utf-8")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import support
 
 from advisor.cli import COMMANDS, cli
 from advisor.cli.reference import generated_files
@@ -15,9 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("path", sorted(generated_files(ROOT)), ids=lambda p: str(p.relative_to(ROOT)))
 def test_generated_reference_is_current(path: Path) -> None:
     expected = generated_files(ROOT)[path]
-    assert path.exists(), f"{path.relative_to(ROOT)} is missing; run: python scripts/gen_docs.py"
-    assert path.read_text(encoding="utf-8") == expected, (
-        f"{path.relative_to(ROOT)} is out of date; run: python scripts/gen_docs.py"
+    missing = f"{path.relative_to(ROOT)} is missing; run: python scripts/gen_docs.py"
+    assert path.exists() or support.UPDATE_GOLDEN, missing
+    assert support.golden(path, expected) == expected, (
+        f"{path.relative_to(ROOT)} is out of date; run: python scripts/gen_docs.py (or pytest --update-golden)"
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import golden
 
 from advisor import pipeline
 from advisor.conditions import FactType
@@ -17,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_docs_facts_md_is_generated_from_the_catalog() -> None:
     expected = facts_markdown(pipeline.fact_catalog(pipeline.load_questionnaire()))
     path = ROOT / "docs" / "facts.md"
-    assert path.read_text(encoding="utf-8") == expected, (
-        "docs/facts.md is out of date; run: .venv/bin/advisor facts --format markdown > docs/facts.md"
+    assert golden(path, expected) == expected, (
+        "docs/facts.md is out of date; run: .venv/bin/advisor facts --format markdown > docs/facts.md "
+        "(or pytest --update-golden)"
     )
 
 
