@@ -31,6 +31,8 @@ PLANTS: dict[str, tuple[str, str]] = {
     "kubernetes (an optional extra) only in the Kubernetes runner and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
     "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions.py", "import re2"),
+    "rich only in advisor.console": ("advisor/report.py", "import rich"),
+    "msgspec only in advisor.observe.snapshot": ("advisor/observe/dumps.py", "import msgspec"),
     "platformdirs only in advisor.cache": ("advisor/profile.py", "import platformdirs"),
     "Analysis siblings: rules and faultdomain do not import each other":
         ("advisor/faultdomain/graph.py", "from advisor.rules import model"),
