@@ -8,7 +8,6 @@ The CLI prints :meth:`AdvisorError.format` on stderr and exits with
 
 from __future__ import annotations
 
-import difflib
 import enum
 import functools
 from collections.abc import Iterable, Sequence
@@ -136,6 +135,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     compared, through an index built once per candidate set, so that thousands of
     unknown names cost linear time, not names x candidates.
     """
+    import difflib  # imported here: 'advisor --help' does not need it
+
     pool = tuple(candidates)
     if len(pool) <= _SMALL:
         matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)

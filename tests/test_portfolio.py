@@ -220,6 +220,14 @@ def test_near_identical_workloads_give_at_most_one_pair_each_and_a_capped_summar
     assert f"{len(flags) - core.MAX_FLAGS} more pairs not shown" in core.to_markdown(summary)
 
 
+def test_large_tables_are_laid_out_as_tabulate_does():
+    from tabulate import tabulate
+
+    rows = [[f"w{i}" * (i % 7 + 1), "VM-backed" if i % 3 else "bare metal", f"{i / 7:.2f}", " "] for i in range(450)]
+    headers = ["workload", "recommendation", "margin", "close"]
+    assert core._table(rows, headers) == tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
 def test_parallel_run_writes_the_same_bytes_as_a_serial_run(advisor, tmp_path, monkeypatch):
     rows = ["workload_name,workload_class,latency_p99_ms,bare_metal_mandated,physical_hosts"]
     classes = ["web-services", "trading", "ml-training", "edge"]
