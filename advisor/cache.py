@@ -60,7 +60,10 @@ ENV_OFF = "ADVISOR_NO_CACHE"
 FORMAT = 1
 #: Entries kept per kind; older ones are removed when a new one is written.
 MAX_ENTRIES = 256
+#: A process prunes a kind's entries on its first write and then every this many writes.
+PRUNE_EVERY = 64
 _CHUNK = 1 << 16
+_writes: dict[str, int] = {}
 
 _state: dict[str, bool] = {}
 
@@ -267,6 +270,9 @@ def _write(path: Path, text: str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     kind = path.name.split("-", 1)[0]
+    writes = _writes[kind] = _writes.get(kind, 0) + 1
+    if writes % PRUNE_EVERY != 1:  # listing the folder costs more than a write: prune now and then
+        return
     entries = sorted(path.parent.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime_ns)
     for old in entries[:-MAX_ENTRIES]:
         old.unlink(missing_ok=True)

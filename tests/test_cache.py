@@ -130,6 +130,7 @@ def test_no_cache_option_bypasses_the_cache(cache_dir: Path, capsys: pytest.Capt
 
 def test_old_entries_are_pruned(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(cache, "PRUNE_EVERY", 1)
     for i in range(5):
         assert cache.cached("test", f"k{i}", lambda i=i: {"n": i}) == {"n": i}
     assert len(list(cache_dir.glob("*.json"))) == 3
