@@ -33,6 +33,7 @@ import argparse
 import math
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -123,20 +124,29 @@ def _run(inventory: Path, out: Path, summary_only: bool, jobs: int = 2, quiet: b
     if summary_only:
         cmd.append("--summary-only")
     start = time.perf_counter()
+    cpu = _children_cpu()
     done = subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     progress = sum(1 for line in done.stderr.splitlines() if line.startswith("assessed "))
+    print(f"  (CPU time of the command and its worker processes: {_children_cpu() - cpu:.1f} s)")
     return time.perf_counter() - start, progress
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_run(inventory: Path, out: Path, jobs: int) -> tuple[float, float]:
     """Seconds and the peak RSS (MiB) of the largest process of one ``--summary-only`` run."""
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)")
     cmd = [*advisor_command(), "portfolio", str(inventory), "--quiet", "--date", "2026-11-28", "--output-dir",
            str(out), "--force", "--summary-only", "--jobs", str(jobs)]
-    seconds, kib = subprocess.run([sys.executable, "-c", code, *cmd], check=True, capture_output=True,
-                                  text=True).stdout.split()
+    seconds, kib, cpu = subprocess.run([sys.executable, "-c", code, *cmd], check=True, capture_output=True,
+                                       text=True).stdout.split()
+    print(f"  (CPU time of the command and its worker processes: {float(cpu):.1f} s)")
     return float(seconds), int(kib) / 1024
 
 
