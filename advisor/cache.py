@@ -271,7 +271,7 @@ def _write(path: Path, text: str) -> None:
         raise
     kind = path.name.split("-", 1)[0]
     writes = _writes[kind] = _writes.get(kind, 0) + 1
-    if writes % PRUNE_EVERY != 1:  # listing the folder costs more than a write: prune now and then
+    if (writes - 1) % PRUNE_EVERY:  # listing the folder costs more than a write: prune now and then
         return
     entries = sorted(path.parent.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime_ns)
     for old in entries[:-MAX_ENTRIES]:

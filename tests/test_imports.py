@@ -47,7 +47,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "whatif --profile p.yaml": ("pydantic", "ruamel", "tabulate"),
     "graph --profile p.yaml": ("pydantic", "ruamel", "tabulate", "numpy"),
     "plugins": ("pydantic", "tabulate", "pluggy"),
-    "records list --dir rec": ("pydantic", "tabulate"),
+    "records list --records-dir rec": ("pydantic", "tabulate"),
 }
 
 
