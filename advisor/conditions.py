@@ -15,7 +15,7 @@ Grammar, informally::
 
     expr    := expr 'or' expr | expr 'and' expr | 'not' expr | compare
     compare := sum (('==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in') sum)*
-    sum     := sum ('+' | '-' | '*' | '/') sum | '-' sum | atom
+    sum     := sum ('+' | '-' | '*' | '/') sum | '-' sum | atom | expr 'if' expr 'else' expr
     atom    := NUMBER | 'string' | true | false | fact.name | [atom, ...] | func(expr, ...) | (expr)
 """
 
@@ -36,8 +36,10 @@ __all__ = [
     "MAX_NODES",
     "Condition",
     "ConditionError",
+    "Expression",
     "FactType",
     "compile_condition",
+    "compile_expression",
 ]
 
 #: Longest expression accepted, in characters.
@@ -110,6 +112,19 @@ class Condition:
         return sorted(n for n in self.names if n not in facts)
 
 
+@dataclass(frozen=True)
+class Expression:
+    """A compiled numeric expression. ``evaluate`` returns a float, or None when a fact it needs is absent."""
+
+    source: str
+    names: frozenset[str]
+    _fn: Evaluator = field(repr=False, compare=False)
+
+    def evaluate(self, facts: Mapping[str, Any]) -> float | None:
+        value = self._fn(facts)
+        return None if value is UNKNOWN else float(value)
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -177,6 +192,8 @@ class _Compiler:
             return self._list(node, depth)
         if isinstance(node, ast.Call):
             return self._call(node, depth)
+        if isinstance(node, ast.IfExp):
+            return self._ifexp(node, depth)
         raise self.fail(
             node,
             f"{_describe(node)} is not allowed in a condition",
@@ -277,6 +294,23 @@ class _Compiler:
             return UNKNOWN if unknown else False
 
         return _BOOL, or_, None
+
+    def _ifexp(self, node: ast.IfExp, depth: int) -> tuple[str, Evaluator, Any]:
+        ct, cf, _ = self.visit(node.test, depth + 1)
+        if ct != _BOOL:
+            raise self.fail(node.test, f"'if' needs a true/false test, got {ct}", "compare the value, e.g. x > 0")
+        at, af, _ = self.visit(node.body, depth + 1)
+        bt, bf, _ = self.visit(node.orelse, depth + 1)
+        if at != bt:
+            raise self.fail(node, f"both branches of 'if ... else' must have the same type, got {at} and {bt}")
+
+        def choose(f: Mapping[str, Any]) -> Any:
+            test = cf(f)
+            if test is UNKNOWN:
+                return UNKNOWN
+            return af(f) if test else bf(f)
+
+        return at, choose, None
 
     def _unary(self, node: ast.UnaryOp, depth: int) -> tuple[str, Evaluator, Any]:
         t, fn, c = self.visit(node.operand, depth + 1)
@@ -478,6 +512,25 @@ def compile_condition(expr: str, types: Mapping[str, FactType]) -> Condition:
 
     Raises :class:`ConditionError` with a 0-based ``offset`` into ``expr``.
     """
+    source, names, fn = _compile_any(expr, types, _BOOL)
+    return Condition(source, names, fn)
+
+
+def compile_expression(expr: str | int | float, types: Mapping[str, FactType]) -> Expression:
+    """Parse, type-check and compile a numeric expression (a number is one too).
+
+    Raises :class:`ConditionError` with a 0-based ``offset`` into ``expr``.
+    """
+    if isinstance(expr, bool) or not isinstance(expr, str):
+        if isinstance(expr, bool) or not math.isfinite(expr):
+            raise ConditionError("an estimate must be a finite number or an expression")
+        value = float(expr)
+        return Expression(repr(expr), frozenset(), lambda f: value)
+    source, names, fn = _compile_any(expr, types, _NUM)
+    return Expression(source, names, fn)
+
+
+def _compile_any(expr: str, types: Mapping[str, FactType], want: str) -> tuple[str, frozenset[str], Evaluator]:
     if not isinstance(expr, str):
         raise ConditionError("a condition must be a string", "quote the expression")
     if len(expr) > MAX_LENGTH:
@@ -486,7 +539,7 @@ def compile_condition(expr: str, types: Mapping[str, FactType]) -> Condition:
     text = joined.strip()
     lead = len(joined) - len(joined.lstrip()) if text else 0  # offsets below are into text; callers count from expr
     try:
-        return _compile(expr, text, types)
+        return _compile(expr, text, types, want)
     except ConditionError as exc:
         exc.offset += lead
         raise
@@ -509,7 +562,7 @@ def _reserved(text: str, tree: ast.AST) -> ConditionError | None:
                           "conditions can only read facts", offset)
 
 
-def _compile(expr: str, text: str, types: Mapping[str, FactType]) -> Condition:
+def _compile(expr: str, text: str, types: Mapping[str, FactType], want: str) -> tuple[str, frozenset[str], Evaluator]:
     if not text:
         raise ConditionError("condition is empty", "write an expression such as latency_p99_ms < 1")
     try:
@@ -529,7 +582,10 @@ def _compile(expr: str, text: str, types: Mapping[str, FactType]) -> Condition:
         raise reserved
     compiler = _Compiler(text, types)
     t, fn, _ = compiler.visit(tree.body, 0)
-    if t != _BOOL:
+    if t != want and want == _BOOL:
         raise ConditionError(f"a condition must be true or false, this one gives {t}",
                              "compare the value, e.g. crd_count > 50")
-    return Condition(expr, frozenset(compiler.names), fn)
+    if t != want:
+        raise ConditionError(f"an estimate must be a number, this one gives {t}",
+                             "write arithmetic over facts, e.g. 100 * 0.03 / latency_p99_ms")
+    return expr, frozenset(compiler.names), fn
