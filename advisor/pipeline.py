@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import cache, decision, whatif
+from advisor import decide as decision_engine
 from advisor.conditions import Condition, FactType, Kind, compile_condition
+from advisor.decide import testing as decide_testing
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
@@ -36,7 +38,12 @@ if TYPE_CHECKING:
     from advisor import faultdomain
 
 __all__ = [
+    "DECISION_PACK_DIR",
     "DEFAULT_RULES_DIR",
+    "decide_profile",
+    "decision_facts",
+    "load_decision_pack",
+    "run_decision_tests",
     "shown_path",
     "assess",
     "build_facts",
@@ -292,6 +299,77 @@ def rule_case_findings(pack: Pack, rule_id: str, questionnaire: Questionnaire | 
         values, measured = check_answers(case.answers, q, locations=case.key_locations, allow_measured=True)
         out.append((case, evaluate_rule(rule, _facts(values, measured, q))))
     return out
+
+
+# --------------------------------------------------------------------------- the decision engine
+
+#: The default format-2 rule pack (decision engine v2), in the project checkout.
+DECISION_PACK_DIR = Path(__file__).resolve().parent.parent / "rules-v2"
+
+_FLEET_KEYS = ("physical_hosts", "racks", "microservices_per_host", "replicas_per_service", "vms_per_host",
+               "clusters", "tenant_count", "hosts_per_site", "tenancy", "site_type", "max_blast_radius_pct")
+
+
+def load_decision_pack(path: str | os.PathLike[str] | None = None,
+                       questionnaire: Questionnaire | None = None) -> decision_engine.Pack:
+    """Load a format-2 pack (default: the bundled one) against the fact catalog."""
+    q = questionnaire or load_questionnaire()
+    root = Path(path) if path is not None else DECISION_PACK_DIR
+    shown = "rules-v2" if path is None else shown_path(root)
+    return decision_engine.load_pack(root, fact_catalog(q), shown=shown)
+
+
+def decision_facts(answers: Mapping[str, Any], questionnaire: Questionnaire | None = None, *,
+                   defaults: bool = True, measured: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The facts the decision engine sees; ``defaults=False`` leaves unanswered questions unknown.
+
+    Without defaults the fault-domain graph facts are present only when every fleet
+    answer is given (the graph would otherwise stand on defaults).
+    """
+    q = questionnaire or load_questionnaire()
+    values, extra = check_answers(answers, q, allow_measured=True)
+    extra.update(measured or {})
+    if defaults:
+        return _facts(values, extra, q)
+    not_applicable = {k for k in q.by_key if k not in values and not q.applies(k, values)}
+    facts: dict[str, Any] = dict(values)
+    facts.update(_catalog.derive(facts, frozenset(not_applicable)))
+    if all(k in values or k in not_applicable for k in _FLEET_KEYS):
+        facts.update(graph_facts(facts))
+    facts.update(extra)
+    return facts
+
+
+def decide_profile(answers: Mapping[str, Any] | Profile, pack: decision_engine.Pack | None = None, *,
+                   questionnaire: Questionnaire | None = None, measured: Mapping[str, Any] | None = None,
+                   seed: int | None = None) -> decision_engine.Decision:
+    """Decide one profile with the decision engine (default: the bundled format-2 pack)."""
+    if isinstance(answers, Profile):
+        questionnaire = questionnaire or answers.questionnaire
+        answers = answers.values()
+    q = questionnaire or load_questionnaire()
+    p = pack or load_decision_pack(questionnaire=q)
+    facts = decision_facts(answers, q, measured=measured)
+    units = {k: question.unit for k, question in q.by_key.items() if question.unit}
+    return decision_engine.decide(p, facts, seed=seed, units=units)
+
+
+def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: Questionnaire | None = None
+                       ) -> decide_testing.TestReport:
+    """The format-2 pack's rule cases, archetypes and coverage, through the same facts as an assessment."""
+    q = questionnaire or load_questionnaire()
+    p = pack or load_decision_pack(questionnaire=q)
+    inputs = {d.name: d.inputs for d in _catalog.DERIVED}
+    fleet = set(_FLEET_KEYS)
+
+    def reads(name: str) -> Collection[str]:
+        if name.startswith("graph."):
+            return fleet
+        return inputs.get(name, ())
+
+    optional = {k for k in q.by_key if k in q.conditions} | set(_catalog.MEASURED)
+    return decide_testing.run(p, lambda a, d: decision_facts(a, q, defaults=d), questions=list(q.by_key),
+                              optional=optional, reads=reads)
 
 
 # --------------------------------------------------------------------------- decision records

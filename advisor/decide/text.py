@@ -1,0 +1,49 @@
+"""Rule text with the user's numbers: ``{fact}`` in a title, reason or rationale, rendered with its unit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["PLACEHOLDER", "fmt", "placeholders", "render"]
+
+#: ``{name}``: a fact, a derived fact or a computed consequence, e.g. ``{latency_p99_ms}``.
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]{0,80})\}")
+
+
+def fmt(value: Any, unit: str = "") -> str:
+    """A number as people read it (3 significant digits, thousands grouped), with its unit."""
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, (int, float)):
+        v = float(value)
+        if v.is_integer() and abs(v) < 1e15:
+            text = f"{int(v):,}"
+        elif abs(v) >= 100:
+            text = f"{v:,.0f}"
+        else:
+            text = f"{v:.3g}"
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in ("%", "x") else f"{text} {unit}"
+
+
+def placeholders(template: str) -> list[str]:
+    return PLACEHOLDER.findall(template)
+
+
+def render(template: str, facts: Mapping[str, Any], units: Mapping[str, str]) -> str:
+    """``template`` with each ``{name}`` replaced by the fact's value and unit ("unknown" when absent)."""
+
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in facts:
+            return f"{name} unknown"
+        return fmt(facts[name], units.get(name, ""))
+
+    return PLACEHOLDER.sub(one, " ".join(template.split()))
