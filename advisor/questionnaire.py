@@ -129,6 +129,8 @@ class Question(BaseModel):
     pattern: str | None = Field(None, max_length=500, description="regular expression a str answer must match")
     when: str | None = Field(None, description="condition over earlier answers; the question is asked only when true")
     mode: Mode = Field("full", description="quick questions are asked by default; full ones only with --full")
+    moves: Literal["toward-bare-metal", "toward-vm", "none"] | None = Field(
+        None, description="numbers and ordinal choices: the way a larger answer moves P(bare metal better)")
 
     @field_validator("pattern")
     @classmethod
