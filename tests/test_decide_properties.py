@@ -1,0 +1,138 @@
+"""Property tests of the decision engine over generated profiles (seeded, reproducible).
+
+* Monotonicity: for every numeric and ordinal answer whose question declares ``moves:
+  toward-bare-metal`` or ``toward-vm``, a larger answer never moves the probability that
+  bare metal is better the other way (an option ruled out counts as probability 0 or 1).
+* Every priority matters: raising one priority moves ``E[U_bm - U_vm]`` toward the
+  option better on that criterion, by exactly the raise times the criterion's value gap
+  when the chosen configurations stay the same.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import decide_profiles as gen
+import pytest
+
+from advisor import pipeline
+from advisor.decide import Decision, decide
+from advisor.decide.model import CRITERIA
+
+PROFILES = 500
+SAMPLES = 32  # common random numbers make monotonicity exact at any sample count
+
+Q = pipeline.load_questionnaire()
+PACK = pipeline.load_decision_pack(questionnaire=Q)
+DECLARED = sorted(k for k, q in Q.by_key.items() if q.moves in ("toward-bare-metal", "toward-vm"))
+
+
+def _score(d: Decision) -> float | None:
+    if d.uncertainty is not None:
+        return d.uncertainty.p_bare_metal_better
+    status = {o: r.status for o, r in d.options.items()}
+    if status["vm"] == "infeasible" and status["bare-metal"] != "infeasible":
+        return 1.0
+    if status["bare-metal"] == "infeasible" and status["vm"] != "infeasible":
+        return 0.0
+    return None
+
+
+def _decide(answers: dict[str, Any]) -> Decision:
+    return decide(PACK, pipeline.decision_facts(answers, Q), seed=1, samples=SAMPLES)
+
+
+#: The declared direction of these answers assumes bare metal runs pods on the host kernel:
+#: with a sandboxed runtime chosen, bare metal can have the longer network path (a looser
+#: SLO then helps it) and shared VM nodes the more tenants per kernel (more pods per host then
+#: help it).
+SANDBOX_SENSITIVE = ("latency_p99_ms", "microservices_per_host")
+
+
+def _sandboxed(d: Decision) -> bool:
+    return "runtime=" in d.options["bare-metal"].configuration
+
+
+def test_the_contract_questions_declare_a_direction() -> None:
+    numeric = [q.key for q in Q.questions if q.type in ("int", "float") and q.key != "workload_name"]
+    assert all(Q.by_key[k].moves is not None for k in numeric), [k for k in numeric if Q.by_key[k].moves is None]
+    for key in ("replicas_per_service", "max_blast_radius_pct", "clusters", "physical_hosts", "microservices_per_host",
+                "upgrade_duration_days", "k8s_versions_in_production", "crd_count", "tenant_count",
+                "latency_p99_ms", "hypervisor_license_per_core_year"):
+        assert Q.by_key[key].moves is not None, key
+    assert len(DECLARED) >= 15
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", DECLARED)
+def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) -> None:
+    want = Q.by_key[key].moves
+    rng = random.Random(f"monotone:{key}")
+    checked = attempts = 0
+    while checked < PROFILES:
+        attempts += 1
+        assert attempts < PROFILES * 20, f"{key}: too few profiles where both answers apply"
+        answers = gen.profile(Q, rng)
+        if key not in answers:
+            continue
+        bigger = gen.larger(Q, key, answers[key], rng)
+        if bigger is None:
+            continue
+        before, after = _decide(answers), _decide({**answers, key: bigger})
+        if key in SANDBOX_SENSITIVE and (_sandboxed(before) or _sandboxed(after)):
+            continue
+        s1, s2 = _score(before), _score(after)
+        if s1 is None or s2 is None:
+            continue
+        checked += 1
+        delta = s2 - s1
+        against = delta > 1e-9 if want == "toward-vm" else delta < -1e-9
+        assert not against, (f"{key} {answers[key]!r} -> {bigger!r} moved P(bare metal better) {s1} -> {s2}, "
+                             f"against {want}; profile {answers}")
+
+
+@pytest.mark.slow
+def test_every_priority_matters() -> None:
+    rng = random.Random("priorities")
+    checked = 0
+    while checked < PROFILES:
+        answers = gen.profile(Q, rng)
+        criterion = rng.choice(CRITERIA)
+        key = f"priority_{criterion}"
+        if answers[key] >= 5:
+            continue
+        before = _decide(answers)
+        after = _decide({**answers, key: answers[key] + 1})
+        if before.uncertainty is None or after.uncertainty is None:
+            continue
+        checked += 1
+        value = {d: {c.criterion: c.value for c in d.criteria}[criterion] for d in (before, after)}
+        gap = value[before]["bare-metal"] - value[before]["vm"]
+        moved = after.uncertainty.expected_difference - before.uncertainty.expected_difference
+        same = all(before.options[o].configuration == after.options[o].configuration for o in before.options)
+        if same:
+            # the configurations stay: E[U_bm - U_vm] moves by exactly the criterion's value gap
+            assert moved == pytest.approx(gap, abs=2e-3), (criterion, answers)
+            dp = after.uncertainty.p_bare_metal_better - before.uncertainty.p_bare_metal_better
+            assert dp * gap >= -1e-9, (criterion, answers)
+        else:
+            # an option that re-chose its configuration chose one at least as good on the criterion
+            for o in ("bare-metal", "vm"):
+                if before.options[o].configuration != after.options[o].configuration:
+                    assert value[after][o] >= value[before][o] - 1e-3, (criterion, o, answers)
+
+
+def test_priorities_weigh_every_criterion_even_where_nothing_differs_by_default() -> None:
+    """Finding 1: at the defaults priority_performance and priority_isolation did nothing."""
+    base = _decide({})
+    assert base.uncertainty is not None
+    for c in ("performance", "isolation", "resilience"):
+        raised = _decide({f"priority_{c}": 5})
+        assert raised.uncertainty is not None
+        moved = raised.uncertainty.expected_difference - base.uncertainty.expected_difference
+        gap_after = {r.criterion: r.value["bare-metal"] - r.value["vm"] for r in raised.criteria}[c]
+        gap_before = {r.criterion: r.value["bare-metal"] - r.value["vm"] for r in base.criteria}[c]
+        assert moved != 0, c  # the priority matters
+        # never away from the option better on c (before or after the configurations were re-chosen)
+        assert moved * gap_before >= 0 and moved * gap_after >= 0, (c, moved, gap_before, gap_after)
