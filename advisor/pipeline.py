@@ -313,10 +313,14 @@ _FLEET_KEYS = ("physical_hosts", "racks", "microservices_per_host", "replicas_pe
 def load_decision_pack(path: str | os.PathLike[str] | None = None,
                        questionnaire: Questionnaire | None = None) -> decision_engine.Pack:
     """Load a format-2 pack (default: the bundled one) against the fact catalog."""
+    from advisor.rules import evidence
+
     q = questionnaire or load_questionnaire()
     root = Path(path) if path is not None else DECISION_PACK_DIR
     shown = "rules-v2" if path is None else shown_path(root)
-    return decision_engine.load_pack(root, fact_catalog(q), shown=shown)
+    catalogue = evidence.load_catalogue(DEFAULT_RULES_DIR / "evidence.yaml")
+    usable = {item.id for item in catalogue if item.audit != "rejected"}
+    return decision_engine.load_pack(root, fact_catalog(q), shown=shown, evidence=usable)
 
 
 def decision_facts(answers: Mapping[str, Any], questionnaire: Questionnaire | None = None, *,
