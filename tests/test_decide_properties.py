@@ -5,7 +5,8 @@
   bare metal is better the other way (an option ruled out counts as probability 0 or 1).
 * Every priority matters: raising one priority moves ``E[U_bm - U_vm]`` toward the
   option better on that criterion, by exactly the raise times the criterion's value gap
-  when the chosen configurations stay the same.
+  when the chosen configurations stay the same; an option that re-chooses its
+  configuration chooses one at least as good on that criterion.
 """
 
 from __future__ import annotations
@@ -43,11 +44,10 @@ def _decide(answers: dict[str, Any]) -> Decision:
     return decide(PACK, pipeline.decision_facts(answers, Q), seed=1, samples=SAMPLES)
 
 
-#: The declared direction of these answers assumes bare metal runs pods on the host kernel:
-#: with a sandboxed runtime chosen, bare metal can have the longer network path (a looser
-#: SLO then helps it) and shared VM nodes the more tenants per kernel (more pods per host then
-#: help it).
-SANDBOX_SENSITIVE = ("latency_p99_ms", "microservices_per_host")
+#: The declared direction of the SLO assumes bare metal runs pods on the host kernel: with a
+#: sandboxed runtime chosen, bare metal can have the longer network path, and a looser SLO
+#: then helps it.
+SANDBOX_SENSITIVE = ("latency_p99_ms",)
 
 
 def _sandboxed(d: Decision) -> bool:
@@ -107,20 +107,19 @@ def test_every_priority_matters() -> None:
         if before.uncertainty is None or after.uncertainty is None:
             continue
         checked += 1
-        value = {d: {c.criterion: c.value for c in d.criteria}[criterion] for d in (before, after)}
-        gap = value[before]["bare-metal"] - value[before]["vm"]
+        value = [{c.criterion: c.value for c in d.criteria}[criterion] for d in (before, after)]
+        gap = value[0]["bare-metal"] - value[0]["vm"]
         moved = after.uncertainty.expected_difference - before.uncertainty.expected_difference
         same = all(before.options[o].configuration == after.options[o].configuration for o in before.options)
         if same:
             # the configurations stay: E[U_bm - U_vm] moves by exactly the criterion's value gap
+            # (the probability need not follow: a draw's gap can have the other sign than the mean gap)
             assert moved == pytest.approx(gap, abs=2e-3), (criterion, answers)
-            dp = after.uncertainty.p_bare_metal_better - before.uncertainty.p_bare_metal_better
-            assert dp * gap >= -1e-9, (criterion, answers)
         else:
             # an option that re-chose its configuration chose one at least as good on the criterion
             for o in ("bare-metal", "vm"):
                 if before.options[o].configuration != after.options[o].configuration:
-                    assert value[after][o] >= value[before][o] - 1e-3, (criterion, o, answers)
+                    assert value[1][o] >= value[0][o] - 1e-3, (criterion, o, answers)
 
 
 def test_priorities_weigh_every_criterion_even_where_nothing_differs_by_default() -> None:

@@ -75,5 +75,9 @@ def generated_files(root: Path) -> dict[Path, str]:
     files = {root / "docs" / "cli.md": cli_reference(), root / "docs" / "evidence.md": evidence_reference(root)}
     for name in schema_names():  # the file formats and every command's JSON output
         files[root / "docs" / "schemas" / f"{name}.schema.json"] = json.dumps(schema_json(name), indent=2) + "\n"
+    from advisor import pipeline
+    from advisor.decide.reference import pack_markdown
+
+    files[root / "docs" / "decision-pack.md"] = pack_markdown(pipeline.load_decision_pack())
     assert set(COMMANDS)  # every registered command is walked through cli.list_commands
     return files
