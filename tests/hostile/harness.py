@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,12 @@ import advisor.cli
 from advisor import pipeline
 pipeline.load_pack(None, pipeline.load_questionnaire(), cases=False)
 
-def child(cwd, args, out, err):
-    signal.alarm(60)
+def child(cwd, args, out, err, env, kill_after):
+    signal.alarm(int(os.environ.get("HARNESS_TIMEOUT", "60")))
+    os.environ.update(env)
+    if kill_after:  # SIGKILL this process at that moment, wherever it is (crash tests)
+        signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGKILL))
+        signal.setitimer(signal.ITIMER_REAL, kill_after)
     os.chdir(cwd)
     os.dup2(out, 1)
     os.dup2(err, 2)
@@ -55,8 +59,9 @@ with tempfile.TemporaryDirectory() as tmp:
             texts.append(b"".join(chunks).decode("utf-8", "replace"))
         results[i] = [os.waitstatus_to_exitcode(status)] + texts + [elapsed]
 
-    for i, (cwd, args) in enumerate(jobs):
-        while len(running) >= max(2, os.cpu_count() or 2):
+    parallel = int(os.environ.get("HARNESS_PARALLEL") or max(2, os.cpu_count() or 2))
+    for i, (cwd, args, env, kill_after) in enumerate(jobs):
+        while len(running) >= parallel:
             reap()
         out, err = (os.open(os.path.join(tmp, f"{i}.{n}"), os.O_RDWR | os.O_CREAT, 0o600) for n in ("out", "err"))
         sys.stdout.flush()
@@ -64,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            child(cwd, args, out, err)
+            child(cwd, args, out, err, env, kill_after)
         running[pid] = (i, out, err, t0)
     while running:
         reap()
@@ -86,11 +91,20 @@ def env() -> dict[str, str]:
     return out
 
 
-def run_all(jobs: list[tuple[Path, list[str]]]) -> list[Outcome]:
-    """Run each (working folder, advisor arguments) job; outcomes in job order."""
-    payload = json.dumps([[str(cwd), args] for cwd, args in jobs])
+def run_all(jobs: Sequence[tuple[Path, list[str]] | tuple[Path, list[str], dict[str, str], float]],
+            parallel: int | None = None, timeout: int = 60) -> list[Outcome]:
+    """Run each (working folder, advisor arguments[, environment, SIGKILL after seconds]) job.
+
+    Outcomes in job order. ``parallel`` children run at once (default: the CPU count);
+    a child still running after ``timeout`` seconds is stopped (SIGALRM, exit -14).
+    """
+    payload = json.dumps([[str(job[0]), job[1], *(job[2:] or ({}, 0.0))] for job in jobs])
+    environment = env()
+    environment["HARNESS_TIMEOUT"] = str(timeout)
+    if parallel is not None:
+        environment["HARNESS_PARALLEL"] = str(parallel)
     proc = subprocess.run([sys.executable, "-c", _DRIVER], input=payload, capture_output=True, text=True,
-                          env=env(), timeout=900, check=False)
+                          env=environment, timeout=timeout + 900, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return [Outcome(*fields) for fields in json.loads(proc.stdout)]
 

@@ -1,0 +1,99 @@
+"""Crash consistency: ``assess`` and ``records supersede`` SIGKILLed at many points lose no record.
+
+Each run gets its own copy of a records folder and is killed with SIGKILL either at a
+step of the journalled write (``ADVISOR_TEST_KILL_AT_STEP``: before the journal, before
+each file, before and after removing the journal) or at a random moment (a timer).
+Afterwards ``records check`` reports the folder's state and ``records repair`` brings it
+back: consistent (:func:`advisor.repair.state` empty), every record still there, and a
+supersede either applied to both records or to neither.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import Outcome, run_all  # noqa: E402
+
+from advisor import records, repair  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "docs" / "examples" / "records"
+PROFILE = ROOT / "docs" / "examples" / "profiles" / "payments-api.profile.yaml"
+KILLED = -int(signal.SIGKILL)
+
+
+def _index(directory: Path) -> str:
+    return records.index_text(records.load_all(directory))
+
+
+def _seed(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for n in (1, 2):
+        for src in EXAMPLES.glob(f"{n:04d}-*"):
+            shutil.copy(src, folder / src.name)
+    records.write_index(folder)
+
+
+def _jobs(root: Path) -> list[tuple[str, Path, list[str], dict[str, str], float]]:
+    rng = random.Random(18)
+    shutil.copy(PROFILE, root / "P.yaml")
+    plans: list[tuple[str, list[str], dict[str, str], float]] = []
+    assess = ["assess", "--profile", "P.yaml", "--no-record", "--measure", "never"]
+    for step in range(1, 7):  # journal, JSON, markdown, index, journal removed, after
+        plans.append(("assess", assess, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
+    plans += [("assess", assess, {}, rng.uniform(0.05, 1.5)) for _ in range(12)]
+    supersede = ["records", "supersede", "1", "2", "--force-supersede"]  # two workloads: forced on purpose
+    for step in range(1, 9):  # journal, 2 x (JSON, markdown), index, journal removed, after
+        plans.append(("supersede", supersede, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
+    plans += [("supersede", supersede, {}, rng.uniform(0.0, 0.25)) for _ in range(96)]
+    jobs = []
+    for i, (kind, argv, env, after) in enumerate(plans):
+        folder = root / f"f{i:03d}"
+        _seed(folder)
+        args = [a for a in argv if a != "--no-record"] + ["--records-dir", folder.name]
+        jobs.append((kind, root, args, env, after))
+    return jobs
+
+
+@pytest.mark.slow
+def test_killed_writers_leave_a_folder_that_repair_restores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # paths in messages are relative, as the CLI shows them
+    jobs = _jobs(tmp_path)
+    runs = run_all([(cwd, args, env, after) for _, cwd, args, env, after in jobs])
+    killed = [i for i, o in enumerate(runs) if o.returncode == KILLED]
+    assert len(killed) >= 100, f"only {len(killed)} runs were killed"
+    assert all(o.returncode in (0, KILLED) for o in runs), [o.stderr for o in runs if o.returncode not in (0, KILLED)]
+    folders = [Path(f"f{i:03d}") for i in killed]
+    states = {f: repair.state(f, _index) for f in folders}
+    dirty = sum(1 for s in states.values() if s)
+    assert dirty >= 10, f"only {dirty} of {len(killed)} kills left anything to repair: they missed the writes"
+    checks = run_all([(tmp_path, ["records", "check", "--records-dir", f.name, "--today", "2026-01-01"])
+                      for f in folders])
+    repairs = run_all([(tmp_path, ["records", "repair", "--records-dir", f.name]) for f in folders])
+    for folder, check, fixed in zip(folders, checks, repairs, strict=True):
+        _consistent_after(folder, states[folder], check, fixed, jobs[int(folder.name[1:])][0])
+
+
+def _consistent_after(folder: Path, before: list[repair.FolderProblem], check: Outcome, fixed: Outcome,
+                      kind: str) -> None:
+    if before:  # check reports the state, one line per problem, exit 4
+        assert check.returncode == 4, check.stderr
+        assert [p.format() for p in before] == check.stdout.splitlines()[:len(before)]
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert repair.state(folder, _index) == [], fixed.stderr
+    found = {rf.number: rf.record for rf in records.load_all(folder)}
+    assert {1, 2} <= set(found), "a record was lost"
+    if kind == "assess":
+        assert set(found) <= {1, 2, 3}
+    else:
+        old, new = found[1], found[2]
+        applied = old.superseded_by == 2
+        assert (new.supersedes == 1) == applied, "the supersede was applied to one record only"
+        assert (old.status == "superseded") == applied
