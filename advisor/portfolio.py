@@ -793,7 +793,7 @@ def to_markdown(summary: Mapping[str, Any]) -> str:
     close = summary["close_calls"]
     if close:
         parts.append(f"{_plural(len(close), 'workload')} with a margin under the pack's threshold: measure "
-                     "before deciding (`advisor assess --measure`).")
+                     "before deciding (`advisor assess --profile FILE --targets targets.yaml`, docs/measurement.md).")
         parts.append(_table([[_cell(c["workload"]), _NAMES.get(c["recommendation"], c["recommendation"]),
                               f"{c['margin']:.2f}"] for c in close], ["workload", "recommendation", "margin"]))
     else:

@@ -398,18 +398,28 @@ def profiles_default_slug(profile: Profile) -> str:
     return profiles.default_output(profile).name.removesuffix(".profile.yaml")
 
 
+def _decided_by(result: Result, names: dict[str, str]) -> str:
+    """How the result was decided, in the options' names (no internal ids, no raw floats)."""
+    scores: dict[str, float] = {str(k): float(v) for k, v in result.scores.items()}
+    if result.decided_by == "score" and result.recommendation in scores:
+        other = "vm" if result.recommendation == "bare-metal" else "bare-metal"
+        return (f"score: {names[result.recommendation]} {scores[result.recommendation]:.2f} against "
+                f"{names[other]} {scores.get(other, 0.0):.2f}")
+    return result.decided_by + (f": {result.reason}" if result.reason else "")
+
+
 def _result_table(result: Result) -> str:
     from tabulate import tabulate
 
     names = _NAMES
     summary = [
         ["recommendation", names[result.recommendation]],
-        ["decided by", result.decided_by + (f": {result.reason}" if result.reason else "")],
+        ["decided by", _decided_by(result, names)],
         ["score bare metal", f"{result.scores['bare-metal']:.2f}"],
         ["score VM-backed", f"{result.scores['vm']:.2f}"],
         ["margin", f"{result.margin:.2f}" + (f"  (close: under {result.close_threshold:.2f})" if result.close else "")],
-        ["confidence", f"{result.confidence.value:.2f}  (evidence {result.confidence.evidence_quality:.2f}, "
-                       f"known {result.confidence.known_share:.2f})"],
+        ["evidence", f"quality {result.confidence.evidence_quality:.2f}, known facts "
+                     f"{result.confidence.known_share:.0%}"],
         ["close", "yes: measure before deciding" if result.close else "no"],
     ]
     for hit in result.knock_outs:
