@@ -437,3 +437,26 @@ def test_multi_select_unticks_none_and_names_the_selections(terminal, tmp_path, 
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
     assert saved.answers["compliance"] == ["pci-dss", "soc2"]
+
+def test_ask_all_asks_every_question_of_the_mode_with_the_current_answers(terminal, tmp_path, questionnaire):
+    path = tmp_path / "svc.profile.yaml"
+    p = profiles.new(questionnaire)
+    p.set_answer("workload_name", "svc")
+    p.set_answer("latency_p99_ms", 7.0)
+    for key in questionnaire.keys():
+        if not p.has(key):
+            p.set_default(key)
+    p.write(path, source="set", answered_by="tester")
+
+    term = terminal("assess", "--profile", path.name, "--ask", "all", "--no-record", "--measure", "never")
+    for index, key in enumerate(QUICK, start=1):
+        term.question(index, len(QUICK), questionnaire.by_key[key].prompt)
+        if key == "latency_p99_ms":
+            term.wait("[Enter for 7;")  # the current answer is the default shown
+        term.send(ENTER)
+    term.wait("Save these answers?")
+    term.send(ENTER)
+    assert term.finish() == 0, term.output()
+    saved = profiles.load(path, questionnaire)
+    assert set(QUICK) <= set(saved.answers), "every question shown is now an answer"
+    assert saved.answers["latency_p99_ms"] == 7.0
