@@ -121,6 +121,8 @@ class Interrupted(AdvisorError):
 
 
 #: Up to this many candidates, suggestions compare the word with each (difflib, as people expect).
+_DIRECT = 400
+#: At most this many candidates are compared with the word when there are more.
 _SMALL = 64
 #: Larger candidate sets go through an index of one-character deletions (linear to build, constant per word);
 #: beyond these sizes no suggestion is made at all (the work would not be bounded).
@@ -138,7 +140,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     import difflib  # imported here: 'advisor --help' does not need it
 
     pool = tuple(candidates)
-    if len(pool) <= _SMALL:
+    if len(pool) <= _DIRECT:
         matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     elif len(pool) > _MAX_INDEXED or len(word) > _MAX_WORD:
         matches = []
