@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import cache, decision, whatif
-from advisor import decide as decision_engine
 from advisor.conditions import Condition, FactType, Kind, compile_condition
-from advisor.decide import testing as decide_testing
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
@@ -35,7 +33,9 @@ from advisor.rules.testing import RuleTestReport, run_tests
 from advisor.scoring import Result, score
 
 if TYPE_CHECKING:
+    from advisor import decide as decision_engine
     from advisor import faultdomain
+    from advisor.decide import testing as decide_testing
 
 __all__ = [
     "DECISION_PACK_DIR",
@@ -313,6 +313,7 @@ _FLEET_KEYS = ("physical_hosts", "racks", "microservices_per_host", "replicas_pe
 def load_decision_pack(path: str | os.PathLike[str] | None = None,
                        questionnaire: Questionnaire | None = None) -> decision_engine.Pack:
     """Load a format-2 pack (default: the bundled one) against the fact catalog."""
+    from advisor import decide as decision_engine
     from advisor.rules import evidence
 
     q = questionnaire or load_questionnaire()
@@ -355,6 +356,8 @@ def decide_profile(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     p = pack or load_decision_pack(questionnaire=q)
     facts = decision_facts(answers, q, measured=measured)
     units = {k: question.unit for k, question in q.by_key.items() if question.unit}
+    from advisor import decide as decision_engine
+
     return decision_engine.decide(p, facts, seed=seed, units=units)
 
 
@@ -372,6 +375,8 @@ def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: 
         return inputs.get(name, ())
 
     optional = {k for k in q.by_key if k in q.conditions} | set(_catalog.MEASURED)
+    from advisor.decide import testing as decide_testing
+
     return decide_testing.run(p, lambda a, d: decision_facts(a, q, defaults=d), questions=list(q.by_key),
                               optional=optional, reads=reads)
 
