@@ -149,6 +149,9 @@ def test_measure_always_needs_targets_and_never_skips(tmp_path: Path) -> None:
 
 def test_measurements_and_targets_exclude_each_other(tmp_path: Path) -> None:
     shutil.copy(PROFILE, tmp_path / "p.yaml")
+    # both files exist (file options are checked while parsing); the usage check comes before reading them
+    (tmp_path / "t.yaml").write_text("advisor_targets: 1\n")
+    (tmp_path / "m.yaml").write_text("advisor_measurement: 1\n")
     proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--targets", "t.yaml",
                     "--measurements", "m.yaml")
     assert proc.returncode == 2

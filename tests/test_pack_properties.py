@@ -81,10 +81,10 @@ def _strategy(q: Question) -> st.SearchStrategy[Any]:
         return st.sampled_from(values)
     exclusive = [c.value for c in q.choices or () if c.exclusive]
     others = [v for v in values if v not in exclusive]
-    return st.one_of(
-        st.sampled_from(exclusive).map(lambda v: [v]),
-        st.lists(st.sampled_from(others), min_size=1, max_size=len(others), unique=True),
-    )
+    subsets = st.lists(st.sampled_from(others), min_size=1, max_size=len(others), unique=True)
+    if not exclusive:  # e.g. vm_io_paths: no "none" choice
+        return subsets
+    return st.one_of(st.sampled_from(exclusive).map(lambda v: [v]), subsets)
 
 
 STRATEGIES = {q.key: _strategy(q) for q in QUESTIONNAIRE.questions}

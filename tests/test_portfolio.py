@@ -125,7 +125,7 @@ def test_summary_is_never_overwritten_silently_and_is_deterministic(advisor, tmp
 # ----------------------------------------------------------------- the consistency check
 
 
-def test_near_identical_profiles_with_different_results_are_flagged(advisor, tmp_path):
+def test_near_identical_profiles_with_different_results_are_flagged(advisor, tmp_path, questionnaire):
     _write(tmp_path / "inv.yaml", f"""advisor_portfolio: 1
 defaults: {json.dumps({k: v for k, v in BATCH.items() if k != "workload_name"})}
 workloads:
@@ -137,11 +137,14 @@ workloads:
     result = advisor("portfolio", "inv.yaml", "--summary-only")
     assert result.exit_code == 0, result.stderr
     flags = _summary(tmp_path)["consistency"]
-    assert flags == [{"workloads": ["a", "b"], "distance": round(1 / 37, 4), "recommendations": ["vm", "bare-metal"],
+    # one differing yes/no answer adds 1/K, K = the questions compared (every one but free text)
+    k = sum(1 for q in questionnaire.questions if q.type != "str")
+    assert flags == [{"workloads": ["a", "b"], "distance": round(1 / k, 4), "recommendations": ["vm", "bare-metal"],
                       "differences": [{"key": "bare_metal_mandated", "a": "no", "b": "yes"}]}]
-    assert "flag: a / b (distance 0.027) differ in bare_metal_mandated" in result.stdout
+    assert f"flag: a / b (distance {1 / k:.3f}) differ in bare_metal_mandated" in result.stdout
     md = (tmp_path / "reports" / "portfolio-summary.md").read_text()
-    assert "| a          | b          | 0.027      | VM-backed / bare metal | bare\\_metal\\_mandated: no / yes |" in md
+    row = f"| a          | b          | {1 / k:.3f}      | VM-backed / bare metal | bare\\_metal\\_mandated: no / yes |"
+    assert row in md
     # a threshold below the pair's distance: no flag
     tight = advisor("portfolio", "inv.yaml", "--summary-only", "--output-dir", "tight", "--similarity", "0.02")
     assert tight.exit_code == 0, tight.stderr

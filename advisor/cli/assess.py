@@ -141,6 +141,9 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             raise UsageError(f"--date: {message}", hint or None) from None
     if title is not None and not title.strip():
         raise UsageError("--title is empty", "give a title or leave the option out")
+    if measurements_path is not None and targets_path is not None:
+        raise UsageError("--measurements and --targets exclude each other",
+                         "reuse a recorded result, or measure again on the targets")
     if targets_path is not None and measure_mode != "never":
         from advisor.cli.measure import require_extras
         from advisor.measure.targets import load_targets
@@ -203,9 +206,6 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     from advisor import pipeline
 
     rules = list(rules_dirs) or None
-    if measurements_path is not None and targets_path is not None:
-        raise UsageError("--measurements and --targets exclude each other",
-                         "reuse a recorded result, or measure again on the targets")
     measured: dict[str, Any] | None = None
     info = None
     if measurements_path is not None or measure_mode != "never":
