@@ -114,6 +114,11 @@ def _docs() -> list[Path]:
     return [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != "cli.md")]
 
 
+def _users_own(name: str) -> bool:
+    """What a user of this checkout made (records, profiles at the top): not part of a fresh clone."""
+    return name.startswith("reports/") or ("/" not in name and name.endswith(".profile.yaml"))
+
+
 def _scratch(tmp: Path) -> Path:
     """A copy of the project as a fresh clone has it (git's file list), with this .venv linked in."""
     work = tmp / "project"
@@ -121,11 +126,15 @@ def _scratch(tmp: Path) -> Path:
                             check=True).stdout.decode().split("\0")
     for name in filter(None, listed):
         source = ROOT / name
-        if not source.is_file():
+        if not source.is_file() or _users_own(name):
             continue
         target = work / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+    from advisor.records import index_text
+
+    (work / "reports").mkdir(exist_ok=True)
+    (work / "reports" / "README.md").write_text(index_text([]), encoding="utf-8")  # the empty index it ships with
     # .venv/bin/python and .venv/bin/advisor call this checkout's; nothing else of it is reachable
     # (a doc that runs scripts/bootstrap or pip must be declared: it would change this environment)
     bin_dir = work / ".venv" / "bin"
