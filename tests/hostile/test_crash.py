@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import shutil
 import signal
+import statistics
 import sys
 from pathlib import Path
 
@@ -41,24 +42,48 @@ def _seed(folder: Path) -> None:
     records.write_index(folder)
 
 
+ASSESS = ["assess", "--profile", "P.yaml", "--no-record", "--measure", "never"]
+SUPERSEDE = ["records", "supersede", "1", "2", "--force-supersede"]  # two workloads: forced on purpose
+
+
+def _args(argv: list[str], folder: Path) -> list[str]:
+    return [a for a in argv if a != "--no-record"] + ["--records-dir", folder.name]
+
+
+def _durations(root: Path) -> dict[str, float]:
+    """Median seconds of a whole, unkilled ``assess`` and ``supersede`` on this machine, now.
+
+    Random kill moments are drawn inside that span, so they land in the writes on a fast
+    idle machine as on a loaded one.
+    """
+    plans = [(kind, argv) for kind, argv in (("assess", ASSESS), ("supersede", SUPERSEDE)) for _ in range(3)]
+    jobs = []
+    for i, (_, argv) in enumerate(plans):
+        folder = root / f"calibrate{i}"
+        _seed(folder)
+        jobs.append((root, _args(argv, folder)))
+    runs = run_all(jobs)
+    assert all(o.returncode == 0 for o in runs), [o.stderr for o in runs]
+    return {kind: statistics.median(o.seconds for (k, _), o in zip(plans, runs, strict=True) if k == kind)
+            for kind in ("assess", "supersede")}
+
+
 def _jobs(root: Path) -> list[tuple[str, Path, list[str], dict[str, str], float]]:
     rng = random.Random(18)
     shutil.copy(PROFILE, root / "P.yaml")
+    took = _durations(root)
     plans: list[tuple[str, list[str], dict[str, str], float]] = []
-    assess = ["assess", "--profile", "P.yaml", "--no-record", "--measure", "never"]
     for step in range(1, 7):  # journal, JSON, markdown, index, journal removed, after
-        plans.append(("assess", assess, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
-    plans += [("assess", assess, {}, rng.uniform(0.05, 1.5)) for _ in range(12)]
-    supersede = ["records", "supersede", "1", "2", "--force-supersede"]  # two workloads: forced on purpose
+        plans.append(("assess", ASSESS, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
+    plans += [("assess", ASSESS, {}, rng.uniform(0.05, 0.9) * took["assess"]) for _ in range(12)]
     for step in range(1, 9):  # journal, 2 x (JSON, markdown), index, journal removed, after
-        plans.append(("supersede", supersede, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
-    plans += [("supersede", supersede, {}, rng.uniform(0.0, 0.25)) for _ in range(96)]
+        plans.append(("supersede", SUPERSEDE, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
+    plans += [("supersede", SUPERSEDE, {}, rng.uniform(0.0, 0.9) * took["supersede"]) for _ in range(110)]
     jobs = []
     for i, (kind, argv, env, after) in enumerate(plans):
         folder = root / f"f{i:03d}"
         _seed(folder)
-        args = [a for a in argv if a != "--no-record"] + ["--records-dir", folder.name]
-        jobs.append((kind, root, args, env, after))
+        jobs.append((kind, root, _args(argv, folder), env, after))
     return jobs
 
 
