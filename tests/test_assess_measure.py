@@ -103,10 +103,11 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
     assert cpu["verdict"].startswith(record["result"]["facts"]["measured.cpu.verdict"])
 
     text = md.read_text()
-    confirmation = text.split("### Confirmation", 1)[1].split("## Pros and Cons", 1)[0]
-    assert "| `cpu`" in confirmation and "slower" in confirmation and "[0." in confirmation
-    assert "Before measuring: vm" in confirmation and "After measuring: bare-metal" in confirmation
-    assert m["path"] in confirmation and m["sha256"] in confirmation
+    confirmation = text.split("### Confirmation", 1)[1].split("### Consequences", 1)[0]
+    assert "| `cpu`" in confirmation and "slower" in confirmation and " to 0." in confirmation  # the interval
+    assert "Before measuring the recommendation was VM-backed" in confirmation
+    assert "after, bare metal" in confirmation
+    assert m["path"] in confirmation and m["sha256"] in text  # the hash: in the appendix's reproducibility
     assert "--measurements " + m["path"] in text  # the command that regenerates the record
     assert file_sha256(result_file)  # the raw file is referenced by hash and is there to check
 
