@@ -258,8 +258,10 @@ def test_cpu_quota_shows_in_the_p99_of_a_latency_probe(record_property: pytest.R
 @needs_sockperf
 @needs_cgroup
 def test_net_probe_sees_a_quota_in_the_mean_and_the_tail(record_property: pytest.RecordProperty) -> None:
-    """The built-in net probe is open loop: a 0.5 CPU quota stalls the server, and every request that
-    waits shows it, in the mean and in the p99 (a closed-loop p50 stayed put: coordinated omission).
+    """The built-in net probe is open loop and times each request from its intended send time: a 0.5
+    CPU quota freezes client and server for half of every 100 ms period, and every request due while
+    the target is frozen waits for it, so the mean and the p99 come out `slower` by far, decided at the
+    first planned look (sockperf's own summary, timed from the late sends, hid it: coordinated omission).
     The known answer is about what the probe measures, so disturbed blocks are allowed here."""
     from advisor.measure.probes import NetProbe
 
@@ -272,15 +274,16 @@ def test_net_probe_sees_a_quota_in_the_mean_and_the_tail(record_property: pytest
         metal.close()
     pr = result.probes[0]
     metrics = {m.name: m.comparison for m in pr.metrics}
-    record_property("net_quota", {k: (c.ratio, c.ci_low, c.verdict) for k, c in metrics.items() if c})
+    record_property("net_quota", {k: (c.ratio, c.ci_low, c.verdict, c.n_vm) for k, c in metrics.items() if c})
+    record_property("net_quota_elapsed_s", result.elapsed_s)
     assert pr.paths == {"ka-metal": "loopback", "ka-vm": "loopback"}
+    assert pr.refused is None, pr.refused
     mean, p99 = metrics["avg_us"], metrics["p99_us"]
     assert mean is not None and p99 is not None
     for comp in (mean, p99):
-        assert comp.ratio is not None and comp.ratio > 1.5, comp
-        assert comp.verdict in ("slower", "inconclusive"), comp  # never equivalent or faster
-        if pr.disturbed_blocks == 0:
-            # A quiet machine sees the quota: the interval lies wholly above parity. Whether it also
-            # clears the +30 % band within the 60 s budget depends on how noisy loopback latency
-            # is that minute (a verdict of "slower" needs ci_low > 1.3), so that is not asserted.
-            assert comp.ci_low is not None and comp.ci_low > 1.0, comp
+        assert comp.verdict == "slower", comp
+    runs = [r for r in result.runs if r.probe == "net" and not r.warmup]
+    assert runs and all(r.values["co_corrected"] == 1.0 for r in runs)
+    # the stall is in the requests that were due, not in those sockperf managed to send on time
+    vm_runs = [r for r in runs if r.role == "vm"]
+    assert all(r.values["avg_us"] > 3 * r.values["uncorrected_avg_us"] for r in vm_runs), vm_runs

@@ -402,6 +402,56 @@ def test_sockperf_under_load_parser() -> None:
     assert r.p50_us == pytest.approx(233.371) and r.dropped == 0 and r.observations > 2000
 
 
+def _log_rows(text: str) -> list[tuple[int, float, float]]:
+    rows = []
+    for line in text.splitlines():
+        parts = [x.strip() for x in line.split(",")]
+        if len(parts) == 4 and parts[0].isdigit():
+            rows.append((int(parts[0]), float(parts[1]), float(parts[2])))
+    return rows
+
+
+def test_sockperf_full_log_on_a_quiet_target_agrees_with_sockperf() -> None:
+    """Nothing stalled: timed from the intended send time the figures are sockperf's own (within a µs)."""
+    text = sample("sockperf_underload_full_log.txt")
+    summary, log = p.parse_sockperf(text), p.parse_sockperf_log(text, 2000)
+    assert log is not None and log.observations == summary.observations == len(_log_rows(text))
+    assert log.p50_us == pytest.approx(summary.p50_us, abs=1.0)
+    assert log.avg_us == pytest.approx(summary.avg_us, rel=0.1) and log.late <= 5
+
+
+def test_sockperf_full_log_under_a_quota_counts_the_requests_that_were_due() -> None:
+    """Under a 0.5 CPU quota the sender is frozen too and sends the missed requests late, in a burst:
+    sockperf's summary sees a mean under 1 ms; from the schedule, half the requests waited."""
+    text = sample("sockperf_underload_full_log_quota.txt")
+    summary, log = p.parse_sockperf(text), p.parse_sockperf_log(text, 2000)
+    assert log is not None
+    assert summary.avg_us < 2000 and log.avg_us > 5 * summary.avg_us
+    assert log.p99_us > 40_000  # most of a 100 ms period's 50 ms stall
+    assert log.late > log.observations / 4
+    rows = _log_rows(text)
+    t0 = min(tx - i / 2000 for i, tx, _ in rows)
+    mean = sum(rx - (t0 + i / 2000) for i, _, rx in rows) / len(rows) * 1e6
+    assert log.avg_us == pytest.approx(mean)
+
+
+def test_sockperf_full_log_percentiles_from_the_schedule() -> None:
+    """A hand-made log: requests every 1 ms, round trips of 10 µs, one held up by 5 ms (and the
+    next sent late behind it): both count from when they were due."""
+    lines = ["packet, txTime(sec), rxTime(sec), rtt(usec)"]
+    for i in range(1000):
+        due = 1.0 + i / 1000
+        sent = due + (0.005 if i == 500 else 0.0045 if i == 501 else 0.0)
+        lines.append(f"{i}, {sent:.9f}, {sent + 10e-6:.9f}, 10.000")
+    log = p.parse_sockperf_log("\n".join(lines), 1000)
+    assert log is not None and log.observations == 1000 and log.late == 2
+    assert log.p50_us == pytest.approx(10.0, abs=0.01) and log.p99_us == pytest.approx(10.0, abs=0.01)
+    assert log.p999_us == pytest.approx(4510.0, abs=0.01)  # rank 999 of 1000: the second-longest wait
+    assert log.avg_us == pytest.approx((998 * 10 + 5010 + 4510) / 1000, abs=0.01)
+    assert p.parse_sockperf_log("no log here", 1000) is None
+    assert p.nearest_rank([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0 and p.nearest_rank([1.0, 2.0], 1.0) == 2.0
+
+
 def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
     def script(args: tuple[str, ...]) -> tuple[int, str, str]:
         if args[-1] == "--help":
@@ -410,7 +460,7 @@ def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
 
     runner = FakeRunner(script)
     got = NetProbe().run(runner, budget="quick")
-    assert got["full_rtt"] == 0.0
+    assert got["full_rtt"] == 0.0 and got["co_corrected"] == 0.0  # no log rows: sockperf's own summary
     one_way = p.parse_sockperf(sample("sockperf_pingpong_one_way.txt"))
     assert got["p50_us"] == one_way.p50_us and got["avg_us"] == one_way.avg_us
     server = runner.spawned[0]
@@ -423,8 +473,8 @@ def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
 
 
 def test_net_probe_serves_on_the_peer() -> None:
-    client = FakeRunner(lambda args: (0, "--full-rtt" if args[-1] == "--help" else
-                                      sample("sockperf_underload_full_rtt.txt"), ""), name="bm")
+    client = FakeRunner(lambda args: (0, "--full-rtt --full-log" if args[-1] == "--help" else
+                                      sample("sockperf_underload_full_log.txt"), ""), name="bm")
     peer = FakeRunner(lambda args: (0, "", ""), name="vm")
     peer.address = lambda: "10.0.0.7"  # type: ignore[method-assign]
     got = NetProbe().run(client, budget="full", peer=peer)
@@ -433,7 +483,10 @@ def test_net_probe_serves_on_the_peer() -> None:
     assert server.argv[server.argv.index("-i") + 1] == "0.0.0.0" and server.stopped
     argv = client.calls[-1]
     assert argv[argv.index("-i") + 1] == "10.0.0.7" and argv[argv.index("-t") + 1] == "10"
-    assert "--full-rtt" in argv and got["p999_us"] == pytest.approx(9950.035)
+    assert "--full-rtt" in argv and "--full-log=/dev/stdout" in argv and got["co_corrected"] == 1.0
+    log = p.parse_sockperf_log(sample("sockperf_underload_full_log.txt"), 2000)
+    assert log is not None and (got["avg_us"], got["p99_us"], got["p999_us"]) == (log.avg_us, log.p99_us, log.p999_us)
+    assert got["uncorrected_avg_us"] == p.parse_sockperf(sample("sockperf_underload_full_log.txt")).avg_us
 
 
 def test_net_probe_retries_a_busy_port_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:

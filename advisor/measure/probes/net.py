@@ -7,7 +7,7 @@ import time
 
 from advisor.measure.api import Budget, Completed, MetricSpec, ProbeError, Runner
 from advisor.measure.probes._common import excerpt, require_tools, seconds
-from advisor.measure.probes.parsers import SockperfResult, parse_sockperf
+from advisor.measure.probes.parsers import SockperfResult, parse_sockperf, parse_sockperf_log
 
 __all__ = ["NetProbe"]
 
@@ -22,21 +22,26 @@ RATE = 2000
 class NetProbe:
     """Server ``sockperf server --tcp -i BIND -p PORT`` on the peer (or on this target:
     loopback, when there is no peer); client ``sockperf under-load --tcp -i ADDR -p PORT
-    -t T --mps=2000 --reply-every=1 --full-rtt`` here.
+    -t T --mps=2000 --reply-every=1 --full-rtt --full-log=/dev/stdout`` here.
 
     *Open loop*: the client sends 2000 requests per second on a fixed schedule and the
-    server answers each one; a stalled server (a CPU quota, a descheduled vCPU) does not
-    slow the sender down, so the stall shows up in the latency of every request that
-    waited, not as fewer samples (the coordinated omission of a ping-pong loop, which
-    measures only the requests it managed to send). sockperf keeps every observation of
-    the run and prints its percentiles from all of them (the full latency distribution
-    of the run); the run's mean, p50, p99 and p99.9 are its summaries. The mean is the
-    main figure (it moves with every stall), the p99 the tail the decision needs.
+    server answers each one. sockperf logs every request's send and receive time
+    (``--full-log``), and the run's figures are computed from the whole distribution,
+    each round trip measured from the request's **intended** send time on the schedule
+    (:func:`~advisor.measure.probes.parsers.parse_sockperf_log`): when the target stalls
+    (a CPU quota, a descheduled vCPU), the requests due during the stall wait for it, as
+    requests of real clients would, instead of being sent late and timed from then
+    (coordinated omission: a client in a stalled target is stalled too, and sockperf's
+    own summary then sees the stall only in the one request that was in flight). The
+    run's mean, p50, p99 and p99.9 are its summaries; the mean is the main figure (it
+    moves with every stall), the p99 the tail the decision needs. sockperf's own
+    uncorrected mean and p99 are recorded with the run.
 
-    Without ``--full-rtt`` (older sockperf) sockperf reports one-way latency, i.e.
-    RTT / 2: the parser doubles those figures, so the metrics are always round trips.
-    With a peer the server binds the wildcard address (the peer's reachable address
-    may be a NAT or service address not assigned on the peer itself).
+    A sockperf without ``--full-log`` gives its own summary (recorded as
+    ``co_corrected: 0``). Without ``--full-rtt`` (older sockperf) that summary is one-way
+    latency, i.e. RTT / 2: the parser doubles those figures, so the metrics are always
+    round trips. With a peer the server binds the wildcard address (the peer's reachable
+    address may be a NAT or service address not assigned on the peer itself).
     """
 
     name = "net"
@@ -52,33 +57,45 @@ class NetProbe:
         MetricSpec("p50_us", "us", "lower", band=0.20, description="median TCP round trip"),
         MetricSpec("p999_us", "us", "lower", band=0.50, description="99.9th percentile of the TCP round trip"),
     )
-    #: Round-trip ratios (VM / bare metal) two comparable paths can give.
-    plausible = (0.2, 50.0)
+    #: Round-trip ratios (VM / bare metal) two comparable paths can give. Timed from the intended send
+    #: time, a target that stalls for part of each scheduling period (a CPU quota of 100 ms periods,
+    #: a descheduled vCPU) makes the requests due meanwhile wait up to the stall: tens of milliseconds
+    #: on round trips of tens of microseconds, ratios of some hundreds.
+    plausible = (0.2, 5000.0)
     #: Recorded with each run, not compared: 1 when sockperf printed round trips (--full-rtt), 0 when it
-    #: printed one-way latencies that were doubled; the number of observations and of lost messages.
-    recorded: tuple[str, ...] = ("full_rtt", "observations", "dropped")
+    #: printed one-way latencies that were doubled; 1 when the figures are timed from the intended send
+    #: time (--full-log), 0 for sockperf's own summary; sockperf's uncorrected mean and p99; the number of
+    #: observations, of requests sent late (> 1 ms behind the schedule) and of lost messages.
+    recorded: tuple[str, ...] = ("full_rtt", "co_corrected", "uncorrected_avg_us", "uncorrected_p99_us",
+                                 "observations", "late", "dropped")
     #: Whole seconds per run (sockperf's -t is an integer; it spends 0.4 s of it warming up).
     durations = {"quick": 1, "full": 10}
 
     def install_hint(self) -> str:
         return "apt-get install sockperf (Debian/Ubuntu) or dnf install sockperf, on both targets"
 
-    def client_command(self, address: str, port: int, t: int, full_rtt: bool) -> list[str]:
+    def client_command(self, address: str, port: int, t: int, full_rtt: bool, full_log: bool = False) -> list[str]:
         argv = ["sockperf", "under-load", "--tcp", "-i", address, "-p", str(port), "-t", str(t), f"--mps={RATE}",
                 "--reply-every=1"]
-        return [*argv, "--full-rtt"] if full_rtt else argv
+        if full_rtt:
+            argv.append("--full-rtt")
+        if full_log:
+            argv.append("--full-log=/dev/stdout")
+        return argv
 
     @staticmethod
     def server_command(bind: str, port: int) -> list[str]:
         return ["sockperf", "server", "--tcp", "-i", bind, "-p", str(port)]
 
     @staticmethod
-    def has_full_rtt(runner: Runner) -> bool:
+    def client_options(runner: Runner) -> tuple[bool, bool]:
+        """Whether the target's sockperf has ``--full-rtt`` and ``--full-log``."""
         done = runner.run(["sockperf", "under-load", "--help"], timeout=30)
-        return "--full-rtt" in done.stdout + done.stderr
+        text = done.stdout + done.stderr
+        return "--full-rtt" in text, "--full-log" in text
 
-    def _client(self, runner: Runner, argv: list[str], timeout: float) -> SockperfResult | None:
-        """The client's result; None while the server refuses connections for CONNECT_WAIT s."""
+    def _client(self, runner: Runner, argv: list[str], timeout: float) -> tuple[SockperfResult, str] | None:
+        """The client's summary and output; None while the server refuses connections for CONNECT_WAIT s."""
         deadline = time.monotonic() + CONNECT_WAIT
         while True:
             done = runner.run(argv, timeout=timeout)
@@ -86,7 +103,7 @@ class NetProbe:
             if "Connection refused" not in text and "errno=111" not in text:
                 if done.returncode != 0 and "avg-" not in text:
                     raise ProbeError(f"sockperf client exited with status {done.returncode}: {excerpt(text)}", None)
-                return parse_sockperf(text)
+                return parse_sockperf(text), text
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.2)
@@ -101,25 +118,35 @@ class NetProbe:
         else:
             address = bind = "127.0.0.1"
         t = seconds(budget, self.durations["quick"], self.durations["full"])
-        full_rtt = self.has_full_rtt(runner)
+        full_rtt, full_log = self.client_options(runner)
         server_out: Completed | None = None
         for _ in range(3):
             port = random.randint(*PORTS)
             handle = server_runner.spawn(self.server_command(bind, port))
             try:
-                result = self._client(runner, self.client_command(address, port, t, full_rtt), t * 3 + 30)
+                got = self._client(runner, self.client_command(address, port, t, full_rtt, full_log), t * 3 + 30)
             finally:
                 server_out = handle.stop()
-            if result is not None:
-                values = {"avg_us": result.avg_us, "p99_us": result.p99_us, "p50_us": result.p50_us,
-                          "full_rtt": float(result.full_rtt), "observations": float(result.observations),
-                          "dropped": float(result.dropped)}
-                if result.p999_us is not None:
-                    values["p999_us"] = result.p999_us
-                return values
+            if got is not None:
+                return self._figures(*got)
             if "Address already in use" not in server_out.stdout + server_out.stderr:
                 break
         said = excerpt(server_out.stdout + "\n" + server_out.stderr) if server_out else "(nothing)"
         raise ProbeError(f"the sockperf server at {address} refused connections",
                          f"check that TCP ports {PORTS[0]}-{PORTS[1]} are open between the targets; "
                          f"server said: {said}")
+
+    @staticmethod
+    def _figures(summary: SockperfResult, text: str) -> dict[str, float]:
+        """The run's figures: from the full log (timed from the intended send) when there is one."""
+        values = {"avg_us": summary.avg_us, "p99_us": summary.p99_us, "p50_us": summary.p50_us,
+                  "full_rtt": float(summary.full_rtt), "co_corrected": 0.0,
+                  "observations": float(summary.observations), "dropped": float(summary.dropped)}
+        if summary.p999_us is not None:
+            values["p999_us"] = summary.p999_us
+        log = parse_sockperf_log(text, RATE)
+        if log is not None:
+            values.update(avg_us=log.avg_us, p50_us=log.p50_us, p99_us=log.p99_us, p999_us=log.p999_us,
+                          co_corrected=1.0, uncorrected_avg_us=summary.avg_us, uncorrected_p99_us=summary.p99_us,
+                          observations=float(log.observations), late=float(log.late))
+        return values

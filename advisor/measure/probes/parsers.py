@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from advisor.measure.api import ProbeError
 __all__ = [
     "CyclictestResult",
     "FioResult",
+    "SockperfLog",
     "SockperfResult",
     "cpu_list",
     "cpus_allowed",
@@ -29,10 +30,12 @@ __all__ = [
     "llc_from_getconf",
     "llc_from_sysfs",
     "mem_available",
+    "nearest_rank",
     "parse_cyclictest_json",
     "parse_fio_json",
     "parse_size",
     "parse_sockperf",
+    "parse_sockperf_log",
     "parse_sysbench_cpu",
     "parse_sysbench_memory",
     "strip_ansi",
@@ -299,6 +302,65 @@ def parse_sockperf(text: str) -> SockperfResult:
         p99_us=_positive(percentiles[99.0] * factor, "sockperf p99 latency", text),
         full_rtt=full_rtt,
         observations=int(obs.group(1)) if obs else 0,
+    )
+
+
+@dataclass(frozen=True)
+class SockperfLog:
+    """Round trips of one run from sockperf's ``--full-log``, measured from each request's
+    *intended* send time (microseconds): the coordinated-omission-corrected figures."""
+
+    avg_us: float
+    p50_us: float
+    p99_us: float
+    p999_us: float
+    observations: int
+    #: Requests sent more than 1 ms after their intended time (the sender itself was held up).
+    late: int
+
+
+_LOG_ROW = re.compile(r"^\s*([0-9]+)\s*,\s*" + _NUM + r"\s*,\s*" + _NUM + r"\s*,\s*" + _NUM + r"\s*$")
+
+
+def nearest_rank(sorted_values: Sequence[float], q: float) -> float:
+    """The ``q``-quantile (0 < q <= 1) of ascending values by the nearest-rank rule."""
+    if not sorted_values:
+        raise ValueError("no values")
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def parse_sockperf_log(text: str, rate: float) -> SockperfLog | None:
+    """The ``packet, txTime(sec), rxTime(sec), rtt(usec)`` rows of ``sockperf under-load
+    --full-log`` -> round trips from each request's intended send time; None without rows.
+
+    sockperf sends request ``i`` of a run at ``t0 + i / rate`` on a fixed schedule, and
+    when it falls behind (its own process stalled: a CPU quota, a descheduled vCPU) it
+    sends the missed requests in a burst as soon as it runs again, timing each from
+    that late send: the stall is then invisible, except in the one request that was in
+    flight (coordinated omission). Measured from the intended time ``t0 + i / rate``
+    instead, every request that should have gone out during the stall waits for it, as
+    a request of a real client arriving at that moment would. ``t0`` is the earliest
+    ``tx_i - i / rate``: the sender never sends before the schedule.
+    """
+    rows = []
+    for line in strip_ansi(text).splitlines():
+        m = _LOG_ROW.match(line)
+        if m is not None:
+            rows.append((int(m.group(1)), float(m.group(2)), float(m.group(3))))
+    if not rows:
+        return None
+    if not math.isfinite(rate) or rate <= 0:
+        raise ValueError(f"rate must be positive, not {rate!r}")
+    t0 = min(tx - i / rate for i, tx, _ in rows)
+    latencies = sorted((rx - (t0 + i / rate)) * 1e6 for i, _, rx in rows)
+    late = sum(1 for i, tx, _ in rows if tx - (t0 + i / rate) > 1e-3)
+    return SockperfLog(
+        avg_us=_positive(math.fsum(latencies) / len(latencies), "sockperf mean round trip", text),
+        p50_us=_positive(nearest_rank(latencies, 0.50), "sockperf p50 round trip", text),
+        p99_us=_positive(nearest_rank(latencies, 0.99), "sockperf p99 round trip", text),
+        p999_us=_positive(nearest_rank(latencies, 0.999), "sockperf p99.9 round trip", text),
+        observations=len(latencies),
+        late=late,
     )
 
 
