@@ -37,9 +37,6 @@ _PLAIN = re.compile(r"^[^/\\\x00]+$")
 #: Temporary files of :func:`advisor.atomic.write_text`: ``.NAME.XXXXXXXX.tmp``.
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
 
-#: Set (tests only) to ``N``: the process SIGKILLs itself before step N of :func:`apply`.
-_KILL_ENV = "ADVISOR_TEST_KILL_AT_STEP"
-
 
 @dataclass(frozen=True)
 class Pending:
@@ -60,20 +57,6 @@ def _check_name(name: str, where: Location) -> str:
     return name
 
 
-_step = 0
-
-
-def _maybe_die() -> None:
-    """Crash-test hook: SIGKILL this process at the step named by the environment."""
-    global _step
-    _step += 1
-    at = os.environ.get(_KILL_ENV)
-    if at is not None and at.isdigit() and int(at) == _step:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def apply(directory: str | os.PathLike[str], files: Sequence[tuple[str, str]]) -> None:
     """Write ``files`` (name in ``directory``, text) as one change: journal, each file, journal removed.
 
@@ -91,12 +74,10 @@ def apply(directory: str | os.PathLike[str], files: Sequence[tuple[str, str]]) -
             "files": [{"name": n, "sha256": hashlib.sha256(t.encode()).hexdigest(), "text": t}
                       for n, (_, t) in zip(names, files, strict=True)]}
     before = [(base / name, _current(base / name)) for name in names]
-    _maybe_die()
     write_text(journal, json.dumps(body, ensure_ascii=False), exclusive=True)
     done = 0
     try:
         for name, text in files:
-            _maybe_die()
             write_text(base / name, text)
             done += 1
     except BaseException:
@@ -110,9 +91,7 @@ def apply(directory: str | os.PathLike[str], files: Sequence[tuple[str, str]]) -
         except (DataError, OSError):
             pass  # the journal stays: 'advisor records repair' finishes the change
         raise
-    _maybe_die()
     journal.unlink()
-    _maybe_die()
 
 
 def _current(path: Path) -> str | None:

@@ -23,12 +23,40 @@ import advisor.cli
 from advisor import pipeline
 pipeline.load_pack(None, pipeline.load_questionnaire(), cases=False)
 
-def child(cwd, args, out, err, env, kill_after):
+def kill_at_journal_step(at):
+    # SIGKILL this process at step `at` of advisor.journal.apply (crash tests), patched in from
+    # outside: before each file it writes (the journal first), before the journal is removed, after
+    from advisor import journal
+    steps = [0]
+
+    def step():
+        steps[0] += 1
+        if steps[0] == at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    write_text, unlink = journal.write_text, os.unlink
+
+    def counted_write_text(*args, **kwargs):
+        step()
+        return write_text(*args, **kwargs)
+
+    def counted_unlink(path, *args, **kwargs):
+        if os.path.basename(os.fspath(path)) != journal.JOURNAL_NAME:
+            return unlink(path, *args, **kwargs)
+        step()
+        unlink(path, *args, **kwargs)
+        step()
+
+    journal.write_text, os.unlink = counted_write_text, counted_unlink
+
+def child(cwd, args, out, err, env, kill_after, kill_at_step):
     signal.alarm(int(os.environ.get("HARNESS_TIMEOUT", "60")))
     os.environ.update(env)
     if kill_after:  # SIGKILL this process at that moment, wherever it is (crash tests)
         signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGKILL))
         signal.setitimer(signal.ITIMER_REAL, kill_after)
+    if kill_at_step:
+        kill_at_journal_step(kill_at_step)
     os.chdir(cwd)
     os.dup2(out, 1)
     os.dup2(err, 2)
@@ -60,7 +88,7 @@ with tempfile.TemporaryDirectory() as tmp:
         results[i] = [os.waitstatus_to_exitcode(status)] + texts + [elapsed]
 
     parallel = int(os.environ.get("HARNESS_PARALLEL") or max(2, os.cpu_count() or 2))
-    for i, (cwd, args, env, kill_after) in enumerate(jobs):
+    for i, (cwd, args, env, kill_after, kill_at_step) in enumerate(jobs):
         while len(running) >= parallel:
             reap()
         out, err = (os.open(os.path.join(tmp, f"{i}.{n}"), os.O_RDWR | os.O_CREAT, 0o600) for n in ("out", "err"))
@@ -69,7 +97,7 @@ with tempfile.TemporaryDirectory() as tmp:
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            child(cwd, args, out, err, env, kill_after)
+            child(cwd, args, out, err, env, kill_after, kill_at_step)
         running[pid] = (i, out, err, t0)
     while running:
         reap()
@@ -86,19 +114,26 @@ class Outcome:
 
 
 def env() -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if k not in ("ADVISOR_TRACEBACK", "ADVISOR_TEST_KILL_AT_STEP")}
+    out = {k: v for k, v in os.environ.items() if k != "ADVISOR_TRACEBACK"}
     out.update(NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", SOURCE_DATE_EPOCH="1700000000")
     return out
 
 
-def run_all(jobs: Sequence[tuple[Path, list[str]] | tuple[Path, list[str], dict[str, str], float]],
-            parallel: int | None = None, timeout: int = 60) -> list[Outcome]:
-    """Run each (working folder, advisor arguments[, environment, SIGKILL after seconds]) job.
+Job = (tuple[Path, list[str]] | tuple[Path, list[str], dict[str, str], float]
+       | tuple[Path, list[str], dict[str, str], float, int])
+
+
+def run_all(jobs: Sequence[Job], parallel: int | None = None, timeout: int = 60) -> list[Outcome]:
+    """Run each (working folder, advisor arguments[, environment, SIGKILL after seconds[, at journal step]]) job.
 
     Outcomes in job order. ``parallel`` children run at once (default: the CPU count);
-    a child still running after ``timeout`` seconds is stopped (SIGALRM, exit -14).
+    a child still running after ``timeout`` seconds is stopped (SIGALRM, exit -14). A job
+    with a journal step N is SIGKILLed at step N of :func:`advisor.journal.apply` (1: before
+    writing the journal, then before each file, before removing the journal, after it),
+    patched into the forked child: the product has no test hook.
     """
-    payload = json.dumps([[str(job[0]), job[1], *(job[2:] or ({}, 0.0))] for job in jobs])
+    defaults = ({}, 0.0, 0)
+    payload = json.dumps([[str(job[0]), job[1], *job[2:], *defaults[len(job) - 2:]] for job in jobs])
     environment = env()
     environment["HARNESS_TIMEOUT"] = str(timeout)
     if parallel is not None:

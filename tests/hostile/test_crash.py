@@ -1,8 +1,9 @@
 """Crash consistency: ``assess`` and ``records supersede`` SIGKILLed at many points lose no record.
 
 Each run gets its own copy of a records folder and is killed with SIGKILL either at a
-step of the journalled write (``ADVISOR_TEST_KILL_AT_STEP``: before the journal, before
-each file, before and after removing the journal) or at a random moment (a timer).
+step of the journalled write (the harness patches :mod:`advisor.journal` in the killed
+child: before the journal, before each file, before and after removing the journal) or at
+a random moment (a timer).
 Afterwards ``records check`` reports the folder's state and ``records repair`` brings it
 back: consistent (:func:`advisor.repair.state` empty), every record still there, and a
 supersede either applied to both records or to neither.
@@ -68,22 +69,22 @@ def _durations(root: Path) -> dict[str, float]:
             for kind in ("assess", "supersede")}
 
 
-def _jobs(root: Path) -> list[tuple[str, Path, list[str], dict[str, str], float]]:
+def _jobs(root: Path) -> list[tuple[str, Path, list[str], float, int]]:
     rng = random.Random(18)
     shutil.copy(PROFILE, root / "P.yaml")
     took = _durations(root)
-    plans: list[tuple[str, list[str], dict[str, str], float]] = []
+    plans: list[tuple[str, list[str], float, int]] = []
     for step in range(1, 7):  # journal, JSON, markdown, index, journal removed, after
-        plans.append(("assess", ASSESS, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
-    plans += [("assess", ASSESS, {}, rng.uniform(0.05, 0.9) * took["assess"]) for _ in range(12)]
+        plans.append(("assess", ASSESS, 0.0, step))
+    plans += [("assess", ASSESS, rng.uniform(0.05, 0.9) * took["assess"], 0) for _ in range(12)]
     for step in range(1, 9):  # journal, 2 x (JSON, markdown), index, journal removed, after
-        plans.append(("supersede", SUPERSEDE, {"ADVISOR_TEST_KILL_AT_STEP": str(step)}, 0.0))
-    plans += [("supersede", SUPERSEDE, {}, rng.uniform(0.0, 0.9) * took["supersede"]) for _ in range(110)]
+        plans.append(("supersede", SUPERSEDE, 0.0, step))
+    plans += [("supersede", SUPERSEDE, rng.uniform(0.0, 0.9) * took["supersede"], 0) for _ in range(110)]
     jobs = []
-    for i, (kind, argv, env, after) in enumerate(plans):
+    for i, (kind, argv, after, step) in enumerate(plans):
         folder = root / f"f{i:03d}"
         _seed(folder)
-        jobs.append((kind, root, _args(argv, folder), env, after))
+        jobs.append((kind, root, _args(argv, folder), after, step))
     return jobs
 
 
@@ -91,8 +92,10 @@ def _jobs(root: Path) -> list[tuple[str, Path, list[str], dict[str, str], float]
 def test_killed_writers_leave_a_folder_that_repair_restores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # paths in messages are relative, as the CLI shows them
     jobs = _jobs(tmp_path)
-    runs = run_all([(cwd, args, env, after) for _, cwd, args, env, after in jobs])
+    runs = run_all([(cwd, args, {}, after, step) for _, cwd, args, after, step in jobs])
     killed = [i for i, o in enumerate(runs) if o.returncode == KILLED]
+    missed = [jobs[i][2] for i, o in enumerate(runs) if jobs[i][4] and o.returncode != KILLED]
+    assert not missed, f"a journal step was never reached: {missed}"
     assert len(killed) >= 100, f"only {len(killed)} runs were killed"
     assert all(o.returncode in (0, KILLED) for o in runs), [o.stderr for o in runs if o.returncode not in (0, KILLED)]
     folders = [Path(f"f{i:03d}") for i in killed]
