@@ -33,7 +33,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions.py", "import re2"),
     "rich only in advisor.console": ("advisor/report.py", "import rich"),
     "msgspec only in advisor.observe.snapshot": ("advisor/observe/dumps.py", "import msgspec"),
-    "platformdirs only in advisor.cache": ("advisor/profile.py", "import platformdirs"),
+    "platformdirs only in advisor.cache": ("advisor/profile/document.py", "import platformdirs"),
     "Analysis siblings: rules and faultdomain do not import each other":
         ("advisor/faultdomain/graph.py", "from advisor.rules import model"),
     "advisor.measure stays in the measurement layer: no pipeline, scoring or cli":
