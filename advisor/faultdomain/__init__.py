@@ -11,6 +11,7 @@ This package returns data and strings; it never prints.
 
 from __future__ import annotations
 
+from advisor.faultdomain.fleet import FleetParams, generate
 from advisor.faultdomain.graph import VertexIds, build_graph
 from advisor.faultdomain.mermaid import to_mermaid
 from advisor.faultdomain.metrics import (
@@ -27,7 +28,7 @@ from advisor.faultdomain.metrics import (
     compute_metrics,
     graph_facts,
 )
-from advisor.faultdomain.model import BARE_METAL, FLEET, OPTIONS, VM, FleetParams, FleetTooLarge, Topology, generate
+from advisor.faultdomain.model import BARE_METAL, FLEET, OPTIONS, VM, FleetTooLarge, Topology
 from advisor.faultdomain.render import format_value, metrics_headers, metrics_table, to_json
 from advisor.faultdomain.topology import analyze_file, load_topology, parse_topology
 

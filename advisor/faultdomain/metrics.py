@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from advisor.faultdomain.model import OPTION_LABELS, OPTIONS, FleetParams, Topology, generate
+from advisor.faultdomain.fleet import FleetParams, generate
+from advisor.faultdomain.model import OPTION_LABELS, OPTIONS, Topology
 
 __all__ = [
     "FACT_DESCRIPTIONS",
