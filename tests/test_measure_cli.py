@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,30 @@ def test_targets_file_error_has_position(tmp_path: Path, site: Path) -> None:
     done = advisor(site, tmp_path, "measure", "--targets", str(path), "--probe", "const")
     assert done.returncode == 1
     assert f"{path}:3:" in done.stderr and "cpu_quota" in done.stderr
+
+
+@pytest.mark.skipif(not (shutil.which("sysbench") and shutil.which("sockperf")),
+                    reason="apt-get install sysbench sockperf")
+def test_the_budget_is_a_hard_ceiling_on_real_runs(tmp_path: Path, site: Path) -> None:
+    """Real probes: a budget shorter than the first planned look stops the session on time and says so;
+    one shorter than a single run cuts that run (sockperf alone sleeps 2 s before it measures)."""
+    started = time.monotonic()
+    done = advisor(site, tmp_path, "measure", "--targets", str(targets(tmp_path)), "--probe", "cpu",
+                   "--budget", "6", "--allow-disturbed", "-o", "short.yaml")
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    result = load_result(tmp_path / "short.yaml")
+    pr = result.probes[0]
+    assert pr.stopped == "budget" and 0 < pr.rounds < 5 and result.elapsed_s is not None and result.elapsed_s <= 6.5
+    assert took < 6 + 10, took  # the interpreter's start and the result file on top of the budget
+    main = pr.main_metric()
+    assert main is not None and main.comparison is not None and main.comparison.verdict == "inconclusive"
+    assert "note: budget: the session stopped at its budget of 6 s" in done.stdout
+    assert "fewer than the first planned look at 5" in done.stdout
+
+    done = advisor(site, tmp_path, "measure", "--probe", "net", "--budget", "1.5", "-o", "cut.yaml")
+    assert done.returncode == 0, done.stderr
+    cut = load_result(tmp_path / "cut.yaml")
+    assert cut.probes[0].stopped == "budget" and not [r for r in cut.runs if r.probe == "net"]
+    assert cut.elapsed_s is not None and cut.elapsed_s < 2.5, cut.elapsed_s
+    assert "net: no block finished within the budget" in done.stdout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import signal
+import time
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -180,12 +182,55 @@ def test_budget_is_shared_between_probes_and_alpha_too() -> None:
     assert result.decision_comparisons == 2
 
 
-def test_first_look_even_with_a_tiny_budget() -> None:
+def test_the_budget_wins_over_the_first_look() -> None:
+    """A budget too short for the first planned look stops the session anyway, and says so."""
     clock = FakeClock()
     bm, vm, targets = two()
     probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04, shift=4)}, clock, cost=5)
-    result = run_session(targets, [probe], budget_s=1, clock=clock)
-    assert result.probes[0].rounds == 5
+    later = FakeProbe("memory", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04)}, clock, cost=5)
+    result = run_session(targets, [probe, later], budget_s=30, clock=clock)
+    first, second = result.probes
+    assert (first.stopped, first.rounds) == ("budget", 2)  # warm-up 10 s + 2 blocks of 10 s; a third would end at 40
+    assert clock.now == 30
+    main = first.main_metric()
+    assert main is not None and main.comparison is not None and main.comparison.verdict == "inconclusive"
+    assert main.comparison.n_vm == 2 and "no verdict before the first look" in main.comparison.note
+    assert (second.stopped, second.rounds, later.calls) == ("budget", 0, [])
+    note = next(n for n in result.notes if n.startswith("budget:"))
+    assert "cpu: 2 block(s), fewer than the first planned look at 5" in note and "memory: no block finished" in note
+
+
+class SleepyProbe(FakeProbe):
+    """Really takes ``seconds`` per run (the session's real clock and alarm)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__("cpu", {"metal": jitter(1000, 0.01), "virt": jitter(1000, 0.01)})
+        self.seconds = seconds
+        self.finished = 0
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        time.sleep(self.seconds)
+        self.finished += 1
+        return super().run(runner, budget=budget, peer=peer)
+
+
+def test_a_run_under_way_is_cut_when_the_budget_ends() -> None:
+    """The budget is a hard ceiling on the real clock: the run in progress is stopped, not awaited."""
+    bm, vm, targets = two()
+    probe = SleepyProbe(0.3)
+    started = time.monotonic()
+    result = run_session(targets, [probe], budget_s=1.0)
+    elapsed = time.monotonic() - started
+    pr = result.probes[0]
+    assert pr.stopped == "budget" and elapsed < 1.3, elapsed
+    assert pr.rounds <= 1 and len([r for r in result.runs if r.probe == "cpu"]) == probe.finished
+    assert any(n.startswith("budget:") for n in result.notes)
+    slow = SleepyProbe(5.0)
+    started = time.monotonic()
+    result = run_session(two()[2], [slow], budget_s=0.5)
+    assert time.monotonic() - started < 1.0 and slow.finished == 0 and not result.runs
+    assert result.probes[0].stopped == "budget" and "no block finished" in result.notes[-1]
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_disturbed_blocks_are_dropped_and_the_verdict_refused() -> None:

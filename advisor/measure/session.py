@@ -34,10 +34,14 @@ import dataclasses
 import datetime as _dt
 import math
 import random
+import signal
 import statistics
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 from advisor._version import __version__
 from advisor.errors import AdvisorError
@@ -77,6 +81,41 @@ class Progress:
     elapsed: float
     remaining: float
     message: str = ""
+
+
+class BudgetSpent(BaseException):
+    """The session's budget ended while a run was under way (or before it could start).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` in a probe or
+    runner swallows it: the runner kills the run's processes on the way out, and the run
+    is not recorded.
+    """
+
+
+@contextmanager
+def _cut_at(end: float, clock: Callable[[], float]) -> Iterator[None]:
+    """Run the body before ``end`` (by ``clock``): BudgetSpent when no time is left, and, on the real
+    clock in the main thread (and unless someone else owns SIGALRM), an alarm that raises BudgetSpent
+    in the middle of the body when ``end`` comes."""
+    remaining = end - clock()
+    if remaining <= 0:
+        raise BudgetSpent
+    armed = (clock is time.monotonic and threading.current_thread() is threading.main_thread()
+             and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None))
+    if not armed:
+        yield
+        return
+
+    def alarm(signum: int, frame: FrameType | None) -> None:
+        raise BudgetSpent
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _fin(x: float) -> float | None:
@@ -199,6 +238,10 @@ def run_session(
     except KeyboardInterrupt:
         result.interrupted = True
     result.elapsed_s = round(clock() - start, 3)
+    short = [p for p in result.probes if p.stopped == "budget"]
+    if short:
+        result.notes.append(f"budget: the session stopped at its budget of {budget_s:g} s (elapsed "
+                            f"{result.elapsed_s:g} s); " + "; ".join(_budget_said(p, design) for p in short))
     if result.interrupted:
         result.notes.append("interrupted: the result holds the runs finished before the interruption")
     refused = [p for p in result.probes if p.refused and p.refused.startswith("disturbed")]
@@ -208,6 +251,16 @@ def run_session(
         result.disturbed = [f"{p.name}: {p.disturbed_blocks} disturbed block(s), verdict allowed"
                             for p in result.probes if p.disturbed_blocks]
     return result
+
+
+def _budget_said(pr: ProbeResult, design: stats.Design) -> str:
+    """What a probe stopped by the budget has: its blocks and whether a planned look was reached."""
+    if pr.rounds == 0:
+        return f"{pr.name}: no block finished within the budget"
+    if pr.rounds < design.looks[0]:
+        return (f"{pr.name}: {pr.rounds} block(s), fewer than the first planned look at {design.looks[0]}: "
+                "figures and an interval, no verdict")
+    return f"{pr.name}: {pr.rounds} block(s)"
 
 
 def _new_probe_result(probe: Probe, ctx: _Ctx) -> ProbeResult:
@@ -253,7 +306,8 @@ def _one_run(probe: Probe, ctx: _Ctx, role: Role, pr: ProbeResult, block: int,
     before = sampler.sample()
     t0 = ctx.clock()
     try:
-        values = probe.run(runner, budget=ctx.suite, peer=ctx.peers.get(role))
+        with _cut_at(ctx.budget_end, ctx.clock):
+            values = probe.run(runner, budget=ctx.suite, peer=ctx.peers.get(role))
     except AdvisorError as exc:
         rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
                         started=round(t0 - ctx.start, 3), elapsed=round(ctx.clock() - t0, 3),
@@ -284,12 +338,17 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
     block_times: list[float] = []
     block = 0
     try:
+        warmup_start = ctx.clock()
         for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles)):
             rec = _one_run(probe, ctx, role, pr, 0, warmup=True)
             if rec.error is not None:
                 pr.stopped, pr.error = "error", rec.error
                 return pr
+        block_times.append(ctx.clock() - warmup_start)  # the first estimate of a block's length
         while True:
+            if ctx.clock() + statistics.fmean(block_times[-3:]) > ctx.budget_end:
+                pr.stopped = "budget"  # the session's budget is a hard ceiling: no block it cannot finish
+                break
             block += 1
             block_start = ctx.clock()
             records = [_one_run(probe, ctx, role, pr, block, warmup=False)
@@ -299,6 +358,8 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
                 pr.stopped, pr.error = "error", failed.error
                 return pr
             pr.rounds += 1
+            if pr.rounds == 1:
+                block_times.clear()  # the warm-up's estimate gives way to measured blocks
             block_times.append(ctx.clock() - block_start)
             disturbed = any(r.disturbed for r in records)
             pr.disturbed_blocks += disturbed
@@ -311,17 +372,18 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
                             samples[role][m.name].append(by_role[role].values[m.name])
             n = len(samples[ctx.roles[0]][deciding[0]])
             expected = statistics.fmean(block_times[-3:])
+            out_of_session = ctx.clock() + expected > ctx.budget_end
             out_of_time = ctx.clock() + expected > deadline
             first = ctx.design.looks[0]
             if len(ctx.roles) == 1:
                 done = n >= first and (_precise(samples[ctx.roles[0]][deciding[0]], pr.metrics)
                                        or n >= ctx.design.n_max)
-                if done or (out_of_time and block >= first) or block >= 2 * ctx.design.n_max:
-                    pr.stopped = "single"
+                if done or (out_of_time and block >= first) or out_of_session or block >= 2 * ctx.design.n_max:
+                    pr.stopped = "budget" if out_of_session and not done else "single"
                     break
                 continue
             look = ctx.design.is_look(n) and n > last_look
-            final = (out_of_time or n >= ctx.design.n_max) and n >= first and n > last_look
+            final = (out_of_time or out_of_session or n >= ctx.design.n_max) and n >= first and n > last_look
             if look or final:
                 _look(probe, ctx, samples, decided, latest, deciding, n, last_look)
                 last_look = n
@@ -331,9 +393,11 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
             if n >= ctx.design.n_max or block >= 2 * ctx.design.n_max:
                 pr.stopped = "max-runs"
                 break
-            if out_of_time and block >= first:
+            if (out_of_time and block >= first) or out_of_session:
                 pr.stopped = "budget"
                 break
+    except BudgetSpent:
+        pr.stopped = "budget"
     except KeyboardInterrupt:
         pr.stopped = "interrupted"
     finally:
