@@ -24,7 +24,7 @@ from prompt_toolkit.output import create_output
 from questionary import Choice, Style
 
 from advisor import console, tables
-from advisor.profile import Profile, plan
+from advisor.profile import Profile, follow_ups, plan
 from advisor.questionnaire import Mode, Question
 
 __all__ = ["Stopped", "ask_questions", "help_text", "stop_signals"]
@@ -226,19 +226,30 @@ def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults
     """Ask ``keys`` in order, then show a summary where any answer can be changed or given a note.
 
     Conditions are re-checked as answers come in: a question whose ``when`` became
-    false takes its default, and a default follows the earlier answers (its
-    ``default_when``). Raises KeyboardInterrupt (Ctrl-C, Ctrl-D, SIGHUP, SIGTERM);
+    false takes its default, a default follows the earlier answers (its
+    ``default_when``), and a later question that an answer switches on (its ``when``,
+    or in quick mode its ``quick_when``: the licence after vSphere) is asked in its
+    place in the order. Raises KeyboardInterrupt (Ctrl-C, Ctrl-D, SIGHUP, SIGTERM);
     the answers so far are already in ``profile``.
     """
     questionnaire = profile.questionnaire
-    total = len(keys)
-    for index, key in enumerate(keys, start=1):
+    order = {k: i for i, k in enumerate(questionnaire.keys())}
+    pending = list(keys)
+    done: list[str] = []
+    while pending:
+        key = pending.pop(0)
+        done.append(key)
         question = questionnaire.by_key[key]
         if not questionnaire.applies(key, profile.values()) and question.default is not None:
             profile.set_default(key)
             continue
-        current = profile.values().get(key, questionnaire.default_for(key, profile.values()))
-        profile.set_answer(key, _ask_one(question, current, index, total))
+        before = profile.values()
+        # an answer is shown as it is; a default follows the answers given since it was recorded
+        current = profile.answers[key] if key in profile.answers else questionnaire.default_for(key, before)
+        profile.set_answer(key, _ask_one(question, current, len(done), len(done) + len(pending)))
+        switched = follow_ups(profile, before, mode=mode, use_defaults=use_defaults, after=key, skip={*done, *pending})
+        if switched:
+            pending = sorted([*pending, *switched], key=order.__getitem__)
         if on_answer:
             on_answer()
     while True:
@@ -265,13 +276,22 @@ def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults
             continue
         key = _pick(profile, "Which answer?")
         question = questionnaire.by_key[key]
-        profile.set_answer(key, _ask_one(question, profile.values().get(key, question.default)))
-        # a changed answer may switch conditional questions on: ask those now
+        before = profile.values()
+        profile.set_answer(key, _ask_one(question, before.get(key, question.default)))
+        # a changed answer may switch later questions on (their 'when' or, in quick mode, 'quick_when'):
+        # ask those now, and what each of their answers switches on in turn
+        queue = follow_ups(profile, before, mode=mode, use_defaults=use_defaults, after=key)
+        asked: set[str] = set()
+        while queue:
+            extra = queue.pop(0)
+            asked.add(extra)
+            before = profile.values()
+            profile.set_answer(extra, _ask_one(questionnaire.by_key[extra], questionnaire.default_for(extra, before)))
+            more = follow_ups(profile, before, mode=mode, use_defaults=use_defaults, after=extra,
+                              skip={*asked, *queue})
+            queue = sorted([*queue, *more], key=order.__getitem__)
         follow = plan(profile, mode=mode, use_defaults=use_defaults, interactive=True)
-        for extra in follow.ask:
-            profile.set_answer(extra, _ask_one(questionnaire.by_key[extra],
-                                               questionnaire.default_for(extra, profile.values())))
-        for extra in follow.take_default:
-            profile.set_default(extra)
+        for rest in follow.take_default:
+            profile.set_default(rest)
         if on_answer:
             on_answer()

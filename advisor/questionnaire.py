@@ -129,6 +129,9 @@ class Question(BaseModel):
     pattern: str | None = Field(None, max_length=500, description="regular expression a str answer must match")
     when: str | None = Field(None, description="condition over earlier answers; the question is asked only when true")
     mode: Mode = Field("full", description="quick questions are asked by default; full ones only with --full")
+    quick_when: str | None = Field(
+        None, description="full questions: condition over earlier answers under which the question is decisive and "
+        "quick mode asks it too (the licence after vSphere, special networking after trading or telco)")
     moves: Literal["toward-bare-metal", "toward-vm", "none"] | None = Field(
         None, description="numbers and ordinal choices: the way a larger answer moves P(bare metal better)")
 
@@ -166,6 +169,9 @@ class Question(BaseModel):
                 object.__setattr__(self, "default", self.parse(self.default, from_text=False))
             except ValueError as exc:
                 raise ValueError(f"default: {exc}") from None
+        if self.quick_when is not None and self.mode == "quick":
+            raise ValueError("quick_when: a quick question is always asked in quick mode; remove quick_when or "
+                             "make the question mode: full")
         if self.default_when and self.default is None:
             raise ValueError("default_when: needs a plain 'default' for when no condition holds; add one")
         parsed = []
@@ -347,16 +353,26 @@ class Questionnaire(BaseModel):
     def by_key(self) -> dict[str, Question]:
         return {q.key: q for q in self.questions}
 
-    @cached_property
-    def conditions(self) -> dict[str, Condition]:
-        """Compiled ``when`` conditions (checked at load time by :func:`load`)."""
+    def _compiled(self, field: Literal["when", "quick_when"]) -> dict[str, Condition]:
+        """Each question's condition ``field``, compiled against the earlier questions' types."""
         out: dict[str, Condition] = {}
         types: dict[str, FactType] = {}
         for q in self.questions:
-            if q.when is not None:
-                out[q.key] = compile_condition(q.when, types)
+            text = getattr(q, field)
+            if text is not None:
+                out[q.key] = compile_condition(text, types)
             types[q.key] = q.fact_type()
         return out
+
+    @cached_property
+    def conditions(self) -> dict[str, Condition]:
+        """Compiled ``when`` conditions (checked at load time by :func:`load`)."""
+        return self._compiled("when")
+
+    @cached_property
+    def quick_conditions(self) -> dict[str, Condition]:
+        """Compiled ``quick_when`` conditions (checked at load time by :func:`load`)."""
+        return self._compiled("quick_when")
 
     @cached_property
     def default_conditions(self) -> dict[str, tuple[tuple[Condition, Any], ...]]:
@@ -406,7 +422,17 @@ class Questionnaire(BaseModel):
         return cond.evaluate(answers) is not False
 
     def selected(self, mode: Mode) -> list[Question]:
+        """The questions of ``mode`` whatever the answers (quick mode: without the follow-ups of :meth:`asked_in`)."""
         return [q for q in self.questions if mode == "full" or q.mode == "quick"]
+
+    def asked_in(self, key: str, mode: Mode, answers: Mapping[str, Any]) -> bool:
+        """Whether ``mode`` asks ``key`` given the earlier ``answers``: full mode asks every question, quick
+        mode the quick ones and the full ones whose ``quick_when`` holds (an earlier answer made them decisive).
+        """
+        if mode == "full" or self.by_key[key].mode == "quick":
+            return True
+        cond = self.quick_conditions.get(key)
+        return cond is not None and cond.evaluate(answers) is True
 
     def defaults(self) -> dict[str, Any]:
         return {q.key: q.default for q in self.questions if q.default is not None}
@@ -449,6 +475,8 @@ def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
                     elif not (hint or "").startswith("did you mean"):
                         hint = "a condition can only use the keys of earlier questions"
                 raise DataError(message, hint, _condition_location(doc, i, exc)) from None
+        if q.quick_when is not None:
+            _compile_at(doc, ("questions", i, "quick_when"), q.quick_when, types)
         for j, item in enumerate(q.default_when):
             _compile_at(doc, ("questions", i, "default_when", j, "when"), item.when, types)
         types[q.key] = q.fact_type()
@@ -464,7 +492,7 @@ def _compile_at(doc: yamlio.Document, path: tuple[str | int, ...], expr: str, ty
     except ConditionError as exc:
         hint = exc.hint
         if exc.message.startswith("unknown fact ") and not (hint or "").startswith("did you mean"):
-            hint = f"a {path[-3] if path[0] == 'questions' else 'check'} can only use the keys of earlier questions"
+            hint = f"a {path[2] if path[0] == 'questions' else 'check'} can only use the keys of earlier questions"
         raise DataError(exc.message, hint, doc.where(path)) from None
 
 
@@ -504,6 +532,7 @@ def describe(questions: Sequence[Question]) -> str:
         if q.unit:
             allowed = f"{allowed} {q.unit}".strip()
         default = "(required)" if q.default is None else q.format_value(q.default)
-        rows.append([q.key, q.type, allowed, default, q.mode, q.when or ""])
+        mode = f"full; quick when {q.quick_when}" if q.quick_when else q.mode
+        rows.append([q.key, q.type, allowed, default, mode, q.when or ""])
     return tables.text(rows, ["key", "type", "allowed", "default", "mode", "asked when"], numbers=True,
                        maxcolwidths=[None, None, 48, 16, None, 32])

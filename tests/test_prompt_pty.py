@@ -137,14 +137,18 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
         "upgrade_duration_days": ["2.5", ENTER],
         "gpu": [ENTER],                                # default none
         "existing_virtualization": [DOWN, ENTER],     # vsphere
+        "hypervisor_license_per_core_year": ["350", ENTER],  # the follow-up vSphere makes decisive
         "priority_performance": ["5", ENTER],
         "priority_isolation": [ENTER],
         "priority_operations": ["4", ENTER],
         "priority_resilience": [ENTER],
         "priority_cost": ["2", ENTER],
     }
-    for index, key in enumerate(QUICK, start=1):
-        term.question(index, len(QUICK), prompt[key].prompt)
+    # vSphere makes its licence price decisive: quick mode asks it next, and the count grows by one
+    asked = QUICK[:QUICK.index("existing_virtualization") + 1] + ["hypervisor_license_per_core_year"]
+    asked += QUICK[len(asked) - 1:]
+    for index, key in enumerate(asked, start=1):
+        term.question(index, len(QUICK) + (index > QUICK.index("existing_virtualization") + 1), prompt[key].prompt)
         if key == "latency_p99_ms":
             term.send("fast", ENTER)
             term.wait("expected a number, got 'fast'")
@@ -161,6 +165,11 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
     term.wait(prompt["latency_p99_ms"].prompt)
     term.wait("[Enter for 5;")
     term.send("0.5", ENTER)
+    # a sub-millisecond SLO makes the VM platform's I/O paths and pinning decisive: asked now
+    term.wait(prompt["vm_io_paths"].prompt)
+    term.send(ENTER)
+    term.wait(prompt["vm_cpu_pinning"].prompt)
+    term.send("n")
     term.wait("Save these answers?")
     term.send(ENTER)
     assert term.finish() == 0, term.output()
@@ -173,6 +182,8 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
     assert loaded.answers["workload_class"] == "data-processing"
     assert loaded.answers["jitter_sensitive"] is True
     assert loaded.answers["physical_hosts"] == 40 and loaded.answers["priority_cost"] == 2
+    assert loaded.answers["hypervisor_license_per_core_year"] == 350
+    assert loaded.answers["vm_cpu_pinning"] is False and "special_networking" not in loaded.answers
     assert loaded.values()["tenancy"] == "multi-team"  # Enter took the default
     assert set(loaded.values()) == set(questionnaire.keys())
     assert loaded.provenance is not None and loaded.provenance.complete is True
@@ -183,26 +194,32 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
     term = terminal("assess", "--answered-by", "tester")
     # the select pointer starts on the default: web-services (first) and multi-team (second)
     given = {"workload_name": ["store-edge", ENTER], "workload_class": [DOWN] * 8 + [ENTER],  # edge
-             "latency_p99_ms": ["20", ENTER], "jitter_sensitive": ["y"], "tenancy": [DOWN, ENTER]}
+             "latency_p99_ms": ["20", ENTER], "jitter_sensitive": ["y"], "tenancy": [DOWN, ENTER],
+             "tenant_count": [ENTER], "runs_untrusted_code": [ENTER]}
+    # an edge workload makes the site type decisive (one more question in quick mode); untrusted tenants
+    # make their number and untrusted code decisive (two more), and untrusted code the sandbox (one more)
+    totals = [len(QUICK)] * 2 + [len(QUICK) + 1] * 3 + [len(QUICK) + 3] * 2
     for index, key in enumerate(given, start=1):
-        term.question(index, len(QUICK), prompt[key].prompt)
+        term.question(index, totals[index - 1], prompt[key].prompt)
         term.send(*given[key])
-    term.question(6, len(QUICK), prompt["compliance"].prompt)
+    term.question(8, len(QUICK) + 4, prompt["compliance"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     target = "store-edge.profile.yaml"
-    assert f"advisor: stopped by Ctrl-C; 5 answers saved to {target}; resume with: advisor assess --profile {target}" \
+    assert f"advisor: stopped by Ctrl-C; 7 answers saved to {target}; resume with: advisor assess --profile {target}" \
         in term.output()
 
     partial = profiles.load(tmp_path / target, questionnaire)
     assert partial.answers == {"workload_name": "store-edge", "workload_class": "edge", "latency_p99_ms": 20.0,
-                               "jitter_sensitive": True, "tenancy": "multi-tenant-untrusted"}
+                               "jitter_sensitive": True, "tenancy": "multi-tenant-untrusted", "tenant_count": 5,
+                               "runs_untrusted_code": True}
     assert partial.provenance is not None and partial.provenance.complete is False
     assert "complete: false" in (tmp_path / target).read_text(encoding="utf-8")
     assert not set(QUICK[5:]) & set(partial.values()), "unanswered quick questions must stay missing"
 
-    # resume: only the 15 missing quick questions, numbered from 1
-    rest = QUICK[5:]
+    # resume: only the 15 missing quick questions and the 2 follow-ups not yet answered, numbered from 1
+    rest = [*QUICK[5:QUICK.index("existing_virtualization") + 1], "site_type",
+            *QUICK[QUICK.index("priority_performance"):], "sandbox_runtime_acceptable"]
     term = terminal("assess", "--profile", target)
     for index, key in enumerate(rest, start=1):
         term.question(index, len(rest), prompt[key].prompt)
@@ -414,16 +431,69 @@ def test_a_trading_workload_gets_a_sub_millisecond_latency_default(terminal, tmp
     term = terminal("assess", "--no-record")
     _answer_until(term, questionnaire, QUICK, len(QUICK), 1)
     term.question(2, len(QUICK), questionnaire.by_key["workload_class"].prompt)
-    term.send(*[DOWN] * 4, ENTER)  # trading
-    term.question(3, len(QUICK), questionnaire.by_key["latency_p99_ms"].prompt)
+    term.send(*[DOWN] * 4, ENTER)  # trading (which makes three configuration questions decisive: 3 more)
+    term.question(3, len(QUICK) + 3, questionnaire.by_key["latency_p99_ms"].prompt)
     term.wait("[Enter for 0.1;")
     term.send(ENTER)
-    term.question(4, len(QUICK), questionnaire.by_key["jitter_sensitive"].prompt)
+    term.question(4, len(QUICK) + 3, questionnaire.by_key["jitter_sensitive"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
     assert saved.answers["workload_class"] == "trading"
     assert saved.answers["latency_p99_ms"] == 0.1
+
+
+def test_quick_mode_asks_what_a_trading_workload_makes_decisive(terminal, tmp_path, questionnaire):
+    """Trading switches on special networking, the VM I/O paths and pinning: asked in quick mode, in order."""
+    term = terminal("assess", "--no-record")
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 1)
+    term.question(2, len(QUICK), questionnaire.by_key["workload_class"].prompt)
+    term.send(*[DOWN] * 4, ENTER)  # trading
+    total = len(QUICK) + 3
+    before_gpu = QUICK[2:QUICK.index("gpu") + 1]
+    for index, key in enumerate(before_gpu, start=3):
+        term.question(index, total, questionnaire.by_key[key].prompt)
+        term.send(ENTER)
+    index = 3 + len(before_gpu)
+    term.question(index, total, questionnaire.by_key["special_networking"].prompt)
+    term.send(DOWN, " ", ENTER)  # tick SR-IOV; None was ticked
+    term.wait("selected: SR-IOV")
+    term.question(index + 1, total, questionnaire.by_key["existing_virtualization"].prompt)
+    term.send(ENTER)
+    # the quick priorities come before the configuration questions in the file
+    for offset, key in enumerate(QUICK[QUICK.index("priority_performance"):], start=2):
+        term.question(index + offset, total, questionnaire.by_key[key].prompt)
+        term.send(ENTER)
+    term.question(total - 1, total, questionnaire.by_key["vm_io_paths"].prompt)
+    term.send(ENTER)
+    term.question(total, total, questionnaire.by_key["vm_cpu_pinning"].prompt)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert saved.answers["special_networking"] == ["sr-iov"]
+    assert saved.answers["vm_io_paths"] == ["virtio", "sr-iov", "passthrough"]
+    assert "hypervisor_license_per_core_year" not in saved.answers  # no estate: not decisive, not asked
+
+
+def test_a_web_platform_on_vsphere_in_full_mode_is_asked_its_licence(terminal, tmp_path, questionnaire):
+    """Full mode used to take the licence's default before vSphere was chosen, and never asked it."""
+    full = [q.key for q in questionnaire.questions if q.key not in ("hypervisor_license_per_core_year",
+                                                                     "hosts_per_site", "dedicated_hardware_required")]
+    term = terminal("assess", "--full", "--no-record")
+    stop = full.index("existing_virtualization")
+    _answer_until(term, questionnaire, full, len(full), stop)
+    term.question(stop + 1, len(full), questionnaire.by_key["existing_virtualization"].prompt)
+    term.send(DOWN, ENTER)  # vsphere: the licence question is switched on, in its place after the automation one
+    for index, key in enumerate(["virtualization_expertise", "bare_metal_automation"], start=stop + 2):
+        term.question(index, len(full) + 1, questionnaire.by_key[key].prompt)
+        term.send(ENTER)
+    term.question(stop + 4, len(full) + 1, questionnaire.by_key["hypervisor_license_per_core_year"].prompt)
+    term.send("120", ENTER)
+    term.question(stop + 5, len(full) + 1, questionnaire.by_key["cores_per_host"].prompt)
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
+    assert saved.answers["hypervisor_license_per_core_year"] == 120
 
 
 def test_multi_select_unticks_none_and_names_the_selections(terminal, tmp_path, questionnaire):
@@ -432,7 +502,8 @@ def test_multi_select_unticks_none_and_names_the_selections(terminal, tmp_path, 
     term.question(6, len(QUICK), questionnaire.by_key["compliance"].prompt)
     term.send(DOWN, " ", DOWN, DOWN, " ", ENTER)  # tick PCI DSS and SOC 2; None was ticked
     term.wait("selected: PCI DSS, SOC 2")
-    term.question(7, len(QUICK), questionnaire.by_key["bare_metal_mandated"].prompt)
+    # PCI DSS makes single-tenant hardware decisive: one more question in quick mode
+    term.question(7, len(QUICK) + 1, questionnaire.by_key["bare_metal_mandated"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)

@@ -369,3 +369,24 @@ def test_the_bundled_questionnaire() -> None:
             assert x.parse(x.default, from_text=False) == x.default
     assert q.applies("hosts_per_site", {"site_type": "datacenter"}) is False
     assert q.applies("hosts_per_site", {"site_type": "edge"}) is True
+
+
+def test_quick_when_makes_a_full_question_a_quick_follow_up(tmp_path: Path) -> None:
+    text = HEAD + Q_TENANCY + Q_HOSTS + (
+        "  - key: racks\n    type: int\n    prompt: Racks?\n    default: 2\n"
+        "    quick_when: \"tenancy == 'single-team'\"\n")
+    q = qmod.load(write(tmp_path, text), display="q.yaml")
+    assert [x.key for x in q.selected("quick")] == []
+    assert q.asked_in("racks", "quick", {"tenancy": "single-team"}) is True
+    assert q.asked_in("racks", "quick", {"tenancy": "multi-team"}) is False
+    assert q.asked_in("racks", "quick", {}) is False  # unknown: not (yet) decisive
+    assert q.asked_in("racks", "full", {"tenancy": "multi-team"}) is True
+    assert "full; quick when tenancy == 'single-team'" in qmod.describe(q.questions)
+
+
+def test_quick_when_reads_only_earlier_answers_and_only_on_full_questions(tmp_path: Path) -> None:
+    later = HEAD + Q_TENANCY.replace("    prompt:", "    quick_when: hosts > 2\n    prompt:", 1) + Q_HOSTS
+    assert "q.yaml:" in load_error(tmp_path, later) and "unknown fact 'hosts'" in load_error(tmp_path, later)
+    quick = HEAD + Q_TENANCY + "  - key: racks\n    type: int\n    mode: quick\n    prompt: Racks?\n" \
+        "    quick_when: tenancy == 'single-team'\n"
+    assert "quick_when: a quick question is always asked in quick mode" in load_error(tmp_path, quick)

@@ -38,7 +38,6 @@ def validate(questionnaire_path: Path | None, fmt: str, files: tuple[Path, ...])
     from advisor.errors import DataError
 
     questionnaire = load_questionnaire(questionnaire_path)
-    quick = {q.key for q in questionnaire.selected("quick")}
     rows: list[dict[str, Any]] = []
     bad: list[DataError] = []
     for path in files:
@@ -49,8 +48,9 @@ def validate(questionnaire_path: Path | None, fmt: str, files: tuple[Path, ...])
             rows.append({"file": str(path), "valid": False, "partial": False, "answers": 0, "defaults": 0,
                          "not_yet_answered": [], "problems": problem_rows(exc.problems)})
             continue
-        missing = [k for k in questionnaire.keys() if k in quick and not loaded.has(k) and questionnaire.applies(
-            k, loaded.values())]
+        values = loaded.values()
+        missing = [k for k in questionnaire.keys() if not loaded.has(k) and questionnaire.asked_in(k, "quick", values)
+                   and questionnaire.applies(k, values)]
         partial = loaded.provenance is not None and not loaded.provenance.complete
         rows.append({"file": str(path), "valid": True, "partial": partial, "answers": len(loaded.answers),
                      "defaults": len(loaded.defaults), "not_yet_answered": missing, "problems": []})

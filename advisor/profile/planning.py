@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,6 @@ def plan(profile: Profile, *, mode: Mode, use_defaults: bool, reask: Sequence[st
     reask_set = set(reask)
     for key in reask:
         q.question(key)
-    selected = {x.key for x in q.selected(mode)}
     values = profile.values()
     ask: list[str] = []
     take_default: list[str] = []
@@ -70,7 +69,7 @@ def plan(profile: Profile, *, mode: Mode, use_defaults: bool, reask: Sequence[st
         has_default = question.default is not None
         if key in reask_set:
             (ask if interactive else missing).append(key)
-        elif not (key in selected and q.applies(key, values)):
+        elif not (q.asked_in(key, mode, values) and q.applies(key, values)):
             if has_default:
                 take_default.append(key)  # not asked in this mode, or its condition is false
         elif use_defaults and has_default:
@@ -83,6 +82,41 @@ def plan(profile: Profile, *, mode: Mode, use_defaults: bool, reask: Sequence[st
         if key not in values and has_default:
             values[key] = q.default_for(key, values)
     return Plan(ask, take_default, missing)
+
+
+def follow_ups(profile: Profile, before: Mapping[str, Any], *, mode: Mode, use_defaults: bool, after: str,
+               skip: Collection[str] = ()) -> list[str]:
+    """Questions after ``after`` that the latest answer switched on, in order.
+
+    A question is switched on when, with the values ``before`` the answer, its ``when``
+    was false or ``mode`` did not ask it (in quick mode: its ``quick_when`` did not
+    hold), and now both hold, while it holds no answer (a default taken earlier does
+    not count). ``skip``: keys already asked or queued.
+    """
+    q = profile.questionnaire
+    values, before = _with_defaults(q, profile.values()), _with_defaults(q, before)
+    keys = q.keys()
+    out: list[str] = []
+    for key in keys[keys.index(after) + 1:]:
+        if key in skip or key in profile.answers:
+            continue
+        if use_defaults and q.by_key[key].default is not None:
+            continue
+        now = q.asked_in(key, mode, values) and q.applies(key, values)
+        if now and not (q.asked_in(key, mode, before) and q.applies(key, before)):
+            out.append(key)
+    return out
+
+
+def _with_defaults(q: Questionnaire, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with the default of every question not in it (as :func:`plan` sees unanswered ones)."""
+    out: dict[str, Any] = {}
+    for key in q.keys():
+        if key in values:
+            out[key] = values[key]
+        elif q.by_key[key].default is not None:
+            out[key] = q.default_for(key, out)
+    return out
 
 
 def default_output(profile: Profile) -> Path:
