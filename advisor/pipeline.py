@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import cache, decision, whatif
+from advisor import cache, decision, whatif, whatif_v1
 from advisor.conditions import Condition, FactType, Kind, compile_condition
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
@@ -536,7 +536,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     facts = build_facts(values, q, measured=measured)
     result = score(pack, evaluate_rules(pack, facts), facts)
     graph = _fault_domains(facts)
-    analysis = tipping_points(values, pack, q, measured=measured)
+    analysis = _tipping_points_v1(values, pack, q, measured=measured)
     if profile.path is not None:
         shown = profile_display or shown_path(profile.path)
         digest = decision.file_sha256(profile.path)
@@ -557,7 +557,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
             shown, day, [p.path for p in packs] if rules else [], decision_makers, title)
         + (f" --measurements {shlex.quote(measurements.path)}" if measurements and measurements.path else ""),
         tipping_points=[p.to_dict() for p in analysis.tipping_points],
-        revisit_triggers=whatif.revisit_triggers(analysis.tipping_points) or _revisit_triggers(pack, result),
+        revisit_triggers=whatif_v1.revisit_triggers(analysis.tipping_points) or _revisit_triggers(pack, result),
         context=_context(values, profile, q),
         fired_rules=_fired_rules(pack, result),
         confirmation=_confirmation(result),
@@ -620,33 +620,44 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
 
 # --------------------------------------------------------------------------- what-if
 
-#: Default work budget of :func:`tipping_points`, in estimated milliseconds of evaluation.
-WHATIF_BUDGET_MS = 200.0
+#: Default work budget of :func:`tipping_points` (``advisor whatif``), in estimated milliseconds of evaluation.
+WHATIF_BUDGET_MS = 2000.0
+#: The budget of the tipping points a decision record carries: the nearest changes of each answer.
+RECORD_BUDGET_MS = 150.0
+#: Estimated milliseconds of one decision whose fleet answers are unchanged.
+_DECIDE_MS = 5.0
 
 
-def _whatif_dependents(pack: Pack, questionnaire: Questionnaire) -> dict[str, set[str]]:
-    """For each question, the enabled rules whose outcome can depend on its answer.
+def _whatif_dependents(pack: decision_engine.Pack, questionnaire: Questionnaire) -> dict[str, set[str]]:
+    """For each question, the rules of a format-2 pack whose outcome or estimate can depend on its answer.
 
-    A rule depends on the answers it reads, on the inputs of the derived facts it reads,
-    on every fleet answer when it reads a graph fact, and on the answers that decide
-    whether those questions apply (their ``when``).
+    A rule depends on the answers it reads, on the inputs of the derived facts it reads
+    (the catalog's and the pack's own), on every fleet answer when it reads a graph
+    fact, and on the answers that decide whether those questions apply (their ``when``).
     """
     import dataclasses
 
     from advisor import faultdomain
 
     fleet = {f.name for f in dataclasses.fields(faultdomain.FleetParams) if f.name in questionnaire.by_key}
-    derived = {d.name: d.inputs for d in _catalog.DERIVED}
-    out: dict[str, set[str]] = {k: set() for k in questionnaire.by_key}
-    for rule in pack.enabled:
+    derived: dict[str, Collection[str]] = {d.name: d.inputs for d in _catalog.DERIVED}
+    derived.update({d.name: d.expr.names for d in pack.derived})
+
+    def answers_of(names: Collection[str], seen: set[str]) -> set[str]:
         keys: set[str] = set()
-        for name in rule.condition.names:
+        for name in names:
             if name.startswith("graph."):
                 keys |= fleet
-            elif name in derived:
-                keys.update(derived[name])
             elif name in questionnaire.by_key:
                 keys.add(name)
+            elif name in derived and name not in seen:
+                seen.add(name)
+                keys |= answers_of(derived[name], seen)
+        return keys
+
+    out: dict[str, set[str]] = {k: set() for k in questionnaire.by_key}
+    for rule in pack.rules:
+        keys = answers_of(rule.names, set())
         for q in reversed(questionnaire.questions):  # a question's condition decides whether its answer exists
             if q.key in keys and q.key in questionnaire.conditions:
                 keys.update(n for n in questionnaire.conditions[q.key].names if n in questionnaire.by_key)
@@ -655,17 +666,15 @@ def _whatif_dependents(pack: Pack, questionnaire: Questionnaire) -> dict[str, se
     return out
 
 
-def _whatif_may_flip(pack: Pack, questionnaire: Questionnaire, result: Result) -> set[str]:
-    """The answers that might flip ``result``: a sound bound, so the others need no search.
+def _whatif_may_flip(pack: decision_engine.Pack, questionnaire: Questionnaire) -> set[str]:
+    """The answers worth searching: those some rule depends on, and every ``priority_*`` weight.
 
-    For each answer, the rules that depend on it may take any outcome, the others keep
-    theirs; when no combination changes the recommendation (knock-outs, then scores,
-    ties counted as a change), the answer cannot flip it. Priorities are always searched.
+    An answer no rule reads (directly or through derived facts, the fault-domain graph
+    or a question's condition) cannot change the decision; it is reported robust
+    without an evaluation.
     """
     may: set[str] = {k for k in questionnaire.by_key if k.startswith("priority_")}
-    for key, dependents in _whatif_dependents(pack, questionnaire).items():
-        if dependents and key not in may and can_flip(pack, result, dependents):
-            may.add(key)
+    may.update(key for key, dependents in _whatif_dependents(pack, questionnaire).items() if dependents)
     return may
 
 
@@ -743,7 +752,124 @@ def probes_to_measure(pack: Pack, result: Result, available: Collection[str]) ->
 
 
 def _whatif_cost(answers: Mapping[str, Any]) -> whatif.Cost:
-    """Estimated milliseconds of one evaluation: rules and scoring, plus the fault-domain graph of a new fleet."""
+    """Estimated milliseconds of one decision, plus the fault-domain graph of a new fleet."""
+    from advisor import faultdomain
+
+    base = faultdomain.FleetParams.from_answers(answers)
+
+    def cost(values: Mapping[str, Any]) -> float:
+        try:
+            params = faultdomain.FleetParams.from_answers(values)
+        except DataError:
+            return _DECIDE_MS
+        if params == base:
+            return _DECIDE_MS
+        return _DECIDE_MS + 2.0 + 0.0055 * params.physical_hosts * (params.microservices_per_host + params.vms_per_host)
+
+    return cost
+
+
+def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.Pack | None = None,
+                   questionnaire: Questionnaire | None = None, *, measured: Mapping[str, Any] | None = None,
+                   budget_ms: float = WHATIF_BUDGET_MS, base: decision_engine.Decision | None = None,
+                   compare_with: Mapping[str, Any] | None = None) -> whatif.Analysis:
+    """The tipping points of one profile against a format-2 pack (default: the bundled one); see docs/whatif.md.
+
+    Returns an :class:`advisor.whatif.Analysis`:
+
+    * ``outcome``, ``recommendation``, ``configuration``, ``p_bare_metal``: the profile's decision;
+    * ``tipping_points``: :class:`advisor.whatif.TippingPoint`, smallest relative change first;
+      each has ``sentence`` ("Raising the p99 latency SLO above 1 ms would make VM-backed the
+      better option (P(bare metal better) 0.91 -> 0.55)."), ``condition`` (``latency_p99_ms >
+      1``, rule expression syntax over the answers), ``trigger`` ("Revisit if the p99 latency
+      SLO rises above 1 ms."), the new ``outcome``/``recommendation``/``configuration``,
+      ``p_before``/``p_after`` and ``changes`` (what tipped); ``to_dict()`` for JSON;
+    * ``changes(limit=5)``: what would change the answer, merged and ordered sentences (for the record);
+    * ``triggers(limit=5)``: revisit triggers (``condition``, ``sentence``) in the same order;
+      ``advisor records check`` evaluates the conditions on the current profile;
+    * ``robust``, ``not_applicable``, ``evaluations``, ``complete``;
+    * ``before``: with ``compare_with`` (the answers without the changes under study), their
+      decision with the same draws, so the change's effect on P is the change's alone.
+
+    Every evaluation uses the profile's own draws (its seed), so P moves only because the
+    answer moved. ``budget_ms`` bounds the estimated evaluation time (about 5 ms a
+    decision, more for a new fleet's graph); searches it cuts short are reported as
+    incomplete. A record uses :data:`RECORD_BUDGET_MS`. ``base`` is the profile's decision
+    when the caller has it (it must have been decided with the same pack and seed).
+    """
+    from advisor import decide as decision_engine
+    from advisor.decide import sampling
+
+    if isinstance(answers, Profile):
+        questionnaire = questionnaire or answers.questionnaire
+        answers = answers.values()
+    q = questionnaire or load_questionnaire()
+    p = pack or load_decision_pack(questionnaire=q)
+    units = {k: question.unit for k, question in q.by_key.items() if question.unit}
+    facts = decision_facts(answers, q, measured=measured)
+    seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
+
+    def run(values: Mapping[str, Any]) -> decision_engine.Decision:
+        return decision_engine.decide(p, decision_facts(values, q, measured=measured), seed=seed, units=units)
+
+    first = base if base is not None else decision_engine.decide(p, facts, seed=seed, units=units)
+    close = (float(p.meta.close[0]), float(p.meta.close[1]))
+    before = None if compare_with is None else run(compare_with)
+    return whatif.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
+                          relevant=_whatif_may_flip(p, q), base=first, close_band=close, before=before,
+                          seed=seed)
+
+
+# --------------------------------------------------------------------------- what-if, format-1 engine
+# Used by decide() until it decides with advisor.decide; removed with advisor.scoring.
+
+def _v1_dependents(pack: Pack, questionnaire: Questionnaire) -> dict[str, set[str]]:
+    """For each question, the enabled rules whose outcome can depend on its answer.
+
+    A rule depends on the answers it reads, on the inputs of the derived facts it reads,
+    on every fleet answer when it reads a graph fact, and on the answers that decide
+    whether those questions apply (their ``when``).
+    """
+    import dataclasses
+
+    from advisor import faultdomain
+
+    fleet = {f.name for f in dataclasses.fields(faultdomain.FleetParams) if f.name in questionnaire.by_key}
+    derived = {d.name: d.inputs for d in _catalog.DERIVED}
+    out: dict[str, set[str]] = {k: set() for k in questionnaire.by_key}
+    for rule in pack.enabled:
+        keys: set[str] = set()
+        for name in rule.condition.names:
+            if name.startswith("graph."):
+                keys |= fleet
+            elif name in derived:
+                keys.update(derived[name])
+            elif name in questionnaire.by_key:
+                keys.add(name)
+        for q in reversed(questionnaire.questions):  # a question's condition decides whether its answer exists
+            if q.key in keys and q.key in questionnaire.conditions:
+                keys.update(n for n in questionnaire.conditions[q.key].names if n in questionnaire.by_key)
+        for key in keys:
+            out[key].add(rule.id)
+    return out
+
+
+def _v1_may_flip(pack: Pack, questionnaire: Questionnaire, result: Result) -> set[str]:
+    """The answers that might flip ``result``: a sound bound, so the others need no search.
+
+    For each answer, the rules that depend on it may take any outcome, the others keep
+    theirs; when no combination changes the recommendation (knock-outs, then scores,
+    ties counted as a change), the answer cannot flip it. Priorities are always searched.
+    """
+    may: set[str] = {k for k in questionnaire.by_key if k.startswith("priority_")}
+    for key, dependents in _v1_dependents(pack, questionnaire).items():
+        if dependents and key not in may and can_flip(pack, result, dependents):
+            may.add(key)
+    return may
+
+
+def _v1_cost(answers: Mapping[str, Any]) -> whatif_v1.Cost:
+    """Estimated milliseconds of one format-1 evaluation (see :func:`_whatif_cost`)."""
     from advisor import faultdomain
 
     base = faultdomain.FleetParams.from_answers(answers)
@@ -760,10 +886,10 @@ def _whatif_cost(answers: Mapping[str, Any]) -> whatif.Cost:
     return cost
 
 
-def tipping_points(answers: Mapping[str, Any] | Profile, pack: Pack, questionnaire: Questionnaire | None = None, *,
-                   measured: Mapping[str, Any] | None = None, budget_ms: float = WHATIF_BUDGET_MS,
-                   ) -> whatif.Analysis:
-    """The tipping points of one profile (an :class:`advisor.whatif.Analysis`); see docs/whatif.md.
+def _tipping_points_v1(answers: Mapping[str, Any] | Profile, pack: Pack, questionnaire: Questionnaire | None = None, *,
+                   measured: Mapping[str, Any] | None = None, budget_ms: float = 200.0,
+                   ) -> whatif_v1.Analysis:
+    """The tipping points of one profile (an :class:`advisor.whatif_v1.Analysis`); see docs/whatif.md.
 
     ``budget_ms`` bounds the estimated evaluation time: big fleets rebuild an expensive
     fault-domain graph for every changed fleet answer, and what the budget cuts short is
@@ -778,5 +904,5 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: Pack, questionnai
         return evaluate(values, pack, q, measured=measured)
 
     base = run(answers)
-    return whatif.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
-                          relevant=_whatif_may_flip(pack, q, base), base=base)
+    return whatif_v1.analyse(answers, run, q, cost=_v1_cost(answers), budget=budget_ms,
+                             relevant=_v1_may_flip(pack, q, base), base=base)

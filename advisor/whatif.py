@@ -1,26 +1,35 @@
-"""Tipping points: the smallest change of one answer that flips the recommendation.
+"""Tipping points: the smallest change of one answer that changes the decision.
 
-For every applicable question (and every ``priority_*`` weight) the analysis changes
-that one answer and re-evaluates the profile, everything else unchanged:
+A decision (:class:`advisor.decide.Decision`) has an outcome kind (recommend, tie,
+one or both options ruled out, measure first), a recommended option, and P, the
+probability that bare metal is better. A change of one answer **tips** the decision
+when it changes the outcome kind or the recommended option, or moves P across the
+pack's close band (e.g. from above 0.8 into 0.2..0.8). For every applicable question
+(and every ``priority_*`` weight) the analysis changes that one answer and decides
+again, everything else unchanged, with the profile's own draws (common random
+numbers, so P moves only because the answer moved):
 
 * numbers are searched in both directions from the current value, within the
   question's bounds and at most :data:`MAX_FACTOR` times away from it: a coarse,
-  log-spaced scan finds the first probe that flips the recommendation, bisection
-  then narrows the boundary between it and the last probe that did not (integers
-  exactly; floats to a relative :data:`TOLERANCE`, then a round number inside the
-  last interval, verified to flip);
+  log-spaced scan finds the first probe that tips the decision, bisection then
+  narrows the boundary between it and the last probe that did not (integers exactly;
+  floats to a relative :data:`TOLERANCE`, then a round number inside the last
+  interval, verified);
 * choices and booleans are tried one by one; multi-choice answers add or remove
   each choice.
 
-The evaluation is injected (``evaluate(answers) -> Result``), so this module knows
-nothing of packs or fault-domain graphs; :func:`advisor.pipeline.tipping_points`
-wires it to the pipeline. Evaluations can cost very different amounts (a changed
-fleet rebuilds the fault-domain graph), so an optional ``cost`` estimate and
-``budget`` bound the work: the searches take turns, the one that has spent least
-goes next, and what the budget cuts short is reported as incomplete. The result
-is deterministic for the same inputs.
+Each tipping point is a sentence in the user's units ("Raising the p99 latency SLO
+above 1 ms would make VM-backed the better option (P(bare metal better) 0.91 ->
+0.55).") and a revisit trigger: a condition over the answers (rule expression
+syntax, checked by ``advisor records check``) with its sentence ("Revisit if the p99
+latency SLO rises above 1 ms.").
 
-The method is documented in docs/whatif.md.
+The evaluation is injected (``evaluate(answers) -> Decision``), so this module knows
+nothing of packs or fault-domain graphs; :func:`advisor.pipeline.tipping_points`
+wires it to the decision engine. An optional ``cost`` estimate and ``budget`` bound
+the work: evaluations run nearest change first across all answers, and what the
+budget cuts short is reported as incomplete. The result is deterministic for the
+same inputs. The method is documented in docs/whatif.md.
 """
 
 from __future__ import annotations
@@ -32,45 +41,85 @@ from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from advisor.decide.outcome import Decision
 from advisor.errors import AdvisorError
 from advisor.questionnaire import Question, Questionnaire
-from advisor.scoring import Result
 
 __all__ = [
     "CATEGORICAL_CHANGE",
+    "CLOSE_BAND",
     "MAX_FACTOR",
     "TOLERANCE",
     "Analysis",
     "Cost",
     "Evaluate",
     "Robust",
+    "Snapshot",
     "TippingPoint",
+    "Trigger",
     "analyse",
     "revisit_sentences",
     "revisit_triggers",
+    "state",
 ]
 
-Evaluate = Callable[[Mapping[str, Any]], Result]
+Evaluate = Callable[[Mapping[str, Any]], Decision]
 Cost = Callable[[Mapping[str, Any]], float]
 Direction = Literal["up", "down", "set", "add", "remove"]
+#: What a tipping point changes, most significant first.
+Change = Literal["outcome", "recommendation", "probability"]
 
-#: Relative tolerance of a float threshold: the last value that does not flip is this close.
+#: Relative tolerance of a float threshold: the last value that does not tip is this close.
 TOLERANCE = 1e-3
 #: Numbers are searched up to this factor away from the current value (or the question's bounds).
 MAX_FACTOR = 100.0
 #: The relative change given to a choice, boolean or multi-choice change (for sorting).
 CATEGORICAL_CHANGE = 1.0
-#: Estimated cost at or under which an evaluation is cheap (no new fault-domain graph), in ``cost`` units.
-CHEAP = 1.0
+#: The close band of P(bare metal better) when the caller gives none (the default pack's).
+CLOSE_BAND = (0.2, 0.8)
 #: Coarse scan: offsets from the current value, as fractions of it (then the search limit).
-_STEPS = (1 / 8, 1 / 4, 1 / 2, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+_STEPS = (1 / 4, 1.0, 4.0, 16.0)
 #: Downward scan toward zero: fractions of the current value.
-_DOWN = (7 / 8, 3 / 4, 1 / 2) + tuple(1 / 2**j for j in range(2, 11))
+_DOWN = (3 / 4, 1 / 2, 1 / 4, 1 / 16, 1 / 128)
 #: Round candidates tried for a float threshold before the bisection's own value is kept.
-_CLEAN_TRIES = 3
+_CLEAN_TRIES = 2
 
-_BOUNDED = "cannot flip it (bound on the rules that read it)"
+_NOT_READ = "no rule of the pack reads it"
 _DIRECTION_ORDER = {"down": 0, "up": 1, "set": 2, "remove": 3, "add": 4}
+_OPTION = {"bare-metal": "bare metal", "vm": "VM-backed"}
+
+#: How sentences name an answer: (noun phrase, whether the question's unit follows a number).
+_NOUNS: dict[str, tuple[str, bool]] = {
+    "workload_class": ("the workload class", False),
+    "latency_p99_ms": ("the p99 latency SLO", True),
+    "tenancy": ("the tenancy", False),
+    "tenant_count": ("the number of tenants", False),
+    "noisy_neighbor_sensitivity": ("the noisy-neighbour sensitivity", False),
+    "compliance": ("the compliance regimes", False),
+    "physical_hosts": ("the number of physical hosts", False),
+    "racks": ("the number of racks", False),
+    "microservices_per_host": ("the number of microservices per host", False),
+    "replicas_per_service": ("the replicas per service", False),
+    "vms_per_host": ("the VMs per host", False),
+    "max_blast_radius_pct": ("the accepted blast radius", True),
+    "clusters": ("the number of clusters", False),
+    "k8s_versions_in_production": ("the Kubernetes minor versions in production", False),
+    "crd_count": ("the number of CRDs", False),
+    "crd_owning_teams": ("the number of teams shipping CRDs", False),
+    "upgrades_per_year": ("the cluster upgrades per year", False),
+    "upgrade_duration_days": ("the upgrade duration", True),
+    "gpu": ("the GPU use", False),
+    "special_networking": ("the special networking features", False),
+    "existing_virtualization": ("the existing virtualization", False),
+    "virtualization_expertise": ("the virtualization know-how", False),
+    "bare_metal_automation": ("the bare-metal automation", False),
+    "hypervisor_license_per_core_year": ("the hypervisor licence per core and year", False),
+    "cores_per_host": ("the cores per host", False),
+    "site_type": ("the site type", False),
+    "hosts_per_site": ("the hosts per edge site", False),
+    "vm_io_paths": ("the VM data-plane I/O paths", False),
+    "vm_platform_licence_per_core_year": ("the VM platform licence per core and year", False),
+}
 
 
 def _number(value: Any) -> str:
@@ -90,24 +139,48 @@ def _literal(value: Any) -> str:
     return _number(value)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    if isinstance(value, int | float):
-        return _number(value)
-    return str(value)
+def _noun(key: str) -> tuple[str, bool]:
+    if key.startswith("priority_"):
+        return f"the {key[len('priority_'):]} priority", False
+    return _NOUNS.get(key, ("the " + key.replace("_", " "), True))
+
+
+def _amount(key: str, value: Any, unit: str | None) -> str:
+    """A number with its unit when the noun does not already say it: ``1 ms``, ``25%``, ``45``."""
+    text = _number(value)
+    if not unit or not _noun(key)[1]:
+        return text
+    return f"{text}{unit}" if unit in ("%", "x") else f"{text} {unit}"
+
+
+def _join(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _band(p: float | None, band: tuple[float, float]) -> str | None:
+    if p is None:
+        return None
+    return "vm" if p < band[0] else ("bare-metal" if p > band[1] else "close")
+
+
+def state(decision: Decision, band: tuple[float, float] = CLOSE_BAND) -> tuple[str, str | None, str | None]:
+    """What a tipping point must change: (outcome kind, recommended option, where P lies against the band)."""
+    return decision.outcome, decision.recommendation, _band(decision.p_bare_metal, band)
 
 
 @dataclass(frozen=True)
 class TippingPoint:
-    """One change of one answer that flips the recommendation.
+    """One change of one answer that tips the decision.
 
     ``threshold`` is the new answer: for a number, the first value (going from the
-    current one in ``direction``) that flips it, and ``before`` the last one that does
+    current one in ``direction``) that tips it, and ``before`` the last one that does
     not (the previous integer, or within :data:`TOLERANCE` for floats). ``item`` is the
-    choice added or removed by a multi-choice change.
+    choice added or removed by a multi-choice change. ``outcome``, ``recommendation``,
+    ``configuration`` and ``p_after`` describe the decision at ``threshold``;
+    ``p_before`` and ``outcome_before`` are the profile's own. ``changes`` says what tipped: the outcome kind,
+    the recommended option and/or P crossing the close band. ``label`` and ``unit``
+    are the answer's noun phrase and unit (for the sentences); ``labels`` the display
+    label of each choice value.
     """
 
     key: str
@@ -118,15 +191,27 @@ class TippingPoint:
     threshold: Any
     before: Any
     item: str | None
-    recommendation: str
-    decided_by: str
-    knock_outs: tuple[str, ...]
+    outcome: str
+    recommendation: str | None
+    configuration: str | None
+    p_before: float | None
+    p_after: float | None
+    changes: tuple[Change, ...]
     relative_change: float
+    label: str = ""
+    unit: str | None = None
+    prompt: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    band: tuple[float, float] = CLOSE_BAND
+    outcome_before: str = ""
 
     @property
     def _strict(self) -> bool:
-        """Integers, and floats whose last value that does not flip is the rounder number: ``x < 1``."""
+        """Integers, and floats whose last value that does not tip is the rounder number: ``x < 1``."""
         return self.kind == "int" or _digits(float(self.before)) < _digits(float(self.threshold))
+
+    def _choice(self, value: Any) -> str:
+        return self.labels.get(value, str(value)) if isinstance(value, str) else str(value)
 
     @property
     def condition(self) -> str:
@@ -142,35 +227,109 @@ class TippingPoint:
             return f"{_literal(self.item)} {verb} {k}"
         return f"{k} == {_literal(self.threshold)}"
 
+    def _change_words(self) -> str:
+        """The change as a gerund phrase: ``raising the p99 latency SLO above 1 ms``."""
+        noun = self.label or _noun(self.key)[0]
+        if self.kind in ("int", "float"):
+            down = self.direction == "down"
+            verb = "lowering" if down else "raising"
+            if self._strict:
+                return f"{verb} {noun} {'below' if down else 'above'} {_amount(self.key, self.before, self.unit)}"
+            return (f"{verb} {noun} to {_amount(self.key, self.threshold, self.unit)} "
+                    f"or {'less' if down else 'more'}")
+        if self.kind == "bool":
+            return f"answering {'yes' if self.threshold else 'no'} to \u201c{self.prompt or self.key}\u201d"
+        if self.kind == "multi-choice":
+            if self.direction == "remove":
+                return f"removing {self._choice(self.item)} from {noun}"
+            if self.direction == "add":
+                return f"adding {self._choice(self.item)} to {noun}"
+            return f"setting {noun} to {self._choice(self.item)} only"
+        return f"setting {noun} to {self._choice(self.threshold)}"
+
+    def effect(self) -> str:
+        """What the change would do: ``would make VM-backed the better option``."""
+        chosen = self.configuration or _OPTION.get(self.recommendation or "", "neither option")
+        if self.outcome == "both-ruled-out":
+            return "would rule out both options"
+        if self.outcome == "one-ruled-out":
+            other = "vm" if self.recommendation == "bare-metal" else "bare-metal"
+            return f"would rule out {_OPTION[other]}, leaving {chosen}"
+        if self.outcome == "measure-first":
+            return f"would call for measuring first, with {chosen} leading"
+        if self.outcome == "tie":
+            return "would make it a tie"
+        if "recommendation" in self.changes:
+            return f"would make {chosen} the better option"
+        if self.outcome_before == "measure-first":
+            return f"would settle it for {chosen} without measuring first"
+        if "outcome" in self.changes:
+            return f"would make {chosen} the better option"
+        if _band(self.p_after, self.band) == "close":
+            return f"would make it a close call, with {chosen} still leading"
+        return f"would make {chosen} clearly better"
+
+    @property
+    def probability(self) -> str:
+        """``P(bare metal better) 0.91 -> 0.55``, or '' when either side has no probability."""
+        if self.p_before is None or self.p_after is None:
+            return ""
+        return f"P(bare metal better) {self.p_before:.2f} -> {self.p_after:.2f}"
+
     @property
     def sentence(self) -> str:
-        """The revisit trigger in words: ``revisit if microservices_per_host drops below 12``."""
-        k = self.key
+        """The tipping point in words, one sentence in the user's units."""
+        text = f"{self._change_words()} {self.effect()}"
+        if self.probability:
+            text += f" ({self.probability})"
+        return text[:1].upper() + text[1:] + "."
+
+    @property
+    def trigger(self) -> str:
+        """The revisit trigger in words: ``Revisit if the number of physical hosts rises above 45.``"""
+        noun = self.label or _noun(self.key)[0]
         if self.kind in ("int", "float"):
             down = self.direction == "down"
             if self._strict:
-                return f"revisit if {k} {'drops below' if down else 'rises above'} {_number(self.before)}"
-            side = "drops to" if down else "rises to"
-            return f"revisit if {k} {side} {_number(self.threshold)} or {'below' if down else 'above'}"
+                return (f"Revisit if {noun} {'drops below' if down else 'rises above'} "
+                        f"{_amount(self.key, self.before, self.unit)}.")
+            return (f"Revisit if {noun} {'drops to' if down else 'rises to'} "
+                    f"{_amount(self.key, self.threshold, self.unit)} or {'below' if down else 'above'}.")
+        if self.kind == "bool":
+            answer = "yes" if self.threshold else "no"
+            return f"Revisit if the answer to \u201c{self.prompt or self.key}\u201d becomes {answer}."
         if self.kind == "multi-choice" and self.direction != "set":
             if self.direction == "remove":
-                return f"revisit if {self.item} is no longer in {k}"
-            return f"revisit if {self.item} is added to {k}"
-        return f"revisit if {k} becomes {_text(self.threshold)}"
+                return f"Revisit if {self._choice(self.item)} is no longer among {noun}."
+            return f"Revisit if {self._choice(self.item)} is added to {noun}."
+        value = self.item if self.kind == "multi-choice" else self.threshold
+        return f"Revisit if {noun} becomes {self._choice(value)}."
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key, "kind": self.kind, "group": self.group, "current": self.current,
             "direction": self.direction, "threshold": self.threshold, "before": self.before, "item": self.item,
-            "recommendation": self.recommendation, "decided_by": self.decided_by,
-            "knock_outs": list(self.knock_outs), "relative_change": round(self.relative_change, 6),
-            "condition": self.condition, "sentence": self.sentence,
+            "outcome": self.outcome, "recommendation": self.recommendation, "configuration": self.configuration,
+            "p_before": self.p_before, "p_after": self.p_after, "changes": list(self.changes),
+            "relative_change": round(self.relative_change, 6), "condition": self.condition,
+            "sentence": self.sentence, "trigger": self.trigger,
         }
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """A revisit trigger: a condition over the answers and the same in words."""
+
+    condition: str
+    sentence: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"condition": self.condition, "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
 class Robust:
-    """An answer that no change within ``searched`` flips; ``complete`` is false when the budget cut it short."""
+    """An answer that no change within ``searched`` tips; ``complete`` is false when the budget cut it short."""
 
     key: str
     group: Literal["input", "priority"]
@@ -184,32 +343,74 @@ class Robust:
 
 
 @dataclass(frozen=True)
-class Analysis:
-    """The tipping points of one profile, smallest relative change first, and its robust answers."""
+class Snapshot:
+    """One decision in brief: its outcome kind, option, configuration, P and sentence."""
 
-    recommendation: str
-    decided_by: str
-    knock_outs: tuple[str, ...]
+    outcome: str
+    recommendation: str | None
+    configuration: str | None
+    p_bare_metal: float | None
+    sentence: str
+
+    @classmethod
+    def of(cls, decision: Decision) -> Snapshot:
+        return cls(decision.outcome, decision.recommendation, decision.configuration, decision.p_bare_metal,
+                   decision.sentence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "recommendation": self.recommendation,
+                "configuration": self.configuration, "p_bare_metal": self.p_bare_metal, "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The tipping points of one profile, smallest relative change first, and its robust answers.
+
+    ``outcome``, ``recommendation``, ``configuration``, ``p_bare_metal`` and ``sentence``
+    are the profile's own decision; ``close_band`` the band of P a tipping point may
+    cross. ``before`` is the decision of the profile without the changes under study
+    (``advisor whatif --set``), decided with the same draws, when there is one; ``seed``
+    the seed of those draws (every evaluation of the analysis used it).
+    For a record: :meth:`changes` (what would change the answer, merged and ordered
+    sentences) and :meth:`triggers` (revisit triggers, condition and sentence).
+    """
+
+    outcome: str
+    recommendation: str | None
+    configuration: str | None
+    p_bare_metal: float | None
     tipping_points: tuple[TippingPoint, ...]
     robust: tuple[Robust, ...]
     not_applicable: tuple[str, ...]
     evaluations: int
     complete: bool
+    close_band: tuple[float, float] = CLOSE_BAND
     tolerance: float = TOLERANCE
+    sentence: str = ""
+    before: Snapshot | None = None
+    seed: int | None = None
 
-    def removing_knock_outs(self) -> tuple[TippingPoint, ...]:
-        """The tipping points whose new result no longer has one of the current knock-outs."""
-        return tuple(p for p in self.tipping_points if set(self.knock_outs) - set(p.knock_outs))
+    def changes(self, limit: int = 5) -> list[str]:
+        """What would change the answer: one sentence per tipping point, smallest change first.
+
+        The choices of one answer that have the same effect are merged into one
+        sentence ("Setting the tenancy to One team or Untrusted tenants would ...").
+        """
+        return [s for s, _ in _merged(self.tipping_points, limit)]
+
+    def triggers(self, limit: int = 5) -> list[Trigger]:
+        """Revisit triggers, smallest change first, merged like :meth:`changes` (same order)."""
+        return [t for _, t in _merged(self.tipping_points, limit)]
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "recommendation": self.recommendation, "decided_by": self.decided_by,
-            "knock_outs": list(self.knock_outs), "tipping_points": [p.to_dict() for p in self.tipping_points],
+            "outcome": self.outcome, "recommendation": self.recommendation, "configuration": self.configuration,
+            "p_bare_metal": self.p_bare_metal, "close_band": list(self.close_band), "sentence": self.sentence,
+            "before": None if self.before is None else self.before.to_dict(), "seed": self.seed,
+            "tipping_points": [p.to_dict() for p in self.tipping_points],
             "robust": [r.to_dict() for r in self.robust], "not_applicable": list(self.not_applicable),
             "evaluations": self.evaluations, "complete": self.complete, "tolerance": self.tolerance,
-            "revisit_triggers": [{"condition": c, "sentence": s} for c, s in
-                                 zip(revisit_triggers(self.tipping_points), revisit_sentences(self.tipping_points),
-                                     strict=True)],
+            "changes": self.changes(), "revisit_triggers": [t.to_dict() for t in self.triggers()],
         }
 
     def to_json(self) -> str:
@@ -217,32 +418,40 @@ class Analysis:
         return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-# --------------------------------------------------------------------------- revisit triggers
+# --------------------------------------------------------------------------- sentences and triggers
 
 
-def _triggers(points: Sequence[TippingPoint], limit: int) -> list[tuple[str, str]]:
-    """(condition, sentence) pairs, smallest change first; the flipping values of one choice are merged."""
-    merged: dict[str, list[TippingPoint]] = {}
-    order: list[tuple[str, TippingPoint]] = []
+def _merged(points: Sequence[TippingPoint], limit: int) -> list[tuple[str, Trigger]]:
+    """(change sentence, trigger) pairs, smallest change first; choices of one answer with one effect merged."""
+    groups: dict[tuple[str, str], list[TippingPoint]] = {}
+    order: list[tuple[str, str] | TippingPoint] = []
     for p in points:
         if p.kind in ("choice", "bool") and p.direction == "set":
-            if p.key not in merged:
-                merged[p.key] = []
-                order.append((p.key, p))
-            merged[p.key].append(p)
+            key = (p.key, p.effect())
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(p)
         else:
-            order.append(("", p))
-    out: list[tuple[str, str]] = []
-    for key, p in order:
-        group = merged.get(key, [p]) if key else [p]
-        if len(group) == 1:
-            pair = (p.condition, p.sentence)
+            order.append(p)
+    out: list[tuple[str, Trigger]] = []
+    seen: set[str] = set()
+    for entry in order:
+        if isinstance(entry, TippingPoint) or len(groups[entry]) == 1:
+            p = entry if isinstance(entry, TippingPoint) else groups[entry][0]
+            pair = (p.sentence, Trigger(p.condition, p.trigger))
         else:
-            values = [g.threshold for g in group]
-            words = [_text(v) for v in values]
-            pair = (f"{key} in {_literal(values)}", f"revisit if {key} becomes {', '.join(words[:-1])} or {words[-1]}")
-        if pair not in out:
-            out.append(pair)
+            group = groups[entry]
+            p = group[0]
+            noun = p.label or _noun(p.key)[0]
+            words = _join([p._choice(g.threshold) for g in group])
+            condition = f"{p.key} in {_literal([g.threshold for g in group])}"
+            trigger = Trigger(condition, f"Revisit if {noun} becomes {words}.")
+            pair = (f"Setting {noun} to {words} {p.effect()}.", trigger)
+        if pair[1].condition in seen:
+            continue
+        seen.add(pair[1].condition)
+        out.append(pair)
         if len(out) >= limit:
             break
     return out
@@ -253,15 +462,16 @@ def revisit_triggers(tipping_points: Sequence[TippingPoint], limit: int = 5) -> 
 
     They use the rule expression language, so ``advisor.conditions.compile_condition``
     compiles them against the questionnaire's fact types and evaluates them on a later
-    profile. The first ``limit`` distinct ones, smallest change first; the flipping
-    values of one choice are merged (``tenancy in ['single-team', 'multi-tenant-untrusted']``).
+    profile (``advisor records check``). The first ``limit`` distinct ones, smallest
+    change first; the choices of one answer with the same effect are merged
+    (``tenancy in ['single-team', 'multi-tenant-untrusted']``).
     """
-    return [c for c, _ in _triggers(tipping_points, limit)]
+    return [t.condition for _, t in _merged(tipping_points, limit)]
 
 
 def revisit_sentences(tipping_points: Sequence[TippingPoint], limit: int = 5) -> list[str]:
     """The triggers of :func:`revisit_triggers` in words, in the same order."""
-    return [s for _, s in _triggers(tipping_points, limit)]
+    return [t.sentence for _, t in _merged(tipping_points, limit)]
 
 
 # --------------------------------------------------------------------------- search
@@ -374,23 +584,25 @@ class _Track:
         return f"{_number(low)} to {_number(high)} (budget reached)"
 
 
-Steps = Generator[Any, "Result | None", None]
+Steps = Generator[Any, "Decision | None", None]
 
 
 class _Analyser:
     def __init__(self, answers: Mapping[str, Any], evaluate: Evaluate, cost: Cost | None, budget: float,
-                 base: Result | None) -> None:
+                 base: Decision | None, band: tuple[float, float]) -> None:
         self.answers = dict(answers)
+        self.band = band
         self.evaluate = evaluate
         self.cost = cost
         self.budget = budget
         self.spent = 0.0
         self.evaluations = 0
-        self.cache: dict[tuple[str, str], Result | None] = {}
+        self.cache: dict[tuple[str, str], Decision | None] = {}
         if base is None:
             base = evaluate(self.answers)
             self.evaluations += 1
         self.base = base
+        self.state = state(base, band)
 
     # ---------------------------------------------------------------- evaluation
 
@@ -398,23 +610,23 @@ class _Analyser:
         token = (key, json.dumps(value))
         return token in self.cache, token
 
-    def run(self, key: str, value: Any) -> Result | None:
+    def run(self, key: str, value: Any) -> Decision | None:
         hit, token = self.cached(key, value)
         if hit:
             return self.cache[token]
         answers = {**self.answers, key: value}
         try:
-            result: Result | None = self.evaluate(answers)
+            result: Decision | None = self.evaluate(answers)
         except AdvisorError:
             result = None  # e.g. a fleet too large for the model: the search stops there
         self.evaluations += 1
         self.cache[token] = result
         return result
 
-    def flips(self, result: Result) -> bool:
-        return result.recommendation != self.base.recommendation
+    def flips(self, result: Decision) -> bool:
+        return state(result, self.band) != self.state
 
-    def point(self, track: _Track, direction: Direction, threshold: Any, before: Any, result: Result,
+    def point(self, track: _Track, direction: Direction, threshold: Any, before: Any, result: Decision,
               item: str | None = None) -> TippingPoint:
         q, current = track.question, track.current
         if q.type in ("int", "float"):
@@ -422,11 +634,16 @@ class _Analyser:
             change = abs(threshold - current) / denominator
         else:
             change = CATEGORICAL_CHANGE
+        new = state(result, self.band)
+        kinds: tuple[Change, Change, Change] = ("outcome", "recommendation", "probability")
+        changes = tuple(what for what, a, b in zip(kinds, self.state, new, strict=True) if a != b)
         return TippingPoint(
             key=track.key, kind=q.type, group=_group(track.key), current=current, direction=direction,
-            threshold=threshold, before=before, item=item, recommendation=result.recommendation,
-            decided_by=result.decided_by, knock_outs=tuple(h.rule_id for h in result.knock_outs),
-            relative_change=change,
+            threshold=threshold, before=before, item=item, outcome=result.outcome,
+            recommendation=result.recommendation, configuration=result.configuration,
+            p_before=self.base.p_bare_metal, p_after=result.p_bare_metal, changes=changes, relative_change=change,
+            label=_noun(track.key)[0], unit=q.unit, prompt=q.prompt,
+            labels={c.value: c.label for c in q.choices or ()}, band=self.band, outcome_before=self.base.outcome,
         )
 
     # ---------------------------------------------------------------- searches (generators)
@@ -436,7 +653,7 @@ class _Analyser:
         ladder, _ = _ladder(q, current, up)
         near: int | float = current
         far: int | float | None = None
-        far_result: Result | None = None
+        far_result: Decision | None = None
         track.reached[up] = current
         for value in ladder:
             result = yield value
@@ -526,8 +743,8 @@ class _Analyser:
         return 1.0 if self.cost is None else float(self.cost({**self.answers, key: value}))
 
     def rank(self, track: _Track, value: Any, price: float) -> tuple[int, float]:
-        """Cheap evaluations first; then expensive ones (a new fleet graph) nearest change first."""
-        if price <= CHEAP:
+        """Evaluations already made first; then the nearest change first, across all answers."""
+        if price <= 0:
             return (0, 0.0)
         if track.question.type in ("int", "float"):
             current = track.current
@@ -537,10 +754,10 @@ class _Analyser:
     def schedule(self, searches: list[tuple[_Track, Steps]]) -> bool:
         """Run the searches; False when the budget cut one short.
 
-        Evaluations whose estimated cost is at most :data:`CHEAP` run first; the others
-        (a changed fleet rebuilds the fault-domain graph) in order of the relative size
-        of the change, so that the budget goes to the nearest changes of every answer.
-        A search whose next evaluation does not fit in what is left of the budget stops.
+        Evaluations run in order of the relative size of the change, so that the budget
+        goes to the nearest changes of every answer (ties in the order the searches were
+        listed). A search whose next evaluation does not fit in what is left of the
+        budget stops.
         """
         heap: list[tuple[int, float, int]] = []
         pending: dict[int, tuple[_Track, Steps, Any, float]] = {}  # track, steps, value, price
@@ -585,18 +802,23 @@ def _range_label(q: Question, current: Any) -> str:
 
 def analyse(answers: Mapping[str, Any], evaluate: Evaluate, questionnaire: Questionnaire, *,
             cost: Cost | None = None, budget: float = math.inf, relevant: Collection[str] | None = None,
-            keys: Collection[str] | None = None, base: Result | None = None) -> Analysis:
+            keys: Collection[str] | None = None, base: Decision | None = None,
+            close_band: tuple[float, float] = CLOSE_BAND, before: Decision | None = None,
+            seed: int | None = None) -> Analysis:
     """The tipping points of one profile.
 
-    ``evaluate(answers)`` assesses a profile (answers as in a profile file; defaults
-    are the evaluation's business). ``cost(answers)`` estimates what one evaluation
-    costs (default 1 each) and ``budget`` bounds the sum; searches the budget cuts
-    short are reported with ``complete=False``. ``relevant``: the keys that may flip the
-    recommendation (e.g. from a bound on the rules that depend on them); the others are
-    reported robust without a search. ``keys`` limits the analysis to these questions;
-    ``base`` is ``evaluate(answers)`` when the caller has it already.
+    ``evaluate(answers)`` decides a profile (answers as in a profile file; defaults
+    are the evaluation's business; the same draws for every call). ``cost(answers)``
+    estimates what one evaluation costs (default 1 each) and ``budget`` bounds the sum;
+    searches the budget cuts short are reported with ``complete=False``. ``relevant``:
+    the keys some rule reads (directly or through derived, graph facts and question
+    conditions); the others are reported robust without a search. ``keys`` limits the
+    analysis to these questions; ``base`` is ``evaluate(answers)`` when the caller has
+    it already; ``close_band`` is the pack's close band of P; ``before`` the decision
+    without the changes under study, reported alongside; ``seed`` the seed ``evaluate``
+    draws with, reported.
     """
-    an = _Analyser(answers, evaluate, cost, budget, base)
+    an = _Analyser(answers, evaluate, cost, budget, base, close_band)
     facts = an.base.facts
     searches: list[tuple[_Track, Steps]] = []
     tracks: list[_Track] = []
@@ -610,7 +832,7 @@ def analyse(answers: Mapping[str, Any], evaluate: Evaluate, questionnaire: Quest
             continue
         current = facts[q.key]
         if relevant is not None and q.key not in relevant:
-            skipped.append(Robust(q.key, _group(q.key), current, _BOUNDED, True))
+            skipped.append(Robust(q.key, _group(q.key), current, _NOT_READ, True))
             continue
         if q.type in ("int", "float"):
             track = _Track(q.key, q, current, _range_label(q, current))
@@ -631,8 +853,9 @@ def analyse(answers: Mapping[str, Any], evaluate: Evaluate, questionnaire: Quest
     order = {k: i for i, k in enumerate(questionnaire.keys())}
     robust.sort(key=lambda r: order[r.key])
     return Analysis(
-        recommendation=an.base.recommendation, decided_by=an.base.decided_by,
-        knock_outs=tuple(h.rule_id for h in an.base.knock_outs), tipping_points=tuple(points),
-        robust=tuple(robust), not_applicable=tuple(not_applicable), evaluations=an.evaluations,
-        complete=complete and all(t.complete for t in tracks),
+        outcome=an.base.outcome, recommendation=an.base.recommendation, configuration=an.base.configuration,
+        p_bare_metal=an.base.p_bare_metal, tipping_points=tuple(points), robust=tuple(robust),
+        not_applicable=tuple(not_applicable), evaluations=an.evaluations,
+        complete=complete and all(t.complete for t in tracks), close_band=close_band,
+        sentence=an.base.sentence, before=None if before is None else Snapshot.of(before), seed=seed,
     )

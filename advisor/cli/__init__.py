@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("advisor.cli.rules:rules", "List, show, lint and test rule packs."),
     "facts": ("advisor.cli.facts:facts", "List the facts that rules can read."),
     "graph": ("advisor.cli.graph:graph", "Show the fault-domain metrics of both options."),
-    "whatif": ("advisor.cli.whatif:whatif", "Show what would have to change for the recommendation to flip."),
+    "whatif": ("advisor.cli.whatif:whatif", "Show what would have to change for the decision to change."),
     "measure": ("advisor.cli.measure:measure", "Run benchmarks on candidate platforms and compare them."),
     "plugins": ("advisor.cli.plugins:plugins", "List measurement plugins, probes and whether their tools exist."),
     "records": ("advisor.cli.records:records", "List, accept, supersede, diff and check decision records."),

@@ -170,12 +170,16 @@ class TippingPointRow(_Out):
     threshold: Any
     before: Any
     item: str | None
-    recommendation: str
-    decided_by: str
-    knock_outs: list[str]
+    outcome: str
+    recommendation: str | None
+    configuration: str | None
+    p_before: float | None
+    p_after: float | None
+    changes: list[Literal["outcome", "recommendation", "probability"]]
     relative_change: float
     condition: str
     sentence: str
+    trigger: str
 
 
 class RobustRow(_Out):
@@ -191,18 +195,32 @@ class Trigger(_Out):
     sentence: str
 
 
-class WhatifOutput(_Out):
-    """``whatif``: the tipping points, smallest change first, and the robust answers."""
+class DecisionBrief(_Out):
+    outcome: str
+    recommendation: str | None
+    configuration: str | None
+    p_bare_metal: float | None
+    sentence: str
 
-    recommendation: str
-    decided_by: str
-    knock_outs: list[str]
+
+class WhatifOutput(_Out):
+    """``whatif``: the decision (before and after --set changes), tipping points, robust answers."""
+
+    outcome: str
+    recommendation: str | None
+    configuration: str | None
+    p_bare_metal: float | None
+    sentence: str
+    seed: int | None
+    close_band: list[float]
+    before: DecisionBrief | None
     tipping_points: list[TippingPointRow]
     robust: list[RobustRow]
     not_applicable: list[str]
     evaluations: int
     complete: bool
     tolerance: float
+    changes: list[str]
     revisit_triggers: list[Trigger]
 
 
