@@ -453,7 +453,7 @@ def _condition_location(doc: yamlio.Document, index: int, err: ConditionError) -
 
 def load(path: str | Path, *, display: str | None = None) -> Questionnaire:
     """Load and fully check a questionnaire file; DataError with file:line:col on any problem."""
-    doc = yamlio.load(path, display=display, max_bytes=inputs.limit("questionnaire"))
+    doc = yamlio.load(path, display=display, max_bytes=inputs.limit("questionnaire"), roundtrip=False)
     model = validate(Questionnaire, doc)
     types: dict[str, FactType] = {}
     later = {q.key for q in model.questions}

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import math
 import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -150,17 +150,52 @@ def _yaml() -> YAML:
     return yaml
 
 
-@dataclass
 class Document:
-    """A parsed YAML file: the round-trip tree plus its display name."""
+    """A parsed YAML file: its data, the positions of its values and, on demand, the round-trip tree.
 
-    name: str
-    root: Any
-    #: The source text (for positions inside a value); empty for documents built in memory.
-    text: str = ""
+    A document parsed with ``roundtrip=False`` (see :func:`parse`) holds plain data and
+    the C parser's nodes (for positions); its round-trip tree is parsed from ``text``
+    on first use of :attr:`root`.
+    """
+
+    __slots__ = ("_data", "_node", "_root", "name", "text")
+
+    def __init__(self, name: str, root: Any = None, text: str = "") -> None:
+        self.name = name
+        #: The source text (for positions inside a value); empty for documents built in memory.
+        self.text = text
+        self._root = root
+        self._data: Any = _UNSET
+        self._node: Any = None
+
+    @classmethod
+    def _fast(cls, name: str, text: str, data: Any, node: Any) -> Document:
+        doc = cls(name, _UNSET, text)
+        doc._data, doc._node = data, node
+        return doc
+
+    def __repr__(self) -> str:
+        return f"Document({self.name!r})"
+
+    @property
+    def root(self) -> Any:
+        """The round-trip tree (ruamel's commented mappings and sequences), keeping comments and quotes."""
+        if self._root is _UNSET:
+            self._root = _roundtrip(self.text, self.name)
+        return self._root
+
+    @root.setter
+    def root(self, value: Any) -> None:
+        self._root = value
 
     def plain(self) -> Any:
-        """The data as plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``."""
+        """The data as plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``.
+
+        The data of a document parsed with ``roundtrip=False`` is shared between calls:
+        read it, do not change it.
+        """
+        if self._data is not _UNSET:
+            return self._data
         return to_plain(self.root)
 
     def where(self, path: Sequence[str | int], *, key: bool = False) -> Location:
@@ -169,6 +204,8 @@ class Document:
         Walks as far as the path exists and points at the deepest part found, so a
         missing key points at the mapping that should hold it.
         """
+        if self._data is not _UNSET:
+            return _fast_where(self.name, self._node, path, key)
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
         node = self.root
@@ -178,6 +215,8 @@ class Document:
             if isinstance(node, CommentedMap) and part in node:
                 # an empty value (``key:``) has no position of its own: ruamel gives the next line's
                 pos = node.lc.key(part) if (key and last) or node[part] is None else node.lc.value(part)
+                if pos is None:  # a key merged in by '<<' has no position of its own
+                    break
                 line, col = pos
                 node = node[part]
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
@@ -274,29 +313,22 @@ def _line_col(prefix: bytes | str) -> tuple[int, int]:
 _DUP_RE = re.compile(r'found duplicate key "(.*?)"')
 
 
-def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
-    """Parse one YAML document. ``expect`` (dict, list or None) checks the top level."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.reader import ReaderError
+def parse(text: str, name: str, *, expect: type | None = dict, roundtrip: bool = True) -> Document:
+    """Parse one YAML document. ``expect`` (dict, list or None) checks the top level.
 
-    yaml = _yaml()
-    try:
-        root = yaml.load(text)
-    except _Refused as exc:
-        raise DataError(exc.message, exc.hint, _mark_location(name, exc.mark)) from None
-    except MarkedYAMLError as exc:
-        raise _yaml_error(name, exc) from None
-    except ReaderError as exc:
-        line, col = _line_col(text[: exc.position])
-        raise DataError(
-            f"character {_char(exc.character)} is not allowed in YAML",
-            "remove control characters from the file",
-            Location(name, line, col),
-        ) from None
-    except (YAMLError, RecursionError, ValueError) as exc:
-        raise DataError(f"invalid YAML ({type(exc).__name__})", "check the file's syntax", Location(name)) from None
-    doc = Document(name, root, text)
+    ``roundtrip=False`` is for callers that read the data (:meth:`Document.plain`) and
+    positions (:meth:`Document.where`) but do not rewrite the file: the text is parsed
+    by the C parser (libyaml) when it can vouch for the same result, which is about ten
+    times faster; any file it does not accept outright (a syntax error, an anchor, a tag,
+    a duplicate key, a number or date it does not construct exactly as the round-trip
+    parser does ...) goes through the round-trip parser, so the data, the refusals and
+    their ``file:line:col`` are those of the round-trip parser either way.
+    """
+    doc = None if roundtrip else _parse_fast(text, name)
+    if doc is None:
+        doc = Document(name, _roundtrip(text, name), text)
     if expect is not None:
+        root = doc.root if doc._data is _UNSET else doc._data
         if root is None:
             raise DataError(
                 "file is empty", f"expected a YAML {'mapping' if expect is dict else 'list'}", Location(name, 1, 1)
@@ -312,6 +344,239 @@ def parse(text: str, name: str, *, expect: type | None = dict) -> Document:
                 doc.where(()),
             )
     return doc
+
+
+def _roundtrip(text: str, name: str) -> Any:
+    """The round-trip tree of ``text``; every refusal is a DataError at its position."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    yaml = _yaml()
+    try:
+        return yaml.load(text)
+    except _Refused as exc:
+        raise DataError(exc.message, exc.hint, _mark_location(name, exc.mark)) from None
+    except MarkedYAMLError as exc:
+        raise _yaml_error(name, exc) from None
+    except ReaderError as exc:
+        line, col = _line_col(text[: exc.position])
+        raise DataError(
+            f"character {_char(exc.character)} is not allowed in YAML",
+            "remove control characters from the file",
+            Location(name, line, col),
+        ) from None
+    except (YAMLError, RecursionError, ValueError) as exc:
+        raise DataError(f"invalid YAML ({type(exc).__name__})", "check the file's syntax", Location(name)) from None
+    except Exception as exc:  # noqa: BLE001 - the parser itself failing on odd input (IndexError, NotImplementedError)
+        raise DataError(f"invalid YAML ({type(exc).__name__} in the parser)", "check the file's syntax",
+                        Location(name)) from None
+
+
+# --------------------------------------------------------------------------- the fast path
+# libyaml (through PyYAML's C parser) builds the node tree; the plain data is built
+# from it here, resolving plain scalars by the YAML 1.2 rules of the round-trip parser
+# (ruamel's resolver, copied below) and constructing only what is certain to give the
+# same value. Anything else is declined and the round-trip parser decides: it refuses
+# what it refuses today (with its message and position) and builds what it accepts.
+# No anchor can reach the node tree (a text that may hold one is declined before
+# parsing), so no alias is ever expanded here.
+
+_UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
+
+
+class _Decline(Exception):
+    """The fast path cannot vouch for this text: the round-trip parser decides."""
+
+
+#: Plain, quoted (or block) and other scalars, as marked by :meth:`_FastParser.resolve`.
+_PLAIN, _TEXT, _OTHER = "?plain", "?text", "?other"
+_SEQ, _MAP = "?seq", "?map"
+
+# ruamel's implicit resolvers for YAML 1.2 (ruamel/yaml/resolver.py), tried in this order
+_R_FLOAT = re.compile(r"""[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN)""", re.X)
+_R_INT = re.compile(r"[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+")
+_R_TIMESTAMP = re.compile(r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+    (?:[Tt]|[ \t]+)[0-9][0-9]?
+    :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+    (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?""", re.X)
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_NULLS = frozenset(("~", "null", "Null", "NULL"))
+_NUMBER_START = frozenset("-+0123456789.")
+_DIGITS = frozenset("0123456789")
+
+# what the fast path constructs itself: decimal integers of at most 18 digits (the cap),
+# finite decimal floats without '_', and dates
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
+_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+#: Texts the fast path declines before parsing: a possible anchor (``&name`` starting a
+#: node), a directive (``%YAML 1.1`` changes the types), a block scalar header with a
+#: comment not separated by a space (libyaml accepts it), a character the round-trip
+#: reader refuses or treats differently (controls, tabs, NEL, line and paragraph separators,
+#: BOM).
+_DECLINE_TEXT = re.compile(
+    r"(?<!\w)&(?!\s)|^%|[|>][-+0-9]*#"
+    "|[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]",
+    re.M,
+)
+#: Nodes nested deeper than this go to the round-trip parser (which enforces MAX_DEPTH).
+_FAST_DEPTH = MAX_DEPTH - 4
+
+
+def _plain_scalar(value: str) -> Any:
+    """The value of a plain scalar as the round-trip parser builds it (to_plain), or _Decline."""
+    if not value:
+        return None
+    first = value[0]
+    if first in _NUMBER_START:
+        if _R_FLOAT.fullmatch(value):
+            if _FLOAT.fullmatch(value):
+                number = float(value)
+                if math.isfinite(number):
+                    return number
+            raise _Decline
+        if first != "." and _R_INT.fullmatch(value):
+            if _INT.fullmatch(value):
+                return int(value)
+            raise _Decline
+        if first in _DIGITS and _R_TIMESTAMP.fullmatch(value):
+            date = _DATE.fullmatch(value)
+            if date is None:
+                raise _Decline  # a time of day: the round-trip parser's time zones are its own
+            try:
+                _dt.date(int(date[1]), int(date[2]), int(date[3]))
+            except ValueError:
+                raise _Decline from None
+            return value  # its isoformat
+        return value
+    if first in "tTfF":
+        return _BOOLS.get(value, value)
+    if first in "~nN":
+        return None if value in _NULLS else value
+    if value in ("<<", "="):
+        raise _Decline  # merge key, value key
+    return value
+
+
+def _scalar(node: Any) -> Any:
+    """The plain value of a scalar node (a mapping or sequence node is declined: its tag is not a scalar's)."""
+    tag = node.tag
+    if tag is _PLAIN:
+        return _plain_scalar(node.value)
+    if tag is _TEXT:
+        value: str = node.value
+        if node.style == '"' and _SURROGATE.search(value):
+            raise _Decline
+        return value
+    raise _Decline  # an explicit tag
+
+
+def _key(node: Any) -> Any:
+    """A mapping key: text, a number or a boolean (a null or a date as a key, a mapping or a sequence are declined)."""
+    key = _scalar(node)
+    if key is None or (node.tag is _PLAIN and isinstance(key, str) and _DATE.fullmatch(key)):
+        raise _Decline  # the round-trip tree keys it by the value, to_plain by its text: positions differ
+    return key
+
+
+def _build(node: Any, depth: int) -> Any:
+    tag = node.tag
+    if tag is _MAP:
+        if depth >= _FAST_DEPTH:
+            raise _Decline
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _key(key_node)
+            if key in out:
+                raise _Decline  # a duplicate key (or keys equal as values: 1 and 1.0)
+            out[key] = _build(value_node, depth + 1)
+        return out
+    if tag is _SEQ:
+        if depth >= _FAST_DEPTH:
+            raise _Decline
+        return [_build(item, depth + 1) for item in node.value]
+    return _scalar(node)
+
+
+@cache
+def _fast_parser() -> type | None:
+    """PyYAML's C parser with the resolver marks above, or None (no libyaml, or one without a nesting cap)."""
+    try:
+        from yaml import YAMLError
+        from yaml.cyaml import CParser
+    except ImportError:
+        return None
+
+    class _FastParser(CParser):  # type: ignore[misc]
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            name = kind.__name__
+            if name == "ScalarNode":
+                return _PLAIN if implicit[0] else _TEXT if implicit[1] else _OTHER
+            if not implicit:
+                return _OTHER
+            return _SEQ if name == "SequenceNode" else _MAP
+
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
+    # the composer of the C parser recurses in C: use it only where libyaml caps the nesting
+    try:
+        _FastParser("[" * 5000 + "]" * 5000).get_single_node()
+    except YAMLError:
+        return _FastParser
+    return None
+
+
+def _parse_fast(text: str, name: str) -> Document | None:
+    """A document from the C parser, or None when the round-trip parser must decide."""
+    if _DECLINE_TEXT.search(text):
+        return None
+    parser = _fast_parser()
+    if parser is None:
+        return None
+    try:
+        loader = parser(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        data = None if node is None else _build(node, 1)
+    except Exception:  # noqa: BLE001 - any failure: the round-trip parser decides and reports
+        return None
+    return Document._fast(name, text, data, node)
+
+
+def _fast_where(name: str, node: Any, path: Sequence[str | int], key: bool) -> Location:
+    """:meth:`Document.where` on the C parser's nodes (the same positions as the round-trip tree's)."""
+    if node is None or node.tag not in (_MAP, _SEQ):
+        return Location(name, 1, 1)  # a scalar document has no position of its own
+    mark = node.start_mark
+    line, col = mark.line, mark.column
+    for i, part in enumerate(path):
+        if node.tag is _MAP:
+            pair = next((p for p in node.value if _key(p[0]) == part), None)
+            if pair is None:
+                break
+            key_node, value_node = pair
+            empty = value_node.tag not in (_MAP, _SEQ) and _scalar(value_node) is None
+            mark = key_node.start_mark if (key and i == len(path) - 1) or empty else value_node.start_mark
+            node = value_node
+        elif node.tag is _SEQ and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            break
+        line, col = mark.line, mark.column
+    return Location(name, line + 1, col + 1)
 
 
 def _char(ch: Any) -> str:
@@ -371,10 +636,10 @@ def _yaml_error(name: str, exc: MarkedYAMLError) -> DataError:
 
 
 def load(path: str | os.PathLike[str], *, display: str | None = None, expect: type | None = dict,
-         max_bytes: int = MAX_BYTES) -> Document:
+         max_bytes: int = MAX_BYTES, roundtrip: bool = True) -> Document:
     """Read and parse a YAML file (see :func:`read_text` and :func:`parse`)."""
     name = display if display is not None else str(path)
-    return parse(read_text(path, display=name, max_bytes=max_bytes), name, expect=expect)
+    return parse(read_text(path, display=name, max_bytes=max_bytes), name, expect=expect, roundtrip=roundtrip)
 
 
 def dump(root: Any) -> str:

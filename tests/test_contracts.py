@@ -22,6 +22,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "Layers: entry > orchestration > presentation > record > sensitivity > measurement/scoring > analysis "
     "> input > foundation": ("advisor/yamlio.py", "from advisor import pipeline"),
     "ruamel.yaml only in advisor.yamlio": ("advisor/conditions.py", "import ruamel.yaml"),
+    "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
     "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
     "networkx only in advisor.faultdomain.graph": ("advisor/portfolio.py", "import networkx"),
     "numpy only in advisor.faultdomain.arrays": ("advisor/whatif.py", "import numpy"),

@@ -12,13 +12,17 @@ from advisor.errors import DataError, ExitCode, Location
 
 
 def refused(text: str, *, expect: type | None = dict) -> str:
-    with pytest.raises(DataError) as info:
-        yamlio.parse(text, "f.yaml", expect=expect)
-    assert info.value.exit_code == ExitCode.DATA
-    assert len(info.value.problems) == 1
-    line = info.value.format()
-    assert "\n" not in line
-    return line
+    """The one-line refusal, the same through the round-trip parser and the fast path."""
+    lines = []
+    for roundtrip in (True, False):
+        with pytest.raises(DataError) as info:
+            yamlio.parse(text, "f.yaml", expect=expect, roundtrip=roundtrip)
+        assert info.value.exit_code == ExitCode.DATA
+        assert len(info.value.problems) == 1
+        lines.append(info.value.format())
+    assert "\n" not in lines[0]
+    assert lines[1] == lines[0]
+    return lines[0]
 
 
 # ----------------------------------------------------------------------------- rejections

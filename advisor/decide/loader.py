@@ -222,7 +222,7 @@ class _Problems:
 
 
 def _parse(path: Path, shown: str) -> yamlio.Document:
-    return yamlio.parse(yamlio.read_text(path, display=shown), shown)
+    return yamlio.parse(yamlio.read_text(path, display=shown), shown, roundtrip=False)
 
 
 def _compile_cond(expr: str, catalog: Mapping[str, FactType], doc: yamlio.Document,

@@ -16,7 +16,7 @@ from advisor.validation import validate
 
 def load(path: str | Path, questionnaire: Questionnaire, *, display: str | None = None) -> Profile:
     """Load a profile file and validate every value against the questionnaire."""
-    doc = yamlio.load(path, display=display, max_bytes=inputs.limit("profile"))
+    doc = yamlio.load(path, display=display, max_bytes=inputs.limit("profile"), roundtrip=False)
     model = validate(ProfileFile, doc)
     ref = model.questionnaire
     if ref.id != questionnaire.id:

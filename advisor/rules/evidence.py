@@ -183,7 +183,7 @@ def json_schema() -> dict[str, Any]:
 def load_catalogue(path: str | Path, *, display: str | None = None) -> Catalogue:
     """Read and validate an evidence catalogue; DataError with file:line:col on any problem."""
     shown = display if display is not None else Path(path).as_posix()
-    doc = yamlio.load(path, display=shown)
+    doc = yamlio.load(path, display=shown, roundtrip=False)
     model = validate(EvidenceFile, doc)
     where = {item.id: doc.where(("items", i, "id")) for i, item in enumerate(model.items)}
     return Catalogue(shown, tuple(model.items), where)
@@ -234,7 +234,7 @@ def citations(pack_root: str | Path, *, display: str | None = None) -> dict[str,
         if path.parent.name == "cases" or path.parent.name.startswith("."):
             continue
         rel = path.relative_to(root).as_posix()
-        doc = yamlio.load(path, display=rel if shown == "." else f"{shown}/{rel}")
+        doc = yamlio.load(path, display=rel if shown == "." else f"{shown}/{rel}", roundtrip=False)
         data = doc.plain()
         if not isinstance(data, dict):
             continue

@@ -127,7 +127,7 @@ def _parse(path: Path, display: str) -> _Parsed:
     if key is not None and key in _FILES:
         return _FILES[key]
     text = yamlio.read_text(path, display=display, max_bytes=inputs.limit("rules"))
-    parsed = _Parsed(text, yamlio.parse(text, display))
+    parsed = _Parsed(text, yamlio.parse(text, display, roundtrip=False))
     if key is not None:
         if len(_FILES) > 4096:
             _FILES.clear()
@@ -245,7 +245,7 @@ def _rule_file(path: Path, shown: str, area: str, catalog: Mapping[str, FactType
                problems: _Problems, loaded: _Loaded) -> None:
     parsed = _parse(path, shown)
     doc = parsed.doc
-    raw_id = doc.root.get("id")
+    raw_id = doc.plain().get("id")
     try:
         model = validate(RuleFile, doc)
     except DataError as exc:
