@@ -2,8 +2,9 @@
 
 Heavy libraries stay behind the command that needs them: questionary only to prompt,
 networkx only to build a graph, numpy only to compute fault-domain metrics that are
-not cached yet, ruamel.yaml only to read a YAML file that is not cached, pluggy only
-for measurement plugins, the Kubernetes client only for that runner.
+not cached yet, PyYAML (the C parser) only to read a YAML file that is not cached,
+ruamel.yaml only to rewrite one or to point at an error in it, pluggy only for
+measurement plugins, the Kubernetes client only for that runner.
 """
 
 from __future__ import annotations
@@ -36,16 +37,16 @@ CASES: dict[str, tuple[str, ...]] = {
     "--help": (),
     "--version": (),
     "measure --help": (),
-    "assess --profile p.yaml --defaults --no-record --format json": ("pydantic", "ruamel"),
-    "assess --profile p.yaml --defaults --records-dir rec --date 2026-11-28": ("pydantic", "ruamel", "tabulate"),
+    "assess --profile p.yaml --defaults --no-record --format json": ("pydantic", "yaml"),
+    "assess --profile p.yaml --defaults --records-dir rec --date 2026-11-28": ("pydantic", "yaml", "tabulate"),
     "questions": ("pydantic", "tabulate"),
     "rules list": ("pydantic", "tabulate"),
     "rules show bare-metal-mandated": ("pydantic", "tabulate"),
     "facts": ("pydantic", "tabulate"),
     "schema profile": ("pydantic",),
-    "profile validate p.yaml": ("pydantic", "ruamel"),
-    "whatif --profile p.yaml": ("pydantic", "ruamel", "tabulate"),
-    "graph --profile p.yaml": ("pydantic", "ruamel", "tabulate", "numpy"),
+    "profile validate p.yaml": ("pydantic", "yaml"),
+    "whatif --profile p.yaml": ("pydantic", "yaml", "tabulate"),
+    "graph --profile p.yaml": ("pydantic", "yaml", "tabulate", "numpy"),
     "plugins": ("pydantic", "tabulate", "pluggy"),
     "records list --records-dir rec": ("pydantic", "tabulate"),
 }
