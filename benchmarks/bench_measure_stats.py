@@ -15,6 +15,11 @@ user does, on two ``local`` targets of this host, both pinned to CPU 1 at nice -
   error is ``ratio / 0.5 - 1``. (net and jitter have no known ratio under a quota:
   their A/B verdicts are counted as "slower or not", not as errors.)
 
+  The net probe's known answer under the quota is ``slower`` (its round trips are timed
+  from the intended send, so the frozen half of each period shows): anything else
+  decided is false. jitter has no known answer under a quota: its A/B verdicts are
+  counted as "slower or not", not as errors.
+
 It reports, per probe: the false-verdict rate, the share of A/A comparisons that
 reach ``equivalent``, the share refused as disturbed, the median A/B ratio error and
 the time to verdict (median seconds from the probe's first to its last run), plus
@@ -23,8 +28,16 @@ sessions are refused by the session itself (unless ``--allow-disturbed`` is pass
 through): they count as "refused", never as verdicts. Needs root (cgroups) and the
 tools of the probes.
 
+``--quick`` is the unattended acceptance run that fits 25 minutes on 2 CPUs: 40 A/A and
+20 A/B sessions of ONE probe each, rotating over the quick suite with cpu in five of
+every eight sessions (``ROTATION``), each with a budget that reaches the probe's first planned
+looks (``QUICK_BUDGETS``); a session that could not finish inside ``--minutes`` is not
+started (the report says how many ran). The full quick suite in every session (without
+``--quick``) takes about 2 minutes a session.
+
     .venv/bin/python benchmarks/bench_measure_stats.py --simulate
-    .venv/bin/python benchmarks/bench_measure_stats.py --aa 40 --ab 20            # the acceptance run
+    .venv/bin/python benchmarks/bench_measure_stats.py --quick                    # the acceptance run, <= 25 min
+    .venv/bin/python benchmarks/bench_measure_stats.py --aa 40 --ab 20            # every probe every session
     .venv/bin/python benchmarks/bench_measure_stats.py --aa 2 --ab 1 --probe cpu   # a quick check
 """
 
@@ -60,7 +73,16 @@ targets:
 }
 #: The known A/B ratio of the probes whose truth a 0.5 quota fixes.
 KNOWN_AB = {"cpu": 0.5, "memory": 0.5}
+#: Probes whose known A/B verdict under the quota is `slower`, without a known ratio.
+KNOWN_SLOWER = {"net"}
 QUICK = ("cpu", "memory", "net", "jitter")
+#: --quick: the probe of each session in turn (cpu, the cheapest, in 5 of 8, so 60 sessions fit 25 min) ...
+ROTATION = ("cpu", "memory", "cpu", "net", "cpu", "jitter", "cpu", "cpu")
+#: ... and its session budget (s): warm-up + the first planned looks, from the run lengths on a
+#: 2-vCPU guest (a block: cpu 2.2 s, memory 5.6 s, jitter 5.2 s, net 7 s, sockperf sleeping 2 s a run).
+QUICK_BUDGETS = {"cpu": 16.0, "memory": 36.0, "net": 46.0, "jitter": 34.0}
+#: Seconds a session costs on top of its budget (interpreter start, placement, the result file).
+OVERHEAD_S = 1.5
 
 
 def simulate(sequences: int) -> None:
@@ -104,7 +126,11 @@ def session(kind: str, probes: list[str], budget: float, extra: list[str], tmp: 
            *[a for p in probes for a in ("--probe", p)], *extra]
     before = _load()
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=budget + 120)
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, "error": f"did not end within its budget + 120 s ({budget:g} s)",
+                "wall": time.perf_counter() - start, "load": (before, _load())}
     wall = time.perf_counter() - start
     if not out.exists():
         return {"kind": kind, "error": done.stderr.strip()[-300:], "wall": wall, "load": (before, _load())}
@@ -155,7 +181,7 @@ def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
                 equiv_txt = f"{len(equiv) / len(judged):7.0%}" if judged else "      -"
                 err_txt = "        -"
             else:
-                false = [r for r in decided if name in KNOWN_AB and r["verdict"] != "slower"]
+                false = [r for r in decided if (name in KNOWN_AB or name in KNOWN_SLOWER) and r["verdict"] != "slower"]
                 equiv_txt = "      -"
                 errors = [r["ratio"] / KNOWN_AB[name] - 1 for r in judged if name in KNOWN_AB and r["ratio"]]
                 err_txt = f"{statistics.median(errors):+9.1%}" if errors else "        -"
@@ -172,40 +198,80 @@ def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
     walls = [s["wall"] for s in sessions]
     loads = [float(x) for s in sessions for x in s["load"] if x != "?"]
     errors = [s for s in sessions if "error" in s]
-    print(f"\nsessions {len(sessions)} ({len(errors)} failed); wall median {statistics.median(walls):.0f} s, "
-          f"max {max(walls):.0f} s; load average 1 min during the run: {min(loads):.1f}-{max(loads):.1f}, "
-          f"{os.cpu_count()} CPUs")
+    pooled = [(s["kind"], name, p["verdict"]) for s in sessions for name, p in s.get("probes", {}).items()
+              if not p["refused"] and p["verdict"] not in (None, "inconclusive")]
+    wrong = [v for kind, name, v in pooled
+             if (kind == "aa" and v in ("faster", "slower"))
+             or (kind == "ab" and (name in KNOWN_AB or name in KNOWN_SLOWER) and v != "slower")]
+    if pooled:
+        print(f"\nfalse verdicts over every probe: {len(wrong)} of {len(pooled)} decided comparisons "
+              f"({len(wrong) / len(pooled):.1%}; target <= 5 %)")
+    counts = {k: sum(1 for s in sessions if s["kind"] == k) for k in ("aa", "ab")}
+    print(f"\nsessions {len(sessions)} ({counts['aa']} A/A, {counts['ab']} A/B; {len(errors)} failed); "
+          f"wall median {statistics.median(walls):.0f} s, max {max(walls):.0f} s, total {sum(walls) / 60:.1f} min; "
+          f"load average 1 min during the run: {min(loads):.1f}-{max(loads):.1f}, {os.cpu_count()} CPUs")
     for s in errors[:3]:
         print(f"  failed: {s['error']}")
+
+
+def plan(args: argparse.Namespace) -> list[tuple[str, list[str], float]]:
+    """The sessions to run: (kind, probes, budget), A/A and A/B interleaved evenly, so a change of the
+    machine's load hits both."""
+    slots = [(i / args.aa, "aa") for i in range(args.aa)] + [((j + 0.5) / args.ab, "ab") for j in range(args.ab)]
+    order = [kind for _, kind in sorted(slots)]
+    if not args.quick:
+        probes = args.probe or list(QUICK)
+        return [(kind, probes, args.budget) for kind in order]
+    seen = {"aa": 0, "ab": 0}
+    out = []
+    for kind in order:
+        probe = ROTATION[seen[kind] % len(ROTATION)]
+        seen[kind] += 1
+        out.append((kind, [probe], QUICK_BUDGETS[probe]))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--simulate", action="store_true", help="simulated error rates of the sequential design")
     parser.add_argument("--sequences", type=int, default=100_000, help="simulated sequences per scenario")
+    parser.add_argument("--quick", action="store_true",
+                        help="the unattended acceptance run: 40 A/A + 20 A/B one-probe sessions within --minutes")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="start no session that could not finish within this many minutes [--quick: 25]")
     parser.add_argument("--aa", type=int, default=40, help="A/A sessions (identical targets)")
     parser.add_argument("--ab", type=int, default=20, help="A/B sessions (0.5 CPU quota)")
     parser.add_argument("--probe", action="append", default=[], help="probes (default: the quick suite)")
-    parser.add_argument("--budget", type=float, default=60.0, help="budget per session, seconds")
+    parser.add_argument("--budget", type=float, default=60.0, help="budget per session, seconds (not --quick)")
     parser.add_argument("--json", type=Path, default=None, help="also write every session's figures here")
     args, extra = parser.parse_known_args()
     if args.simulate:
         simulate(args.sequences)
         return
-    probes = args.probe or list(QUICK)
-    # interleave A/A and A/B sessions evenly, so a change of the machine's load hits both
-    slots = [(i / args.aa, "aa") for i in range(args.aa)] + [((j + 0.5) / args.ab, "ab") for j in range(args.ab)]
-    order = [kind for _, kind in sorted(slots)]
-    sessions = []
+    minutes = args.minutes if args.minutes is not None else (25.0 if args.quick else math.inf)
+    sessions_plan = plan(args)
+    expected = sum(budget + OVERHEAD_S for _, _, budget in sessions_plan) / 60
+    print(f"{len(sessions_plan)} sessions planned, at most {expected:.0f} min; time box {minutes:g} min; "
+          f"load average now {_load()}", flush=True)
+    sessions: list[dict[str, Any]] = []
+    skipped = 0
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-measure-stats-") as tmp:
-        for i, kind in enumerate(order):
-            s = session(kind, probes, args.budget, extra, Path(tmp), i)
+        for i, (kind, probes, budget) in enumerate(sessions_plan):
+            if time.monotonic() - began + budget + OVERHEAD_S > minutes * 60:
+                skipped += 1
+                continue
+            s = session(kind, probes, budget, extra, Path(tmp), i)
             sessions.append(s)
             short = {n: (p["verdict"], p["refused"] is not None) for n, p in s.get("probes", {}).items()}
-            print(f"[{i + 1}/{len(order)}] {kind} {s['wall']:.0f} s load {s['load'][0]}->{s['load'][1]} {short}",
-                  flush=True)
+            print(f"[{i + 1}/{len(sessions_plan)}] {kind} {'+'.join(probes)} {s['wall']:.0f} s "
+                  f"load {s['load'][0]}->{s['load'][1]} {short}", flush=True)
     print()
-    report(sessions, probes)
+    probes_seen = list(dict.fromkeys(p for _, ps, _ in sessions_plan for p in ps))
+    report(sessions, probes_seen)
+    took = (time.monotonic() - began) / 60
+    print(f"benchmark took {took:.1f} min" + (f"; {skipped} session(s) not started: the {minutes:g}-minute "
+                                              "time box was reached" if skipped else ""))
     if args.json is not None:
         args.json.write_text(json.dumps(sessions, indent=1))
 
