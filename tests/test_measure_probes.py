@@ -323,6 +323,8 @@ def _fio_script(direct_ok: bool, enghelp: str) -> Script:
             return answer
         if args == ("fio", "--enghelp"):
             return 0, enghelp, ""
+        if args[0] == "df":
+            return 0, "Filesystem     Type Mounted on\n/dev/vda1      ext4 /\n", ""
         if "--direct=1" in args and not direct_ok:
             return 1, "", "fio: looks like your file system does not support direct=1/buffered=0\n"
         return 0, sample("fio_randread_libaio.json"), ""
@@ -333,8 +335,9 @@ def test_disk_probe_uses_libaio_odirect_in_a_temp_dir_and_removes_it() -> None:
     runner = FakeRunner(_fio_script(True, sample("fio_enghelp.txt")))
     got = DiskProbe().run(runner, budget="quick")
     assert got == {"iops": pytest.approx(122806.596702), "p99_us": pytest.approx(684.032), "direct": 1.0,
-                   "iodepth": 32.0}
-    mktemp, fio = runner.calls[1], runner.calls[2]
+                   "iodepth": 32.0, "device": "/dev/vda1", "fstype": "ext4", "mount": "/"}
+    mktemp, df, fio = runner.calls[1], runner.calls[2], runner.calls[3]
+    assert df == ("df", "--output=source,fstype,target", "/tmp/advisor.test")
     assert mktemp[:4] == ("mktemp", "-d", "-p", "/var/tmp")
     assert {"--rw=randread", "--bs=4k", "--iodepth=32", "--ioengine=libaio", "--direct=1", "--size=256M",
             "--ramp_time=1", "--output-format=json", "--directory=/tmp/advisor.test"} <= set(fio)
@@ -347,7 +350,7 @@ def test_disk_probe_refuses_a_buffered_run_and_names_the_file_system() -> None:
 
     def script(args: tuple[str, ...]) -> tuple[int, str, str]:
         if args[0] == "df":
-            return 0, "Filesystem     Type\ntmpfs          tmpfs\n", ""
+            return 0, "Filesystem     Type  Mounted on\ntmpfs          tmpfs /tmp\n", ""
         return base(args)
 
     runner = FakeRunner(script)
@@ -643,6 +646,8 @@ def test_real_disk(local: Runner) -> None:
     assert 10 < got["iops"] < 1e8
     assert 0.1 < got["p99_us"] < 5e6
     assert got["direct"] in (0.0, 1.0)
+    assert str(got["device"]) != "unknown" and str(got["fstype"]) not in ("unknown", "tmpfs")
+    assert str(got["mount"]).startswith("/")
 
 
 def test_real_net_loopback(local: Runner) -> None:

@@ -233,6 +233,25 @@ def test_a_run_under_way_is_cut_when_the_budget_ends() -> None:
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
+class DeviceProbe(FakeProbe):
+    """Says what it ran on, as the disk probe does (strings next to the figures)."""
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float | str]:
+        return {**super().run(runner, budget=budget, peer=peer), "device": f"/dev/{runner.name}1", "fstype": "ext4"}
+
+
+def test_what_a_run_ran_on_is_kept_with_each_run_and_said_once() -> None:
+    bm, vm, targets = two()
+    result = run_session(targets, [DeviceProbe("disk", {"metal": jitter(1000, 0.01), "virt": jitter(900, 0.01)})],
+                         budget_s=100)
+    runs = [r for r in result.runs if r.probe == "disk"]
+    assert runs and all(r.context == {"device": f"/dev/{r.target}1", "fstype": "ext4"} for r in runs)
+    assert all(set(r.values) == {"value", "p99_us"} for r in runs)
+    notes = result.probes[0].notes
+    assert "ran on metal: device /dev/metal1, fstype ext4" in notes
+    assert "ran on virt: device /dev/virt1, fstype ext4" in notes
+
+
 def test_disturbed_blocks_are_dropped_and_the_verdict_refused() -> None:
     bm, vm = FakeRunner("metal", pressure=0.5), FakeRunner("virt", pressure=0.5)
     targets: dict[Role, Runner] = {"bare-metal": bm, "vm": vm}

@@ -12,7 +12,7 @@ Third-party plugins provide probes and runners through the pluggy hooks in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -172,8 +172,12 @@ class Probe(Protocol):
         """How to install the tools, e.g. ``apt-get install sysbench``."""
         ...
 
-    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
-        """Run once on ``runner``; ``peer`` is the other target for two-host probes (server there)."""
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> Mapping[str, float | str]:
+        """Run once on ``runner``; ``peer`` is the other target for two-host probes (server there).
+
+        Numbers are the run's figures (its metrics and recorded values); strings say what the
+        run ran on as the probe saw it (the disk probe: device and file system), kept with the
+        run as its ``context``."""
         ...
 
 

@@ -63,6 +63,8 @@ class RunRecord(_Model):
     started: float
     elapsed: float
     values: dict[str, float] = Field(default_factory=dict)
+    #: What the run ran on, as the probe saw it (the disk probe: device, fstype, mount, directory).
+    context: dict[str, str] = Field(default_factory=dict)
     error: str | None = None
     #: The block (one run per target, random order) the run belongs to; 0 for warm-up runs.
     block: int = 0

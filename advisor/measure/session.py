@@ -316,9 +316,11 @@ def _one_run(probe: Probe, ctx: _Ctx, role: Role, pr: ProbeResult, block: int,
         return rec
     elapsed = ctx.clock() - t0
     found = disturbance.assess(before, sampler.sample(), slack=sampler.slack)
-    clean = {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and math.isfinite(v)}
+    clean = {k: float(v) for k, v in values.items()
+             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    context = {k: v for k, v in values.items() if isinstance(v, str)}
     rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
-                    started=round(t0 - ctx.start, 3), elapsed=round(elapsed, 3), values=clean,
+                    started=round(t0 - ctx.start, 3), elapsed=round(elapsed, 3), values=clean, context=context,
                     disturbance=found.figures, disturbed=found.reasons)
     ctx.result.runs.append(rec)
     return rec
@@ -439,6 +441,12 @@ def _fill(pr: ProbeResult, probe: Probe, specs: Sequence[MetricSpec],
           samples: Mapping[Role, Mapping[str, list[float]]], decided: Mapping[str, stats.Comparison],
           latest: Mapping[str, stats.Comparison], ctx: _Ctx) -> None:
     deciding = {m.name for m in decision_metrics(probe)}
+    for role in ctx.roles:
+        name = ctx.targets[role].name
+        seen = list(dict.fromkeys(tuple(sorted(r.context.items())) for r in ctx.result.runs
+                                  if r.probe == probe.name and r.target == name and r.context))
+        for items in seen:
+            pr.notes.append(f"ran on {name}: " + ", ".join(f"{k} {v}" for k, v in items))
     for mr, spec in zip(pr.metrics, specs, strict=True):
         for role in ctx.roles:
             mr.summary[ctx.targets[role].name] = stats.summarize(samples[role][spec.name])

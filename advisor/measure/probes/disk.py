@@ -24,7 +24,9 @@ class DiskProbe:
     The file lives in a directory made with ``mktemp -d`` on the target, under
     ``/var/tmp`` by default (on disk, where ``/tmp`` may be tmpfs), and is removed
     after the run. ``--direct=1`` bypasses the page cache, and a ramp (``--ramp_time``)
-    is discarded. A file system that refuses O_DIRECT (tmpfs, some overlays) fails the
+    is discarded. The device, file system type and mount point under the directory
+    (``df``) are returned with each run's figures and kept as the run's ``context``, so
+    every disk figure says what it measured. A file system that refuses O_DIRECT (tmpfs, some overlays) fails the
     probe: a buffered run would measure the page cache, not the disk. libaio is used
     when fio has it, else psync, whose queue depth is 1 whatever ``--iodepth`` says
     (recorded as ``iodepth``). Recorded figures are returned with the metrics, so the
@@ -75,19 +77,29 @@ class DiskProbe:
             raise ProbeError(f"fio exited with status {done.returncode}: {excerpt(done.stderr or done.stdout)}", None)
         return parse_fio_json(done.stdout)
 
-    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+    @staticmethod
+    def storage(runner: Runner, directory: str) -> dict[str, str]:
+        """The device, file system type and mount point under ``directory`` (``df`` on the target)."""
+        done = runner.run(["df", "--output=source,fstype,target", directory], timeout=30)
+        lines = [ln.split() for ln in done.stdout.splitlines() if ln.strip()]
+        if done.returncode != 0 or len(lines) < 2 or len(lines[-1]) < 3:
+            return {"device": "unknown", "fstype": "unknown", "mount": "unknown"}
+        source, fstype, *mount = lines[-1]
+        return {"device": source, "fstype": fstype, "mount": " ".join(mount)}
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float | str]:
         require_tools(runner, self.tools, self.install_hint())
         engine = self.engine(runner)
         _, runtime, ramp = _plan(budget)
         timeout = 120 + 3 * (runtime + ramp)
         with temp_dir(runner, base=self.directory, prefix="advisor-fio") as directory:
+            where = self.storage(runner, directory)
             try:
                 result = self._fio(runner, self.command(budget, directory, engine, True), timeout)
             except ProbeError as exc:
-                where = runner.run(["df", "--output=source,fstype", directory], timeout=30).stdout.split()
-                fs = " ".join(where[-2:]) if len(where) >= 4 else "unknown"
+                fs = f"{where['device']} {where['fstype']}"
                 raise ProbeError(f"fio with O_DIRECT failed in {directory} ({fs}): {exc.first.message}",
                                  "put the test directory on a file system that supports O_DIRECT (not tmpfs); a "
                                  "buffered run would measure the page cache, not the disk") from None
         return {"iops": result.iops, "p99_us": result.clat_p99_us, "direct": 1.0,
-                "iodepth": 32.0 if engine == "libaio" else 1.0}
+                "iodepth": 32.0 if engine == "libaio" else 1.0, **where}
