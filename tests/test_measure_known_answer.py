@@ -262,13 +262,14 @@ def test_net_probe_sees_a_quota_in_the_mean_and_the_tail(record_property: pytest
     CPU quota freezes client and server for half of every 100 ms period, and every request due while
     the target is frozen waits for it, so the mean and the p99 come out `slower` by far, decided at the
     first planned look (sockperf's own summary, timed from the late sends, hid it: coordinated omission).
-    The known answer is about what the probe measures, so disturbed blocks are allowed here."""
+    Other work on CPU 1 (another test suite pinned there) makes the comparison meaningless: then the
+    verdicts must be refused as disturbed, never wrong."""
     from advisor.measure.probes import NetProbe
 
     metal = LocalRunner("ka-metal", cpus=[1], nice=-20)
     vm = LocalRunner("ka-vm", cpus=[1], cpu_quota=0.5, nice=-20)
     try:
-        result = run_session({"bare-metal": metal, "vm": vm}, [NetProbe()], budget_s=60, allow_disturbed=True)
+        result = run_session({"bare-metal": metal, "vm": vm}, [NetProbe()], budget_s=60)
     finally:
         vm.close()
         metal.close()
@@ -276,10 +277,14 @@ def test_net_probe_sees_a_quota_in_the_mean_and_the_tail(record_property: pytest
     metrics = {m.name: m.comparison for m in pr.metrics}
     record_property("net_quota", {k: (c.ratio, c.ci_low, c.verdict, c.n_vm) for k, c in metrics.items() if c})
     record_property("net_quota_elapsed_s", result.elapsed_s)
+    record_property("net_quota_disturbed", f"{pr.disturbed_blocks} of {pr.rounds} blocks; refused: {pr.refused}")
     assert pr.paths == {"ka-metal": "loopback", "ka-vm": "loopback"}
-    assert pr.refused is None, pr.refused
     mean, p99 = metrics["avg_us"], metrics["p99_us"]
     assert mean is not None and p99 is not None
+    if pr.refused is not None:
+        assert pr.refused.startswith("disturbed:"), pr.refused
+        assert mean.verdict == p99.verdict == "inconclusive"
+        return
     for comp in (mean, p99):
         assert comp.verdict == "slower", comp
     runs = [r for r in result.runs if r.probe == "net" and not r.warmup]
