@@ -400,7 +400,9 @@ def test_measure_compares_an_ssh_target_with_a_local_one(sshd: SSHD, tmp_path: P
     pilot = _pilot(tmp_path, sshd, sshd.known_hosts)
     out = tmp_path / "result.yaml"
     with cpu_heavy():
-        result = advisor("measure", "--targets", str(pilot), "--probe", "cpu", "--budget", "8", "--allow-disturbed",
+        # the budget is a hard ceiling and includes reading both placements over SSH: 20 s leave blocks
+        # enough for an interval (the first planned look, 5 blocks, is not needed here)
+        result = advisor("measure", "--targets", str(pilot), "--probe", "cpu", "--budget", "20", "--allow-disturbed",
                          "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert "verdict" in result.stdout and "CI" in result.stdout
