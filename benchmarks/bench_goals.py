@@ -2,7 +2,9 @@
 
 Every goal compares two commands run in fresh processes, in interleaved rounds (A B,
 then B A, ...) so that the load of a shared machine hits both alike; the figure is the
-ratio of the median wall-clock times. The cache folder is a temporary one, warmed by
+ratio of the median wall-clock times. The ratio of the median CPU times (user + system
+of each command and its children) is printed beside it: on a loaded machine it is the
+steadier figure; on a quiet one both agree. The cache folder is a temporary one, warmed by
 one run of each command first (a user runs the tool more than once).
 
 * ``assess``: ``advisor assess --profile P --defaults --no-record --format json`` vs
@@ -11,13 +13,18 @@ one run of each command first (a user runs the tool more than once).
 * ``fleet``: the same assess of a 10,000-host profile vs the 20-host one (target <= 1.2).
 * ``help``: ``advisor --help`` vs a minimal two-command click CLI (target <= 1.1).
 * ``coldpack``: in a fresh process (imports not timed), a load without the cache of
-  the default pack plus a generated 60-rule organisation pack (target <= 300 ms, an
-  absolute figure: there is no baseline to run beside it).
+  the questionnaire, the default format-2 pack and a generated 60-rule organisation
+  pack (target <= 300 ms), beside the same load through the round-trip YAML parser
+  (bench_coldpack.py).
+
+The goals are measured on the command line, so they measure whichever decision engine
+the installed ``advisor`` has. A goal whose command fails is reported as FAILED with
+the command's last line of error, and the other goals still run.
 
 The fault-domain model and the portfolio have their own scripts (bench_faultdomain.py,
 bench_portfolio.py). Figures and method: docs/performance.md.
 
-    .venv/bin/python benchmarks/bench_goals.py [--rounds 15] [--goals assess fleet help coldpack] [--check]
+    .venv/bin/python benchmarks/bench_goals.py [--rounds 15] [--quick] [--goals assess fleet help coldpack] [--check]
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,6 +42,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import bench_coldpack  # benchmarks/bench_coldpack.py
 from _advisor import advisor_command  # benchmarks/_advisor.py
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,84 +67,72 @@ cli()
 '''
 
 
-def _time(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(list(cmd), cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+class CommandFailed(Exception):
+    """A benchmarked command exited with an error (the engine under it changed, say)."""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, of the command and its children) of one run."""
+    start, cpu = time.perf_counter(), _children_cpu()
+    done = subprocess.run(list(cmd), cwd=cwd, env=env, check=False, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no error output"])[-1]
+        raise CommandFailed(f"{' '.join(Path(c).name if '/' in c else c for c in cmd)} exited "
+                            f"{done.returncode}: {last}")
+    return seconds, cpu
 
 
 def _pair(name: str, subject: Sequence[str], baseline: Sequence[str], target: float, rounds: int, cwd: Path,
           env: dict[str, str], fresh: Path | None = None) -> dict[str, object]:
     """Interleaved rounds of subject and baseline; the ratio of the medians against ``target``."""
+    try:
+        return _measure_pair(name, subject, baseline, target, rounds, cwd, env, fresh)
+    except CommandFailed as exc:
+        print(f"{name}: FAILED: {exc}")
+        return {"goal": name, "failed": str(exc), "target": target, "met": False}
+
+
+def _measure_pair(name: str, subject: Sequence[str], baseline: Sequence[str], target: float, rounds: int, cwd: Path,
+                  env: dict[str, str], fresh: Path | None) -> dict[str, object]:
     for _ in range(2):  # warm the OS file cache and the compiled-input cache
         _time(subject, cwd, env)
         _time(baseline, cwd, env)
-    times: dict[str, list[float]] = {"subject": [], "baseline": []}
+    times: dict[str, list[tuple[float, float]]] = {"subject": [], "baseline": []}
     for i in range(rounds):
         order = ("subject", "baseline") if i % 2 == 0 else ("baseline", "subject")
         for which in order:
             if fresh is not None:  # a command that writes files gets an empty folder each run
                 shutil.rmtree(fresh, ignore_errors=True)
             times[which].append(_time(subject if which == "subject" else baseline, cwd, env))
-    s, b = statistics.median(times["subject"]), statistics.median(times["baseline"])
-    ratio = s / b
+    s, b = (statistics.median(t for t, _ in times[w]) for w in ("subject", "baseline"))
+    s_cpu, b_cpu = (statistics.median(c for _, c in times[w]) for w in ("subject", "baseline"))
+    ratio, cpu_ratio = s / b, s_cpu / b_cpu
     print(f"{name}: {s * 1000:.0f} ms vs {b * 1000:.0f} ms baseline -> x{ratio:.2f} "
-          f"(target <= {target}: {'met' if ratio <= target else 'MISSED'})")
+          f"(target <= {target}: {'met' if ratio <= target else 'MISSED'}); "
+          f"CPU {s_cpu * 1000:.0f} ms vs {b_cpu * 1000:.0f} ms -> x{cpu_ratio:.2f}")
     return {"goal": name, "subject_ms": s * 1000, "baseline_ms": b * 1000, "ratio": ratio, "target": target,
+            "subject_cpu_ms": s_cpu * 1000, "baseline_cpu_ms": b_cpu * 1000, "cpu_ratio": cpu_ratio,
             "met": ratio <= target}
-
-
-def _org_pack(folder: Path, count: int) -> Path:
-    """An organisation pack of ``count`` rules: default rules copied under new ids."""
-    pack = folder / "org"
-    (pack).mkdir(parents=True)
-    (pack / "pack.yaml").write_text("advisor_rule_pack: 1\nname: org\nversion: 1\ndescription: generated\n",
-                                    encoding="utf-8")
-    sources = sorted(p for p in (ROOT / "rules").glob("*/*.yaml") if p.parent.name != "cases")
-    for n in range(count):
-        src = sources[n % len(sources)]
-        text = src.read_text(encoding="utf-8")
-        new_id = f"org-{n}-{src.stem}"[:60]
-        (pack / src.parent.name).mkdir(exist_ok=True)
-        (pack / src.parent.name / f"{new_id}.yaml").write_text(text.replace(f"id: {src.stem}\n", f"id: {new_id}\n",
-                                                                             1), encoding="utf-8")
-    return pack
-
-
-_COLD = """
-import json, sys, time
-from advisor import cache, pipeline
-cache.set_enabled(False)
-q = pipeline.load_questionnaire()
-pipeline.fact_catalog(q)
-start = time.perf_counter()
-pack = pipeline.load_pack([pipeline.DEFAULT_RULES_DIR, sys.argv[1]], q, cases=False)
-print(json.dumps({"seconds": time.perf_counter() - start, "rules": len(pack.rules)}))
-"""
-
-
-def _coldpack(rounds: int, work: Path, env: dict[str, str]) -> dict[str, object]:
-    pack = _org_pack(work, 60)
-    runs = []
-    for _ in range(rounds):
-        out = subprocess.run([sys.executable, "-c", _COLD, str(pack)], cwd=work, env=env, check=True,
-                             capture_output=True, text=True).stdout
-        runs.append(json.loads(out))
-    median = statistics.median(r["seconds"] for r in runs) * 1000
-    met = median <= 300
-    print(f"coldpack: default + 60-rule organisation pack ({runs[0]['rules']} rules), no cache: {median:.0f} ms "
-          f"median, {min(r['seconds'] for r in runs) * 1000:.0f} ms min "
-          f"(target <= 300 ms: {'met' if met else 'MISSED'})")
-    return {"goal": "coldpack", "median_ms": median, "target_ms": 300, "met": met}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds per goal (medians reported)")
-    parser.add_argument("--goals", nargs="+", default=["assess", "fleet", "help", "coldpack"])
+    parser.add_argument("--quick", action="store_true", help="3 rounds: a quick look, not figures to publish")
+    parser.add_argument("--goals", nargs="+", default=["assess", "fleet", "help", "coldpack"],
+                        choices=["assess", "fleet", "help", "coldpack"])
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 3
     advisor = advisor_command()
     results = []
     load = os.getloadavg()
@@ -165,7 +162,11 @@ def main() -> int:
             results.append(_pair("advisor --help vs a minimal click CLI", [*advisor, "--help"],
                                  [sys.executable, str(work / "minimal.py"), "--help"], 1.1, args.rounds, work, env))
         if "coldpack" in args.goals:
-            results.append(_coldpack(args.rounds, work, env))
+            try:
+                results.append(bench_coldpack.run(max(3, args.rounds // 2), work))
+            except SystemExit as exc:  # the load failed: said, and the other goals stand
+                print(f"coldpack: FAILED: {exc}")
+                results.append({"goal": "coldpack", "failed": str(exc), "met": False})
     load = os.getloadavg()
     print(f"load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     if args.json:
