@@ -273,10 +273,13 @@ def main() -> int:
               f"min {min(times):.1f} s, max {max(times):.1f} s ({args.runs} runs, {args.count / median:.0f}/s; "
               f"{runs[0][1]} progress lines)")
         print(f"ratio: the portfolio costs x{median / baseline:.0f} one assess ({baseline:.2f} s, measured before and "
-              f"after in this run); target {TARGET_S:.0f} s for 10,000 on 2 idle cores: "
-              f"{'met' if median <= TARGET_S else 'MISSED'} here"
-              f"{'' if args.count == 10000 else f' (for {args.count} workloads, not the goal)'}")
-        ok &= median <= TARGET_S
+              f"after in this run)")
+        if args.count == 10000:
+            print(f"target {TARGET_S:.0f} s for 10,000 on 2 cores: {'met' if median <= TARGET_S else 'MISSED'}")
+            ok &= median <= TARGET_S
+        else:
+            print(f"(10,000 workloads, projected linearly: {median * 10000 / args.count:.0f} s; the target of "
+                  f"{TARGET_S:.0f} s is checked only with --count 10000)")
         if args.records:
             t, _ = _run(inventory, base / "rec", False, args.jobs)
             print(f"advisor portfolio with records, {args.count} workloads: {t:.1f} s ({args.count / t:.0f}/s)")
