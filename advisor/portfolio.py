@@ -5,11 +5,12 @@ each given by its answers or by a reference to a profile file (docs/portfolio.md
 Every value goes through the question's own parser, as in profiles; all problems of
 the file are collected and raised together, before anything is written.
 
-The rule pack is loaded once; each workload is evaluated with
-:func:`advisor.pipeline.evaluate` (summary only) or decided with
-:func:`advisor.pipeline.decide` and written as a decision record. The summary counts
-the recommendations, lists close calls and knock-outs, and flags pairs of workloads
-whose answers are nearly the same but whose recommendations differ. Strings and files
+The format-2 rule pack is loaded once; each workload is decided with
+:func:`advisor.pipeline.decide_profile` (its outcome, option, configuration and P), and
+with :func:`advisor.pipeline.decide` written as a decision record unless the summary
+only is asked for. The summary counts the outcomes and recommendations, lists close
+calls (and "measure first") and the options ruled out by constraints, and flags pairs
+of workloads whose answers are nearly the same but whose recommendations differ. Strings and files
 only: nothing here prints; progress goes to an ``on_progress(done, total)`` callback.
 """
 
@@ -30,10 +31,9 @@ from typing import Any, TypeVar
 from advisor import decision, inputs, pipeline, report, tables, yamlio
 from advisor import profile as profiles
 from advisor.atomic import write_text
+from advisor.decide import Decision, Pack
 from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.questionnaire import Question, Questionnaire
-from advisor.rules.model import Pack
-from advisor.scoring import Result
 from advisor.validation import foreign
 
 __all__ = [
@@ -41,9 +41,12 @@ __all__ = [
     "FORMAT",
     "SUMMARY_JSON",
     "SUMMARY_MD",
+    "OUTCOMES",
     "Assessed",
     "Flag",
     "Inventory",
+    "Outcome",
+    "RuledOut",
     "Workload",
     "assess_all",
     "check_summary_free",
@@ -70,7 +73,11 @@ Progress = Callable[[int, int], None]
 
 _TOP_KEYS = ("advisor_portfolio", "defaults", "workloads")
 _ENTRY_KEYS = ("profile", "answers")
-_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "neither (tie or both ruled out)"}
+#: Constraint results that do not rule an option out.
+_NOT_RULING = ("met", "pending", "unknown")
+#: Outcome kinds in the order the summary counts them.
+OUTCOMES = ("recommend", "measure-first", "tie", "one-ruled-out", "both-ruled-out")
 
 
 # --------------------------------------------------------------------------- inventory
@@ -342,29 +349,37 @@ def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Invento
 
 
 @dataclass(frozen=True)
-class KnockOut:
-    """A knock-out of a workload's result: the option ruled out, by which rule, why."""
+class RuledOut:
+    """An option a workload's constraints rule out: the option, the constraint rules, why (their sentences)."""
 
     option: str
-    rule_id: str
+    rules: tuple[str, ...]
     reason: str
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the summary needs of a result; a full result (findings, facts) is not kept per workload."""
+    """What the summary needs of a decision; the full decision (criteria, facts) is not kept per workload.
 
+    ``recommendation`` is the recommended option, or ``none`` for a tie or both options
+    ruled out; ``close`` is the decision's own (P in the close band, or a measurement
+    could change it).
+    """
+
+    outcome: str
     recommendation: str
-    decided_by: str
-    margin: float
+    configuration: str | None
+    p_bare_metal: float | None
     close: bool
-    confidence: float
-    knock_outs: tuple[KnockOut, ...]
+    ruled_out: tuple[RuledOut, ...]
 
     @classmethod
-    def of(cls, result: Result) -> Outcome:
-        return cls(result.recommendation, result.decided_by, result.margin, result.close, result.confidence.value,
-                   tuple(KnockOut(k.option, k.rule_id, k.reason) for k in result.knock_outs))
+    def of(cls, d: Decision) -> Outcome:
+        ruling = [c for c in d.constraints if c.kind not in _NOT_RULING]
+        ruled = tuple(RuledOut(o, tuple(sorted({c.rule_id for c in ruling if c.option == o})),
+                               "; ".join(r.ruled_out_by)) for o, r in d.options.items() if r.status == "infeasible")
+        close = d.uncertainty.close if d.uncertainty is not None else False
+        return cls(d.outcome, d.recommendation or "none", d.configuration, d.p_bare_metal, close, ruled)
 
 
 @dataclass
@@ -394,10 +409,10 @@ def with_defaults(answers: Mapping[str, Any], questionnaire: Questionnaire) -> d
 
 def assess_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *,
                on_progress: Progress | None = None, jobs: int = 1) -> list[Assessed]:
-    """Evaluate every workload against one loaded pack (no tipping points, no records).
+    """Decide every workload against one loaded format-2 pack (no tipping points, no records).
 
     Workloads with the same answers (apart from their name, which no rule reads) are
-    evaluated once and share their outcome and values. ``jobs > 1`` spreads the
+    decided once and share their outcome and values. ``jobs > 1`` spreads the
     evaluations over that many processes (:func:`parallel_map`); the result is the same.
     """
     workloads = inventory.workloads
@@ -428,7 +443,7 @@ def assess_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *
 
 def _evaluate_chunk(chunk: Sequence[Mapping[str, Any]]) -> list[Outcome]:
     pack, questionnaire = _WORKER["pack"], _WORKER["questionnaire"]
-    return [Outcome.of(pipeline.evaluate(answers, pack, questionnaire)) for answers in chunk]
+    return [Outcome.of(pipeline.decide_profile(answers, pack, questionnaire=questionnaire)) for answers in chunk]
 
 
 #: What the worker functions read: set in the parent before the processes fork.
@@ -469,10 +484,13 @@ def parallel_map(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, jo
         yield from pool.map(fn, chunks)
 
 
-def decide_all(inventory: Inventory, questionnaire: Questionnaire, *, records_dir: str | os.PathLike[str],
-               rules: Sequence[str | os.PathLike[str]] | None = None, date: str | None = None,
-               on_progress: Progress | None = None, jobs: int = 1) -> list[Assessed]:
+def decide_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *,
+               records_dir: str | os.PathLike[str], rules: Sequence[str | os.PathLike[str]] | None = None,
+               date: str | None = None, on_progress: Progress | None = None, jobs: int = 1) -> list[Assessed]:
     """Decide every workload (tipping points included) and write one decision record each.
+
+    ``pack`` decides each workload's outcome for the summary; ``rules`` are the pack
+    folders the records name (:func:`advisor.pipeline.decide`).
 
     With ``jobs > 1`` the records are computed in that many processes and written here
     as they arrive, in inventory order, so that their numbers and files are those of a
@@ -482,17 +500,16 @@ def decide_all(inventory: Inventory, questionnaire: Questionnaire, *, records_di
     words = ["advisor", "portfolio", inventory.display, "--date", day]
     for r in rules or ():
         words += ["--rules", pipeline.shown_path(r)]
-    _WORKER.update(questionnaire=questionnaire, rules=rules, day=day, command=shlex.join(words))
+    _WORKER.update(pack=pack, questionnaire=questionnaire, rules=rules, day=day, command=shlex.join(words))
     workloads = inventory.workloads
     out: list[Assessed] = []
     try:
         for records in parallel_map(_decide_chunk, workloads, jobs=jobs, chunk=4):
-            for record in records:
+            for record, outcome in records:
                 w = workloads[len(out)]
                 md_path, _json_path, _ = decision.write_record(record, records_dir, report.to_markdown)
                 answers = {k: v for k, v in w.answers.items() if k != "workload_name"}
-                out.append(Assessed(w, Outcome.of(Result.model_validate(record.result)),
-                                    with_defaults(answers, questionnaire), md_path.name))
+                out.append(Assessed(w, outcome, with_defaults(answers, questionnaire), md_path.name))
             if on_progress is not None:
                 on_progress(len(out), len(workloads))
     finally:
@@ -500,14 +517,16 @@ def decide_all(inventory: Inventory, questionnaire: Questionnaire, *, records_di
     return out
 
 
-def _decide_chunk(chunk: Sequence[Workload]) -> list[decision.DecisionRecord]:
-    questionnaire = _WORKER["questionnaire"]
+def _decide_chunk(chunk: Sequence[Workload]) -> list[tuple[decision.DecisionRecord, Outcome]]:
+    pack, questionnaire = _WORKER["pack"], _WORKER["questionnaire"]
     out = []
     for w in chunk:
         prof = profiles.Profile(questionnaire, dict(w.answers), path=w.profile_path)
-        out.append(pipeline.decide(prof, rules=_WORKER["rules"], questionnaire=questionnaire, date=_WORKER["day"],
-                                   command=None if w.profile_path is not None else _WORKER["command"],
-                                   profile_display=w.profile_display))
+        record = pipeline.decide(prof, rules=_WORKER["rules"], questionnaire=questionnaire, date=_WORKER["day"],
+                                 command=None if w.profile_path is not None else _WORKER["command"],
+                                 profile_display=w.profile_display)
+        answers = {k: v for k, v in w.answers.items() if k != "workload_name"}
+        out.append((record, Outcome.of(pipeline.decide_profile(answers, pack, questionnaire=questionnaire))))
     return out
 
 
@@ -706,29 +725,33 @@ def summarize(inventory: Inventory, entries: Sequence[Assessed], flags: Sequence
               records_dir: str | None = None) -> dict[str, Any]:
     """The summary as JSON-ready data (deterministic: no timings, inventory order)."""
     counts = {"bare-metal": 0, "vm": 0, "none": 0}
+    outcomes = dict.fromkeys(OUTCOMES, 0)
     for e in entries:
         counts[e.result.recommendation] = counts.get(e.result.recommendation, 0) + 1
+        outcomes[e.result.outcome] = outcomes.get(e.result.outcome, 0) + 1
     return {
         "advisor_portfolio_summary": 1,
         "inventory": inventory.display,
         "date": date,
         "questionnaire": {"id": questionnaire.id, "version": questionnaire.version},
-        "rules": [{"name": p.name, "version": p.version} for p in pack.packs] if pack is not None else [],
+        "rules": [{"name": pack.meta.name, "version": pack.meta.version}] if pack is not None else [],
         "records_dir": records_dir,
         "workload_count": len(entries),
         "counts": counts,
-        "close_calls": [{"workload": e.workload.name, "recommendation": e.result.recommendation,
-                         "margin": round(e.result.margin, 4)} for e in entries if e.result.close],
-        "knock_outs": [{"workload": e.workload.name, "ruled_out": k.option, "rule": k.rule_id, "reason": k.reason}
-                       for e in entries for k in e.result.knock_outs],
+        "outcomes": outcomes,
+        "close_calls": [{"workload": e.workload.name, "outcome": e.result.outcome,
+                         "recommendation": e.result.recommendation, "p_bare_metal": e.result.p_bare_metal}
+                        for e in entries if e.result.close or e.result.outcome == "measure-first"],
+        "ruled_out": [{"workload": e.workload.name, "option": r.option, "rules": list(r.rules), "reason": r.reason}
+                      for e in entries for r in e.result.ruled_out],
         "similarity_threshold": threshold,
         "consistency": [{"workloads": [f.a, f.b], "distance": f.distance, "recommendations": list(f.recommendations),
                          "differences": [{"key": k, "a": x, "b": y} for k, x, y in f.differences]}
                         for f in _nearest_flags(flags)],
         "consistency_omitted": max(0, len(flags) - MAX_FLAGS),
         "workloads": [{"name": e.workload.name, "source": f"{e.workload.location.file}:{e.workload.location.line}",
-                       "recommendation": e.result.recommendation, "decided_by": e.result.decided_by,
-                       "margin": round(e.result.margin, 4), "confidence": round(e.result.confidence, 4),
+                       "outcome": e.result.outcome, "recommendation": e.result.recommendation,
+                       "configuration": e.result.configuration, "p_bare_metal": e.result.p_bare_metal,
                        "close": e.result.close, "record": e.record} for e in entries],
     }
 
@@ -770,6 +793,10 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -789,20 +816,23 @@ def to_markdown(summary: Mapping[str, Any]) -> str:
     counts = summary["counts"]
     parts.append("## Recommendations")
     parts.append(_table([[_NAMES.get(k, k), str(v)] for k, v in counts.items()], ["recommendation", "workloads"]))
+    parts.append(_table([[k, str(v)] for k, v in summary["outcomes"].items()], ["outcome", "workloads"]))
     parts.append("## Close calls")
     close = summary["close_calls"]
     if close:
-        parts.append(f"{_plural(len(close), 'workload')} with a margin under the pack's threshold: measure "
-                     "before deciding (`advisor assess --profile FILE --targets targets.yaml`, docs/measurement.md).")
-        parts.append(_table([[_cell(c["workload"]), _NAMES.get(c["recommendation"], c["recommendation"]),
-                              f"{c['margin']:.2f}"] for c in close], ["workload", "recommendation", "margin"]))
+        parts.append(f"{_plural(len(close), 'workload')} whose probability that bare metal is better lies in the "
+                     "pack's close band, or that a measurement could change: measure before deciding "
+                     "(`advisor assess --profile FILE --measure auto`, docs/measurement.md).")
+        parts.append(_table([[_cell(c["workload"]), c["outcome"], _NAMES.get(c["recommendation"], c["recommendation"]),
+                              _p(c["p_bare_metal"])] for c in close],
+                            ["workload", "outcome", "recommendation", "P(bare metal better)"]))
     else:
         parts.append("None.")
-    parts.append("## Knock-outs")
-    kos = summary["knock_outs"]
-    if kos:
-        parts.append(_table([[_cell(k["workload"]), _NAMES.get(k["ruled_out"], k["ruled_out"]), _cell(k["rule"]),
-                              _cell(k["reason"])] for k in kos], ["workload", "ruled out", "rule", "reason"]))
+    parts.append("## Ruled out by constraints")
+    ruled = summary["ruled_out"]
+    if ruled:
+        parts.append(_table([[_cell(k["workload"]), _NAMES.get(k["option"], k["option"]), _cell(", ".join(k["rules"])),
+                              _cell(k["reason"])] for k in ruled], ["workload", "ruled out", "rules", "reason"]))
     else:
         parts.append("None.")
     parts.append("## Consistency")
@@ -824,10 +854,10 @@ def to_markdown(summary: Mapping[str, Any]) -> str:
     else:
         parts.append(intro + " None found.")
     parts.append("## Workloads")
-    parts.append(_table([[_cell(w["name"]), _NAMES.get(w["recommendation"], w["recommendation"]),
-                          f"{w['margin']:.2f}", f"{w['confidence']:.2f}", "yes" if w["close"] else "no"]
-                         for w in summary["workloads"]], ["workload", "recommendation", "margin", "confidence",
-                                                          "close"]))
+    parts.append(_table([[_cell(w["name"]), w["outcome"], _cell(w["configuration"] or _NAMES["none"]),
+                          _p(w["p_bare_metal"]), "yes" if w["close"] else "no"]
+                         for w in summary["workloads"]], ["workload", "outcome", "configuration",
+                                                          "P(bare metal better)", "close"]))
     return "\n\n".join(parts) + "\n"
 
 

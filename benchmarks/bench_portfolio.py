@@ -217,10 +217,10 @@ def _phases(inventory: Path) -> None:
     q = pipeline.load_questionnaire()
     inv = core.load_inventory(inventory, q)
     marks.append(("load and validate the inventory", time.perf_counter()))
-    pack = pipeline.load_pack(None, q, cases=False)
-    marks.append(("load the rule pack (once)", time.perf_counter()))
+    pack = pipeline.load_decision_pack(questionnaire=q)
+    marks.append(("load the format-2 rule pack (once)", time.perf_counter()))
     entries = core.assess_all(inv, pack, q, jobs=2)
-    marks.append((f"evaluate {len(entries)} workloads (2 processes)", time.perf_counter()))
+    marks.append((f"decide {len(entries)} workloads (2 processes)", time.perf_counter()))
     flags = core.consistency(entries, q)
     marks.append((f"consistency check ({len(flags)} flags)", time.perf_counter()))
     summary = core.summarize(inv, entries, flags, date="2026-11-28", threshold=core.DEFAULT_SIMILARITY,

@@ -306,14 +306,15 @@ class RecordsCheckOutput(_Out):
 
 class CloseCall(_Out):
     workload: str
-    recommendation: Option
-    margin: float
+    outcome: str
+    recommendation: str
+    p_bare_metal: float | None
 
 
-class KnockOutRow(_Out):
+class RuledOutRow(_Out):
     workload: str
-    ruled_out: str
-    rule: str
+    option: Option
+    rules: list[str]
     reason: str
 
 
@@ -333,10 +334,10 @@ class ConsistencyFlag(_Out):
 class WorkloadRow(_Out):
     name: str
     source: str
-    recommendation: Option
-    decided_by: str
-    margin: float
-    confidence: float
+    outcome: str
+    recommendation: str
+    configuration: str | None
+    p_bare_metal: float | None
     close: bool
     record: str | None
 
@@ -362,8 +363,9 @@ class PortfolioOutput(_Out):
     records_dir: str | None
     workload_count: int
     counts: dict[str, int]
+    outcomes: dict[str, int]
     close_calls: list[CloseCall]
-    knock_outs: list[KnockOutRow]
+    ruled_out: list[RuledOutRow]
     similarity_threshold: float
     consistency: list[ConsistencyFlag]
     #: flags beyond the report's cap, counted but not listed

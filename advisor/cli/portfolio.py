@@ -22,15 +22,15 @@ from advisor.errors import ExitCode, UsageError
 if TYPE_CHECKING:
     pass
 
-_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "neither (tie or both ruled out)"}
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("inventory", type=InputFile("inventory"), metavar="FILE")
 @questionnaire_option
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
-              "Default: the bundled rules/.")
+              metavar="DIR", help="Rule pack folder (format 2; the last one given decides). Default: the bundled "
+              "pack.")
 @click.option("--records-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, metavar="DIR", help="Where to write one decision record per workload.")
 @click.option("--summary-only", is_flag=True,
@@ -58,7 +58,7 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
     the questionnaire's defaults. The whole inventory is checked first: every problem
     is reported (file:line:col) and nothing is written. Then one decision record per
     workload goes to --records-dir (none with --summary-only), and the summary
-    (counts, close calls, knock-outs, consistency flags, all workloads) to
+    (counts, close calls, options ruled out, consistency flags, all workloads) to
     portfolio-summary.md and .json in --output-dir (docs/portfolio.md).
 
     \b
@@ -84,7 +84,7 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
     out_dir = output_dir if output_dir is not None else records_dir
     core.check_summary_free(out_dir, force)
     rules = list(rules_dirs) or None
-    pack = pipeline.load_pack(rules, questionnaire, cases=False)
+    pack = pipeline.load_decision_pack(rules_dirs[-1] if rules_dirs else None, questionnaire)
 
     n_jobs = jobs if jobs is not None else core.default_jobs()
     started = time.monotonic()
@@ -98,7 +98,7 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
         if summary_only:
             entries = core.assess_all(inv, pack, questionnaire, on_progress=progress, jobs=n_jobs)
         else:
-            entries = core.decide_all(inv, questionnaire, records_dir=records_dir, rules=rules, date=day,
+            entries = core.decide_all(inv, pack, questionnaire, records_dir=records_dir, rules=rules, date=day,
                                       on_progress=progress, jobs=n_jobs)
     if not quiet:
         console.err(f"assessed {len(entries)} workloads in {time.monotonic() - started:.1f} s")
@@ -120,7 +120,7 @@ def _table(summary: dict[str, Any]) -> str:
     from tabulate import tabulate
 
     rows = [[_NAMES[k], v] for k, v in summary["counts"].items()]
-    rows += [["close calls", len(summary["close_calls"])], ["knock-outs", len(summary["knock_outs"])],
+    rows += [["close calls", len(summary["close_calls"])], ["ruled out", len(summary["ruled_out"])],
              ["consistency flags", len(summary["consistency"]) + summary.get("consistency_omitted", 0)]]
     text = tabulate(rows, headers=["workloads", str(summary["workload_count"])], tablefmt="simple",
                     disable_numparse=True)
