@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import cache, decision, whatif, whatif_v1
+from advisor import cache, decision, whatif_v1
 from advisor.conditions import Condition, FactType, Kind, compile_condition
 from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
@@ -34,7 +34,7 @@ from advisor.scoring import Result, score
 
 if TYPE_CHECKING:
     from advisor import decide as decision_engine
-    from advisor import faultdomain
+    from advisor import faultdomain, whatif  # whatif (and the decision engine under it): imported on first use
     from advisor.decide import testing as decide_testing
 
 __all__ = [
@@ -815,6 +815,8 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     first = base if base is not None else decision_engine.decide(p, facts, seed=seed, units=units)
     close = (float(p.meta.close[0]), float(p.meta.close[1]))
     before = None if compare_with is None else run(compare_with)
+    from advisor import whatif
+
     return whatif.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
                           relevant=_whatif_may_flip(p, q), base=first, close_band=close, before=before,
                           seed=seed)
