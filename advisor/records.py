@@ -76,8 +76,10 @@ ACTIVE: tuple[Status, ...] = ("proposed", "accepted")
 
 #: ``render(record) -> markdown`` (``advisor.report.to_markdown``).
 Render = Callable[[DecisionRecord], str]
-#: ``evaluate(answers, measured facts, rule packs) -> recommendation`` (built on ``advisor.pipeline``).
-Evaluate = Callable[[Mapping[str, Any], Mapping[str, Any], Sequence[PackInfo]], str]
+#: ``evaluate(answers, measured facts, rule packs, reference answers) -> recommendation`` (built on
+#: ``advisor.pipeline``). The reference answers are record A's: a decision engine draws with their seed
+#: (common random numbers), so that one swapped answer moves the probability only by itself.
+Evaluate = Callable[[Mapping[str, Any], Mapping[str, Any], Sequence[PackInfo], Mapping[str, Any]], str]
 #: ``resolve(pack path as recorded) -> folder`` ("rules" is the bundled pack).
 ResolvePack = Callable[[str], Path]
 
@@ -571,7 +573,7 @@ def _attribute(a: DecisionRecord, b: DecisionRecord, ans: Sequence[tuple[str, An
     flips: dict[tuple[str, str], bool | None] = {}
     answers, measured = a.profile.answers, _measured(a)
     same_paths = [p.path for p in a.rules.packs] == [p.path for p in b.rules.packs]
-    baseline = evaluate(answers, measured, a.rules.packs)
+    baseline = evaluate(answers, measured, a.rules.packs, answers)
     if rules_changed and same_paths:
         on_disk = _current_hashes(b.rules.packs, resolve_pack)
         if on_disk == [p.sha256 for p in b.rules.packs]:
@@ -587,11 +589,12 @@ def _attribute(a: DecisionRecord, b: DecisionRecord, ans: Sequence[tuple[str, An
             notes.append(f"re-evaluating {a.number:04d} with the rule packs on disk gives {baseline}, not the "
                          f"recorded {a.recommendation}: its packs changed since it was written")
         if rules_changed:
-            flips[("rules", "packs")] = evaluate(answers, measured, b.rules.packs) != baseline
+            flips[("rules", "packs")] = evaluate(answers, measured, b.rules.packs, answers) != baseline
     for key, _, after in ans:
-        flips[("answer", key)] = evaluate(_swap(answers, key, after), measured, a.rules.packs) != baseline
+        flips[("answer", key)] = evaluate(_swap(answers, key, after), measured, a.rules.packs, answers) != baseline
     for key, _, after in meas:
-        flips[("measurement", key)] = evaluate(answers, _swap(measured, key, after), a.rules.packs) != baseline
+        flips[("measurement", key)] = evaluate(answers, _swap(measured, key, after), a.rules.packs,
+                                               answers) != baseline
     return flips, notes
 
 

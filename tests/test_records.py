@@ -74,7 +74,8 @@ def _evaluator() -> records.Evaluate:
 
     q = pipeline.load_questionnaire()
 
-    def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], packs: Sequence[PackInfo]) -> str:
+    def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], packs: Sequence[PackInfo],
+                 reference: Mapping[str, Any]) -> str:
         roots = [pipeline.DEFAULT_RULES_DIR if p.path == "rules" else Path(p.path) for p in packs]
         pack = pipeline.load_pack(roots, q, cases=False)
         return pipeline.evaluate(answers, pack, q, measured=measured).recommendation
@@ -343,6 +344,30 @@ def test_diff_attributes_a_rules_change(work: Path, tmp_path: Path) -> None:
     result = records.diff(records.load(work, 1), records.load(work, 3), _evaluator())
     assert result.b.recommendation == "bare-metal"
     assert [(c.kind, c.name) for c in result.deciding] == [("rules", "packs")]
+
+
+def test_diff_re_evaluates_a_format_2_pack_with_the_decision_engine_and_the_draws_of_a(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor import pipeline
+    from advisor.cli.records import _evaluator
+    from advisor.decide import sampling
+
+    q = pipeline.load_questionnaire()
+    pack = tmp_path / "v2"
+    shutil.copytree(pipeline.DECISION_PACK_DIR, pack)
+    monkeypatch.chdir(tmp_path)
+    infos = [PackInfo(name="default", version="2", path="v2", sha256="0" * 64)]
+    evaluate = _evaluator(q)
+    a = {"workload_name": "pay", "latency_p99_ms": 5.0}
+    decided = pipeline.load_decision_pack(pack, q)
+    facts = pipeline.decision_facts(a, q)
+    seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
+    for answers in (a, {**a, "bare_metal_mandated": True}, {**a, "existing_virtualization": "public-cloud"},
+                    {**a, "latency_p99_ms": 0.05}):
+        expected = pipeline.decide_profile(answers, decided, questionnaire=q, seed=seed).recommendation or "none"
+        assert evaluate(answers, {}, infos, a) == expected, answers
+    assert evaluate({**a, "bare_metal_mandated": True}, {}, infos, a) == "bare-metal"
+    assert evaluate({**a, "existing_virtualization": "public-cloud"}, {}, infos, a) == "vm"
 
 
 # --------------------------------------------------------------------------- check

@@ -23,8 +23,7 @@ from advisor.errors import CheckFailed, DataError, UsageError
 if TYPE_CHECKING:
     from advisor.decision import PackInfo
     from advisor.questionnaire import Questionnaire
-    from advisor.records import CurrentProfile, RecordFile
-    from advisor.rules.model import Pack
+    from advisor.records import CurrentProfile, Evaluate, RecordFile
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -191,17 +190,33 @@ def link_cmd(directory: Path, relation: str, a: str, b: str) -> None:
     console.err(f"Record {ra.label} now {' '.join(relation.split())} {rb.label}; both records and the index updated")
 
 
-def _evaluator(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], Mapping[str, Any], Sequence[PackInfo]],
-                                                          str]:
-    from advisor import pipeline
+def _evaluator(questionnaire: Questionnaire) -> Evaluate:
+    """``records.diff``'s re-evaluation: the recommendation of some answers with the packs a record names.
 
-    packs: dict[tuple[Path, ...], Pack] = {}
+    A format-2 pack decides with the decision engine, every evaluation with the draws of
+    the reference answers (record A's), so that a swapped answer moves P only by itself;
+    a format-1 pack (records written before the decision engine) is scored as it was.
+    """
+    from advisor import pipeline, yamlio
+    from advisor.decide import sampling
 
-    def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], infos: Sequence[PackInfo]) -> str:
+    loaded: dict[tuple[Path, ...], Any] = {}
+
+    def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], infos: Sequence[PackInfo],
+                 reference: Mapping[str, Any]) -> str:
         roots = tuple(_resolve_pack(p.path) for p in infos)
-        if roots not in packs:
-            packs[roots] = pipeline.load_pack(list(roots), questionnaire, cases=False)
-        return pipeline.evaluate(answers, packs[roots], questionnaire, measured=measured).recommendation
+        formats = {yamlio.to_plain(yamlio.load(r / "pack.yaml").root.get("advisor_rule_pack")) for r in roots}
+        if formats == {2} and len(roots) == 1:
+            if roots not in loaded:
+                loaded[roots] = pipeline.load_decision_pack(roots[0], questionnaire)
+            facts = pipeline.decision_facts(reference, questionnaire, measured=measured)
+            seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
+            decided = pipeline.decide_profile(answers, loaded[roots], questionnaire=questionnaire, measured=measured,
+                                              seed=seed)
+            return decided.recommendation or "none"
+        if roots not in loaded:
+            loaded[roots] = pipeline.load_pack(list(roots), questionnaire, cases=False)
+        return pipeline.evaluate(answers, loaded[roots], questionnaire, measured=measured).recommendation
 
     return evaluate
 
@@ -217,8 +232,9 @@ def diff_cmd(directory: Path, questionnaire_path: Path | None, fmt: str, a: str,
 
     Lists the answers, rule packs (hashes, rules fired, weights) and measurements
     that differ. When the recommendations differ, each changed input of B is swapped
-    into A alone and re-evaluated with the rule packs on disk; the inputs that flip
-    the outcome on their own are named.
+    into A alone and re-evaluated with the rule packs on disk (a format-2 pack with
+    the decision engine, on the draws of A); the inputs that flip the outcome on
+    their own are named.
     """
     from advisor.records import diff, load
 
