@@ -17,6 +17,11 @@ Grammar, informally::
     compare := sum (('==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in') sum)*
     sum     := sum ('+' | '-' | '*' | '/') sum | '-' sum | atom | expr 'if' expr 'else' expr
     atom    := NUMBER | 'string' | true | false | fact.name | [atom, ...] | func(expr, ...) | (expr)
+
+A multi-choice answer is tested with ``any_of``, ``all_of`` and ``none_of``; a list on
+the left of ``in`` / ``not in`` (``['a', 'b'] not in compliance``) is refused, because it
+reads as "not both" but would mean "neither": the error names the function to use.
+:func:`branches` splits a condition into the parts a rule test must exercise.
 """
 
 from __future__ import annotations
@@ -36,8 +41,10 @@ __all__ = [
     "MAX_NODES",
     "Condition",
     "ConditionError",
+    "Branch",
     "Expression",
     "FactType",
+    "branches",
     "compile_condition",
     "compile_expression",
 ]
@@ -379,7 +386,10 @@ class _Compiler:
             if sym is None:
                 raise self.fail(right, "'is' is not allowed", "use == or !=")
             if sym in ("in", "not in"):
-                ok = (lt == _STR and rt == _LSTR) or (lt == _NUM and rt == _LNUM) or (lt == _LSTR and rt == _LSTR)
+                if lt == _LSTR and rt == _LSTR:
+                    fact = ast.get_source_segment(self.expr, right) or "fact"
+                    raise self.fail(node, f"a list '{sym}' a list is ambiguous", _LIST_IN_HINT[sym].format(fact=fact))
+                ok = (lt == _STR and rt == _LSTR) or (lt == _NUM and rt == _LNUM)
                 if not ok:
                     raise self.fail(right, f"'{sym}' needs a value and a list of the same kind, got {lt} {sym} {rt}",
                                     "write e.g. 'pci-dss' in compliance or tenancy in ['a', 'b']")
@@ -391,7 +401,7 @@ class _Compiler:
                                 "compare numbers, or use == for text")
             self._check_choices(left, right, rc)
             self._check_choices(right, left, lc)
-            steps.append(_cmp(sym, lf, rf, lt == _LSTR and rt == _LSTR))
+            steps.append(_cmp(sym, lf, rf))
             left, lt, lf, lc = right, rt, rf, rc
         if len(steps) == 1:
             return _BOOL, steps[0], None
@@ -425,6 +435,8 @@ class _Compiler:
             _, getter, _ = self._fact(node.args[0])
             return _BOOL, (lambda f: getter(f) is not UNKNOWN), None
         args = [self.visit(a, depth + 1) for a in node.args]
+        if fname in _LIST_TESTS and len(args) == 2:
+            self._check_choices(node.args[0], node.args[1], args[1][2])
         if spec.variadic:
             if len(args) < 2:
                 raise self.fail(node, f"{fname}() takes two or more arguments")
@@ -446,25 +458,21 @@ class _Compiler:
         return spec.result, call, None
 
 
-def _cmp(sym: str, lf: Evaluator, rf: Evaluator, list_in_list: bool) -> Evaluator:
-    if sym in ("in", "not in") and list_in_list:
-        # [a, b] in facts-list: every item present (subset); 'not in': none present
-        def test(a: Any, b: Any) -> bool:
-            return set(a) <= set(b)
+_LIST_IN_HINT = {
+    "in": "write all_of({fact}, [...]) for every item present, or any_of({fact}, [...]) for at least one",
+    "not in": "write none_of({fact}, [...]) for no item present, or not all_of({fact}, [...]) for not every one",
+}
 
-        def test_not(a: Any, b: Any) -> bool:
-            return not (set(a) & set(b))
 
-        fn: Callable[[Any, Any], bool] = test if sym == "in" else test_not
-    else:
-        import operator
+def _cmp(sym: str, lf: Evaluator, rf: Evaluator) -> Evaluator:
+    import operator
 
-        table: dict[str, Callable[[Any, Any], bool]] = {
-            "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-            ">": operator.gt, ">=": operator.ge,
-            "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
-        }
-        fn = table[sym]  # noqa: F811
+    table: dict[str, Callable[[Any, Any], bool]] = {
+        "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+        ">": operator.gt, ">=": operator.ge,
+        "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+    }
+    fn = table[sym]
 
     def compare(f: Mapping[str, Any]) -> Any:
         a = lf(f)
@@ -491,6 +499,14 @@ def _overlaps(a: list[Any], b: list[Any]) -> bool:
     return bool(set(a) & set(b))
 
 
+def _contains_all(a: list[Any], b: list[Any]) -> bool:
+    return set(b) <= set(a)
+
+
+def _disjoint(a: list[Any], b: list[Any]) -> bool:
+    return not set(a) & set(b)
+
+
 #: The only functions a condition can call.
 FUNCTIONS: dict[str, _Function] = {
     "len": _Function((_LSTR,), _NUM, len, "number of items in a list, e.g. len(compliance) > 1"),
@@ -499,8 +515,63 @@ FUNCTIONS: dict[str, _Function] = {
     "max": _Function((_NUM,), _NUM, max, "largest of two or more numbers", variadic=True),
     "any_of": _Function((_LSTR, _LSTR), _BOOL, _overlaps,
                         "true when the two lists share an item, e.g. any_of(compliance, ['pci-dss', 'hipaa'])"),
+    "all_of": _Function((_LSTR, _LSTR), _BOOL, _contains_all,
+                        "true when the first list holds every item of the second, "
+                        "e.g. all_of(special_networking, ['sr-iov', 'dpdk'])"),
+    "none_of": _Function((_LSTR, _LSTR), _BOOL, _disjoint,
+                         "true when the first list holds no item of the second, e.g. none_of(compliance, ['pci-dss'])"),
     "known": _Function((), _BOOL, lambda: True, "true when a fact is present, e.g. known(measured.cpu.ratio)"),
 }
+
+
+#: The functions over a multi-choice list -> the value of one item's test that decides the result alone
+#: (any_of: an item present makes it true; all_of: an item absent makes it false; none_of: present, false).
+_LIST_TESTS = {"any_of": True, "all_of": False, "none_of": True}
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A part of a condition a rule test must exercise, and the value of it that decides alone.
+
+    A part of an ``or`` decides when it is true, a part of an ``and`` when it is
+    false; an item of ``any_of``/``none_of`` decides when it is present, an item of
+    ``all_of`` when it is absent (``condition`` is then ``'item' in fact``).
+    """
+
+    source: str
+    decides: bool
+    condition: Condition
+
+    @property
+    def label(self) -> str:
+        return f"{self.source} is {'true' if self.decides else 'false'}"
+
+
+def branches(expr: str, types: Mapping[str, FactType]) -> list[Branch]:
+    """The parts of the condition ``expr`` (already known to compile) that tests must exercise, outermost first."""
+    text = " ".join(expr.splitlines()).strip()
+    out: list[Branch] = []
+
+    def add(node: ast.AST, source: str, decides: bool) -> None:
+        out.append(Branch(source, decides, compile_condition(source, types)))
+
+    def walk(node: ast.AST) -> None:
+        if isinstance(node, ast.BoolOp):
+            decides = isinstance(node.op, ast.Or)
+            for value in node.values:
+                add(value, ast.get_source_segment(text, value) or ast.unparse(value), decides)
+                walk(value)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            walk(node.operand)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _LIST_TESTS
+              and len(node.args) == 2 and isinstance(node.args[1], ast.List) and len(node.args[1].elts) > 1):
+            fact = ast.get_source_segment(text, node.args[0]) or ast.unparse(node.args[0])
+            for item in node.args[1].elts:
+                if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    add(item, f"{item.value!r} in {fact}", _LIST_TESTS[node.func.id])
+
+    walk(ast.parse(text, mode="eval").body)
+    return out
 
 
 def _count_nodes(tree: ast.AST) -> int:

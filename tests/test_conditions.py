@@ -65,8 +65,9 @@ def error(expr: str) -> ConditionError:
         ("1 < n < 10", True), ("1 < n < 5", False), ("0 <= m < n <= 5", True), ("n > 1 > m", True),
         ("tenancy in ['multi-team', 'single-team']", True), ("tenancy not in ['multi-team']", False),
         ("'pci-dss' in compliance", True), ("'hipaa' in compliance", False), ("'hipaa' not in compliance", True),
-        ("['pci-dss', 'soc2'] in compliance", True), ("['pci-dss', 'hipaa'] in compliance", False),
-        ("['hipaa', 'none'] not in compliance", True), ("['hipaa', 'soc2'] not in compliance", False),
+        ("all_of(compliance, ['pci-dss', 'soc2'])", True), ("all_of(compliance, ['pci-dss', 'hipaa'])", False),
+        ("none_of(compliance, ['hipaa', 'none'])", True), ("none_of(compliance, ['hipaa', 'soc2'])", False),
+        ("not all_of(compliance, ['hipaa', 'soc2'])", True), ("all_of(compliance, [])", True),
         ("compliance == ['pci-dss', 'soc2']", True), ("compliance != ['none']", True),
         ("n in [1, 5, 9]", True), ("x not in [1, 2]", True),
         ("len(compliance) == 2", True), ("len(tags) == 0", True), ("abs(m - n) == 5", True),
@@ -145,14 +146,14 @@ def test_multi_line_expressions_are_joined() -> None:
          "conditions can only read facts", 11),
         # calls and other syntax
         ("open('/etc/passwd') == 'x'", "calling 'open' is not allowed",
-         "the functions are abs, any_of, known, len, max, min", 0),
+         "the functions are abs, all_of, any_of, known, len, max, min, none_of", 0),
         ("lenn(tags) > 1", "calling 'lenn' is not allowed", "did you mean 'len'?", 0),
         ("name.upper() == 'X'", "calling 'name.upper' is not allowed",
-         "the functions are abs, any_of, known, len, max, min", 0),
+         "the functions are abs, all_of, any_of, known, len, max, min, none_of", 0),
         ("'x'.upper() == 'X'", "calling a method is not allowed",
-         "the functions are abs, any_of, known, len, max, min", 0),
+         "the functions are abs, all_of, any_of, known, len, max, min, none_of", 0),
         ("(lambda: True)()", "calling a lambda is not allowed",
-         "the functions are abs, any_of, known, len, max, min", 0),
+         "the functions are abs, all_of, any_of, known, len, max, min, none_of", 0),
         ("compliance[0] == 'x'", "indexing ([...]) is not allowed in a condition", None, 0),
         ("[c for c in compliance] == []", "a comprehension is not allowed in a condition", None, 0),
         ("lambda: True", "a lambda is not allowed in a condition", None, 0),
@@ -198,6 +199,12 @@ def test_multi_line_expressions_are_joined() -> None:
         ("tenancy in ['single-team', 'hybrid']", "'hybrid' is not a choice of tenancy",
          "choose one of 'single-team', 'multi-team', 'multi-tenant-untrusted'", 11),
         ("'pci' in compliance", "'pci' is not a choice of compliance", "did you mean 'pci-dss'?", 0),
+        ("none_of(compliance, ['pci', 'soc2'])", "'pci' is not a choice of compliance", "did you mean 'pci-dss'?", 20),
+        # the multi-choice trap: a list 'in' / 'not in' a list points at all_of / none_of
+        ("['hipaa', 'soc2'] not in compliance", "a list 'not in' a list is ambiguous",
+         "write none_of(compliance, [...]) for no item present, or not all_of(compliance, [...]) for not every one", 0),
+        ("flag and ['hipaa'] in compliance", "a list 'in' a list is ambiguous",
+         "write all_of(compliance, [...]) for every item present, or any_of(compliance, [...]) for at least one", 9),
         ("compliance == ['zzz']", "'zzz' is not a choice of compliance",
          "choose one of 'none', 'pci-dss', 'hipaa', 'soc2'", 14),
         # literals
@@ -246,7 +253,7 @@ def test_non_string_is_rejected() -> None:
 
 
 def test_every_function_is_documented() -> None:
-    assert set(FUNCTIONS) == {"len", "abs", "min", "max", "any_of", "known"}
+    assert set(FUNCTIONS) == {"len", "abs", "min", "max", "any_of", "all_of", "none_of", "known"}
     assert all(f.doc for f in FUNCTIONS.values())
 
 
@@ -333,7 +340,7 @@ def typed_expr(draw: st.DrawFn, depth: int = 0) -> str:
         return draw(st.sampled_from(["flag", "other", "known(x)", "any_of(compliance, ['hipaa', 'soc2'])",
                                      "name == 'api'", "true"]))
     if kind == 5:
-        return f"[{draw(regime)}, {draw(regime)}] {draw(st.sampled_from(['in', 'not in']))} compliance"
+        return f"{draw(st.sampled_from(['any_of', 'all_of', 'none_of']))}(compliance, [{draw(regime)}, {draw(regime)}])"
     if kind == 6:
         return f"not ({draw(typed_expr(depth + 1))})"
     op = draw(st.sampled_from(["and", "or"]))
@@ -356,3 +363,21 @@ def test_well_typed_expressions_compile_and_evaluate_three_valued(expr: str, giv
 def test_floats_from_facts_may_be_infinite_without_crashing() -> None:
     assert ev("x > 1", {"x": math.inf}) is True
     assert ev("x - x == 0", {"x": math.inf}) is False  # inf - inf is nan
+
+
+def test_branches_split_and_or_and_multi_choice_items_with_the_value_that_decides() -> None:
+    from advisor.conditions import branches
+
+    expr = "any_of(compliance, ['hipaa', 'soc2']) or flag and not (n < 1 or all_of(compliance, ['none', 'hipaa']))"
+    got = [(b.source, b.decides) for b in branches(expr, TYPES)]
+    assert got == [
+        ("any_of(compliance, ['hipaa', 'soc2'])", True), ("'hipaa' in compliance", True),
+        ("'soc2' in compliance", True),
+        ("flag and not (n < 1 or all_of(compliance, ['none', 'hipaa']))", True), ("flag", False),
+        ("not (n < 1 or all_of(compliance, ['none', 'hipaa']))", False),
+        ("n < 1", True), ("all_of(compliance, ['none', 'hipaa'])", True),
+        ("'none' in compliance", False), ("'hipaa' in compliance", False),
+    ]
+    soc2 = branches(expr, TYPES)[2].condition
+    assert soc2.evaluate({"compliance": ["soc2"]}) is True and soc2.evaluate({}) is None
+    assert branches("n > 1", TYPES) == [] and branches("none_of(compliance, ['hipaa'])", TYPES) == []
