@@ -24,7 +24,7 @@ from advisor.errors import DataError, Location, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
 from advisor.questionnaire import load_default as _load_default_questionnaire
-from advisor.resources import bundled_dir, require
+from advisor.resources import PACK_FOLDER, bundled_dir, require
 from advisor.rules import catalog as _catalog
 from advisor.rules.engine import Finding, evaluate_rule, evaluate_rules
 from advisor.rules.loader import load_pack as _load_pack
@@ -303,25 +303,32 @@ def rule_case_findings(pack: Pack, rule_id: str, questionnaire: Questionnaire | 
 
 # --------------------------------------------------------------------------- the decision engine
 
-#: The default format-2 rule pack (decision engine v2), in the project checkout.
-DECISION_PACK_DIR = Path(__file__).resolve().parent.parent / "rules-v2"
+#: The default format-2 rule pack (decision engine v2), bundled with the package.
+DECISION_PACK_DIR = bundled_dir(PACK_FOLDER)
 
 _FLEET_KEYS = ("physical_hosts", "racks", "microservices_per_host", "replicas_per_service", "vms_per_host",
                "clusters", "tenant_count", "hosts_per_site", "tenancy", "site_type", "max_blast_radius_pct")
 
 
-def load_decision_pack(path: str | os.PathLike[str] | None = None,
+def load_decision_pack(dirs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
                        questionnaire: Questionnaire | None = None) -> decision_engine.Pack:
-    """Load a format-2 pack (default: the bundled one) against the fact catalog."""
-    from advisor import decide as decision_engine
-    from advisor.rules import evidence
+    """Load the format-2 pack: the bundled one, with the layers ``dirs`` over it or a whole pack first in ``dirs``.
+
+    Later folders win (see :mod:`advisor.decide.packs`); the loaded pack is cached.
+    """
+    from advisor.decide import packs
 
     q = questionnaire or load_questionnaire()
-    root = Path(path) if path is not None else DECISION_PACK_DIR
-    shown = "rules-v2" if path is None else shown_path(root)
-    catalogue = evidence.load_catalogue(DEFAULT_RULES_DIR / "evidence.yaml")
-    usable = {item.id for item in catalogue if item.audit != "rejected"}
-    return decision_engine.load_pack(root, fact_catalog(q), shown=shown, evidence=usable)
+    given = [Path(dirs)] if isinstance(dirs, (str, os.PathLike)) else [Path(d) for d in dirs or ()]
+    evidence_file = DEFAULT_RULES_DIR / "evidence.yaml"
+
+    def usable() -> set[str]:
+        from advisor.rules import evidence
+
+        return {item.id for item in evidence.load_catalogue(evidence_file) if item.audit != "rejected"}
+
+    folders = packs.roots(given, require(DECISION_PACK_DIR, "rule pack"), shown_path, PACK_FOLDER)
+    return packs.load(folders, fact_catalog(q), evidence=usable, evidence_file=evidence_file)
 
 
 def decision_facts(answers: Mapping[str, Any], questionnaire: Questionnaire | None = None, *,

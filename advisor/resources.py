@@ -1,10 +1,11 @@
 """Where the bundled rule pack and questionnaire are, in any installation.
 
-The repository keeps them at its top level (``rules/`` and ``questionnaires/``: the
-layout users see and copy). The build maps both into the package as
-``advisor/_bundled/rules`` and ``advisor/_bundled/questionnaires`` (``package_dir`` in
-setup.py), so a wheel, ``pip install .`` and ``pipx install .`` carry them, and they
-are found here with :mod:`importlib.resources`. An editable install of a checkout
+The repository keeps them at its top level (``rules/`` with the evidence catalogue,
+the format-2 pack in :data:`PACK_FOLDER`, and ``questionnaires/``: the layout users
+see and copy). The build maps them into the package as ``advisor/_bundled/<folder>``
+(``-`` written ``_``; ``package_dir`` in setup.py), so a wheel, ``pip install .`` and
+``pipx install .`` carry them, and they are found here with :mod:`importlib.resources`.
+An editable install of a checkout
 imports ``advisor`` from the checkout itself, where the data sit beside the package
 instead; that is the second place looked at.
 
@@ -20,15 +21,20 @@ from typing import Literal
 
 from advisor.errors import DataError, Location
 
-__all__ = ["BUNDLED", "EXTRAS", "Bundled", "bundled_dir", "bundled_file", "install_command", "require", "require_extra"]
+__all__ = ["BUNDLED", "EXTRAS", "PACK_FOLDER", "Bundled", "bundled_dir", "bundled_file", "install_command", "require",
+           "require_extra"]
 
-Bundled = Literal["rules", "questionnaires"]
+Bundled = Literal["rules", "rules-v2", "questionnaires"]
+
+#: The folder of the default rule pack (format 2), at the top of the repository. Everything
+#: that reads the pack (commands, docs, tests) goes through this one name.
+PACK_FOLDER: Bundled = "rules-v2"
 
 #: The folder inside the installed package that the build maps the data into.
 BUNDLED = "_bundled"
 
 #: A file that must exist in each bundled folder (how a complete folder is recognised).
-_MARKER: dict[Bundled, str] = {"rules": "pack.yaml", "questionnaires": "default.yaml"}
+_MARKER: dict[Bundled, str] = {"rules": "pack.yaml", "rules-v2": "pack.yaml", "questionnaires": "default.yaml"}
 
 
 def _package_dir() -> Path:
@@ -41,7 +47,7 @@ def bundled_dir(name: Bundled) -> Path:
     Returns the installed location when neither holds it (:func:`require` then explains).
     """
     package = _package_dir()
-    installed = package / BUNDLED / name
+    installed = package / BUNDLED / name.replace("-", "_")  # a package name has no '-'; setup.py maps it
     if (installed / _MARKER[name]).is_file():
         return installed
     checkout = package.parent / name

@@ -4,6 +4,16 @@ Every problem is one line ``file:line:col: what is wrong; what to do``. The chec
 that keep the method sound are made here, once: value functions are monotone, the
 attribute weights of a criterion sum to 1, a rule reads only the configuration
 dimensions of its option, and no evidence item backs two consequence estimates.
+
+Packs are layered: the first folder is a whole pack (its ``pack.yaml`` has the criteria
+and configurations); each later one is an organisation's layer, whose ``pack.yaml``
+has only its name, version, derived facts and ``disable`` (rule id -> why). A layer
+adds rules and archetypes; it replaces a rule of an earlier pack only with
+``overrides: true`` (a clash without it is an error naming both files) and a case
+file of the same name replaces the earlier one. Later layers win.
+
+Positions in the files are kept as :class:`Spots` (plain data), so a loaded pack can
+be cached as JSON and read back without the YAML parser.
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ from advisor.decide.model import (
     ConsequenceRule,
     ConstraintRule,
     Criterion,
+    DerivedSpec,
+    LayerFile,
     Option,
     PackFile,
 )
@@ -39,14 +51,68 @@ __all__ = [
     "Constraint",
     "Derived",
     "Dimension",
+    "Layer",
     "Pack",
     "PackCase",
     "Range",
+    "Spots",
     "load_pack",
+    "load_packs",
 ]
 
 PACK_FILE = "pack.yaml"
 _MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Spots:
+    """The line and column of every key and value of one YAML file, keyed by its path (plain, cacheable data)."""
+
+    name: str
+    values: Mapping[str, tuple[int, int]]
+    keys: Mapping[str, tuple[int, int]]
+
+    @classmethod
+    def of(cls, doc: yamlio.Document) -> Spots:
+        values: dict[str, tuple[int, int]] = {}
+        keys: dict[str, tuple[int, int]] = {}
+
+        def walk(node: Any, path: tuple[str | int, ...]) -> None:
+            at = doc.where(path)
+            values[_path_key(path)] = (at.line, at.col)
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    key_at = doc.where((*path, k), key=True)
+                    keys[_path_key((*path, k))] = (key_at.line, key_at.col)
+                    walk(v, (*path, k))
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, (*path, i))
+
+        walk(doc.plain(), ())
+        return cls(doc.name, values, keys)
+
+    def where(self, path: Sequence[str | int], *, key: bool = False) -> Location:
+        """As :meth:`advisor.yamlio.Document.where`: the deepest part of ``path`` that exists."""
+        for n in range(len(path), -1, -1):
+            part = _path_key(path[:n])
+            table = self.keys if key and n == len(path) and n else self.values
+            if part in table:
+                line, col = table[part]
+                return Location(self.name, line, col)
+        return Location(self.name, 1, 1)
+
+
+def _path_key(path: Sequence[str | int]) -> str:
+    return "\x1f".join(str(p) for p in path)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One folder of a layered pack: its name@version and where it was read from."""
+
+    name: str
+    root: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +169,7 @@ class Constraint:
     at_most: Expression | None
     at_least: Expression | None
     file: str
-    doc: yamlio.Document = field(repr=False, compare=False)
+    doc: Spots = field(repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -137,7 +203,7 @@ class Consequence:
     estimate: Range
     measured: Range | None
     file: str
-    doc: yamlio.Document = field(repr=False, compare=False)
+    doc: Spots = field(repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -162,7 +228,7 @@ class Consequence:
 class PackCase:
     model: CaseFile
     file: str
-    doc: yamlio.Document = field(repr=False, compare=False)
+    doc: Spots = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -178,10 +244,13 @@ class Pack:
     consequences: tuple[Consequence, ...]
     cases: tuple[PackCase, ...]
     catalog: Mapping[str, FactType] = field(repr=False, compare=False)
+    layers: tuple[Layer, ...] = ()
+    disabled: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
-        return f"{self.meta.name}@{self.meta.version}"
+        """``name@version`` of the whole pack, then `` + name@version`` of each layer."""
+        return " + ".join([f"{self.meta.name}@{self.meta.version}", *(layer.name for layer in self.layers)])
 
     @property
     def rules(self) -> tuple[Constraint | Consequence, ...]:
@@ -292,86 +361,141 @@ def _check_config_reads(names: Collection[str], option: Option, dims: Mapping[Op
 
 def load_pack(root: str | os.PathLike[str], catalog: Mapping[str, FactType], *,
               evidence: Collection[str] | None = None, shown: str | None = None) -> Pack:
-    """Load the format-2 pack in ``root`` against the fact ``catalog``.
+    """Load the format-2 pack in ``root`` against the fact ``catalog`` (see :func:`load_packs`)."""
+    path = Path(root)
+    return load_packs([(path, shown if shown is not None else path.as_posix())], catalog, evidence=evidence)
+
+
+def load_packs(roots: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType], *,
+               evidence: Collection[str] | None = None) -> Pack:
+    """Load a whole pack and the layers over it: ``roots`` are (folder, name shown in messages), in order.
 
     ``evidence`` is the set of evidence ids of the catalogue; when given, every id a
     rule cites must be in it.
     """
-    path = Path(root)
-    display = shown if shown is not None else path.as_posix()
-    if not (path / PACK_FILE).is_file():
-        raise DataError(f"not a rule pack: {PACK_FILE} is missing", "give the folder that holds pack.yaml",
-                        Location(display))
+    for path, display in roots:
+        if not (path / PACK_FILE).is_file():
+            raise DataError(f"not a rule pack: {PACK_FILE} is missing", "give the folder that holds pack.yaml",
+                            Location(display))
     problems = _Problems()
-    meta_doc = _parse(path / PACK_FILE, f"{display}/{PACK_FILE}")
+    (base, base_shown), layers = roots[0], roots[1:]
+    meta_doc = _parse(base / PACK_FILE, f"{base_shown}/{PACK_FILE}")
+    if "criteria" not in (meta_doc.plain() or {}) and "advisor_rule_pack" in (meta_doc.plain() or {}):
+        raise DataError("this pack is a layer (its pack.yaml has no criteria), not a whole pack",
+                        "give it after the pack it layers over, or leave the default pack in front of it",
+                        meta_doc.where(()))
     meta = validate(PackFile, meta_doc)
     attributes = _attributes(meta, meta_doc, problems)
     dims = _dimensions(meta)
     types: dict[str, FactType] = dict(catalog)
     types.update(_config_types(dims))
     derived: list[Derived] = []
-    for i, d in enumerate(meta.derived):
+    _add_derived(meta.derived, meta_doc, types, derived, problems)
+    infos: list[Layer] = []
+    layer_docs: list[tuple[LayerFile, yamlio.Document]] = []
+    for path, display in layers:
+        doc = _parse(path / PACK_FILE, f"{display}/{PACK_FILE}")
+        if isinstance(doc.plain(), dict) and "criteria" in doc.plain():
+            raise DataError("a layer cannot redefine the criteria: only the first pack is a whole pack",
+                            "remove 'criteria' and 'configurations' from the layer's pack.yaml",
+                            doc.where(("criteria",), key=True))
+        layer = validate(LayerFile, doc)
+        _add_derived(layer.derived, doc, types, derived, problems)
+        infos.append(Layer(f"{layer.name}@{layer.version}", display))
+        layer_docs.append((layer, doc))
+    rules: dict[str, Constraint | Consequence] = {}
+    where: dict[str, str] = {}
+    disabled: dict[str, str] = {}
+    cases: dict[str, PackCase] = {}
+    for n, (path, display) in enumerate(roots):
+        own: set[str] = set()
+        for folder in ("constraints", "consequences"):
+            sub = path / folder
+            for file in sorted(sub.glob("*.yaml")) if sub.is_dir() else []:
+                rule = _rule(file, f"{display}/{folder}/{file.name}", folder, types, attributes, dims, problems)
+                if rule is None:
+                    continue
+                rid, earlier = rule.id, where.get(rule.id)
+                if rid in own:
+                    problems.add(f"rule id {rid!r} is also used by {earlier}", "ids are unique",
+                                 rule.doc.where(("id",)))
+                elif earlier is not None and not rule.rule.overrides:
+                    problems.add(f"rule id {rid!r} is already defined by {earlier}",
+                                 "add 'overrides: true' to replace it, or choose another id", rule.doc.where(("id",)))
+                elif earlier is None and rule.rule.overrides:
+                    problems.add(f"'overrides: true' but no earlier pack defines {rid!r}",
+                                 did_you_mean(rid, rules) or "remove 'overrides: true'",
+                                 rule.doc.where(("overrides",), key=True))
+                own.add(rid)
+                where[rid] = rule.file
+                rules[rid] = rule
+                disabled.pop(rid, None)
+        if n:
+            layer, doc = layer_docs[n - 1]
+            for rid, why in layer.disable.items():
+                if rid not in rules:
+                    problems.add(f"'disable' names {rid!r}, which no pack defines",
+                                 did_you_mean(rid, rules) or "see 'advisor rules list'",
+                                 doc.where(("disable", rid), key=True))
+                    continue
+                del rules[rid]
+                disabled[rid] = why
+        case_dir = path / "cases"
+        for file in sorted(case_dir.glob("*.yaml")) if case_dir.is_dir() else []:
+            shown_file = f"{display}/cases/{file.name}"
+            case_doc = _parse(file, shown_file)
+            try:
+                cases[file.name] = PackCase(validate(CaseFile, case_doc), shown_file, Spots.of(case_doc))
+            except DataError as exc:
+                problems.items.extend(exc.problems)
+    constraints = [r for r in rules.values() if isinstance(r, Constraint)]
+    consequences = [r for r in rules.values() if isinstance(r, Consequence)]
+    _check_evidence(constraints, consequences, evidence, problems)
+    problems.raise_any()
+    return Pack(meta, base_shown, attributes, dims, tuple(derived), tuple(constraints), tuple(consequences),
+                tuple(cases[k] for k in sorted(cases)), types, tuple(infos), disabled)
+
+
+def _add_derived(specs: Sequence[DerivedSpec], doc: yamlio.Document, types: dict[str, FactType],
+                 derived: list[Derived], problems: _Problems) -> None:
+    for i, d in enumerate(specs):
         if d.name in types:
             problems.add(f"derived fact {d.name!r} already exists", "pick another name",
-                         meta_doc.where(("derived", i, "name")))
+                         doc.where(("derived", i, "name")))
             continue
         compiled: Expression | Condition | None
         if d.type == "bool":
-            compiled = _compile_cond(d.expr, types, meta_doc, ("derived", i, "expr"), problems)
+            compiled = _compile_cond(d.expr, types, doc, ("derived", i, "expr"), problems)
         else:
-            compiled = _compile_expr(d.expr, types, meta_doc, ("derived", i, "expr"), problems)
+            compiled = _compile_expr(d.expr, types, doc, ("derived", i, "expr"), problems)
         if compiled is not None:
             derived.append(Derived(d.name, d.unit, d.description, compiled))
             types[d.name] = FactType(d.type, None, d.description)
-    constraints: list[Constraint] = []
-    consequences: list[Consequence] = []
-    seen: dict[str, str] = {}
-    for folder in ("constraints", "consequences"):
-        sub = path / folder
-        files = sorted(sub.glob("*.yaml")) if sub.is_dir() else []
-        for file in files:
-            shown_file = f"{display}/{folder}/{file.name}"
-            doc = _parse(file, shown_file)
-            model: ConstraintRule | ConsequenceRule
-            try:
-                if folder == "constraints":
-                    model = validate(ConstraintRule, doc)
-                else:
-                    model = validate(ConsequenceRule, doc)
-            except DataError as exc:
-                problems.items.extend(exc.problems)
-                continue
-            if model.id != file.stem:
-                problems.add(f"rule id {model.id!r} differs from the file name {file.name!r}",
-                             f"rename the file to {model.id}.yaml", doc.where(("id",)))
-            if model.id in seen:
-                problems.add(f"rule id {model.id!r} is also used by {seen[model.id]}", "ids are unique",
-                             doc.where(("id",)))
-            seen[model.id] = shown_file
-            when = _compile_cond(model.when, types, doc, ("when",), problems)
-            if isinstance(model, ConstraintRule):
-                rule = _constraint(model, when, types, doc, shown_file, problems)
-                if rule is not None:
-                    _check_config_reads(rule.names, model.option, dims, doc, problems)
-                    constraints.append(rule)
-            else:
-                con = _consequence(model, when, attributes, types, doc, shown_file, problems)
-                if con is not None:
-                    _check_config_reads(con.names, model.option, dims, doc, problems)
-                    consequences.append(con)
-    _check_evidence(constraints, consequences, evidence, problems)
-    cases: list[PackCase] = []
-    case_dir = path / "cases"
-    for file in sorted(case_dir.glob("*.yaml")) if case_dir.is_dir() else []:
-        shown_file = f"{display}/cases/{file.name}"
-        doc = _parse(file, shown_file)
-        try:
-            cases.append(PackCase(validate(CaseFile, doc), shown_file, doc))
-        except DataError as exc:
-            problems.items.extend(exc.problems)
-    problems.raise_any()
-    return Pack(meta, display, attributes, dims, tuple(derived), tuple(constraints), tuple(consequences),
-                tuple(cases), types)
+
+
+def _rule(file: Path, shown_file: str, folder: str, types: Mapping[str, FactType],
+          attributes: Mapping[str, Attribute], dims: Mapping[Option, tuple[Dimension, ...]],
+          problems: _Problems) -> Constraint | Consequence | None:
+    """One rule file, compiled and checked; None (with the problems added) when it is wrong."""
+    doc = _parse(file, shown_file)
+    model: ConstraintRule | ConsequenceRule
+    try:
+        model = validate(ConstraintRule, doc) if folder == "constraints" else validate(ConsequenceRule, doc)
+    except DataError as exc:
+        problems.items.extend(exc.problems)
+        return None
+    if model.id != file.stem:
+        problems.add(f"rule id {model.id!r} differs from the file name {file.name!r}",
+                     f"rename the file to {model.id}.yaml", doc.where(("id",)))
+    when = _compile_cond(model.when, types, doc, ("when",), problems)
+    rule: Constraint | Consequence | None
+    if isinstance(model, ConstraintRule):
+        rule = _constraint(model, when, types, doc, shown_file, problems)
+    else:
+        rule = _consequence(model, when, attributes, types, doc, shown_file, problems)
+    if rule is not None:
+        _check_config_reads(rule.names, model.option, dims, doc, problems)
+    return rule
 
 
 def _constraint(model: ConstraintRule, when: Condition | None, types: Mapping[str, FactType],
@@ -405,7 +529,7 @@ def _constraint(model: ConstraintRule, when: Condition | None, types: Mapping[st
                 at_least = _compile_expr(m.at_least, types, doc, ("requires", "measurement", "at_least"), problems)
     if when is None:
         return None
-    return Constraint(model, when, configuration, at_most, at_least, shown, doc)
+    return Constraint(model, when, configuration, at_most, at_least, shown, Spots.of(doc))
 
 
 def _range(raw: Any, types: Mapping[str, FactType], doc: yamlio.Document, where: tuple[str, ...],
@@ -455,7 +579,7 @@ def _consequence(model: ConsequenceRule, when: Condition | None, attributes: Map
                      doc.where(("estimate",)))
     if when is None or estimate is None:
         return None
-    return Consequence(model, attribute, when, estimate, measured, shown, doc)
+    return Consequence(model, attribute, when, estimate, measured, shown, Spots.of(doc))
 
 
 def _check_evidence(constraints: Sequence[Constraint], consequences: Sequence[Consequence],

@@ -26,6 +26,7 @@ __all__ = [
     "DimensionSpec",
     "Estimate",
     "Expect",
+    "LayerFile",
     "Measured",
     "MeasurementRequirement",
     "Option",
@@ -106,6 +107,18 @@ class PackFile(_Model):
     derived: list[DerivedSpec] = Field(default_factory=list)
 
 
+class LayerFile(_Model):
+    """``pack.yaml`` of an organisation's layer over a whole pack: rules are added, replaced or disabled."""
+
+    advisor_rule_pack: Literal[2] = Field(description="format version of the pack")
+    name: str = Field(pattern=_ID, max_length=64)
+    version: int = Field(ge=1)
+    description: str = ""
+    derived: list[DerivedSpec] = Field(default_factory=list)
+    disable: dict[Annotated[str, Field(pattern=_ID)], Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict, description="rule id -> why this organisation does not use it")
+
+
 class MeasurementRequirement(_Model):
     """A measured fact that must stay at or under (or over) a threshold."""
 
@@ -142,6 +155,7 @@ class _Rule(_Model):
     rationale: str = Field(min_length=1)
     evidence: list[Annotated[str, Field(pattern=_ID)]] = Field(
         default_factory=list, description="evidence catalogue ids; required for an estimate with a range")
+    overrides: bool = Field(False, description="replace the rule with this id from an earlier pack (a layer)")
     cases: list[RuleCase] = Field(min_length=1)
 
 
