@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import cache, decision, whatif_v1
 from advisor.conditions import Condition, FactType, Kind, compile_condition
-from advisor.errors import DataError, Location, did_you_mean
+from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
 from advisor.questionnaire import load_default as _load_default_questionnaire
@@ -42,7 +42,9 @@ __all__ = [
     "DEFAULT_RULES_DIR",
     "decide_profile",
     "decision_facts",
+    "lint_decision_pack",
     "load_decision_pack",
+    "rule_facts",
     "run_decision_tests",
     "shown_path",
     "assess",
@@ -368,8 +370,8 @@ def decide_profile(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     return decision_engine.decide(p, facts, seed=seed, units=units)
 
 
-def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: Questionnaire | None = None
-                       ) -> decide_testing.TestReport:
+def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: Questionnaire | None = None,
+                       *, coverage: bool = True) -> decide_testing.TestReport:
     """The format-2 pack's rule cases, archetypes and coverage, through the same facts as an assessment."""
     q = questionnaire or load_questionnaire()
     p = pack or load_decision_pack(questionnaire=q)
@@ -384,8 +386,52 @@ def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: 
     optional = {k for k in q.by_key if k in q.conditions} | set(_catalog.MEASURED)
     from advisor.decide import testing as decide_testing
 
-    return decide_testing.run(p, lambda a, d: decision_facts(a, q, defaults=d), questions=list(q.by_key),
-                              optional=optional, reads=reads)
+    return decide_testing.run(p, rule_facts(q), questions=list(q.by_key),
+                              optional=optional, reads=reads, coverage=coverage)
+
+
+def rule_facts(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], bool], dict[str, Any]]:
+    """How a rule case's answers become facts (as for an assessment; ``False``: no questionnaire defaults)."""
+    return lambda answers, defaults: decision_facts(answers, questionnaire, defaults=defaults)
+
+
+def lint_decision_pack(dirs: Sequence[str | os.PathLike[str]] | None = None,
+                       questionnaire: Questionnaire | None = None) -> decision_engine.Pack:
+    """Load the pack (see :func:`load_decision_pack`) and check the answers and configurations of every case.
+
+    DataError with every problem found, each at its file:line:col.
+    """
+    q = questionnaire or load_questionnaire()
+    pack = load_decision_pack(dirs, q)
+    problems: list[Problem] = []
+
+    def check(answers: Mapping[str, Any], doc: decision_engine.Spots, path: tuple[str | int, ...]) -> None:
+        for key in answers:
+            try:
+                check_answers({key: answers[key]}, q, locations={key: doc.where((*path, key), key=True)},
+                              allow_measured=True)
+            except DataError as exc:
+                problems.extend(exc.problems)
+
+    for rule in pack.rules:
+        dims = {d.name: d for d in pack.dimensions[rule.rule.option]}
+        for i, case in enumerate(rule.rule.cases):
+            check(case.answers, rule.doc, ("cases", i, "answers"))
+            for name, value in case.configuration.items():
+                at = rule.doc.where(("cases", i, "configuration", name), key=True)
+                if name not in dims:
+                    problems.append(Problem(f"{name!r} is not a configuration of {rule.rule.option}",
+                                            did_you_mean(name, dims) or f"use one of {', '.join(dims)}", at))
+                elif value not in dims[name].values:
+                    problems.append(Problem(f"{value!r} is not a value of {name}",
+                                            did_you_mean(value, dims[name].values)
+                                            or f"use one of {', '.join(dims[name].values)}", at))
+    for archetype in pack.cases:
+        check(archetype.model.answers, archetype.doc, ("answers",))
+        check(archetype.model.measured, archetype.doc, ("measured",))
+    if problems:
+        raise DataError("", problems=problems[:50])
+    return pack
 
 
 # --------------------------------------------------------------------------- decision records

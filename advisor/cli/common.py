@@ -98,14 +98,14 @@ def measurement_progress(budget_s: float) -> tuple[console.Progress, Callable[[A
 
 
 def complete_rule_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Rule ids of the --rules packs (default: the bundled one), from the file names <area>/<id>.yaml."""
-    from advisor.resources import bundled_dir
+    """Rule ids of the bundled pack and the --rules layers, from the file names constraints|consequences/<id>.yaml."""
+    from advisor.resources import PACK_FOLDER, bundled_dir
 
-    roots = [Path(d) for d in ctx.params.get("rule_dirs") or ()] or [bundled_dir("rules")]
+    roots = [bundled_dir(PACK_FOLDER), *(Path(d) for d in ctx.params.get("rule_dirs") or ())]
     ids: set[str] = set()
     for root in roots:
         with contextlib.suppress(OSError):
-            ids.update(p.stem for p in root.glob("*/*.yaml") if p.parent.name != "cases")
+            ids.update(p.stem for folder in ("constraints", "consequences") for p in (root / folder).glob("*.yaml"))
     return [CompletionItem(i) for i in sorted(ids) if i.startswith(incomplete)]
 
 

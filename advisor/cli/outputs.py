@@ -65,50 +65,60 @@ class ProfileValidateOutput(_Out):
 
 class RuleRow(_Out):
     id: str
-    area: str
-    pack: str
-    criterion: str
+    kind: Literal["constraint", "consequence"]
+    option: Literal["bare-metal", "vm"]
+    attribute: str | None
     effect: str
-    weight: float | None
-    grade: str
-    grade_factor: float
-    enabled: bool
-    disabled_reason: str | None
     title: str
+    when: str
+    evidence: list[str]
+    cases: int
+    pack: str
     file: str
 
 
 class RulesListOutput(_Out):
-    """``rules list``: the rules of the (layered) pack."""
+    """``rules list``: the rules of the (layered) pack and the rules a layer disables (id -> why)."""
 
-    packs: str
+    pack: str
     rules: list[RuleRow]
+    disabled: dict[str, str]
 
 
 class EvidenceRow(_Out):
+    id: str
     source: str
-    url: str | None
-    claim: str
+    url: str
+    figure: str
     grade: str
 
 
 class RuleCaseRow(_Out):
-    expect: Literal["fires", "does_not_fire"]
-    outcome: str
+    name: str
+    expect: Literal["fires", "does-not-fire", "unknown"]
+    outcome: Literal["fires", "does-not-fire", "unknown"]
     ok: bool
     answers: dict[str, Any]
-    explanation: str
+    defaults: bool
+    configuration: dict[str, str]
+
+
+class BranchRow(_Out):
+    """A branch of the rule's condition, the value that decides alone, and the first case reaching it (or null)."""
+
+    condition: str
+    decides_when: bool
+    case: str | None
 
 
 class RuleShowOutput(_Out):
-    """``rules show``: one rule, its evidence and how its test cases come out."""
+    """``rules show``: one rule, its evidence, how its named cases come out and which case reaches each branch."""
 
     rule: RuleRow
-    when: str
-    knock_out: str | None
     rationale: str
     evidence: list[EvidenceRow]
-    tests: list[RuleCaseRow]
+    cases: list[RuleCaseRow]
+    branches: list[BranchRow]
 
 
 class RulesLintOutput(_Out):
@@ -116,14 +126,33 @@ class RulesLintOutput(_Out):
 
     ok: bool
     pack: str | None
-    rules: int
-    knock_outs: int
-    cases: int
+    constraints: int
+    consequences: int
+    archetypes: int
     problems: list[ProblemRow]
 
 
+class CoverageItemRow(_Out):
+    kind: Literal["rule", "branch", "question"]
+    name: str
+    covered: bool
+    detail: str
+    location: str
+
+
+class CoverageOutput(_Out):
+    percent: float
+    rules: int
+    rules_covered: int
+    branches: int
+    branches_covered: int
+    questions: int
+    questions_read: int
+    items: list[CoverageItemRow]
+
+
 class RulesTestOutput(_Out):
-    """``rules test``: counts and every failure (exit code 4 when there is one)."""
+    """``rules test``: counts, every failure (exit code 4 when there is one) and, with --coverage, the coverage."""
 
     ok: bool
     rules: int
@@ -132,6 +161,7 @@ class RulesTestOutput(_Out):
     passed: int
     failed: int
     failures: list[ProblemRow]
+    coverage: CoverageOutput | None
 
 
 class FactRow(_Out):

@@ -76,8 +76,10 @@ def generated_files(root: Path) -> dict[Path, str]:
     for name in schema_names():  # the file formats and every command's JSON output
         files[root / "docs" / "schemas" / f"{name}.schema.json"] = json.dumps(schema_json(name), indent=2) + "\n"
     from advisor import pipeline
-    from advisor.decide.reference import pack_markdown
+    from advisor.decide.reference import pack_markdown, rules_markdown
 
-    files[root / "docs" / "decision-pack.md"] = pack_markdown(pipeline.load_decision_pack())
+    pack = pipeline.load_decision_pack()
+    files[root / "docs" / "decision-pack.md"] = pack_markdown(pack)
+    files[root / "docs" / "rule-pack.md"] = rules_markdown(pack)
     assert set(COMMANDS)  # every registered command is walked through cli.list_commands
     return files

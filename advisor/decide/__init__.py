@@ -18,7 +18,7 @@ docs/scoring.md explains the method.
 from __future__ import annotations
 
 from advisor.decide.engine import decide, prepare, priorities
-from advisor.decide.loader import Pack, load_pack
+from advisor.decide.loader import Pack, Spots, load_pack
 from advisor.decide.outcome import Decision
 
-__all__ = ["Decision", "Pack", "decide", "load_pack", "prepare", "priorities"]
+__all__ = ["Decision", "Pack", "Spots", "decide", "load_pack", "prepare", "priorities"]

@@ -7,7 +7,11 @@
   e.g. ``[bare-metal, measure-first]`` or ``[vm/layout=vm-per-tenant]``;
 * coverage: every rule has a case that fires, every rule whose ``when`` can be false
   has one that does not, every rule that reads an optional fact has an ``unknown``
-  case, and every question is read by some rule (directly or through a derived fact).
+  case; every branch of a ``when`` (each part of an ``and``/``or``, each item of an
+  ``any_of``/``all_of``/``none_of``) has a case where it alone decides (true for a part
+  of an ``or`` or an item that is present, false for a part of an ``and`` or an item of
+  ``all_of`` that is absent; see :func:`advisor.conditions.branches`); and every
+  question is read by some rule (directly or through a derived fact).
 
 The facts of a case are built by the caller (the pipeline, exactly as for an assessment).
 """
@@ -18,12 +22,14 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.conditions import Branch, branches
 from advisor.decide.engine import decide, prepare
 from advisor.decide.loader import Consequence, Constraint, Pack
+from advisor.decide.model import RuleCase
 from advisor.decide.outcome import Decision
 from advisor.errors import CheckFailed, Location, Problem
 
-__all__ = ["Coverage", "FactsFor", "TestReport", "matches", "run"]
+__all__ = ["Coverage", "CoverageItem", "FactsFor", "RuleRun", "TestReport", "matches", "run", "run_rule"]
 
 #: Builds the facts of a case: (answers, whether unanswered questions take their defaults).
 FactsFor = Callable[[Mapping[str, Any], bool], Mapping[str, Any]]
@@ -31,18 +37,51 @@ FactsFor = Callable[[Mapping[str, Any], bool], Mapping[str, Any]]
 _SAID = {True: "fires", False: "does-not-fire", None: "unknown"}
 
 
+@dataclass(frozen=True)
+class CoverageItem:
+    """One thing the tests must reach: a rule, a branch of a rule's ``when``, or a question."""
+
+    kind: str  # "rule", "branch" or "question"
+    name: str
+    covered: bool
+    detail: str  # what covers it, or what is missing
+    where: Location
+
+
 @dataclass
 class Coverage:
     rules: int = 0
     rules_covered: int = 0
+    branches: int = 0
+    branches_covered: int = 0
     questions: int = 0
     questions_read: int = 0
     missing: list[str] = field(default_factory=list)
+    items: list[CoverageItem] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
-        total = self.rules + self.questions
-        return 100.0 * (self.rules_covered + self.questions_read) / total if total else 100.0
+        total = self.rules + self.branches + self.questions
+        covered = self.rules_covered + self.branches_covered + self.questions_read
+        return 100.0 * covered / total if total else 100.0
+
+    def add(self, item: CoverageItem) -> None:
+        self.items.append(item)
+        if item.kind == "rule":
+            self.rules += 1
+            self.rules_covered += item.covered
+        elif item.kind == "branch":
+            self.branches += 1
+            self.branches_covered += item.covered
+        else:
+            self.questions += 1
+            self.questions_read += item.covered
+        if not item.covered:
+            self.missing.append(f"{item.name}: {item.detail}")
+
+    def summary(self) -> str:
+        return (f"coverage {self.percent:.0f} %: rules {self.rules_covered}/{self.rules}, branches "
+                f"{self.branches_covered}/{self.branches}, questions {self.questions_read}/{self.questions}")
 
 
 @dataclass
@@ -81,33 +120,50 @@ def matches(decision: Decision, expect: str) -> bool:
     return all(part in chosen for part in config.split(","))
 
 
-def _rule_case_outcome(rule: Constraint | Consequence, facts: Mapping[str, Any], config: Mapping[str, str]
-                       ) -> bool | None:
-    f = dict(facts)
-    f.update({f"config.{k}": v for k, v in config.items()})
-    return rule.when.evaluate(f)
+@dataclass(frozen=True)
+class RuleRun:
+    """A rule's named cases with what the rule says for each, and each branch with the first case reaching it."""
+
+    cases: list[tuple[RuleCase, bool | None]]
+    branches: list[tuple[Branch, str | None]]
+
+    def said(self, got: bool | None) -> str:
+        return _SAID[got]
+
+
+def run_rule(pack: Pack, rule: Constraint | Consequence, facts_for: FactsFor) -> RuleRun:
+    """``rule``'s ``when`` for each of its cases (the option's plain configuration unless the case sets one)."""
+    plain = {d.name: d.values[0] for d in pack.dimensions[rule.rule.option]}
+    parts = branches(rule.rule.when, pack.catalog)
+    reached: list[str | None] = [None] * len(parts)
+    cases: list[tuple[RuleCase, bool | None]] = []
+    for rcase in rule.rule.cases:
+        facts = prepare(pack, facts_for(rcase.answers, rcase.defaults))
+        facts.update({f"config.{k}": v for k, v in {**plain, **rcase.configuration}.items()})
+        cases.append((rcase, rule.when.evaluate(facts)))
+        for n, part in enumerate(parts):
+            if reached[n] is None and part.condition.evaluate(facts) is part.decides:
+                reached[n] = rcase.name
+    return RuleRun(cases, list(zip(parts, reached, strict=True)))
 
 
 def run(pack: Pack, facts_for: FactsFor, *, questions: Collection[str] = (), optional: Collection[str] = (),
-        reads: Callable[[str], Collection[str]] | None = None) -> TestReport:
+        reads: Callable[[str], Collection[str]] | None = None, coverage: bool = True) -> TestReport:
     """Run every rule case and archetype; ``questions`` and ``reads`` give the question coverage.
+
+    With ``coverage`` (the default) every item below 100 % coverage is a failure too;
+    without it the coverage is only reported.
 
     ``optional`` names facts that can be absent (questions with a ``when``, measured
     facts); ``reads(name)`` gives the questions a fact is computed from.
     """
     report = TestReport(rules=len(pack.rules))
     cov = report.coverage
-    cov.rules = len(pack.rules)
-    plain = {o: {d.name: d.values[0] for d in pack.dimensions[o]} for o in pack.dimensions}
     for rule in pack.rules:
-        seen: set[bool | None] = set()
-        for i, rcase in enumerate(rule.rule.cases):
+        result = run_rule(pack, rule, facts_for)
+        seen = {got for _, got in result.cases}
+        for i, (rcase, got) in enumerate(result.cases):
             report.rule_cases += 1
-            facts = _with_derived(pack, facts_for(rcase.answers, rcase.defaults))
-            config = dict(plain[rule.rule.option])
-            config.update(rcase.configuration)
-            got = _rule_case_outcome(rule, facts, config)
-            seen.add(got)
             if _SAID[got] == rcase.expect:
                 report.passed += 1
             else:
@@ -120,10 +176,13 @@ def run(pack: Pack, facts_for: FactsFor, *, questions: Collection[str] = (), opt
         if any(n in optional for n in rule.when.names):
             needs.add(None)
         lacking = needs - seen
-        if lacking:
-            cov.missing.append(f"{rule.id}: no case that {' or '.join(sorted(_SAID[x] for x in lacking))}")
-        else:
-            cov.rules_covered += 1
+        detail = (f"no case that {' or '.join(sorted(_SAID[x] for x in lacking))}" if lacking
+                  else ", ".join(sorted(_SAID[x] for x in needs)))
+        cov.add(CoverageItem("rule", rule.id, not lacking, detail, rule.doc.where(("cases",), key=True)))
+        for part, by in result.branches:
+            cov.add(CoverageItem("branch", f"{rule.id}: {part.label}", by is not None,
+                                 f"case {by!r}" if by is not None else "no case where it decides",
+                                 rule.doc.where(("when",))))
     for case in pack.cases:
         report.pack_cases += 1
         decision = decide(pack, {**facts_for(case.model.answers, True), **case.model.measured})
@@ -145,16 +204,13 @@ def run(pack: Pack, facts_for: FactsFor, *, questions: Collection[str] = (), opt
             for name in d.expr.names:
                 read.add(name)
                 read.update(reads(name) if reads else ())
-    cov.questions = len(questions)
     for q in questions:
-        if q in read or q.startswith("priority_") or q == "workload_name":
-            cov.questions_read += 1
-        else:
-            cov.missing.append(f"question {q}: no rule reads it")
-    for line in cov.missing:
-        report.failures.append(Problem(f"coverage: {line}", "add the case or the rule", Location(pack.root)))
+        ok = q in read or q.startswith("priority_") or q == "workload_name"
+        cov.add(CoverageItem("question", f"question {q}", ok, "read" if ok else "no rule reads it",
+                             Location(pack.root)))
+    for item in cov.items if coverage else ():
+        if not item.covered:
+            report.failures.append(Problem(f"coverage: {item.name}: {item.detail}", "add the case or the rule",
+                                           item.where))
     return report
 
-
-def _with_derived(pack: Pack, facts: Mapping[str, Any]) -> dict[str, Any]:
-    return prepare(pack, facts)
