@@ -122,9 +122,9 @@ def test_an_unwritable_cache_folder_only_means_no_cache(tmp_path: Path, monkeypa
 
 def test_no_cache_option_bypasses_the_cache(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--no-cache", "rules", "list"]) == 0
-    assert not cache_dir.exists() or not list(cache_dir.glob("pack-*.json"))
+    assert not cache_dir.exists() or not list(cache_dir.glob("pack2-*.json"))
     assert run(["rules", "list"]) == 0  # the option holds for one run only
-    assert list(cache_dir.glob("pack-*.json"))
+    assert list(cache_dir.glob("pack2-*.json"))
     capsys.readouterr()
 
 

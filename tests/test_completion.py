@@ -44,11 +44,11 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_rule_ids(tmp_path: Path) -> None:
-    offered = complete("advisor rules show latency-s", tmp_path)
-    assert "latency-sub-millisecond-slo" in offered and all(o.startswith("latency-s") for o in offered)
-    # a layered pack adds its own rules
-    (tmp_path / "acme" / "team").mkdir(parents=True)
-    (tmp_path / "acme" / "team" / "acme-only-rule.yaml").write_text("id: acme-only-rule\n", encoding="utf-8")
+    offered = complete("advisor rules show vm-t", tmp_path)
+    assert offered == ["vm-tail-latency", "vm-tenants-per-kernel", "vm-throughput-compute", "vm-throughput-storage"]
+    # a layer adds its own rules
+    (tmp_path / "acme" / "constraints").mkdir(parents=True)
+    (tmp_path / "acme" / "constraints" / "acme-only-rule.yaml").write_text("id: acme-only-rule\n", encoding="utf-8")
     assert complete("advisor rules show --rules acme acme-", tmp_path) == ["acme-only-rule"]
 
 

@@ -41,7 +41,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "assess --profile p.yaml --defaults --records-dir rec --date 2026-11-28": ("pydantic", "yaml", "tabulate"),
     "questions": ("pydantic", "tabulate"),
     "rules list": ("pydantic", "tabulate"),
-    "rules show bare-metal-mandated": ("pydantic", "tabulate"),
+    "rules show written-mandate": ("pydantic", "tabulate"),
     "facts": ("pydantic", "tabulate"),
     "schema profile": ("pydantic",),
     "profile validate p.yaml": ("pydantic", "yaml"),

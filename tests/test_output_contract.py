@@ -36,6 +36,7 @@ ACTS = {
     "records index": "writes the folder's README.md; one line on stderr",
     "records repair": "repairs the folder; what it did on stderr, what is left as file:line problems",
     "schema": "prints a JSON Schema: always JSON, no other format makes sense",
+    "rules docs": "prints the pack's Markdown reference (docs/rule-pack.md): a document, not a report",
 }
 
 INVENTORY = """\
@@ -53,7 +54,7 @@ RECIPES: dict[str, tuple[list[str], tuple[int, ...]]] = {
     "questions path": ([], (0,)),
     "profile validate": (["a.profile.yaml", "broken.profile.yaml"], (1,)),
     "rules list": ([], (0,)),
-    "rules show": (["latency-sub-millisecond-slo"], (0,)),
+    "rules show": (["written-mandate"], (0,)),
     "rules lint": ([], (0,)),
     "rules test": ([], (0,)),
     "rules path": ([], (0,)),

@@ -125,11 +125,14 @@ def _find(pack: Pack, rule_id: str) -> Constraint | Consequence:
 
 
 def _evidence(ids: list[str]) -> list[dict[str, Any]]:
+    from advisor import cache
     from advisor.pipeline import DEFAULT_RULES_DIR
     from advisor.rules.evidence import load_catalogue
 
-    items = {item.id: item for item in load_catalogue(DEFAULT_RULES_DIR / "evidence.yaml",
-                                                      display="rules/evidence.yaml")}
+    path = DEFAULT_RULES_DIR / "evidence.yaml"
+    catalogue = cache.cached("evidence", cache.key_of("evidence", [path.resolve()]),
+                             lambda: load_catalogue(path, display="rules/evidence.yaml"))
+    items = {item.id: item for item in catalogue}
     return [{"id": i, "source": items[i].source, "url": items[i].url, "figure": items[i].figure,
              "grade": items[i].grade} for i in ids if i in items]
 
