@@ -147,11 +147,11 @@ def test_lint_points_the_list_trap_at_all_of_and_none_of(tmp_path: Path, capsys:
     data = json.loads(out)
     valid("rules-lint", data)
     assert data["problems"] == [{
-        "location": f"{layer.name}/constraints/acme-dmz-no-vm.yaml:5:7",
+        "location": f"{layer.name}/constraints/acme-dmz-no-vm.yaml:5:8",
         "message": "a list 'in' a list is ambiguous",
         "hint": "write all_of(compliance, [...]) for every item present, or any_of(compliance, [...]) for at least "
                 "one"}]
-    assert err == (f"{layer.name}/constraints/acme-dmz-no-vm.yaml:5:7: a list 'in' a list is ambiguous; write "
+    assert err == (f"{layer.name}/constraints/acme-dmz-no-vm.yaml:5:8: a list 'in' a list is ambiguous; write "
                    "all_of(compliance, [...]) for every item present, or any_of(compliance, [...]) for at least one\n")
 
 

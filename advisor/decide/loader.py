@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 PACK_FILE = "pack.yaml"
+_FOLDERS = ("constraints", "consequences", "cases")
 _MAX_PROBLEMS = 50
 
 
@@ -294,12 +295,27 @@ def _parse(path: Path, shown: str) -> yamlio.Document:
     return yamlio.parse(yamlio.read_text(path, display=shown), shown, roundtrip=False)
 
 
+def _at_offset(doc: yamlio.Document, where: Sequence[str | int], offset: int) -> Location:
+    """The position of character ``offset`` of the expression at ``where``, when it is written on one line."""
+    at = doc.where(where)
+    lines = doc.text.splitlines()
+    if not 0 < at.line <= len(lines):
+        return at
+    line = lines[at.line - 1]
+    start = at.col - 1
+    if line[start:start + 1] in ("'", '"'):
+        start += 1
+    elif line[start:start + 1] in (">", "|"):
+        return at  # a block scalar: the expression starts on a later line
+    return Location(at.file, at.line, start + 1 + offset) if start + offset < len(line) else at
+
+
 def _compile_cond(expr: str, catalog: Mapping[str, FactType], doc: yamlio.Document,
                   where: Sequence[str | int], problems: _Problems) -> Condition | None:
     try:
         return compile_condition(expr, catalog)
     except ConditionError as exc:
-        problems.add(exc.message, exc.hint, doc.where(where))
+        problems.add(exc.message, exc.hint, _at_offset(doc, where, exc.offset))
         return None
 
 
@@ -308,7 +324,8 @@ def _compile_expr(expr: str | int | float, catalog: Mapping[str, FactType], doc:
     try:
         return compile_expression(expr, catalog)
     except ConditionError as exc:
-        problems.add(exc.message, exc.hint, doc.where(where))
+        problems.add(exc.message, exc.hint, _at_offset(doc, where, exc.offset) if isinstance(expr, str)
+                     else doc.where(where))
         return None
 
 
@@ -377,6 +394,10 @@ def load_packs(roots: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType
         if not (path / PACK_FILE).is_file():
             raise DataError(f"not a rule pack: {PACK_FILE} is missing", "give the folder that holds pack.yaml",
                             Location(display))
+        for folder in _FOLDERS:  # a FIFO, device or folder named *.yaml: refused before any file is parsed
+            for file in sorted((path / folder).glob("*.yaml")) if (path / folder).is_dir() else []:
+                if not file.is_file():
+                    yamlio.read_text(file, display=f"{display}/{folder}/{file.name}")
     problems = _Problems()
     (base, base_shown), layers = roots[0], roots[1:]
     meta_doc = _parse(base / PACK_FILE, f"{base_shown}/{PACK_FILE}")
@@ -409,7 +430,7 @@ def load_packs(roots: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType
     cases: dict[str, PackCase] = {}
     for n, (path, display) in enumerate(roots):
         own: set[str] = set()
-        for folder in ("constraints", "consequences"):
+        for folder in _FOLDERS[:2]:
             sub = path / folder
             for file in sorted(sub.glob("*.yaml")) if sub.is_dir() else []:
                 rule = _rule(file, f"{display}/{folder}/{file.name}", folder, types, attributes, dims, problems)

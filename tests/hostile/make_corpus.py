@@ -23,24 +23,18 @@ answers:
 """
 
 RULE = """id: low-latency
+kind: consequence
 title: Sub-millisecond p99 SLO
+option: vm
+attribute: performance.latency_share
 when: "WHEN"
-effect:
-  criterion: performance
-  favours: bare-metal
-  weight: 4
+estimate:
+  value: 4
 rationale: >-
   A hypervisor adds tens of microseconds per round trip.
-evidence:
-  - source: Felter et al., IBM RC25482 / IEEE ISPASS 2015
-    url: https://doi.org/10.1109/ISPASS.2015.7095802
-    claim: netperf TCP_RR round trip 37.6 us native vs 67.9 us on KVM
-    grade: peer-reviewed
-tests:
-  fires:
-    - {latency_p99_ms: 0.5}
-  does_not_fire:
-    - {latency_p99_ms: 5}
+cases:
+  - {name: tight, answers: {latency_p99_ms: 0.5}, expect: fires}
+  - {name: relaxed, answers: {latency_p99_ms: 5}, expect: does-not-fire}
 """
 
 TOPOLOGY = """version: 1
@@ -256,9 +250,10 @@ OWN: dict[str, dict[str, str]] = {
         "when-star": RULE.replace("WHEN", "max(*compliance) == 1"),
         "when-kwargs": RULE.replace("WHEN", "max(compliance, key=len) == 1"),
         "evidence-javascript-url": RULE.replace("WHEN", "latency_p99_ms < 1").replace(
-            "https://doi.org/10.1109/ISPASS.2015.7095802", "javascript:alert(1)"),
-        "weight-nan": RULE.replace("WHEN", "latency_p99_ms < 1").replace("weight: 4", "weight: .nan"),
-        "weight-inf": RULE.replace("WHEN", "latency_p99_ms < 1").replace("weight: 4", "weight: .inf"),
+            "rationale:", "evidence: ['javascript:alert(1)']\nrationale:"),
+        "weight-nan": RULE.replace("WHEN", "latency_p99_ms < 1").replace("value: 4", "value: .nan"),
+        "weight-inf": RULE.replace("WHEN", "latency_p99_ms < 1").replace("value: 4", "value: .inf"),
+        "list-in-list": RULE.replace("WHEN", "['pci-dss', 'hipaa'] not in compliance"),
         "id-path": RULE.replace("WHEN", "latency_p99_ms < 1").replace("id: low-latency", "id: ../../x"),
     },
 }

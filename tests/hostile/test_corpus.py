@@ -169,9 +169,9 @@ def _workspace(root: Path) -> list[tuple[str, Path, list[str]]]:
             shutil.copy(root / rel, folder / "0001-case.json")
         if surface == "rules":
             pack = root / "packs" / name
-            (pack / "perf").mkdir(parents=True)
-            (pack / "pack.yaml").write_text(f"advisor_rule_pack: 1\nname: {name}\nversion: 1\ndescription: t\n")
-            shutil.copy(root / rel, pack / "perf" / "low-latency.yaml")
+            (pack / "consequences").mkdir(parents=True)
+            (pack / "pack.yaml").write_text(f"advisor_rule_pack: 2\nname: {name}\nversion: 1\ndescription: t\n")
+            shutil.copy(root / rel, pack / "consequences" / "low-latency.yaml")
         jobs.append((rel, root, _surface_argv(surface, rel, name)))
     specials = root / "special"
     specials.mkdir()
@@ -185,9 +185,9 @@ def _workspace(root: Path) -> list[tuple[str, Path, list[str]]]:
                 path = target.relative_to(root).as_posix()
             jobs.append((f"special/{option}/{kind}", root, [a.replace("{F}", path) for a in argv]))
     fifo_pack = root / "packs" / "with-fifo"
-    (fifo_pack / "perf").mkdir(parents=True)
-    (fifo_pack / "pack.yaml").write_text("advisor_rule_pack: 1\nname: f\nversion: 1\ndescription: t\n")
-    os.mkfifo(fifo_pack / "perf" / "low-latency.yaml")
+    (fifo_pack / "consequences").mkdir(parents=True)
+    (fifo_pack / "pack.yaml").write_text("advisor_rule_pack: 2\nname: f\nversion: 1\ndescription: t\n")
+    os.mkfifo(fifo_pack / "consequences" / "low-latency.yaml")
     jobs.append(("special/rules-lint/fifo-rule-file", root, ["rules", "lint", "packs/with-fifo"]))
     fifo_recs = root / "recs" / "with-fifo"
     fifo_recs.mkdir()
