@@ -177,6 +177,11 @@ def test_layers_override_disable_and_clash(tmp_path: Path, capsys: pytest.Captur
     assert code == 1
     assert err == (f"{orphan.name}/constraints/written-mandat.yaml:1:1: 'overrides: true' but no earlier pack defines "
                    "'written-mandat'; did you mean 'written-mandate'?\n")
+    old = write_layer(tmp_path / "old", {}, "# a format-1 pack\nadvisor_rule_pack: 1\nname: old\nversion: 1\n")
+    code, _, err = cli(capsys, "rules", "lint", str(old))
+    assert code == 1
+    assert err == ("old/pack.yaml:2:20: this is a format-1 rule pack (effects and weights), which advisor no longer "
+                   "reads; write its rules as format-2 constraints and consequences: see docs/writing-rules.md\n")
     whole = write_layer(tmp_path / "whole", {}, (PACK / "pack.yaml").read_text())
     code, _, err = cli(capsys, "rules", "lint", str(over), str(whole))
     assert code == 1

@@ -401,6 +401,7 @@ def load_packs(roots: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType
     problems = _Problems()
     (base, base_shown), layers = roots[0], roots[1:]
     meta_doc = _parse(base / PACK_FILE, f"{base_shown}/{PACK_FILE}")
+    _refuse_format_1(meta_doc)
     if "criteria" not in (meta_doc.plain() or {}) and "advisor_rule_pack" in (meta_doc.plain() or {}):
         raise DataError("this pack is a layer (its pack.yaml has no criteria), not a whole pack",
                         "give it after the pack it layers over, or leave the default pack in front of it",
@@ -416,6 +417,7 @@ def load_packs(roots: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType
     layer_docs: list[tuple[LayerFile, yamlio.Document]] = []
     for path, display in layers:
         doc = _parse(path / PACK_FILE, f"{display}/{PACK_FILE}")
+        _refuse_format_1(doc)
         if isinstance(doc.plain(), dict) and "criteria" in doc.plain():
             raise DataError("a layer cannot redefine the criteria: only the first pack is a whole pack",
                             "remove 'criteria' and 'configurations' from the layer's pack.yaml",
@@ -475,6 +477,14 @@ def load_packs(roots: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType
     problems.raise_any()
     return Pack(meta, base_shown, attributes, dims, tuple(derived), tuple(constraints), tuple(consequences),
                 tuple(cases[k] for k in sorted(cases)), types, tuple(infos), disabled)
+
+
+def _refuse_format_1(doc: yamlio.Document) -> None:
+    data = doc.plain()
+    if isinstance(data, dict) and data.get("advisor_rule_pack") == 1:
+        raise DataError("this is a format-1 rule pack (effects and weights), which advisor no longer reads",
+                        "write its rules as format-2 constraints and consequences: see docs/writing-rules.md",
+                        doc.where(("advisor_rule_pack",)))
 
 
 def _add_derived(specs: Sequence[DerivedSpec], doc: yamlio.Document, types: dict[str, FactType],
