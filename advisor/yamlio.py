@@ -381,7 +381,17 @@ def _roundtrip(text: str, name: str) -> Any:
 # No anchor can reach the node tree (a text that may hold one is declined before
 # parsing), so no alias is ever expanded here.
 
-_UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<unset>"})()
+class _Unset:
+    """The marker of a part of a :class:`Document` not built yet (one instance; pickles as itself)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+    def __reduce__(self) -> str:
+        return "_UNSET"
+
+
+_UNSET: Any = _Unset()
 
 
 class _Decline(Exception):
@@ -467,9 +477,9 @@ def _plain_scalar(value: str) -> Any:
 def _scalar(node: Any) -> Any:
     """The plain value of a scalar node (a mapping or sequence node is declined: its tag is not a scalar's)."""
     tag = node.tag
-    if tag is _PLAIN:
+    if tag == _PLAIN:
         return _plain_scalar(node.value)
-    if tag is _TEXT:
+    if tag == _TEXT:
         value: str = node.value
         if node.style == '"' and _SURROGATE.search(value):
             raise _Decline
@@ -480,14 +490,14 @@ def _scalar(node: Any) -> Any:
 def _key(node: Any) -> Any:
     """A mapping key: text, a number or a boolean (a null or a date as a key, a mapping or a sequence are declined)."""
     key = _scalar(node)
-    if key is None or (node.tag is _PLAIN and isinstance(key, str) and _DATE.fullmatch(key)):
+    if key is None or (node.tag == _PLAIN and isinstance(key, str) and _DATE.fullmatch(key)):
         raise _Decline  # the round-trip tree keys it by the value, to_plain by its text: positions differ
     return key
 
 
 def _build(node: Any, depth: int) -> Any:
     tag = node.tag
-    if tag is _MAP:
+    if tag == _MAP:
         if depth >= _FAST_DEPTH:
             raise _Decline
         out: dict[Any, Any] = {}
@@ -497,7 +507,7 @@ def _build(node: Any, depth: int) -> Any:
                 raise _Decline  # a duplicate key (or keys equal as values: 1 and 1.0)
             out[key] = _build(value_node, depth + 1)
         return out
-    if tag is _SEQ:
+    if tag == _SEQ:
         if depth >= _FAST_DEPTH:
             raise _Decline
         return [_build(item, depth + 1) for item in node.value]
@@ -562,7 +572,7 @@ def _fast_where(name: str, node: Any, path: Sequence[str | int], key: bool) -> L
     mark = node.start_mark
     line, col = mark.line, mark.column
     for i, part in enumerate(path):
-        if node.tag is _MAP:
+        if node.tag == _MAP:
             pair = next((p for p in node.value if _key(p[0]) == part), None)
             if pair is None:
                 break
@@ -570,7 +580,7 @@ def _fast_where(name: str, node: Any, path: Sequence[str | int], key: bool) -> L
             empty = value_node.tag not in (_MAP, _SEQ) and _scalar(value_node) is None
             mark = key_node.start_mark if (key and i == len(path) - 1) or empty else value_node.start_mark
             node = value_node
-        elif node.tag is _SEQ and isinstance(part, int) and 0 <= part < len(node.value):
+        elif node.tag == _SEQ and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
             mark = node.start_mark
         else:

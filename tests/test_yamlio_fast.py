@@ -248,3 +248,15 @@ _NOISE = st.lists(st.sampled_from([*":- \n[]{},#&*!|>'\"%?.0123456789abexyzTtnN~
 @settings(max_examples=examples(50))
 def test_random_yaml_like_text_reads_or_fails_the_same(text: str) -> None:
     _same(text)
+
+
+def test_a_fast_document_survives_pickle_and_deepcopy() -> None:
+    import copy
+    import pickle
+
+    text = "a: 1  # one\nb:\n  c: [x, y]\n"
+    doc = yamlio.parse(text, "f.yaml", roundtrip=False)
+    for other in (pickle.loads(pickle.dumps(doc)), copy.deepcopy(doc)):
+        assert other.plain() == {"a": 1, "b": {"c": ["x", "y"]}}
+        assert [str(other.where(("b", "c"), key=k)) for k in (False, True)] == ["f.yaml:3:6", "f.yaml:3:3"]
+        assert yamlio.dump(other.root) == text
