@@ -862,10 +862,13 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     facts = decision_facts(answers, q, measured=measured)
     seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
 
-    def run(values: Mapping[str, Any]) -> decision_engine.Decision:
-        return decision_engine.decide(p, decision_facts(values, q, measured=measured), seed=seed, units=units)
+    draws: dict[tuple[int, int], Any] = {}  # value draws shared by every evaluation (same seed, same pack)
 
-    first = base if base is not None else decision_engine.decide(p, facts, seed=seed, units=units)
+    def run(values: Mapping[str, Any]) -> decision_engine.Decision:
+        return decision_engine.decide(p, decision_facts(values, q, measured=measured), seed=seed, units=units,
+                                      draws=draws)
+
+    first = base if base is not None else decision_engine.decide(p, facts, seed=seed, units=units, draws=draws)
     close = (float(p.meta.close[0]), float(p.meta.close[1]))
     before = None if compare_with is None else run(compare_with)
     from advisor import whatif

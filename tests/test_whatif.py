@@ -321,3 +321,15 @@ def test_cli_profile_and_errors(advisor: Callable[..., CliResult], tmp_path: Pat
     assert missing.exit_code != 0 and "nope.profile.yaml" in missing.stderr
     bad = advisor("whatif", "--set", "crd_count=-1")
     assert bad.exit_code != 0 and "crd_count" in bad.stderr
+
+
+def test_shared_draws_give_the_same_decisions(q: Questionnaire, pack: decide.Pack) -> None:
+    """What-if evaluations share value draws across decisions: the decisions are those made without sharing."""
+    draws: dict[tuple[int, int], Any] = {}
+    variants = [{}, {"latency_p99_ms": 0.5}, {"physical_hosts": 200}, {"tenancy": "multi-tenant-untrusted"},
+                {"existing_virtualization": "vsphere", "priority_cost": 5}]
+    for answers in variants:
+        facts = pipeline.decision_facts(answers, q)
+        shared = decide.decide(pack, facts, seed=7, draws=draws)
+        assert shared == decide.decide(pack, facts, seed=7), answers
+    assert list(draws) == [(7, pack.meta.samples)] and draws[(7, pack.meta.samples)]

@@ -85,12 +85,17 @@ class _Config:
     eu: float
 
 
-class _Sampler:
-    """Value draws per estimate, cached: many configurations share an estimate."""
+#: Value draws per estimate: ``(attribute, stream, low, mode, high) -> values``, for one seed and sample size.
+Draws = dict[tuple[str, str | None, float, float, float], "list[float] | float"]
 
-    def __init__(self, seed: int, n: int) -> None:
+
+class _Sampler:
+    """Value draws per estimate, cached: many configurations share an estimate (and, given
+    ``cache``, many decisions on the same draws: what-if evaluations of one profile)."""
+
+    def __init__(self, seed: int, n: int, cache: Draws | None = None) -> None:
         self.seed, self.n = seed, n
-        self._cache: dict[tuple[str, str | None, float, float, float], list[float] | float] = {}
+        self._cache: Draws = {} if cache is None else cache
 
     def values(self, attr: Attribute, est: Estimate) -> list[float] | float:
         key = (attr.key, est.stream, est.low, est.mode, est.high)
@@ -161,12 +166,15 @@ def _as_list(v: list[float] | float, n: int) -> list[float]:
 
 
 def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
-           units: Mapping[str, str] | None = None, samples: int | None = None) -> Decision:
+           units: Mapping[str, str] | None = None, samples: int | None = None,
+           draws: dict[tuple[int, int], Draws] | None = None) -> Decision:
     """Decide between the options for ``facts`` (answers, derived, graph and measured facts).
 
     ``seed`` defaults to a hash of the facts; pass the same seed to compare variants of
     one profile with common random numbers (what-if, property tests). ``samples``
-    overrides the pack's number of draws.
+    overrides the pack's number of draws. ``draws``: a dict kept by the caller across
+    decisions with the same pack, where the value draws of each ``(seed, samples)`` are
+    reused (an estimate with the same range on the same stream has the same draws).
     """
     f = prepare(pack, facts)
     units = dict(units or {})
@@ -174,7 +182,7 @@ def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
     seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")}) \
         if seed is None else seed
     n = samples or pack.meta.samples
-    sampler = _Sampler(seed, n)
+    sampler = _Sampler(seed, n, None if draws is None else draws.setdefault((seed, n), {}))
     prio = priorities(f)
     memo: dict[tuple[str, tuple[Any, ...]], Any] = {}
     per_option: dict[Option, list[_Config]] = {
