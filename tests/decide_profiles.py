@@ -28,6 +28,7 @@ NUMERIC: dict[str, tuple[float, float, bool]] = {  # key -> (low, high, log scal
     "vm_platform_licence_per_core_year": (0, 500, False),
     "cores_per_host": (8, 128, False),
     "hosts_per_site": (1, 10, False),
+    "platform_team_size": (1, 20, False),
 }
 
 

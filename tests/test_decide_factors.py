@@ -1,0 +1,74 @@
+"""The decision factors added to the pack in rule pack v2 (issue "Rule pack v2", item 2).
+
+Each new question is read by a rule and decides at least one archetype: without the
+answer the archetype's result is a different one. The re-checked nested-virtualisation
+constraint and the confidential-computing constraint are tested on their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor import pipeline
+from advisor.decide import Decision
+
+Q = pipeline.load_questionnaire()
+PACK = pipeline.load_decision_pack(questionnaire=Q)
+CASES = {Path(c.file).stem: c for c in PACK.cases}
+
+#: new question -> the archetype it decides
+FACTORS = {
+    "demand_variability": "ci-build-bursty",
+    "k8s_surface_reduction": "image-based-node-os",
+    "platform_team_size": "small-platform-team",
+    "confidential_computing_required": "confidential-edge-stores",
+    "edge_offline": "offline-edge-vsphere",
+}
+
+
+def _said(d: Decision) -> tuple[str, str | None]:
+    return d.outcome, d.recommendation
+
+
+def _decide(answers: dict[str, Any]) -> Decision:
+    return pipeline.decide_profile(answers, PACK, questionnaire=Q, seed=11)
+
+
+@pytest.mark.parametrize("key", sorted(FACTORS))
+def test_each_new_question_is_read_by_a_rule_and_decides_its_archetype(key: str) -> None:
+    question = Q.by_key[key]
+    assert question.help and question.mode in ("quick", "full")
+    if question.type in ("int", "float") or (question.type == "choice" and key != "workload_class"):
+        assert question.moves in ("toward-bare-metal", "toward-vm"), key
+    assert any(key in rule.names for rule in PACK.rules) or any(key in d.expr.names for d in PACK.derived), key
+    case = CASES[FACTORS[key]]
+    assert key in case.model.answers
+    with_answer = _decide(dict(case.model.answers))
+    without = _decide({k: v for k, v in case.model.answers.items() if k != key})
+    assert _said(with_answer) != _said(without), (key, with_answer.sentence, without.sentence)
+
+
+def test_nested_virtualisation_on_a_public_cloud_needs_an_instance_family_not_bare_metal() -> None:
+    """Re-check: the constraint ruled VM nodes out on any cloud, citing a page that documents how to nest."""
+    d = _decide({"existing_virtualization": "public-cloud", "nested_virtualization_needed": True})
+    assert d.options["vm"].status != "infeasible"
+    named = " ".join(d.options["vm"].conditions)
+    assert "c8i, m8i and r8i" in named
+    hits = [c for c in d.constraints if c.rule_id == "nested-virtualization-cloud"]
+    assert hits and hits[0].evidence == ["aws-ec2-nested-virtualization-families", "gcp-nested-virtualization-10-percent"]
+
+
+def test_confidential_computing_on_bare_metal_means_a_confidential_micro_vm_per_pod() -> None:
+    d = _decide({"confidential_computing_required": True, "bare_metal_automation": "full", "physical_hosts": 80})
+    assert d.options["bare-metal"].status != "infeasible"
+    assert "runtime=kata" in d.options["bare-metal"].configuration
+    plain = _decide({"bare_metal_automation": "full", "physical_hosts": 80})
+    assert "runtime=kata" not in plain.options["bare-metal"].configuration
+
+
+def test_demand_variability_costs_nothing_to_one_cluster_on_premises() -> None:
+    one = {"clusters": 1, "physical_hosts": 20}
+    assert _decide({**one, "demand_variability": "bursty"}).uncertainty == _decide(one).uncertainty
