@@ -58,7 +58,8 @@ def test_nested_virtualisation_on_a_public_cloud_needs_an_instance_family_not_ba
     named = " ".join(d.options["vm"].conditions)
     assert "c8i, m8i and r8i" in named
     hits = [c for c in d.constraints if c.rule_id == "nested-virtualization-cloud"]
-    assert hits and hits[0].evidence == ["aws-ec2-nested-virtualization-families", "gcp-nested-virtualization-10-percent"]
+    assert hits and hits[0].evidence == ["aws-ec2-nested-virtualization-families",
+                                         "gcp-nested-virtualization-10-percent"]
 
 
 def test_confidential_computing_on_bare_metal_means_a_confidential_micro_vm_per_pod() -> None:
