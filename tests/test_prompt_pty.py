@@ -502,8 +502,8 @@ def test_multi_select_unticks_none_and_names_the_selections(terminal, tmp_path, 
     term.question(6, len(QUICK), questionnaire.by_key["compliance"].prompt)
     term.send(DOWN, " ", DOWN, DOWN, " ", ENTER)  # tick PCI DSS and SOC 2; None was ticked
     term.wait("selected: PCI DSS, SOC 2")
-    # PCI DSS makes single-tenant hardware decisive: one more question in quick mode
-    term.question(7, len(QUICK) + 1, questionnaire.by_key["bare_metal_mandated"].prompt)
+    # PCI DSS makes single-tenant hardware and confidential computing decisive: two more in quick mode
+    term.question(7, len(QUICK) + 2, questionnaire.by_key["bare_metal_mandated"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
