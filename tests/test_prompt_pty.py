@@ -477,8 +477,8 @@ def test_quick_mode_asks_what_a_trading_workload_makes_decisive(terminal, tmp_pa
 
 def test_a_web_platform_on_vsphere_in_full_mode_is_asked_its_licence(terminal, tmp_path, questionnaire):
     """Full mode used to take the licence's default before vSphere was chosen, and never asked it."""
-    full = [q.key for q in questionnaire.questions if q.key not in ("hypervisor_license_per_core_year",
-                                                                     "hosts_per_site", "dedicated_hardware_required")]
+    conditional = ("hypervisor_license_per_core_year", "hosts_per_site", "edge_offline", "dedicated_hardware_required")
+    full = [q.key for q in questionnaire.questions if q.key not in conditional]
     term = terminal("assess", "--full", "--no-record")
     stop = full.index("existing_virtualization")
     _answer_until(term, questionnaire, full, len(full), stop)
