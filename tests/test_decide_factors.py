@@ -73,3 +73,22 @@ def test_confidential_computing_on_bare_metal_means_a_confidential_micro_vm_per_
 def test_demand_variability_costs_nothing_to_one_cluster_on_premises() -> None:
     one = {"clusters": 1, "physical_hosts": 20}
     assert _decide({**one, "demand_variability": "bursty"}).uncertainty == _decide(one).uncertainty
+
+
+def test_titles_state_the_users_values_against_the_threshold_with_units() -> None:
+    """Rule pack v2 item 3: titles and sentences carry the user's numbers and computed consequences."""
+    d = _decide({"latency_p99_ms": 0.08, "existing_virtualization": "vsphere",
+                 "hypervisor_license_per_core_year": 200, "physical_hosts": 20})
+    titles = {a.rule_id: a.title for c in d.criteria for rows in c.attributes.values() for a in rows if a.rule_id}
+    sentences = {c.rule_id: c.sentence for c in d.constraints}
+    # 30.3 us of a 80 us SLO
+    assert sentences["microsecond-slo-vm"].startswith("p99 SLO 0.08 ms: the virtio round trip alone takes 37.9% of it")
+    assert titles["vm-network-path"].startswith("VM-backed: p99 SLO 0.08 ms; a virtio round trip alone takes 37.9%")
+    # 64 cores x 200 = 12,800 a host; x 20 hosts
+    assert titles["vm-licence"] == ("VM-backed: hypervisor licences of 12,800 per host-year, "
+                                    "256,000 per year for 20 hosts")
+    assert titles["bm-kernel-share"] == "Bare metal: one host kernel carries 5% of the fleet, against 10% accepted"
+    for text in [*titles.values(), *sentences.values()]:
+        assert "unknown" not in text and "{" not in text, text
+        for unit in ("pods pods", "tenants tenants", "clusters clusters", "per host per host"):
+            assert unit not in text, text

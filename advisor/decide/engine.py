@@ -32,7 +32,7 @@ from advisor.decide.outcome import (
     Uncertainty,
 )
 from advisor.decide.screen import Screen, screen
-from advisor.decide.text import fmt
+from advisor.decide.text import fmt, render
 from advisor.decide.variants import OPTION_LABELS, Configuration, configurations
 from advisor.decide.voi import Term, probe_values
 
@@ -197,7 +197,7 @@ def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
     probes: list[ProbeResult] = []
     if len(feasible) == 2:
         d, terms = _difference(pack, chosen, prio, sampler, n)
-        criteria = _criteria(pack, chosen, prio, sampler)
+        criteria = _criteria(pack, chosen, prio, sampler, f, units)
         values = probe_values(d, terms)
         probes = [ProbeResult(probe=v.probe, compares=PROBE_TEXT.get(v.probe, v.probe),
                               value_of_information=_r(v.evpi), can_flip=v.can_flip,
@@ -259,8 +259,9 @@ def _difference(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Crit
 
 
 def _criteria(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Criterion, int],
-              sampler: _Sampler) -> list[CriterionResult]:
+              sampler: _Sampler, facts: Mapping[str, Any], units: Mapping[str, str]) -> list[CriterionResult]:
     by_id = {c.id: c for c in pack.consequences}
+    seen = {o: {**facts, **chosen[o].config.facts} for o in OPTIONS}
     out = []
     for c in CRITERIA:
         values = {o: chosen[o].criteria[c] for o in OPTIONS}
@@ -277,7 +278,8 @@ def _criteria(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Criter
                     attribute=a.key, label=a.spec.label, unit=a.spec.unit, low=_r(e.low), mode=_r(e.mode),
                     high=_r(e.high), source=e.source, rule_id=e.rule_id,
                     evidence=list(by_id[e.rule_id].rule.evidence) if e.rule_id else [],
-                    value=_r(sampler.expected(a, e))))
+                    value=_r(sampler.expected(a, e)),
+                    title=render(by_id[e.rule_id].rule.title, seen[o], units) if e.rule_id else None))
             attrs[o] = rows
         out.append(CriterionResult(criterion=c, priority=prio[c], value={o: _r(v) for o, v in values.items()},
                                    contribution=_r(contribution), favours=favours, attributes=attrs))

@@ -50,6 +50,8 @@ class AttributeResult(_Model):
     rule_id: str | None
     evidence: list[str]
     value: float  # expected value 0..1 under the value function
+    #: the estimating rule's title with the user's values and computed consequences, in their units
+    title: str | None = None
 
 
 class CriterionResult(_Model):
