@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -40,6 +40,47 @@ def pytest_configure(config: pytest.Config) -> None:
     support.UPDATE_GOLDEN = bool(config.getoption("update_golden"))
     if "ADVISOR_CACHE_DIR" not in os.environ:
         os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first, in their order: a parallel run starts its longest tests early
+    instead of ending on one of them alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+#: The CPU the timing-sensitive benchmark comparisons (``-m serial``) pin their targets to.
+SERIAL_CPU = 1
+_ALL_CPUS = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else frozenset()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Keep a test (and the processes it starts) off CPU 1 while the serial comparisons run there.
+
+    scripts/test runs ``-m serial`` beside the parallel run and names, in
+    ``ADVISOR_TEST_CPU1_BUSY``, a file that exists while they run. Each other test starts
+    on the CPUs other than 1 while it exists and on all of them after, so the comparisons'
+    disturbance check sees a quiet CPU 1. A test that pins benchmarks to CPU 1 itself is
+    marked ``cpu1``: it runs on every CPU and holds the CPU-1 lock (:func:`cpu1_for_marked`).
+    """
+    busy = os.environ.get("ADVISOR_TEST_CPU1_BUSY")
+    if not busy or item.get_closest_marker("serial") is not None or len(_ALL_CPUS) < 2:
+        return
+    others = _ALL_CPUS - {SERIAL_CPU}
+    pins_cpu1 = item.get_closest_marker("cpu1") is not None  # it holds the CPU-1 lock instead
+    wanted = others if others and os.path.exists(busy) and not pins_cpu1 else _ALL_CPUS
+    if frozenset(os.sched_getaffinity(0)) != wanted:
+        os.sched_setaffinity(0, wanted)
+
+
+@pytest.fixture(autouse=True)
+def cpu1_for_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``cpu1`` holds the CPU-1 lock, so no timing-sensitive comparison runs meanwhile."""
+    if request.node.get_closest_marker("cpu1") is None:
+        yield
+        return
+    with support.cpu1_lock():
+        yield
 
 
 @pytest.fixture

@@ -9,18 +9,16 @@ openssh-server and openssh-client (see .ci/debian-packages) and root.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import getpass
 import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import support
 
 SSHD_BIN = "/usr/sbin/sshd"
 
@@ -139,14 +137,6 @@ def start_sshd(tmp: Path) -> SSHD:
     raise RuntimeError("test sshd did not start:\n" + log.read_text(errors="replace"))
 
 
-@contextlib.contextmanager
-def cpu_heavy() -> Iterator[None]:
-    """Hold the lock that the CPU known-answer tests hold (tests/test_measure_known_answer.py),
-    so a test that runs benchmarks does not disturb them on another xdist worker."""
-    path = Path(tempfile.gettempdir()) / "advisor-test-measure-cpu1.lock"
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+#: Hold the lock that the CPU known-answer tests hold (tests/test_measure_known_answer.py),
+#: so a test that runs benchmarks does not disturb them on another xdist worker.
+cpu_heavy = support.cpu1_lock

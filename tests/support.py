@@ -9,8 +9,12 @@ the profile's base count, so both profiles scale every test the same way.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib.util
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -48,3 +52,21 @@ def load_script(name: str) -> ModuleType:
     sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
     return module
+
+
+@contextlib.contextmanager
+def cpu1_lock() -> Iterator[None]:
+    """Hold the machine-wide lock of CPU 1 while benchmarks run there.
+
+    The timing-sensitive comparisons (``-m serial``) pin their targets to CPU 1 and hold
+    it for each test; a test that pins benchmarks to CPU 1 itself (marker ``cpu1``) or
+    runs them at all (``sshd_fixture.cpu_heavy``) holds it too, so they never overlap,
+    also across xdist workers and the serial run beside them (scripts/test).
+    """
+    path = Path(tempfile.gettempdir()) / "advisor-test-measure-cpu1.lock"
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -73,6 +73,7 @@ targets:
 """
 
 
+@pytest.mark.cpu1
 @pytest.mark.skipif(shutil.which("sysbench") is None or (os.cpu_count() or 1) < 2,
                     reason="needs sysbench and two CPUs (.ci/run installs sysbench)")
 def test_measure_refuses_an_unfair_comparison_unless_forced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

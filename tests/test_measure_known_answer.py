@@ -8,17 +8,16 @@ work on the machine does not take the CPU from one target and not the other.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import random
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import support
 
 from advisor.measure.api import Budget, MetricSpec, ProbeError, Runner
 from advisor.measure.runners.local import LocalRunner
@@ -40,13 +39,8 @@ needs_cgroup = pytest.mark.skipif(not CGROUP_OK, reason="needs root and a writab
 @pytest.fixture(autouse=True)
 def cpu1_alone() -> Iterator[None]:
     """These tests pin to CPU 1 at nice -20: run one at a time, also across xdist workers."""
-    path = Path(tempfile.gettempdir()) / "advisor-test-measure-cpu1.lock"
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with support.cpu1_lock():
+        yield
 
 
 class SysbenchCpu:

@@ -110,6 +110,7 @@ def test_spawn_and_stop() -> None:
 
 
 @two_cpus
+@pytest.mark.cpu1
 def test_pinning() -> None:
     runner = LocalRunner("pinned", cpus=[1])
     try:

@@ -259,6 +259,7 @@ def test_large_tables_are_laid_out_as_tabulate_does():
     assert core._table(rows, headers) == tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
 
 
+@pytest.mark.slow
 def test_parallel_run_writes_the_same_bytes_as_a_serial_run(advisor, tmp_path, monkeypatch):
     rows = ["workload_name,workload_class,latency_p99_ms,bare_metal_mandated,physical_hosts"]
     classes = ["web-services", "trading", "ml-training", "edge"]

@@ -72,6 +72,7 @@ def test_progress_is_drawn_on_a_terminal_after_a_second_and_is_silent_in_a_pipe(
     assert proc.stdout == "done\n" and proc.stderr == ""
 
 
+@pytest.mark.slow
 def test_measurement_progress_on_a_terminal(tmp_path: Path) -> None:
     if shutil.which("sysbench") is None:
         pytest.skip("the cpu probe needs sysbench (scripts/test-tools installs it)")

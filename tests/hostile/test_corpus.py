@@ -276,6 +276,10 @@ def _load_expected() -> dict[str, dict[str, object]]:
 EXPECTED = _load_expected() if EXPECTED_FILE.exists() else {}
 
 
+#: Running the whole corpus (once per session) takes a minute: its tests go first in a parallel run.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, Outcome]:
     """The whole corpus, run once per session (xdist workers share one run)."""
