@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 from advisor import journal
 from advisor._version import __version__
 from advisor.atomic import locked
+from advisor.decide.model import OutcomeKind
+from advisor.decide.outcome import Decision
 from advisor.errors import DataError, Location
 from advisor.yamlio import parse_json
 
@@ -50,6 +52,7 @@ __all__ = [
     "file_sha256",
     "next_number",
     "pack_sha256",
+    "probability_of",
     "record_paths",
     "rules_sha256",
     "sha256_hex",
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 #: Version of the record format (the ``advisor_record`` key).
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 #: A record is due for review this many months after its date.
 REVIEW_MONTHS = 12
 
@@ -113,7 +116,8 @@ class MeasurementsInfo(_Model):
     verdicts: list[dict[str, Any]] = Field(default_factory=list)
     #: Where each target ran (target, role, runner, host, CPU model, kernel, virtualization, pinning, cgroup).
     targets: list[dict[str, Any]] = Field(default_factory=list)
-    #: The result before the measured facts were added: recommendation, scores, margin, close.
+    #: The decision before the measured facts were added: outcome, recommendation, configuration,
+    #: p_bare_metal_better, close.
     before: dict[str, Any] | None = None
     #: Probes left out, with the reason (e.g. their rules cannot flip the result).
     skipped: dict[str, str] = Field(default_factory=dict)
@@ -137,7 +141,7 @@ class Link(_Model):
 class DecisionRecord(_Model):
     """One decision record (the JSON twin is this model, dumped deterministically)."""
 
-    advisor_record: Literal[1] = 1
+    advisor_record: Literal[2] = Field(2, description="format version of the record")
     number: int = Field(ge=1)
     title: str = Field(min_length=1)
     status: Status = "proposed"
@@ -147,28 +151,34 @@ class DecisionRecord(_Model):
     superseded_by: int | None = Field(None, ge=1)
     review_by: str | None = Field(None, pattern=_DATE)
     workload: str
-    recommendation: Recommendation
-    close: bool
-    margin: float
-    confidence: float
+    recommendation: Recommendation = Field(description="the recommended option; 'none' for a tie, for measure-first "
+                                           "and when both options are ruled out")
+    outcome: OutcomeKind = Field(description="recommend, tie, one-ruled-out, both-ruled-out or measure-first")
+    configuration: str | None = Field(None, description="the recommended option's configuration, in words")
+    probability: float | None = Field(None, ge=0, le=1, description=(
+        "probability that the recommended option is the better one, over the sampled consequence ranges "
+        "(null when the other option is ruled out, or for a tie)"))
+    close: bool = Field(description="the probability is in the pack's close band, or a measurement could flip it")
     profile: ProfileInfo
     rules: RulesInfo
     measurements: MeasurementsInfo = Field(default_factory=MeasurementsInfo)
     tool_version: str
     command: str = Field("", description="the command that regenerates this record")
-    result: dict[str, Any] = Field(description="the full scoring result (scoring.Result as JSON)")
+    decision: Decision = Field(description="the full decision (advisor.decide): screen, consequences, "
+                               "uncertainty, value of information, facts")
     graph: dict[str, Any] = Field(description="fault-domain metrics of both options (faultdomain.to_json)")
     tipping_points: list[dict[str, Any]] = Field(default_factory=list)
-    revisit_triggers: list[str] = Field(default_factory=list)
+    revisit_triggers: list[str] = Field(default_factory=list, description="when to revisit, as sentences")
     links: list[Link] = Field(default_factory=list)
     # what the markdown shows beyond the numbers above (kept so that a record renders from its JSON alone)
     context: list[dict[str, Any]] = Field(
         default_factory=list, description="each answer in plain words: key, question, answer, default (bool)")
-    fired_rules: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="fired rules by id: title, when, criterion, favours, knock_out, grade, "
-        "rationale, evidence, explanation")
+    rules_applied: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="the rules the decision rests on, by id: kind, option, title, rationale, "
+        "evidence (source, url, grade)")
     confirmation: list[dict[str, Any]] = Field(
-        default_factory=list, description="measurement probes to run: probe, compares, rules waiting on it")
+        default_factory=list, description="measurable unknowns, most valuable first: probe, compares, "
+        "value_of_information, can_flip, rules")
     mermaid: str = Field("", description="fault-domain diagram (faultdomain.to_mermaid)")
 
     @property
@@ -196,6 +206,10 @@ class DecisionRecord(_Model):
             raise DataError(p.message, hint, p.location) from None
         if not isinstance(data, dict):
             raise DataError("a decision record must be a JSON object", None, Location(display_name, 1, 1))
+        if data.get("advisor_record") != RECORD_FORMAT and isinstance(data.get("advisor_record"), int):
+            raise DataError(f"record format {data['advisor_record']} is not read by this advisor (it reads format "
+                            f"{RECORD_FORMAT})", "regenerate the record with the command in its Reproducibility "
+                            "section", _json_location(text, display_name, ["advisor_record"]))
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -345,9 +359,13 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug or (words[0][:limit] if words else "record")
 
 
-def default_title(workload: str, recommendation: str) -> str:
-    if recommendation == "none":
+def default_title(workload: str, recommendation: str, outcome: str = "recommend") -> str:
+    if outcome == "measure-first":
+        return f"Measure before choosing Kubernetes nodes for {workload}"
+    if outcome == "both-ruled-out":
         return f"Neither bare-metal nor VM-backed Kubernetes nodes fit {workload}"
+    if recommendation == "none":
+        return f"Bare-metal or VM-backed Kubernetes nodes for {workload}: a tie"
     return f"Run {workload} on {NODE_NAMES[recommendation]} Kubernetes nodes"
 
 
@@ -373,43 +391,54 @@ def next_number(directory: str | os.PathLike[str]) -> int:
 
 
 def build_record(*, number: int, title: str | None, date: str | None, decision_makers: Sequence[str],
-                 workload: str, profile: ProfileInfo, rules: RulesInfo, result: Mapping[str, Any],
+                 workload: str, profile: ProfileInfo, rules: RulesInfo, result: Decision,
                  graph: Mapping[str, Any], command: str = "", measurements: MeasurementsInfo | None = None,
                  tipping_points: Sequence[Mapping[str, Any]] = (), revisit_triggers: Sequence[str] = (),
                  supersedes: int | None = None, review_months: int = REVIEW_MONTHS,
-                 context: Sequence[Mapping[str, Any]] = (), fired_rules: Mapping[str, Mapping[str, Any]] | None = None,
+                 context: Sequence[Mapping[str, Any]] = (),
+                 rules_applied: Mapping[str, Mapping[str, Any]] | None = None,
                  confirmation: Sequence[Mapping[str, Any]] = (), mermaid: str = "",
                  tool_version: str = __version__) -> DecisionRecord:
-    """A proposed record from an assessment: ``result`` is ``scoring.Result.model_dump(mode="json")``
-    and ``graph`` is ``faultdomain.to_json(...)`` of the same facts."""
+    """A proposed record from a decision (:class:`advisor.decide.Decision`); ``graph`` is
+    ``faultdomain.to_json(...)`` of the same facts."""
     day = check_date(date) if date else default_date()
-    recommendation = str(result["recommendation"])
+    chosen = result.outcome in ("recommend", "one-ruled-out")
+    recommendation = result.recommendation if chosen and result.recommendation else "none"
     return DecisionRecord(
         number=number,
-        title=title or default_title(workload, recommendation),
+        title=title or default_title(workload, recommendation, result.outcome),
         date=day,
         decision_makers=list(decision_makers),
         supersedes=supersedes,
         review_by=add_months(day, review_months),
         workload=workload,
-        recommendation=recommendation,  # type: ignore[arg-type]  # validated by pydantic
-        close=bool(result["close"]),
-        margin=float(result["margin"]),
-        confidence=float(result["confidence"]["value"]),
+        recommendation=recommendation,
+        outcome=result.outcome,
+        configuration=result.configuration,
+        probability=probability_of(result),
+        close=result.uncertainty is not None and result.uncertainty.close,
         profile=profile,
         rules=rules,
         measurements=measurements or MeasurementsInfo(),
         tool_version=tool_version,
         command=command,
-        result=dict(result),
+        decision=result,
         graph=dict(graph),
         tipping_points=[dict(t) for t in tipping_points],
         revisit_triggers=list(revisit_triggers),
         context=[dict(c) for c in context],
-        fired_rules={k: dict(v) for k, v in (fired_rules or {}).items()},
+        rules_applied={k: dict(v) for k, v in (rules_applied or {}).items()},
         confirmation=[dict(c) for c in confirmation],
         mermaid=mermaid,
     )
+
+
+def probability_of(result: Decision) -> float | None:
+    """The probability that the recommended option is the better one (None without a comparison)."""
+    p = result.p_bare_metal
+    if p is None or result.recommendation is None:
+        return None
+    return p if result.recommendation == "bare-metal" else round(1.0 - p, 4) + 0.0
 
 
 # --------------------------------------------------------------------------- writing

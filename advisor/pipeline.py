@@ -41,6 +41,8 @@ __all__ = [
     "DECISION_PACK_DIR",
     "DEFAULT_RULES_DIR",
     "decide_profile",
+    "decision_before",
+    "decision_pack",
     "decision_facts",
     "lint_decision_pack",
     "load_decision_pack",
@@ -448,17 +450,6 @@ def shown_path(path: str | os.PathLike[str]) -> str:
         return p.name  # never an absolute machine path in a record
 
 
-def _pack_infos(pack: Pack, dirs: Sequence[str | os.PathLike[str]] | None) -> list[decision.PackInfo]:
-    roots = _paths(dirs)
-    infos = []
-    for ref, root in zip(pack.packs, roots, strict=True):
-        bundled = Path(root).resolve() == DEFAULT_RULES_DIR.resolve()
-        infos.append(decision.PackInfo(name=ref.name, version=ref.version,
-                                       path="rules" if bundled and dirs is None else shown_path(root),
-                                       sha256=decision.pack_sha256(root)))
-    return infos
-
-
 def _answer_text(value: Any, question: Any) -> str:
     labels = {c.value: c.label for c in (question.choices or ())}
     if isinstance(value, bool):
@@ -493,47 +484,6 @@ def _context(values: Mapping[str, Any], profile: Profile | None, q: Questionnair
     return rows
 
 
-def _fired_rules(pack: Pack, result: Result) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for f in result.findings:
-        if f.outcome != "fired" or f.rule_id not in pack.by_id:
-            continue
-        r = pack.by_id[f.rule_id]
-        model = r.rule
-        out[r.id] = {
-            "title": model.title,
-            "when": model.when,
-            "criterion": model.effect.criterion if model.effect else None,
-            "favours": model.effect.favours if model.effect else None,
-            "knock_out": model.knock_out.option if model.knock_out else None,
-            "grade": r.grade,
-            "rationale": " ".join(model.rationale.split()),
-            "evidence": [e.model_dump(mode="json") for e in model.evidence],
-            "explanation": f.explanation,
-        }
-    return out
-
-
-def _confirmation(result: Result) -> list[dict[str, Any]]:
-    waiting: dict[str, set[str]] = {p: set() for p in _catalog.PROBES}
-    for f in result.findings:
-        if f.outcome == "unknown":
-            for fact in f.missing:
-                parts = fact.split(".")
-                if len(parts) == 3 and parts[0] == "measured" and parts[1] in waiting:
-                    waiting[parts[1]].add(f.rule_id)
-    order = sorted(_catalog.PROBES, key=lambda p: (not waiting[p], list(_catalog.PROBES).index(p)))
-    return [{"probe": p, "compares": _catalog.PROBES[p], "rules": sorted(waiting[p])} for p in order]
-
-
-def _revisit_triggers(pack: Pack, result: Result) -> list[str]:
-    """When no tipping point was found: the conditions of the deciding rules turning false."""
-    ids = [k.rule_id for k in result.knock_outs] or [
-        c.rule_id for c in result.contributions if c.rule_id in result.drivers and c.favours == result.recommendation
-    ]
-    return [f"not ({' '.join(pack.by_id[i].rule.when.split())})" for i in ids if i in pack.by_id]
-
-
 def _fault_domains(facts: Mapping[str, Any]) -> faultdomain.Result:
     """``faultdomain.analyze(facts)``, reusing the metrics the facts already hold (cached per fleet)."""
     from advisor import faultdomain
@@ -565,38 +515,117 @@ def regenerate_command(profile_path: str, date: str, rules: Sequence[str] = (), 
     return shlex.join(words)
 
 
+def decision_pack(rules: Sequence[str | os.PathLike[str]] | None, questionnaire: Questionnaire
+                  ) -> tuple[decision_engine.Pack, list[decision.PackInfo]]:
+    """The format-2 pack an assessment decides with and the identity of each of its folders for a record.
+
+    ``rules`` are layers over the bundled pack, or a whole pack first and its layers
+    (:func:`load_decision_pack`); the bundled pack's path in a record is ``rules``.
+    """
+    from advisor.decide import packs as layered
+
+    given = [Path(r) for r in rules or ()]
+    pack = load_decision_pack(given, questionnaire)
+    folders = layered.roots(given, DECISION_PACK_DIR, shown_path, "rules")
+    names = [f"{pack.meta.name}@{pack.meta.version}", *(layer.name for layer in pack.layers)]
+    infos = []
+    for (root, shown), name in zip(folders, names, strict=True):
+        base, _, version = name.rpartition("@")
+        infos.append(decision.PackInfo(name=base, version=int(version), path=shown,
+                                       sha256=decision.pack_sha256(root)))
+    return pack, infos
+
+
+def _evidence_items() -> dict[str, Any]:
+    """The evidence catalogue's items by id (source, url, grade), as a record cites them."""
+    from advisor.rules import evidence
+
+    path = DEFAULT_RULES_DIR / "evidence.yaml"
+    st = require(path, "evidence catalogue").stat()
+    key = (st.st_mtime_ns, st.st_size)
+    if _EVIDENCE.get("key") != key:
+        _EVIDENCE.clear()
+        _EVIDENCE["key"] = key
+        _EVIDENCE["items"] = {i.id: {"id": i.id, "source": i.source, "url": i.url, "grade": i.grade}
+                              for i in evidence.load_catalogue(path)}
+    items: dict[str, Any] = _EVIDENCE["items"]
+    return items
+
+
+_EVIDENCE: dict[str, Any] = {}
+
+
+def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision) -> dict[str, dict[str, Any]]:
+    """The rules the decision rests on (constraints that applied, consequences of the chosen configurations)."""
+    by_id = {r.id: r for r in pack.rules}
+    items = _evidence_items()
+    used: dict[str, str] = {}
+    for c in result.constraints:
+        used.setdefault(c.rule_id, "constraint")
+    for crit in result.criteria:
+        for rows in crit.attributes.values():
+            for row in rows:
+                if row.rule_id:
+                    used.setdefault(row.rule_id, "consequence")
+    out: dict[str, dict[str, Any]] = {}
+    for rule_id in sorted(used):
+        rule = by_id.get(rule_id)
+        if rule is None:
+            continue
+        model = rule.rule
+        out[rule_id] = {
+            "kind": used[rule_id],
+            "option": model.option,
+            "title": " ".join(model.title.split()),
+            "rationale": " ".join(model.rationale.split()),
+            "evidence": [items.get(e, {"id": e}) for e in model.evidence],
+        }
+    return out
+
+
+def _confirmation(result: decision_engine.Decision) -> list[dict[str, Any]]:
+    """The measurable unknowns of the decision, most valuable first (value of information)."""
+    return [{"probe": p.probe, "compares": p.compares, "value_of_information": p.value_of_information,
+             "can_flip": p.can_flip, "rules": list(p.rules)} for p in result.probes]
+
+
+def decision_before(result: decision_engine.Decision) -> dict[str, Any]:
+    """What a record keeps of the decision before the measured facts were added."""
+    return {"outcome": result.outcome, "recommendation": result.recommendation or "none",
+            "configuration": result.configuration, "p_bare_metal_better": result.p_bare_metal,
+            "close": result.uncertainty is not None and result.uncertainty.close}
+
+
 def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None = None,
            questionnaire: Questionnaire | None = None, date: str | None = None,
            decision_makers: Sequence[str] = (), title: str | None = None, number: int = 1,
            command: str | None = None, profile_display: str | None = None,
            measured: Mapping[str, Any] | None = None, measurements: decision.MeasurementsInfo | None = None,
            ) -> decision.DecisionRecord:
-    """Assess a (written) profile and build its decision record (``advisor.decision.DecisionRecord``).
+    """Decide a (written) profile with :mod:`advisor.decide` and build its decision record.
 
-    The profile's file bytes are hashed (``profile.path``); the rule packs are hashed
+    The profile's file bytes are hashed (``profile.path``); the format-2 pack is hashed
     file by file. ``date`` defaults to today or ``SOURCE_DATE_EPOCH``. ``profile_display``
     is the profile path to show in the record (default: ``profile.path`` as given).
-    ``measured`` holds ``measured.*`` facts (from :func:`measurement_facts`) and
-    ``measurements`` what the record says about them (file, hash, verdicts, placement).
+    ``measured`` holds ``measured.*`` facts (from :func:`measurement_facts`): they replace
+    the prior ranges they measure. ``measurements`` is what the record says about them.
     """
     import json as _json
 
     from advisor import faultdomain
 
     q = questionnaire or profile.questionnaire
-    pack = load_pack(rules, q, cases=False)
+    pack, packs = decision_pack(rules, q)
     values = profile.values()
-    facts = build_facts(values, q, measured=measured)
-    result = score(pack, evaluate_rules(pack, facts), facts)
-    graph = _fault_domains(facts)
-    analysis = _tipping_points_v1(values, pack, q, measured=measured)
+    result = decide_profile(values, pack, questionnaire=q, measured=measured)
+    analysis = tipping_points(values, pack, q, measured=measured, budget_ms=RECORD_BUDGET_MS, base=result)
+    graph = _fault_domains(result.facts)
     if profile.path is not None:
         shown = profile_display or shown_path(profile.path)
         digest = decision.file_sha256(profile.path)
     else:
         shown = ""
         digest = decision.sha256_hex(_json.dumps(values, sort_keys=True, default=str).encode("utf-8"))
-    packs = _pack_infos(pack, rules)
     day = decision.check_date(date) if date else decision.default_date()
     return decision.build_record(
         number=number, title=title, date=day, decision_makers=decision_makers,
@@ -604,15 +633,15 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
         profile=decision.ProfileInfo(path=shown, sha256=digest, answers=_json.loads(_json.dumps(values)),
                                      questionnaire=decision.QuestionnaireInfo(id=q.id, version=q.version)),
         rules=decision.RulesInfo(packs=packs, sha256=decision.rules_sha256(packs)),
-        result=result.model_dump(mode="json"),
+        result=result,
         graph=_json.loads(_json.dumps(faultdomain.to_json(graph))),
         command=command if command is not None else regenerate_command(
-            shown, day, [p.path for p in packs] if rules else [], decision_makers, title)
+            shown, day, [shown_path(Path(r)) for r in rules or ()], decision_makers, title)
         + (f" --measurements {shlex.quote(measurements.path)}" if measurements and measurements.path else ""),
         tipping_points=[p.to_dict() for p in analysis.tipping_points],
-        revisit_triggers=whatif_v1.revisit_triggers(analysis.tipping_points) or _revisit_triggers(pack, result),
+        revisit_triggers=[t.condition for t in analysis.triggers(limit=len(analysis.tipping_points))],
         context=_context(values, profile, q),
-        fired_rules=_fired_rules(pack, result),
+        rules_applied=_rules_applied(pack, result),
         confirmation=_confirmation(result),
         mermaid=faultdomain.to_mermaid(graph),
         measurements=measurements,
@@ -620,8 +649,8 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
 
 
 def measurement_facts(path: str | os.PathLike[str], *, display: str | None = None,
-                      before: Result | None = None, skipped: Mapping[str, str] | None = None,
-                      pack: Pack | None = None) -> tuple[dict[str, Any], decision.MeasurementsInfo]:
+                      before: decision_engine.Decision | None = None, skipped: Mapping[str, str] | None = None,
+                      pack: decision_engine.Pack | None = None) -> tuple[dict[str, Any], decision.MeasurementsInfo]:
     """The ``measured.*`` facts of a recorded measurement file and its summary for a record.
 
     The file is checked against its own sha256 (an edited result is refused). Without
@@ -646,7 +675,8 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
             continue
         verdict = f"refused: {probe.refused.split(':')[0]}" if probe.refused else comp.verdict
         verdicts.append({"probe": probe.name, "metric": f"{main.name} ({main.unit})", "ratio": comp.ratio,
-                         "ci_low": comp.ci_low, "ci_high": comp.ci_high, "verdict": verdict + imitation,
+                         "ci_low": comp.ci_low, "ci_high": comp.ci_high, "alpha": comp.alpha,
+                         "verdict": verdict + imitation,
                          "runs": f"{comp.n_bare_metal}+{comp.n_vm}"})
     targets = []
     for t in result.targets:
@@ -660,12 +690,11 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
                         "placement": where})
     if skipped is None and pack is not None and before is not None:
         present = {p.name for p in result.probes}
-        reasons = probes_to_measure(pack, before, [p for p in _catalog.PROBES if p not in present])
+        reasons = probes_to_measure(before, [p for p in _catalog.PROBES if p not in present], pack)
         skipped = {p: why for p, why in reasons.items() if why}
     info = decision.MeasurementsInfo(
         path=shown, sha256=result.sha256, verdicts=verdicts, targets=targets,
-        before=None if before is None else {"recommendation": before.recommendation, "scores": dict(before.scores),
-                                            "margin": before.margin, "close": before.close},
+        before=None if before is None else decision_before(before),
         skipped=dict(skipped or {}),
     )
     return dict(_measured_facts(result)), info
@@ -778,29 +807,37 @@ def can_flip(pack: Pack, result: Result, dependents: Collection[str]) -> bool:
     return bool(possible - {result.recommendation})
 
 
-def probes_to_measure(pack: Pack, result: Result, available: Collection[str]) -> dict[str, str]:
-    """For each available probe: ``""`` when measuring it can change the recommendation, else why not.
+def probes_to_measure(result: decision_engine.Decision, available: Collection[str],
+                      pack: decision_engine.Pack | None = None) -> dict[str, str]:
+    """For each available probe: ``""`` when measuring it can change the decision, else why not.
 
-    A probe matters when some enabled rule reads its ``measured.<probe>.*`` facts and
-    letting those rules take any outcome can flip the result (:func:`can_flip`, the
-    bound the tipping-point analysis uses for answers).
+    A probe matters when an end of the prior ranges it measures (alone or with other
+    probes' ends) flips the decision (the decision's value of information,
+    ``Decision.probes``), or when a constraint waits for its measurement (an option
+    feasible only if it passes; ``pack`` names the measured fact).
     """
-    readers: dict[str, set[str]] = {}
-    for rule in pack.enabled:
-        for name in rule.condition.names:
-            if name.startswith("measured."):
-                readers.setdefault(name.split(".")[1], set()).add(rule.id)
+    waiting: set[str] = set()
+    if pack is not None:
+        by_id = {c.id: c for c in pack.constraints}
+        for hit in result.constraints:
+            rule = by_id.get(hit.rule_id)
+            if hit.kind == "pending" and rule is not None and rule.rule.requires is not None \
+                    and rule.rule.requires.measurement is not None:
+                waiting.add(rule.rule.requires.measurement.fact.split(".")[1])
+    values = {p.probe: p for p in result.probes}
     out: dict[str, str] = {}
     for probe in sorted(available):
-        rules = readers.get(probe, set())
-        if not rules:
-            out[probe] = "no rule of the pack reads its measurements"
-        elif result.decided_by == "knock-out":
-            out[probe] = "a knock-out decided the result; no measurement can change it"
-        elif can_flip(pack, result, rules):
+        value = values.get(probe)
+        if probe in waiting:
+            out[probe] = ""
+        elif result.outcome in ("one-ruled-out", "both-ruled-out"):
+            out[probe] = "a constraint decided the result; no measurement can change it"
+        elif value is None:
+            out[probe] = "no consequence of the compared configurations rests on it"
+        elif value.can_flip:
             out[probe] = ""
         else:
-            out[probe] = f"its rules ({', '.join(sorted(rules))}) cannot flip the recommendation"
+            out[probe] = "at either end of its range the decision stays the same"
     return out
 
 

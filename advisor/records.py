@@ -505,16 +505,12 @@ class Diff:
 
 
 def _measured(rec: DecisionRecord) -> dict[str, Any]:
-    facts: Mapping[str, Any] = rec.result.get("facts", {})
-    return {k: v for k, v in facts.items() if k.startswith("measured.")}
+    return {k: v for k, v in rec.decision.facts.items() if k.startswith("measured.")}
 
 
 def _fired(rec: DecisionRecord) -> set[str]:
-    return {f["rule_id"] for f in rec.result.get("findings", []) if f.get("outcome") == "fired"}
-
-
-def _weights(rec: DecisionRecord) -> dict[str, float]:
-    return {c["rule_id"]: c["weight"] for c in rec.result.get("contributions", [])}
+    """The constraint rules that applied (the consequence rules follow the configurations chosen)."""
+    return {k for k, v in rec.rules_applied.items() if v.get("kind") == "constraint"}
 
 
 def _dict_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -557,8 +553,6 @@ def diff(rec_a: RecordFile, rec_b: RecordFile, evaluate: Evaluate | None = None,
     if rules_changed:
         changes.append(Change("rules", "packs", _packs_text(a.rules.packs), _packs_text(b.rules.packs),
                               flips.get(("rules", "packs"))))
-    wa, wb = _weights(a), _weights(b)
-    changes += [Change("weight", k, wa[k], wb[k]) for k in sorted(set(wa) & set(wb)) if wa[k] != wb[k]]
     fa, fb = _fired(a), _fired(b)
     if fa != fb:
         parts = [f"+{r}" for r in sorted(fb - fa)] + [f"-{r}" for r in sorted(fa - fb)]

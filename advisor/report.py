@@ -7,17 +7,18 @@ to regenerate ``NNNN-slug.md``); the sections are explained in docs/decision-rec
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from advisor import markdown, tables
+from advisor.decide.outcome import AttributeResult, OptionResult
+from advisor.decide.text import fmt
 from advisor.decision import NODE_NAMES, OPTION_NAMES, DecisionRecord, slugify
 
-__all__ = ["MEASURE_COMMAND", "Change", "Outcome", "Reason", "body", "changes_of", "changes_section",
-           "consequences_section", "outcome_of", "outcome_section", "reasons_of", "to_json", "to_markdown"]
+__all__ = ["MEASURE_COMMAND", "Change", "Reason", "body", "changes_of", "changes_section", "consequences_section",
+           "outcome_section", "reasons_of", "to_json", "to_markdown"]
 
 #: How to take the measurements that confirm a decision (docs/decision-records.md, Confirmation).
 MEASURE_COMMAND = "advisor assess --profile {profile} --defaults --targets targets.yaml --measure always"
@@ -27,6 +28,8 @@ _CRITERION_WORDS = {
     "performance": "performance", "isolation": "isolation", "operations": "operations",
     "resilience": "resilience", "cost": "cost",
 }
+_SOURCE_WORDS = {"prior": "published range", "measured": "measured", "default": "pack default",
+                 "unknown": "unknown answer"}
 
 
 def to_json(record: DecisionRecord) -> str:
@@ -38,11 +41,10 @@ def to_markdown(record: DecisionRecord) -> str:
     """The record as MADR 4.0 markdown with YAML front matter; ends with one newline.
 
     The body (up to "More Information") is what a board reads: the question, the
-    outcome, the reasons in the profile's numbers, the constraints, what would change
-    the answer, how it was confirmed and the consequences. Every detail is in the
-    appendix below it, and every number in the JSON twin.
+    outcome in one sentence, the reasons in the profile's numbers, the constraints,
+    what would change the answer, how it was confirmed and the consequences per
+    option. Every detail is in the appendix below it, and every number in the JSON twin.
     """
-    outcome = outcome_of(record)
     reasons = reasons_of(record)
     parts = [
         _front_matter(record),
@@ -50,10 +52,10 @@ def to_markdown(record: DecisionRecord) -> str:
         _context(record),
         _drivers(record),
         _options(record),
-        outcome_section(outcome, reasons),
+        outcome_section(record, reasons),
         changes_section(changes_of(record), record.review_by),
-        _confirmation(record, outcome),
-        consequences_section(outcome, reasons, _contributions(record), _result(record).get("unknown_facts", [])),
+        _confirmation(record),
+        consequences_section(record, reasons),
         _more_information(record),
     ]
     return "\n\n".join(p.rstrip("\n") for p in parts if p) + "\n"
@@ -71,31 +73,16 @@ def body(markdown: str) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What was decided: the section functions read this, not the scoring result."""
-
-    option: str  # bare-metal, vm or none
-    scores: Mapping[str, float]
-    margin: float
-    close: bool
-    close_threshold: float
-    measured: bool
-    ruled_out: tuple[tuple[str, str, str], ...]  # (option, reason, rule id)
-    configuration: str | None = None  # e.g. "4 VMs per host", when the engine names one
-    probability: float | None = None  # the probability that the option is the better one, when known
-
-
-@dataclass(frozen=True)
 class Reason:
-    """One finding that speaks for an option, in the profile's numbers."""
+    """One consequence that separates the options, in the profile's numbers."""
 
-    rule_id: str
-    title: str
-    favours: str
     criterion: str
-    grade: str
-    points: float
-    numbers: str  # the answers the rule read, e.g. "clusters = 3, physical_hosts = 20"
+    priority: int
+    label: str
+    favours: str
+    weight: float  # priority x attribute weight x |value difference|: its share of the utility difference
+    text: dict[str, str]  # option -> "12 % (8 to 20 %), published range"
+    attribute: str
 
 
 @dataclass(frozen=True)
@@ -106,101 +93,34 @@ class Change:
     distance: float  # relative change of the answer; 0 for date or event triggers
 
 
-def outcome_of(record: DecisionRecord) -> Outcome:
-    """The outcome of today's scoring result."""
-    res = _result(record)
-    return Outcome(
-        option=record.recommendation,
-        scores={k: float(v) for k, v in res.get("scores", {}).items()},
-        margin=float(record.margin),
-        close=bool(record.close),
-        close_threshold=float(res.get("close_threshold", 0)),
-        measured=bool(record.measurements.verdicts),
-        ruled_out=tuple((k["option"], str(k["reason"]), str(k["rule_id"])) for k in res.get("knock_outs", [])),
-        probability=res.get("probability"),
-        configuration=res.get("configuration"),
-    )
+def _range_words(row: AttributeResult) -> str:
+    unit = row.unit
+    if row.source == "unknown":
+        return "unknown"
+    if row.low == row.high:
+        text = fmt(row.mode, unit)
+    else:
+        text = f"{fmt(row.mode, unit)} ({fmt(row.low)} to {fmt(row.high, unit)})"
+    return f"{text}, {_SOURCE_WORDS.get(row.source, row.source)}"
 
 
 def reasons_of(record: DecisionRecord) -> list[Reason]:
-    """Every fired rule that counted, strongest first."""
+    """The consequences that separate the options' chosen configurations, largest share first."""
     out = []
-    for c in sorted(_contributions(record), key=lambda c: (-float(c["points"]), c["rule_id"])):
-        rule = record.fired_rules.get(c["rule_id"], {})
-        out.append(Reason(rule_id=c["rule_id"], title=str(c["title"]), favours=c["favours"],
-                          criterion=c["criterion"], grade=c["grade"], points=float(c["points"]),
-                          numbers=str(rule.get("explanation", ""))))
-    return out
-
-
-def changes_of(record: DecisionRecord) -> list[Change]:
-    """Tipping points and revisit triggers as sentences, one per answer, nearest first."""
-    prompts = {c["key"]: c["question"] for c in record.context}
-    changes: dict[str, Change] = {}
-    covered: set[str] = set()
-    for t in record.tipping_points:
-        key = str(t.get("key", "?"))
-        covered.add(str(t.get("condition", "")))
-        if key in changes:
-            continue  # the nearest one of this answer is kept (they come smallest change first)
-        current = t.get("current")
-        now = ", ".join(_plain(v) for v in current) if isinstance(current, list) else _plain(current)
-        words = str(t.get("sentence", "")).removeprefix("revisit if ").removeprefix(key).strip()
-        if not words:
-            words = f"meets {t.get('condition', '-')}"
-        then = _name(str(t.get("recommendation", "-")))
-        change = t.get("relative_change")
-        question = prompts.get(key, key)
-        changes[key] = Change(
-            f"{_inline(question)} (now {_inline(now)}): if it {_inline(_readable(words))}, the recommendation "
-            f"becomes {then}.", float(change) if change is not None else 0.0)
-    for trigger in record.revisit_triggers:
-        if trigger in covered:
-            continue
-        key, words = _trigger_words(trigger)
-        if key in changes:
-            continue
-        subject = prompts.get(key, key.replace("_", " ")) if key else "The profile"
-        changes[key or trigger] = Change(f"{_inline(subject)}: revisit if {_inline(words)}.", 1.0)
-    return sorted(changes.values(), key=lambda c: c.distance)
-
-
-_SIMPLE = re.compile(r"^(not \()?\s*([a-z][a-z0-9_.]*)\s*(<=|>=|<|>|==|!=)\s*('[^']*'|-?[0-9.]+|true|false)\s*(\))?$")
-_BARE = re.compile(r"^(not \()?\s*([a-z][a-z0-9_.]*)\s*(\))?$")
-_MEMBER = re.compile(r"^(not \()?\s*'([^']+)' in ([a-z][a-z0-9_.]*)\s*(\))?$")
-_ANY = re.compile(r"^(not \()?\s*any_of\(([a-z][a-z0-9_.]*), \[([^\]]*)\]\)\s*(\))?$")
-_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
-_WORDS = {"<": "drops below", "<=": "is at most", ">": "rises above", ">=": "reaches", "==": "becomes",
-          "!=": "is no longer"}
-
-
-def _trigger_words(trigger: str) -> tuple[str, str]:
-    """``not (latency_p99_ms < 10)`` -> (``latency_p99_ms``, ``it reaches 10``); else the condition as written."""
-    text = trigger.strip()
-    if m := _SIMPLE.match(text):
-        if bool(m.group(1)) == bool(m.group(5)):
-            op = _OPPOSITE[m.group(3)] if m.group(1) else m.group(3)
-            return m.group(2), f"it {_WORDS[op]} {m.group(4).strip(chr(39))}"
-    if (m := _BARE.match(text)) and bool(m.group(1)) == bool(m.group(3)):
-        return m.group(2), "the answer becomes " + ("no" if m.group(1) else "yes")
-    if (m := _MEMBER.match(text)) and bool(m.group(1)) == bool(m.group(4)):
-        return m.group(3), f"{m.group(2)} is {'no longer' if m.group(1) else 'now'} among the answers"
-    if (m := _ANY.match(text)) and bool(m.group(1)) == bool(m.group(4)):
-        items = m.group(3).replace("'", "")
-        return m.group(2), f"{'none' if m.group(1) else 'one'} of {items} is among the answers"
-    negated = text.startswith("not (") and text.endswith(")") and "(" not in text[5:-1]
-    inner = text[5:-1] if negated else text
-    if " and " in inner and "(" not in inner:
-        # not (a and b) is (not a) or (not b)
-        parts = [_trigger_words(f"not ({p})" if negated else p) for p in inner.split(" and ")]
-        if all(key for key, _ in parts):
-            words = [w if i == 0 else w.replace("it ", f"{k.replace('_', ' ')} ", 1) for i, (k, w) in enumerate(parts)]
-            return parts[0][0], (" or " if negated else " and ").join(words)
-    return "", f"{trigger} holds"
-
-
-def _readable(words: str) -> str:
-    return words.replace("'", "")
+    for crit in record.decision.criteria:
+        rows = {o: {r.attribute: r for r in crit.attributes.get(o, [])} for o in _OPTIONS}  # type: ignore[call-overload]
+        for key, bm in rows["bare-metal"].items():
+            vm = rows["vm"].get(key)
+            if vm is None:
+                continue
+            diff = bm.value - vm.value
+            if abs(diff) < 1e-4:
+                continue
+            weight = crit.priority * bm.weight * abs(diff)
+            out.append(Reason(criterion=crit.criterion, priority=crit.priority, label=bm.label,
+                              favours="bare-metal" if diff > 0 else "vm", weight=weight,
+                              text={"bare-metal": _range_words(bm), "vm": _range_words(vm)}, attribute=key))
+    return sorted(out, key=lambda r: (-r.weight, r.attribute))
 
 
 # --------------------------------------------------------------------------- helpers (escaping in one place)
@@ -237,14 +157,6 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _result(record: DecisionRecord) -> Mapping[str, Any]:
-    return record.result
-
-
-def _contributions(record: DecisionRecord) -> list[Mapping[str, Any]]:
-    return list(_result(record).get("contributions", []))
-
-
 def _evidence_links(rule: Mapping[str, Any]) -> str:
     links = []
     for e in rule.get("evidence", []):
@@ -266,28 +178,6 @@ def _plain(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
-
-
-def _numbers(explanation: str) -> str:
-    """``clusters = 3, site_type = 'datacenter'`` as plain words: clusters 3, site type datacenter."""
-    parts = []
-    for item in re.split(r", (?=[a-z_.]+ = )", explanation):
-        key, sep, value = item.partition(" = ")
-        if sep and value.startswith("["):
-            value = value.strip("[]").replace("'", "")
-        if not sep:
-            parts.append(item)
-            continue
-        value = value.strip(chr(39))
-        try:
-            number = float(value)
-        except ValueError:
-            pass
-        else:
-            value = _plain(int(number) if number.is_integer() else float(f"{number:.3g}"))
-        name = key.removeprefix("graph.").replace("_", " ").replace(".", " ")
-        parts.append(f"{name} {value}")
-    return _inline(", ".join(parts))
 
 
 # --------------------------------------------------------------------------- body sections
@@ -341,69 +231,156 @@ def _source(row: dict[str, Any]) -> str:
     return _inline(text + (" (partial)" if prov.get("partial") else ""))
 
 
+def _priorities(record: DecisionRecord) -> dict[str, int]:
+    from advisor.decide.engine import priorities
+
+    return {str(k): int(v) for k, v in priorities(record.decision.facts).items()}
+
+
 def _drivers(record: DecisionRecord) -> str:
-    res = _result(record)
-    criteria = sorted(res.get("criteria", []), key=lambda c: (-int(c["priority"]), c["criterion"]))
+    prio = _priorities(record)
     lines = ["## Decision Drivers", ""]
-    items = []
-    if criteria:
-        items.append("Priorities (1 to 5): " + ", ".join(
-            f"{_CRITERION_WORDS.get(c['criterion'], c['criterion'])} {c['priority']}" for c in criteria))
+    items = ["Priorities (1 to 5, importance weights over all criteria): " + ", ".join(
+        f"{_CRITERION_WORDS.get(c, c)} {p}" for c, p in sorted(prio.items(), key=lambda t: (-t[1], t[0])))]
     by_key = {c["key"]: c for c in record.context}
     for key, form in (("compliance", "Compliance in scope: {}"), ("bare_metal_mandated", "Bare metal mandated: {}"),
                       ("dedicated_hardware_required", "Single-tenant hardware required: {}")):
         c = by_key.get(key)
         if c and str(c["answer"]).lower() not in ("none", "no", "false"):
             items.append(form.format(_inline(c["answer"])))
-    for option, reason, rule_id in outcome_of(record).ruled_out:
-        items.append(f"Constraint: {_name(option)} is ruled out, because {_inline(_lc(reason))} ({_code(rule_id)})")
+    for hit in record.decision.constraints:
+        if hit.kind in ("infeasible", "configuration", "measurement-failed"):
+            items.append(f"Constraint on {_name(hit.option)}: {_inline(hit.sentence)}")
+        elif hit.kind == "pending":
+            items.append(f"Condition on {_name(hit.option)}: {_inline(hit.sentence)}")
     notes = [c for c in record.context if c.get("note")]
     for c in notes[:3]:
         items.append(f"Note on {_inline(_lc(c['question']))}: {_inline(c['note'])}")
-    lines.append(_bullets(items) if items else "No constraints beyond the answers.")
+    lines.append(_bullets(items))
     return "\n".join(lines)
+
+
+def _status_words(opt: OptionResult) -> str:
+    if opt.status == "infeasible":
+        return "infeasible in all " + f"{opt.configurations} configurations considered"
+    text = f"{opt.feasible_configurations} of {opt.configurations} configurations feasible; best: {opt.name}"
+    if opt.status == "feasible-if":
+        text += " (feasible if: " + "; ".join(opt.conditions) + ")"
+    return text
 
 
 def _options(record: DecisionRecord) -> str:
-    items = [f"{_upper_first(NODE_NAMES[option])} Kubernetes nodes" for option in _OPTIONS]
+    items = []
+    for option in _OPTIONS:
+        opt = record.decision.options[option]  # type: ignore[index]
+        items.append(f"{_upper_first(NODE_NAMES[option])} Kubernetes nodes: {_inline(_status_words(opt))}")
     return "## Considered Options\n\n" + _bullets(items)
 
 
-def _top(outcome: Outcome, reasons: Sequence[Reason], limit: int = 5) -> list[Reason]:
-    return [r for r in reasons if r.favours == outcome.option][:limit]
+def _measures(compares: str) -> str:
+    """'CPU throughput, VM-backed / bare metal' -> 'CPU throughput'."""
+    return compares.split(",")[0]
 
 
-def outcome_section(outcome: Outcome, reasons: Sequence[Reason]) -> str:
-    """The outcome in one sentence (option, configuration, probability or score), then the reasons."""
-    other = "vm" if outcome.option == "bare-metal" else "bare-metal"
-    if outcome.option == "none":
-        head = ("Chosen option: none. Both options are ruled out by knock-out rules (see Decision Drivers), so "
-                "neither can be chosen as the profile stands.")
-        return "## Decision Outcome\n\n" + head
-    config = f" ({_inline(outcome.configuration)})" if outcome.configuration else ""
-    knocked = [r for r in outcome.ruled_out if r[0] == other]
-    if outcome.probability is not None:
-        weight = f"with a probability of {outcome.probability:.0%} that it is the better option"
-    else:
-        weight = (f"with a score of {_f(outcome.scores.get(outcome.option, 0))} against "
-                  f"{_f(outcome.scores.get(other, 0))} (each score is the priority-weighted share of the rule "
-                  "points, not a probability)")
-    if knocked:
-        weight = f"because {_name(other)} is ruled out ({_code(knocked[0][2])})"
-    lines = ["## Decision Outcome", "",
-             f'Chosen option: "{_upper_first(NODE_NAMES[outcome.option])} Kubernetes nodes"{config}, {weight}.']
-    if outcome.close and not outcome.measured:
-        lines += ["", f"> **Close call.** The margin {_f(outcome.margin)} is under {_f(outcome.close_threshold)}: "
-                      "measure both candidate platforms (see Confirmation) before accepting this record."]
-    elif outcome.close:
-        lines += ["", f"The margin {_f(outcome.margin)} stays under {_f(outcome.close_threshold)} after measuring: "
-                      "the options are nearly even for this workload."]
-    top = _top(outcome, reasons)
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _pct(p: float) -> str:
+    return f"{p * 100:.0f} %"
+
+
+def _ruled_out_words(opt: OptionResult) -> str:
+    return "; ".join(_inline(r) for r in opt.ruled_out_by)
+
+
+def _headline(record: DecisionRecord) -> str:
+    """The outcome in one true sentence, by outcome kind."""
+    d = record.decision
+    bm, vm = d.options["bare-metal"], d.options["vm"]
+    unc = d.uncertainty
+    if d.outcome == "both-ruled-out":
+        return (f"Chosen option: none. Both options are ruled out: bare metal because {_ruled_out_words(bm)}; "
+                f"VM-backed because {_ruled_out_words(vm)}.")
+    if d.outcome == "one-ruled-out":
+        chosen = d.options[d.recommendation or "vm"]
+        other = vm if chosen is bm else bm
+        return (f'Chosen option: "{_inline(_upper_first(chosen.name))}", because {_name(other.option)} is ruled out: '
+                f"{_ruled_out_words(other)}.")
+    if d.outcome == "tie":
+        p = unc.p_bare_metal_better if unc else 0.5
+        return ("Chosen option: none, a tie. Neither option is better on what the profile and the evidence say "
+                f"(bare metal has the higher utility in {_pct(p)} of the draws); decide on what the profile does "
+                "not capture.")
+    lead = d.recommendation or "vm"
+    leader = d.options[lead]
+    prob = record.probability
+    if d.outcome == "measure-first":
+        if unc is None:
+            other = vm if leader is bm else bm
+            return (f"Chosen option: none yet, measure first. {_name(other.option)} is ruled out "
+                    f"({_ruled_out_words(other)}) and {_inline(leader.name)} is feasible only if "
+                    f"{_inline('; '.join(leader.conditions))}.")
+        flipping = [_measures(p.compares) for p in d.probes if p.can_flip]
+        what = ("a measurement of " + _inline(_and(flipping)) + " could change the result") if flipping else \
+            "it is feasible only if " + _inline("; ".join(leader.conditions))
+        return (f'Chosen option: none yet, measure first. "{_inline(_upper_first(leader.name))}" leads, with a '
+                f"probability of {_pct(prob or 0.5)} that it is the better option, but {what}.")
+    close = " It is close." if record.close else ""
+    return (f'Chosen option: "{_inline(_upper_first(leader.name))}", with a probability of {_pct(prob or 0.5)} that '
+            f"it is the better option.{close}")
+
+
+def _rests_on(record: DecisionRecord) -> str:
+    unc = record.decision.uncertainty
+    if unc is None:
+        return ""
+    low, high = unc.interval80
+    text = (f"The probability is the share of {unc.samples} seeded draws over the consequence ranges below in which "
+            "that option has the higher utility (the priorities times the valued consequences); in 80 % of the "
+            f"draws the utility difference, bare metal minus VM-backed, lies between {low:+.2f} and {high:+.2f}.")
+    measured = [r for r in unc.rests_on if r.startswith("most of")]
+    if measured:
+        text += " " + _upper_first(_inline(measured[0])) + "."
+    return text
+
+
+def outcome_section(record: DecisionRecord, reasons: Sequence[Reason], limit: int = 5) -> str:
+    """The outcome in one sentence (configuration and probability), what it rests on, then the reasons."""
+    d = record.decision
+    lines = ["## Decision Outcome", "", _headline(record)]
+    if record.close and d.outcome == "recommend":
+        if record.measurements.verdicts:
+            lines += ["", "It stays close after measuring: the options are nearly even for this workload."]
+        else:
+            lines += ["", "> **Close call.** Measure both candidate platforms (see Confirmation) before accepting "
+                          "this record."]
+    rests = _rests_on(record)
+    if rests:
+        lines += ["", rests]
+    top = _top(record, reasons, limit)
     if top:
-        lines += ["", "Reasons, strongest first:", ""]
-        lines += [f"{i}. {_inline(r.title)} ({r.criterion}; evidence {r.grade})"
-                  + (f": {_numbers(r.numbers)}." if r.numbers else ".") for i, r in enumerate(top, start=1)]
+        lines += ["", "Reasons, largest share of the difference first:", ""]
+        for i, r in enumerate(top, start=1):
+            lines.append(f"{i}. {_upper_first(_CRITERION_WORDS[r.criterion])} (priority {r.priority}), "
+                         f"{_inline(_lc(r.label))}: bare metal {_inline(r.text['bare-metal'])}; VM-backed "
+                         f"{_inline(r.text['vm'])}.")
+    elif d.outcome in ("one-ruled-out", "both-ruled-out"):
+        ruled = [c for c in d.constraints if c.kind in ("infeasible", "configuration", "measurement-failed")]
+        if ruled:
+            lines += ["", "The constraints, with their evidence in the appendix:", ""]
+            lines += [f"{i}. {_upper_first(_name(c.option))}: {_inline(c.sentence)} ({_code(c.rule_id)})."
+                      for i, c in enumerate(ruled[:limit], start=1)]
     return "\n".join(lines)
+
+
+def _top(record: DecisionRecord, reasons: Sequence[Reason], limit: int = 5) -> list[Reason]:
+    """The reasons the body lists: those for the chosen (or leading) option first, at least three when there are."""
+    lead = record.decision.recommendation
+    mine = [r for r in reasons if r.favours == lead] if lead else list(reasons)
+    if len(mine) < 3:
+        mine += [r for r in reasons if r not in mine][:3 - len(mine)]
+    return mine[:limit]
 
 
 def changes_section(changes: Sequence[Change], review_by: str | None, limit: int = 5) -> str:
@@ -411,62 +388,96 @@ def changes_section(changes: Sequence[Change], review_by: str | None, limit: int
     lines = ["### What Would Change the Answer", ""]
     items = [c.sentence for c in changes[:limit]]
     if len(changes) > limit:
-        items.append(f"{len(changes) - limit} further changes are listed in the JSON twin (tipping_points).")
+        items.append(f"{len(changes) - limit} further changes are listed in the JSON twin.")
     if review_by:
         items.append(f"In any case, review this decision by {review_by} (`advisor records check` reports it).")
     lines.append(_bullets(items) if items else "No single change of one answer flips the recommendation.")
     return "\n".join(lines)
 
 
-def _confirmation(record: DecisionRecord, outcome: Outcome) -> str:
+def changes_of(record: DecisionRecord) -> list[Change]:
+    """Tipping points and revisit triggers as sentences (each once), nearest first."""
+    changes: list[Change] = []
+    seen: set[str] = set()
+    for t in record.tipping_points:
+        sentence = " ".join(str(t.get("sentence") or "").split())
+        if not sentence or sentence in seen:
+            continue
+        seen.add(sentence)
+        distance = t.get("relative_change")
+        text = _upper_first(sentence) + ("" if sentence.endswith(".") else ".")
+        changes.append(Change(_inline(text), float(distance) if isinstance(distance, (int, float)) else 0.0))
+    for c in record.decision.constraints:
+        if c.kind in ("infeasible", "configuration", "measurement-failed"):
+            changes.append(Change(f"If this no longer holds, {_name(c.option)} is no longer ruled out: "
+                                  f"{_inline(c.sentence)}.", 1.0))
+    flipping = [_measures(p.compares) for p in record.decision.probes if p.can_flip]
+    if flipping:
+        changes.append(Change(f"A measurement of {_inline(_and(flipping))} (VM-backed against bare metal) could "
+                              "change the result: see Confirmation.", 1.0))
+    return sorted(changes, key=lambda c: c.distance)
+
+
+def _alpha_words(v: Mapping[str, Any]) -> str:
+    alpha = v.get("alpha")
+    return f" (alpha {alpha:.3g})" if isinstance(alpha, (int, float)) else ""
+
+
+def _confirmation(record: DecisionRecord) -> str:
     lines = ["### Confirmation", ""]
     m = record.measurements
     if m.verdicts:
         rows = []
         for v in m.verdicts:
-            ci = f"{_f(v['ci_low'], 3)} to {_f(v['ci_high'], 3)}" if v.get("ci_low") is not None else "-"
+            ci = f"{_f(v['ci_low'], 3)} to {_f(v['ci_high'], 3)}{_alpha_words(v)}" \
+                if v.get("ci_low") is not None else "-"
             ratio = _f(v["ratio"], 3) if v.get("ratio") is not None else "-"
             rows.append([_code(str(v.get("probe", "?"))), ratio, ci, _inline(v.get("verdict", "-"))])
         lines.append(f"Measured on the candidate platforms (result {_code(m.path or '-')}); each ratio is VM / "
-                     "bare metal of the probe's main figure with its 95 % confidence interval:")
-        lines += ["", _table(rows, ["probe", "ratio", "95 % interval", "verdict"])]
+                     "bare metal of the probe's main figure, with its always-valid sequential interval at the "
+                     "alpha the design spent on it. The measured ratios replace the published ranges they measure:")
+        lines += ["", _table(rows, ["probe", "ratio", "sequential interval", "verdict"])]
         if m.before:
             b = m.before
-            lines += ["", f"Before measuring the recommendation was {_name(str(b.get('recommendation')))} "
-                          f"(margin {_f(b['margin'])}); after, {_name(record.recommendation)} "
-                          f"(margin {_f(record.margin)})."]
+            p = b.get("p_bare_metal_better")
+            before = _name(str(b.get("recommendation"))) + (f" (bare metal better in {_pct(p)} of the draws)"
+                                                            if isinstance(p, (int, float)) else "")
+            now = record.decision.p_bare_metal
+            after = _name(record.recommendation) + (f" (bare metal better in {_pct(now)} of the draws)"
+                                                    if now is not None else "")
+            lines += ["", f"Before measuring the outcome was {b.get('outcome', '-')}: {before}; after, "
+                          f"{record.outcome}: {after}."]
         return "\n".join(lines)
-    probes = [_code(c["probe"]) for c in record.confirmation]
+    flipping = [_code(c["probe"]) for c in record.confirmation if c.get("can_flip")]
     profile = record.profile.path or "PROFILE.yaml"
     lines.append("Not measured yet. Name a bare-metal and a VM-backed node of the same hardware in a targets file "
                  "(docs/measurement.md) and assess again"
-                 + (f"; the probes that can change this result are {', '.join(probes)}" if probes else "") + ":")
+                 + (f"; the measurements that could change this result are {', '.join(flipping)}" if flipping else "")
+                 + ":")
     lines += ["", _shell_block(MEASURE_COMMAND.format(profile=shlex.quote(profile)))]
     return "\n".join(lines)
 
 
-def consequences_section(outcome: Outcome, reasons: Sequence[Reason], contributions: Sequence[Mapping[str, Any]],
-                         unknown: Sequence[str], limit: int = 4) -> str:
-    """Per option, what it brings; every rule once (the reasons above are not repeated)."""
-    shown = {r.rule_id for r in _top(outcome, reasons)}
+def consequences_section(record: DecisionRecord, reasons: Sequence[Reason], limit: int = 4) -> str:
+    """Per option, what it brings that the other does not; each consequence once (reasons above not repeated)."""
+    shown = {r.attribute for r in _top(record, reasons)}
     lines = ["### Consequences", ""]
     items = []
     for option in _OPTIONS:
-        mine = [r for r in reasons if r.favours == option and r.rule_id not in shown]
+        mine = [r for r in reasons if r.favours == option and r.attribute not in shown]
         if not mine:
             continue
-        word = "Good" if option == outcome.option else "Bad"
-        head = (f"{word}: also in favour of {_name(option)}" if option == outcome.option
-                else f"{word}: what choosing {_name(outcome.option)} gives up, in favour of {_name(option)}")
-        titles = [_inline(_lc(r.title)) for r in mine[:limit]]
+        words = [f"{_inline(_lc(r.label))} ({_inline(r.text[option].split(',')[0])} against "
+                 f"{_inline(r.text['vm' if option == 'bare-metal' else 'bare-metal'].split(',')[0])})"
+                 for r in mine[:limit]]
         more = f"; and {len(mine) - limit} more (appendix)" if len(mine) > limit else ""
-        items.append(f"{head}: " + "; ".join(titles) + more)
+        items.append(f"Better on {_name(option)}: " + "; ".join(words) + more)
+    unknown = record.decision.unknown_rules
     if unknown:
-        items.append(f"Neutral: {len(unknown)} fact{'s' if len(unknown) != 1 else ''} the rules read "
-                     f"{'were' if len(unknown) != 1 else 'was'} unknown, so the rules reading "
-                     f"{'them' if len(unknown) != 1 else 'it'} did not count (listed in the appendix)")
+        items.append(f"Not counted: {len(unknown)} rule{'s' if len(unknown) != 1 else ''} read an answer or "
+                     "measurement that is unknown (listed in the appendix)")
     if not items:
-        items = ["Neutral: no other rule that fired speaks for or against either option"]
+        items = ["No other consequence separates the options."]
     lines.append(_bullets(items))
     return "\n".join(lines)
 
@@ -479,8 +490,11 @@ def _more_information(record: DecisionRecord) -> str:
         BODY_END,
         "The details behind the body above; every number is also in the JSON twin.",
         _answers(record),
+        _screen(record),
+        _consequence_table(record),
+        _criteria_table(record),
         _rules(record),
-        _scores_table(record),
+        _value_of_information(record),
         _graph_section(record),
         _measurement_details(record),
         _unknown(record),
@@ -500,38 +514,68 @@ def _answers(record: DecisionRecord) -> str:
             + _table(rows, ["key", "question", "answer", "origin", "note"]))
 
 
-def _rules(record: DecisionRecord) -> str:
-    res = _result(record)
+def _screen(record: DecisionRecord) -> str:
     items = []
-    for k in res.get("knock_outs", []):
-        rule = record.fired_rules.get(k["rule_id"], {})
-        text = f"{_code(k['rule_id'])}: rules out {_name(k['option'])}: {_inline(k['reason'])}."
+    for option in _OPTIONS:
+        opt = record.decision.options[option]  # type: ignore[index]
+        items.append(f"{_upper_first(_name(option))}: {opt.status}; {_inline(_status_words(opt))}")
+    for c in record.decision.constraints:
+        items.append(f"{_code(c.rule_id)} ({_name(c.option)}, {c.kind}): {_inline(c.sentence)}")
+    return "### Screen\n\nEach option's status before any consequence is weighed, and every constraint that " \
+        "applied:\n\n" + _bullets(items)
+
+
+def _consequence_table(record: DecisionRecord) -> str:
+    rows = []
+    for crit in record.decision.criteria:
+        by = {o: crit.attributes.get(o, []) for o in _OPTIONS}  # type: ignore[call-overload]
+        for bm, vm in zip(by["bare-metal"], by["vm"], strict=True):
+            rows.append([crit.criterion, _inline(bm.label), _inline(_range_words(bm)), _inline(_range_words(vm)),
+                         _code(bm.rule_id or "-") + " / " + _code(vm.rule_id or "-")])
+    if not rows:
+        return ""
+    return ("### Consequences in Full\n\nEach attribute of the chosen configurations in its own unit: the most "
+            "likely value, its range and where it comes from (rule of bare metal / of VM-backed):\n\n"
+            + _table(rows, ["criterion", "attribute", "bare metal", "VM-backed", "rules"]))
+
+
+def _criteria_table(record: DecisionRecord) -> str:
+    rows = [[c.criterion, str(c.priority), _f(c.value["bare-metal"]), _f(c.value["vm"]), f"{c.contribution:+.2f}"]
+            for c in record.decision.criteria]
+    if not rows:
+        return ""
+    unc = record.decision.uncertainty
+    tail = ""
+    if unc is not None:
+        tail = (f"\n\nExpected utility difference {unc.expected_difference:+.2f}; {unc.samples} draws, seed "
+                f"{unc.seed}.")
+    return ("### Criteria\n\nExpected value (0 to 1) of each criterion under its value function "
+            "(docs/scoring.md), and the priority times the difference:\n\n"
+            + _table(rows, ["criterion", "priority", "bare metal", "VM-backed", "share of U(bm) - U(vm)"]) + tail)
+
+
+def _rules(record: DecisionRecord) -> str:
+    items = []
+    for rule_id, rule in sorted(record.rules_applied.items()):
+        text = (f"{_code(rule_id)} ({rule.get('kind', 'rule')}, {_name(str(rule.get('option', '')))}): "
+                f"{_inline(str(rule.get('title', '')))}.")
         if rule.get("rationale"):
-            text += f" {_inline(rule['rationale'])}"
-        links = _evidence_links(rule)
-        items.append(text + (f" Evidence: {links}" if links else ""))
-    for c in sorted(_contributions(record), key=lambda c: (-float(c["points"]), c["rule_id"])):
-        rule = record.fired_rules.get(c["rule_id"], {})
-        text = (f"{_code(c['rule_id'])}: {_inline(c['title'])} (favours {_name(c['favours'])}; {c['criterion']}, "
-                f"weight {_plain(float(c['weight']))}, evidence {c['grade']}, {_f(c['points'])} points).")
-        if rule.get("rationale"):
-            text += f" {_inline(rule['rationale'])}"
+            text += f" {_inline(str(rule['rationale']))}"
         links = _evidence_links(rule)
         items.append(text + (f" Evidence: {links}" if links else ""))
     if not items:
         return ""
-    return "### Rules That Fired\n\n" + _bullets(items)
+    return "### Rules Applied\n\n" + _bullets(items)
 
 
-def _scores_table(record: DecisionRecord) -> str:
-    res = _result(record)
-    rows = [[c["criterion"], str(c["priority"]), _f(c["bare_metal"]), _f(c["vm"])] for c in res.get("criteria", [])]
-    scores = res.get("scores", {})
-    rows.append(["**score**", "", _f(scores.get("bare-metal", 0)), _f(scores.get("vm", 0))])
-    return "\n".join(["### Scores per Criterion", "",
-                      "Sums of the fired rules' points (weight x evidence-grade factor) per criterion, weighted by "
-                      "the priority; a score is the weighted share of the total.", "",
-                      _table(rows, ["criterion", "priority", "bare metal", "VM-backed"])])
+def _value_of_information(record: DecisionRecord) -> str:
+    if not record.confirmation:
+        return ""
+    rows = [[_code(c["probe"]), _inline(str(c.get("compares", ""))), f"{float(c.get('value_of_information', 0)):.3f}",
+             "yes" if c.get("can_flip") else "no"] for c in record.confirmation]
+    return ("### Value of Information\n\nThe measurable unknowns, most valuable first: the expected gain in "
+            "utility from knowing the measured range exactly, and whether an end of its range could flip the "
+            "result:\n\n" + _table(rows, ["probe", "compares", "value", "could flip"]))
 
 
 def _metric_value(value: Any) -> str:
@@ -590,11 +634,11 @@ def _measurement_details(record: DecisionRecord) -> str:
 
 
 def _unknown(record: DecisionRecord) -> str:
-    facts = _result(record).get("unknown_facts", [])
-    if not facts:
+    ids = record.decision.unknown_rules
+    if not ids:
         return ""
-    return ("### Unknown Facts\n\nThe rules that read these facts did not count:\n\n"
-            + _bullets(_code(f) for f in facts))
+    return ("### Unknown Answers\n\nThese rules read an answer or measurement that is unknown, so they did not "
+            "count:\n\n" + _bullets(_code(i) for i in ids))
 
 
 def _links(record: DecisionRecord) -> str:

@@ -19,7 +19,8 @@ Run = Callable[..., Any]
 @pytest.fixture
 def two(advisor: Run, tmp_path: Path) -> Path:
     for extra, name in (([], "a"), (["--set", "bare_metal_mandated=true"], "b")):
-        result = advisor("assess", "--set", "workload_name=pay", *extra, "--defaults",
+        result = advisor("assess", "--set", "workload_name=pay", "--set", "existing_virtualization=public-cloud",
+                         *extra, "--defaults",
                          "--profile-output", f"{name}.profile.yaml", "--date", "2026-01-01")
         assert result.exit_code == 0, result.stderr
     return tmp_path / "reports"

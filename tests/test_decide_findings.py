@@ -7,11 +7,13 @@ so that the property is shown to be one the old engine broke.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from advisor import pipeline
+from advisor import pipeline, report
 from advisor.decide import Decision
 from advisor.decide.loader import Consequence
 
@@ -192,13 +194,39 @@ def test_8_ties_and_knock_outs_are_distinct_outcomes() -> None:
 
 
 def test_8_reproduced_a_tie_is_named_both_ruled_out() -> None:
-    from advisor.cli import assess
-
-    source = open(assess.__file__, encoding="utf-8").read()
-    assert '"none": "none (both ruled out)"' in source  # the name shown for every 'none', ties included
     from advisor.scoring import _decide
 
-    assert _decide({"bare-metal": 0.5, "vm": 0.5}, [])[0] == "none"
+    assert _decide({"bare-metal": 0.5, "vm": 0.5}, [])[0] == "none"  # the old score: a tie was "none"
+
+
+GPU = ("--set", "workload_name=trainer", "--set", "gpu=training", "--defaults")
+
+
+def test_8_the_cli_claims_no_knock_out_it_does_not_have(advisor: Any) -> None:
+    """``advisor assess --set gpu=training --defaults``: the terminal, the JSON and the record say what holds."""
+    decided = new({"gpu": "training"})
+    table = advisor("assess", *GPU, "--no-record")
+    assert table.exit_code == 0, table.stderr
+    as_json = json.loads(advisor("assess", *GPU, "--no-record", "--format", "json").stdout)
+    assert as_json["outcome"] == decided.outcome != "both-ruled-out"
+    assert "both ruled out" not in table.stdout.lower() and "Both options are ruled out" not in table.stdout
+    assert "ruled out" not in table.stdout or any(
+        o.status == "infeasible" for o in decided.options.values())
+    recorded = advisor("assess", *GPU, "--records-dir", "records")
+    assert recorded.exit_code == 0, recorded.stderr
+    [md] = Path("records").glob("0001-*.md")
+    body = report.body(md.read_text(encoding="utf-8"))
+    assert "Both options are ruled out" not in body and "knock-out" not in body
+
+
+def test_2_the_cli_never_says_confidence(advisor: Any) -> None:
+    for args in (("--no-record",), ("--no-record", "--format", "json"), ("--records-dir", "records")):
+        result = advisor("assess", "--set", "workload_name=api", "--set", "existing_virtualization=vsphere",
+                         "--defaults", *args)
+        assert result.exit_code == 0, result.stderr
+        assert "confidence" not in result.stdout.lower()
+    [md] = Path("records").glob("0001-*.md")
+    assert "confidence" not in md.read_text(encoding="utf-8").lower()
 
 
 @pytest.mark.parametrize("outcome", ["recommend", "one-ruled-out", "both-ruled-out", "measure-first"])

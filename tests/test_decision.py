@@ -34,35 +34,53 @@ def record() -> decision.DecisionRecord:
 
 
 def test_record_fields_from_the_assessment(record: decision.DecisionRecord) -> None:
-    assert record.advisor_record == 1
+    assert record.advisor_record == 2
     assert record.number == 1 and record.status == "proposed"
     assert record.date == "2026-02-28" and record.review_by == "2027-02-28"
     assert record.decision_makers == ["Ada", "Linus"]
     assert record.workload == "saas-platform"
-    assert record.title == "Run saas-platform on VM-backed Kubernetes nodes"
-    assert record.recommendation == record.result["recommendation"] == "vm"
-    assert record.margin == record.result["margin"] and record.close is record.result["close"]
-    assert record.confidence == record.result["confidence"]["value"]
+    assert record.title == "Run saas-platform on bare-metal Kubernetes nodes"
+    assert record.recommendation == record.decision.recommendation == "bare-metal"
+    assert record.outcome == record.decision.outcome == "recommend"
+    assert record.configuration == record.decision.configuration == "bare metal, with Kata for untrusted pods"
+    assert record.decision.uncertainty is not None
+    assert record.probability == record.decision.uncertainty.p_bare_metal_better
+    assert record.close is record.decision.uncertainty.close
+    assert record.decision == pipeline.decide_profile(prof_of(EXAMPLE))  # the engine's decision, whole
+    assert "confidence" not in record.to_json()
     assert record.profile.path == "saas.profile.yaml"
     assert record.profile.sha256 == decision.sha256_hex(EXAMPLE.read_bytes())
     assert record.profile.questionnaire.id == "default"
     assert record.profile.answers["tenancy"] == "multi-tenant-untrusted"
     [pack] = record.rules.packs
-    assert (pack.name, pack.version, pack.path) == ("default", 1, "rules")
-    assert pack.sha256 == decision.pack_sha256(pipeline.DEFAULT_RULES_DIR)
+    assert (pack.name, pack.path) == (pipeline.load_decision_pack().meta.name, "rules")
+    assert pack.sha256 == decision.pack_sha256(pipeline.DECISION_PACK_DIR)
+    for rule in record.rules_applied.values():
+        assert rule["kind"] in ("constraint", "consequence") and rule["rationale"]
+        assert all(e.get("source") and e.get("grade") for e in rule["evidence"])
     assert record.rules.sha256 == decision.rules_sha256(record.rules.packs)
     assert record.measurements.path is None and record.measurements.verdicts == []
     assert set(record.graph["options"]) == {"bare_metal", "vm"}
     assert record.mermaid.startswith("flowchart")
     assert record.command.startswith("advisor assess --profile saas.profile.yaml --defaults --date 2026-02-28")
-    assert record.stem == "0001-run-saas-platform-on-vm-backed-kubernetes-nodes"
+    assert record.stem == "0001-run-saas-platform-on-bare-metal-kubernetes-nodes"
+
+
+def prof_of(path: Path) -> profiles.Profile:
+    return profiles.load(path, pipeline.load_questionnaire())
+
+
+def test_record_format_1_is_refused_with_a_hint() -> None:
+    old = json.dumps({"advisor_record": 1, "number": 1})
+    with pytest.raises(DataError) as exc:
+        decision.DecisionRecord.from_json(old, "0001-x.json")
+    assert "record format 1" in str(exc.value) and "regenerate" in str(exc.value)
 
 
 def test_revisit_triggers_compile_in_the_rule_language(record: decision.DecisionRecord) -> None:
     from advisor.conditions import compile_condition
 
     catalog = pipeline.fact_catalog(pipeline.load_questionnaire())
-    assert record.revisit_triggers
     facts = pipeline.build_facts(record.profile.answers, pipeline.load_questionnaire())
     for text in record.revisit_triggers:
         condition = compile_condition(text, catalog)
@@ -269,7 +287,7 @@ def _assess(advisor, *extra: str):  # type: ignore[no-untyped-def]
 def test_assess_writes_a_record(advisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = _assess(advisor, "--decision-maker", "Ada", "--decision-maker", "Bo")
     assert result.exit_code == 0, result.stderr
-    stem = "0001-run-payments-on-vm-backed-kubernetes-nodes"
+    stem = "0001-measure-before-choosing-kubernetes-nodes-for-payments"
     assert f"Decision record written to reports/{stem}.md (and .json)" in result.stderr
     md = (tmp_path / "reports" / f"{stem}.md").read_text()
     rec = decision.DecisionRecord.from_json((tmp_path / "reports" / f"{stem}.json").read_text(), "r.json")

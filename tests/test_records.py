@@ -37,8 +37,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     old = Path.cwd()
     os.chdir(base)
     try:
-        _assess("--set", "workload_name=pay", "--profile-output", "a.profile.yaml")
-        _assess("--set", "workload_name=pay", "--set", "bare_metal_mandated=true", "--profile-output", "b.profile.yaml")
+        cloud = ("--set", "workload_name=pay", "--set", "existing_virtualization=public-cloud")
+        _assess(*cloud, "--profile-output", "a.profile.yaml")
+        _assess(*cloud, "--set", "bare_metal_mandated=true", "--profile-output", "b.profile.yaml")
     finally:
         os.chdir(old)
     return base
@@ -76,9 +77,9 @@ def _evaluator() -> records.Evaluate:
 
     def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], packs: Sequence[PackInfo],
                  reference: Mapping[str, Any]) -> str:
-        roots = [pipeline.DEFAULT_RULES_DIR if p.path == "rules" else Path(p.path) for p in packs]
-        pack = pipeline.load_pack(roots, q, cases=False)
-        return pipeline.evaluate(answers, pack, q, measured=measured).recommendation
+        roots = [pipeline.DECISION_PACK_DIR if p.path == "rules" else Path(p.path) for p in packs]
+        pack = pipeline.load_decision_pack(roots[-1], q)
+        return pipeline.decide_profile(answers, pack, questionnaire=q, measured=measured).recommendation or "none"
 
     return evaluate
 
@@ -307,15 +308,15 @@ def test_diff_names_the_one_answer_that_flips_the_outcome(work: Path) -> None:
     assert result.lines() == [
         "0001 -> 0002: recommendation vm -> bare-metal",
         "answer bare_metal_mandated: false -> true  [changes the outcome]",
-        "rules fired: +bare-metal-mandated",
+        "rules fired: +written-mandate",
         "changed the outcome: answer bare_metal_mandated",
     ]
     assert result.to_dict()["changed_the_outcome"] == ["answer bare_metal_mandated"]
 
 
 def test_diff_names_only_the_deciding_input_among_several(work: Path) -> None:
-    _assess("--set", "workload_name=pay", "--set", "bare_metal_mandated=true", "--set", "priority_cost=4",
-            "--profile-output", "c.profile.yaml")
+    _assess("--set", "workload_name=pay", "--set", "existing_virtualization=public-cloud", "--set",
+            "bare_metal_mandated=true", "--set", "priority_cost=4", "--profile-output", "c.profile.yaml")
     result = records.diff(records.load(work, 1), records.load(work, 3), _evaluator())
     names = {c.name: c.flips for c in result.changes if c.kind == "answer"}
     assert names == {"bare_metal_mandated": True, "priority_cost": False}
@@ -334,13 +335,15 @@ def test_diff_attributes_a_rules_change(work: Path, tmp_path: Path) -> None:
     from advisor import pipeline
 
     pack = tmp_path / "pack"
-    shutil.copytree(pipeline.DEFAULT_RULES_DIR, pack)
+    shutil.copytree(pipeline.DECISION_PACK_DIR, pack)
     shutil.rmtree(pack / "cases", ignore_errors=True)
-    knock_out = next(pack.rglob("bare-metal-mandated.yaml"))
+    knock_out = next(pack.rglob("written-mandate.yaml"))
     text = knock_out.read_text(encoding="utf-8")
     when = next(line for line in text.splitlines() if line.startswith("when:"))
-    knock_out.write_text(text.replace(when, "when: not bare_metal_mandated"), encoding="utf-8")
-    _assess("--set", "workload_name=pay", "--rules", "pack", "--profile-output", "d.profile.yaml")
+    knock_out.write_text(text.replace(when, "when: not bare_metal_mandated").replace(
+        "expect: fires", "expect: does-not-fire"), encoding="utf-8")
+    _assess("--set", "workload_name=pay", "--set", "existing_virtualization=public-cloud", "--rules", "pack",
+            "--profile-output", "d.profile.yaml")
     result = records.diff(records.load(work, 1), records.load(work, 3), _evaluator())
     assert result.b.recommendation == "bare-metal"
     assert [(c.kind, c.name) for c in result.deciding] == [("rules", "packs")]
@@ -392,7 +395,7 @@ def _check(work: Path, profiles: Sequence[Path] = (), today: str = "2026-06-01")
 
     return records.check(records.load_all(work), today=today, types=_types(),
                          profiles=[_current(p) for p in profiles], load_profile=_current,
-                         resolve_pack=lambda p: pipeline.DEFAULT_RULES_DIR if p == "rules" else Path(p))
+                         resolve_pack=lambda p: pipeline.DECISION_PACK_DIR if p == "rules" else Path(p))
 
 
 def test_check_finds_nothing_for_unchanged_profiles(work: Path) -> None:
@@ -453,14 +456,16 @@ def test_check_review_date(work: Path) -> None:
 def test_check_rules_hash_changed_and_pack_missing(work: Path, tmp_path: Path) -> None:
     from advisor import pipeline
 
-    shutil.copytree(pipeline.DEFAULT_RULES_DIR, tmp_path / "pack")
+    shutil.copytree(pipeline.DECISION_PACK_DIR, tmp_path / "pack")
     _assess("--set", "workload_name=pay", "--rules", "pack", "--profile-output", "p.profile.yaml")
     assert _check(work).findings == []
     (tmp_path / "pack" / "pack.yaml").write_text((tmp_path / "pack" / "pack.yaml").read_text() + "\n")
     messages = [f.message for f in _check(work).findings]
-    assert len(messages) == 1 and messages[0].startswith("rule pack default@1 (pack) changed since the record (sha256 ")
+    name = pipeline.load_decision_pack().meta
+    assert len(messages) == 1 and messages[0].startswith(
+        f"rule pack {name.name}@{name.version} (pack) changed since the record (sha256 ")
     shutil.rmtree(tmp_path / "pack")
-    assert [f.message for f in _check(work).findings] == ["rule pack default not found at pack"]
+    assert [f.message for f in _check(work).findings] == [f"rule pack {name.name} not found at pack"]
 
 
 def test_check_reports_a_trigger_that_does_not_compile(work: Path) -> None:

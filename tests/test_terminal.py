@@ -47,12 +47,12 @@ def _piped(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProces
 
 def test_the_outcome_is_bold_on_a_terminal_only(tmp_path: Path) -> None:
     shown = _pty(ASSESS, tmp_path)
-    line = next(ln for ln in shown.splitlines() if "recommendation " in ln)
+    line = next(ln for ln in shown.splitlines() if "Measure first: " in ln)  # the outcome sentence
     assert BOLD in line, repr(line)
     assert BOLD not in _pty(ASSESS, tmp_path, NO_COLOR="1")
     piped = _piped(ASSESS, tmp_path)
     assert "\x1b" not in piped.stdout + piped.stderr
-    assert "recommendation" in piped.stdout
+    assert "Measure first: " in piped.stdout and "outcome" in piped.stdout
 
 
 def test_progress_is_drawn_on_a_terminal_after_a_second_and_is_silent_in_a_pipe(tmp_path: Path) -> None:

@@ -24,10 +24,10 @@ from advisor.cli.common import (
 from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Problem, UsageError
 
 if TYPE_CHECKING:
+    from advisor.decide import Decision, Pack
     from advisor.decision import MeasurementsInfo
     from advisor.profile import Profile
     from advisor.questionnaire import Mode, Questionnaire
-    from advisor.scoring import Result
 
 
 def _split_keys(text: str | None) -> list[str]:
@@ -206,39 +206,37 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     from advisor import pipeline
 
     rules = list(rules_dirs) or None
+    pack, _infos = pipeline.decision_pack(rules, questionnaire)
     measured: dict[str, Any] | None = None
     info = None
     if measurements_path is not None or measure_mode != "never":
-        with console.Progress("scoring both options"):
-            before = pipeline.assess(profile, rules=rules, questionnaire=questionnaire)
+        with console.Progress("deciding"):
+            before = pipeline.decide_profile(profile, pack, questionnaire=questionnaire)
         if measurements_path is not None:
-            measured, info = pipeline.measurement_facts(
-                measurements_path, before=before, pack=pipeline.load_pack(rules, questionnaire, cases=False))
-        elif measure_mode == "always" or before.close:
+            measured, info = pipeline.measurement_facts(measurements_path, before=before, pack=pack)
+        elif measure_mode == "always" or _worth_measuring(before):
             if targets_path is not None:
-                measured, info = _measure(before, profile, rules, questionnaire, targets_path, records_dir,
+                measured, info = _measure(before, pack, profile, questionnaire, targets_path, records_dir,
                                           all_probes, budget_s, force_compare, allow_disturbed, accept_imitation,
                                           always=measure_mode == "always")
             elif measure_mode == "always":
                 raise UsageError("--measure always needs --targets FILE", "name the platforms to measure")
             else:
-                console.err("advisor: the result is close; give --targets FILE to measure the candidate platforms "
-                            "(docs/measurement.md)")
+                console.err("advisor: a measurement could change this decision; give --targets FILE to measure the "
+                            "candidate platforms (docs/measurement.md)")
 
     if no_record:
-        with console.Progress("scoring both options"):
-            result = pipeline.assess(profile, rules=rules, questionnaire=questionnaire, measured=measured)
+        with console.Progress("deciding"):
+            result = pipeline.decide_profile(profile, pack, questionnaire=questionnaire, measured=measured)
         _print(result, fmt, info)
         return int(ExitCode.OK)
 
     from advisor import decision, report
-    from advisor.scoring import Result
 
-    with console.Progress("scoring both options, fault domains and tipping points for the record"):
+    with console.Progress("deciding, fault domains and tipping points for the record"):
         record = pipeline.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
                                  decision_makers=decision_makers, title=title, measured=measured, measurements=info)
-    result = Result.model_validate(record.result)
-    _print(result, fmt, info)
+    _print(record.decision, fmt, info)
     from advisor.records import index_with, same_inputs
 
     if (match := same_inputs(records_dir, record)) is not None:
@@ -302,31 +300,39 @@ def _resume_command(target: Path | None) -> str:
     return shlex.join(words)
 
 
-_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "none (both ruled out)"}
+_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed"}
 
 
-def _print(result: Result, fmt: str, info: MeasurementsInfo | None) -> None:
+def _worth_measuring(result: Decision) -> bool:
+    """Measure (``--measure auto``) when the decision is close or says measure first."""
+    return result.outcome == "measure-first" or (result.uncertainty is not None and result.uncertainty.close)
+
+
+def _print(result: Decision, fmt: str, info: MeasurementsInfo | None) -> None:
     if fmt == "json":
         console.out(result.to_json(), end="")
         return
     text = _result_table(result)
     if info is not None and info.before is not None and info.verdicts:
         b = info.before
-        text += (f"\n\nBefore measuring: {b['recommendation']}, scores bare metal {b['scores']['bare-metal']:.2f} / "
-                 f"VM-backed {b['scores']['vm']:.2f}, margin {b['margin']:.2f}{' (close)' if b['close'] else ''}\n"
-                 "Measured: " + "; ".join(f"{v['probe']} {v.get('verdict', '-')}"
-                                          + (f" (ratio {v['ratio']:.3g} [{v['ci_low']:.3g}, {v['ci_high']:.3g}])"
-                                             if v.get("ratio") is not None and v.get("ci_low") is not None else "")
-                                          for v in info.verdicts))
-    # the recommendation (the table's first line) in bold on a terminal
-    console.out(text, emphasis=[_NAMES[result.recommendation]])
+        p = b.get("p_bare_metal_better")
+        text += (f"\n\nBefore measuring: {b.get('outcome')}, "
+                 + (f"bare metal better in {p * 100:.0f} % of the draws" if isinstance(p, (int, float)) else
+                    "no comparison")
+                 + "\nMeasured: " + "; ".join(f"{v['probe']} {v.get('verdict', '-')}"
+                                            + (f" (ratio {v['ratio']:.3g} [{v['ci_low']:.3g}, {v['ci_high']:.3g}])"
+                                               if v.get("ratio") is not None and v.get("ci_low") is not None else "")
+                                            for v in info.verdicts))
+    # the outcome sentence (the first line) in bold on a terminal
+    console.out(text, emphasis=[result.sentence])
 
 
-def _measure(before: Result, profile: Profile, rules: list[Path] | None, questionnaire: Questionnaire,
+def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Questionnaire,
              targets_path: Path, records_dir: Path, all_probes: bool, budget_s: float | None,
              force_compare: bool, allow_disturbed: bool = False, accept_imitation: bool = False, *,
              always: bool = False) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
-    """Run the probes that can change ``before`` on the targets; write the result next to the records."""
+    """Run the probes that could flip ``before`` (its value of information) on the targets; write the result next
+    to the records."""
 
     from advisor import pipeline
     from advisor.decision import MeasurementsInfo, default_date
@@ -341,17 +347,15 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
     for warning in registry.warnings:
         console.err(f"advisor: warning: {warning}")
     specs = load_targets(targets_path)
-    pack = pipeline.load_pack(rules, questionnaire, cases=False)
     # probes other than the catalog's have no facts a rule could read: only --all-probes runs them
-    reasons = pipeline.probes_to_measure(pack, before, [p for p in registry.probes if p in CATALOG_PROBES])
+    reasons = pipeline.probes_to_measure(before, [p for p in registry.probes if p in CATALOG_PROBES], pack)
     chosen = sorted(registry.probes) if all_probes else [p for p, why in reasons.items() if not why]
     skipped = {} if all_probes else {p: why for p, why in reasons.items() if why}
     for name, why in sorted(skipped.items()):
         console.err(f"advisor: not measuring {name}: {why}")
-    before_info = {"recommendation": before.recommendation, "scores": dict(before.scores), "margin": before.margin,
-                   "close": before.close}
+    before_info = pipeline.decision_before(before)
     if not chosen:
-        console.err("advisor: no probe can change this result; not measuring")
+        console.err("advisor: no measurement could change this decision; not measuring")
         return None, MeasurementsInfo(before=before_info, skipped=skipped)
     budget = budget_s or DEFAULT_BUDGET_S["quick"]
     bar, on_progress = measurement_progress(budget)
@@ -389,7 +393,7 @@ def _measure(before: Result, profile: Profile, rules: list[Path] | None, questio
             Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force-compare",
                     Location(str(targets_path))) for why in unfair
         ] + [Problem(f"the runs were kept in {path}", "no record was written")])
-    return pipeline.measurement_facts(path, before=before, skipped=skipped)
+    return pipeline.measurement_facts(path, before=before, skipped=skipped, pack=pack)
 
 
 def profiles_default_slug(profile: Profile) -> str:
@@ -398,40 +402,37 @@ def profiles_default_slug(profile: Profile) -> str:
     return profiles.default_output(profile).name.removesuffix(".profile.yaml")
 
 
-def _decided_by(result: Result, names: dict[str, str]) -> str:
-    """How the result was decided, in the options' names (no internal ids, no raw floats)."""
-    scores: dict[str, float] = {str(k): float(v) for k, v in result.scores.items()}
-    if result.decided_by == "score" and result.recommendation in scores:
-        other = "vm" if result.recommendation == "bare-metal" else "bare-metal"
-        return (f"score: {names[result.recommendation]} {scores[result.recommendation]:.2f} against "
-                f"{names[other]} {scores.get(other, 0.0):.2f}")
-    return result.decided_by + (f": {result.reason}" if result.reason else "")
+def _status(result: Decision, option: str) -> str:
+    opt = result.options[option]  # type: ignore[index]
+    if opt.status == "infeasible":
+        return "ruled out: " + "; ".join(opt.ruled_out_by)
+    text = f"{opt.status}, best of {opt.feasible_configurations} feasible configurations: {opt.name}"
+    if opt.conditions:
+        text += " (" + "; ".join(opt.conditions) + ")"
+    return text
 
 
-def _result_table(result: Result) -> str:
+def _result_table(result: Decision) -> str:
     from tabulate import tabulate
 
-    names = _NAMES
-    summary = [
-        ["recommendation", names[result.recommendation]],
-        ["decided by", _decided_by(result, names)],
-        ["score bare metal", f"{result.scores['bare-metal']:.2f}"],
-        ["score VM-backed", f"{result.scores['vm']:.2f}"],
-        ["margin", f"{result.margin:.2f}" + (f"  (close: under {result.close_threshold:.2f})" if result.close else "")],
-        ["evidence", f"quality {result.confidence.evidence_quality:.2f}, known facts "
-                     f"{result.confidence.known_share:.0%}"],
-        ["close", "yes: measure before deciding" if result.close else "no"],
-    ]
-    for hit in result.knock_outs:
-        summary.append(["ruled out", f"{names[hit.option]}: {hit.reason} ({hit.rule_id})"])
-    parts = [tabulate(summary, tablefmt="plain")]
-    by_id = {c.rule_id: c for c in result.contributions}
-    drivers = [by_id[d] for d in result.drivers if d in by_id]
-    if drivers:
-        rows = [[c.rule_id, c.criterion, names[c.favours], f"{c.points:.2f}", c.grade] for c in drivers]
-        headers = ["rule", "criterion", "favours", "points", "evidence"]
-        parts.append("Top drivers:\n" + tabulate(rows, headers=headers, disable_numparse=True,
-                                                 tablefmt="simple"))
-    if result.unknown_facts:
-        parts.append("Unknown facts (lower the confidence): " + ", ".join(result.unknown_facts))
+    unc = result.uncertainty
+    summary = [["outcome", result.outcome]]
+    if result.recommendation is not None:
+        summary.append(["recommendation", result.configuration or _NAMES[result.recommendation]])
+    summary += [[_NAMES[o], _status(result, o)] for o in ("bare-metal", "vm")]
+    if unc is not None:
+        summary.append(["P(bare metal better)", f"{unc.p_bare_metal_better * 100:.0f} % of {unc.samples} draws"])
+        summary.append(["U(bm) - U(vm), 80 %", f"{unc.interval80[0]:+.2f} to {unc.interval80[1]:+.2f}"])
+        summary.append(["close", "yes" if unc.close else "no"])
+    parts = [result.sentence, tabulate(summary, tablefmt="plain", disable_numparse=True)]
+    if unc is not None and unc.rests_on:
+        parts.append("What the probability rests on:\n" + "\n".join(f"- {r}" for r in unc.rests_on))
+    flipping = [p for p in result.probes if p.can_flip or p.value_of_information > 0]
+    if flipping:
+        rows = [[p.probe, p.compares, f"{p.value_of_information:.3f}", "yes" if p.can_flip else "no"]
+                for p in flipping]
+        parts.append("Measurable unknowns:\n" + tabulate(rows, headers=["probe", "compares", "value", "could flip"],
+                                                          disable_numparse=True, tablefmt="simple"))
+    if result.unknown_rules:
+        parts.append("Rules not counted (they read an unknown answer): " + ", ".join(result.unknown_rules))
     return "\n\n".join(parts)

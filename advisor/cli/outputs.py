@@ -430,9 +430,9 @@ class ObserveOutput(_Out):
 
 
 def _assess() -> Any:
-    from advisor.scoring import Result
+    from advisor.decide import Decision
 
-    return Result
+    return Decision
 
 
 def _questions() -> Any:

@@ -52,9 +52,9 @@ def _resolve_pack(path: str) -> Path:
     """A pack path as a record holds it: 'rules' is the bundled pack, others are relative to the current folder
     (and confined to it unless --allow-outside)."""
     from advisor.inputs import confine
-    from advisor.pipeline import DEFAULT_RULES_DIR
+    from advisor.pipeline import DECISION_PACK_DIR
 
-    return DEFAULT_RULES_DIR if path == "rules" else confine(path, Path.cwd())
+    return DECISION_PACK_DIR if path == "rules" else confine(path, Path.cwd())
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

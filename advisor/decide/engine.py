@@ -275,7 +275,8 @@ def _criteria(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Criter
             for a in pack.attributes_of(c):
                 e = chosen[o].estimates[a.key]
                 rows.append(AttributeResult(
-                    attribute=a.key, label=a.spec.label, unit=a.spec.unit, low=_r(e.low), mode=_r(e.mode),
+                    attribute=a.key, label=a.spec.label, unit=a.spec.unit, weight=a.spec.weight, low=_r(e.low),
+                    mode=_r(e.mode),
                     high=_r(e.high), source=e.source, rule_id=e.rule_id,
                     evidence=list(by_id[e.rule_id].rule.evidence) if e.rule_id else [],
                     value=_r(sampler.expected(a, e)),

@@ -43,6 +43,7 @@ class AttributeResult(_Model):
     attribute: str
     label: str
     unit: str
+    weight: float  # its weight within the criterion
     low: float
     mode: float
     high: float

@@ -40,10 +40,15 @@ def placeholders(template: str) -> list[str]:
 def render(template: str, facts: Mapping[str, Any], units: Mapping[str, str]) -> str:
     """``template`` with each ``{name}`` replaced by the fact's value and unit ("unknown" when absent)."""
 
+    text = " ".join(template.split())
+
     def one(m: re.Match[str]) -> str:
         name = m.group(1)
         if name not in facts:
             return f"{name} unknown"
-        return fmt(facts[name], units.get(name, ""))
+        unit = units.get(name, "")
+        if unit and re.match(rf" {re.escape(unit)}\b", text[m.end():]):
+            unit = ""  # the template names the unit itself: "{clusters} clusters"
+        return fmt(facts[name], unit)
 
-    return PLACEHOLDER.sub(one, " ".join(template.split()))
+    return PLACEHOLDER.sub(one, text)
