@@ -429,7 +429,7 @@ def _result_table(result: Decision) -> str:
         parts.append("What the probability rests on:\n" + "\n".join(f"- {r}" for r in unc.rests_on))
     flipping = [p for p in result.probes if p.can_flip or p.value_of_information > 0]
     if flipping:
-        rows = [[p.probe, p.compares, f"{p.value_of_information:.3f}", "yes" if p.can_flip else "no"]
+        rows = [[p.probe, p.compares, f"{p.value_of_information:.2g}", "yes" if p.can_flip else "no"]
                 for p in flipping]
         parts.append("Measurable unknowns:\n" + tabulate(rows, headers=["probe", "compares", "value", "could flip"],
                                                           disable_numparse=True, tablefmt="simple"))
