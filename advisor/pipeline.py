@@ -589,6 +589,32 @@ def _confirmation(result: decision_engine.Decision) -> list[dict[str, Any]]:
              "can_flip": p.can_flip, "rules": list(p.rules)} for p in result.probes]
 
 
+def _constraint_triggers(pack: decision_engine.Pack, result: decision_engine.Decision,
+                         questionnaire: Questionnaire) -> list[str]:
+    """Revisit triggers of a decision a constraint made: the ruling-out condition no longer holding.
+
+    Only conditions over the facts ``advisor records check`` sees (the fact catalog) are kept.
+    """
+    from advisor.conditions import ConditionError
+
+    if result.outcome not in ("one-ruled-out", "both-ruled-out"):
+        return []
+    catalog = fact_catalog(questionnaire)
+    by_id = {c.id: c for c in pack.constraints}
+    out: list[str] = []
+    for hit in result.constraints:
+        rule = by_id.get(hit.rule_id)
+        if hit.kind != "infeasible" or rule is None:
+            continue
+        text = f"not ({' '.join(rule.rule.when.split())})"
+        try:
+            compile_condition(text, catalog)
+        except ConditionError:
+            continue
+        out.append(text)
+    return out
+
+
 def decision_before(result: decision_engine.Decision) -> dict[str, Any]:
     """What a record keeps of the decision before the measured facts were added."""
     return {"outcome": result.outcome, "recommendation": result.recommendation or "none",
@@ -639,7 +665,9 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
             shown, day, [shown_path(Path(r)) for r in rules or ()], decision_makers, title)
         + (f" --measurements {shlex.quote(measurements.path)}" if measurements and measurements.path else ""),
         tipping_points=[p.to_dict() for p in analysis.tipping_points],
-        revisit_triggers=[t.condition for t in analysis.triggers(limit=len(analysis.tipping_points))],
+        revisit_triggers=list(dict.fromkeys(
+            [t.condition for t in analysis.triggers(limit=len(analysis.tipping_points))]
+            + _constraint_triggers(pack, result, q))),
         context=_context(values, profile, q),
         rules_applied=_rules_applied(pack, result),
         confirmation=_confirmation(result),

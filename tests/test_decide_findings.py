@@ -243,3 +243,30 @@ def test_each_outcome_has_its_own_sentence(outcome: str) -> None:
     first = {"recommend": "VM-backed", "one-ruled-out": "Bare metal", "both-ruled-out": "Both options are ruled out",
              "measure-first": "Measure first"}[outcome]
     assert d.sentence.startswith(first), d.sentence
+
+
+def test_2_measure_auto_measures_what_could_flip_the_decision() -> None:
+    """``--measure auto`` picks probes by the decision's value of information, not by rules that read them."""
+    pack = pipeline.load_decision_pack()
+    probes = ["cpu", "memory", "disk", "net", "jitter", "noisy"]
+    first = pipeline.decide_profile({}, pack)
+    assert first.outcome == "measure-first"
+    flipping = {pr.probe for pr in first.probes if pr.can_flip}
+    chosen = {p for p, why in pipeline.probes_to_measure(first, probes, pack).items() if not why}
+    assert flipping and chosen == flipping
+    # an option feasible only if a measurement passes: that probe is measured
+    trading = pipeline.decide_profile({"workload_class": "trading", "latency_p99_ms": 0.08}, pack)
+    assert any(c.kind == "pending" for c in trading.constraints)
+    assert pipeline.probes_to_measure(trading, probes, pack)["net"] == ""
+    # a constraint decided: no measurement can change it
+    mandated = pipeline.decide_profile({"bare_metal_mandated": True}, pack)
+    assert all(why for why in pipeline.probes_to_measure(mandated, probes, pack).values())
+    # the measured figure replaces the prior range of the consequence it measures: it narrows
+    measured = pipeline.decide_profile({}, pack, measured=CPU_SLOWER)
+    rows = {r.attribute: r for c in measured.criteria for r in c.attributes["vm"]}
+    before = {r.attribute: r for c in first.criteria for r in c.attributes["vm"]}
+    changed = [k for k, r in rows.items() if r.source == "measured"]
+    assert changed
+    for key in changed:
+        assert rows[key].high - rows[key].low <= before[key].high - before[key].low
+        assert rows[key].rule_id == before[key].rule_id  # the same consequence, not an added one

@@ -74,15 +74,15 @@ def _free_name(path: Path) -> Path:
 @click.option("--records-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, metavar="DIR",
               help="Where to write the decision record (NNNN-slug.md and .json; never overwritten).")
-@click.option("--no-record", is_flag=True, help="Score only; do not write a decision record.")
+@click.option("--no-record", is_flag=True, help="Decide only; do not write a decision record.")
 @click.option("--date", "record_date", metavar="YYYY-MM-DD",
               help="Date of the record (default: today in UTC, or the day of SOURCE_DATE_EPOCH).")
 @click.option("--decision-maker", "decision_makers", multiple=True, metavar="NAME",
               help="Who decides (repeatable), for the record's decision-makers.")
 @click.option("--title", metavar="TEXT", help="Title of the record (default: 'Run WORKLOAD on ... nodes').")
 @click.option("--measure", "measure_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Measure on the --targets platforms when the result is close (auto), "
-              "always, or never.")
+              show_default=True, help="Measure on the --targets platforms when the decision is close or says "
+              "measure first (auto), always, or never.")
 @click.option("--targets", "targets_path", type=InputFile("targets"), metavar="FILE",
               help="Targets file naming the bare-metal and vm platforms to measure (docs/measurement.md).")
 @click.option("--measurements", "measurements_path", type=InputFile("measurements"), metavar="FILE",
@@ -90,7 +90,7 @@ def _free_name(path: Path) -> Path:
 @click.option("--budget", "budget_s", type=FiniteFloatRange(min=1.0), default=None, metavar="SECONDS",
               help="Time budget of the measurement [default: 60].")
 @click.option("--all-probes", is_flag=True,
-              help="Measure with every probe, not only those whose rules can change the result.")
+              help="Measure with every probe, not only those whose measurement could flip the decision.")
 @click.option("--force-compare", is_flag=True,
               help="Use the measurement even when the targets' placements differ (CPU model, pinning).")
 @click.option("--allow-disturbed", is_flag=True,
@@ -105,7 +105,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
            decision_makers: tuple[str, ...], title: str | None, measure_mode: str, targets_path: Path | None,
            measurements_path: Path | None, budget_s: float | None, all_probes: bool, force_compare: bool,
            allow_disturbed: bool, accept_imitation: bool) -> int:
-    """Answer the questionnaire, write the workload profile and score both options.
+    """Answer the questionnaire, write the workload profile and decide between the options.
 
     On a terminal the questions are asked interactively (quick mode unless --full);
     Enter confirms the default shown (an answer, like a typed one); '?' shows the
@@ -113,11 +113,14 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     --profile, --set or --defaults. Ctrl-C, Ctrl-D, a hangup or SIGTERM save the
     answers given so far and print the command that resumes.
 
-    When the result is close (the margin is under the pack's threshold) and a
-    --targets file names a bare-metal and a VM platform, the probes whose rules can
-    change the result are run there (--measure auto); the measured ratios become
-    measured.* facts and the result is scored again. --measurements FILE reuses a
-    recorded result.
+    The decision engine screens both options (constraints first), estimates the
+    consequences of each option's configurations with their ranges and gives the
+    probability that bare metal is the better option. When the decision is close or
+    says measure first and a --targets file names a bare-metal and a VM platform, the
+    probes whose measurement could flip the decision (its value of information) are
+    run there (--measure auto); the measured ratios replace the published ranges they
+    measure and the profile is decided again. --measurements FILE reuses a recorded
+    result.
 
     Unless --no-record, a decision record (MADR markdown and its JSON twin) is
     written to --records-dir as NNNN-slug.md/.json with the next free number;
