@@ -384,31 +384,36 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _METHOD = (1.0, 5.0, 80.0)
 
 
-def _numeric_leaves(node: object) -> list[float]:
+def _numeric_leaves(node: object, strings: bool = True) -> list[float]:
+    """Every number in ``node``; in its strings too unless ``strings`` is false (then only a scale's own words,
+    its ``label`` and ``unit``, are read)."""
     if isinstance(node, bool):
         return []
     if isinstance(node, (int, float)):
         return [float(node)]
     if isinstance(node, str):
-        return [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(node)]
+        return [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(node)] if strings else []
     if isinstance(node, dict):
-        return [x for v in node.values() for x in _numeric_leaves(v)]
+        return [x for k, v in node.items() for x in _numeric_leaves(v, strings or k in ("label", "unit"))]
     if isinstance(node, list):
-        return [x for v in node for x in _numeric_leaves(v)]
+        return [x for v in node for x in _numeric_leaves(v, strings)]
     return []
 
 
 def _allowed(record: decision.DecisionRecord) -> list[float]:
-    """The user's numbers (answers, measurements) and every number the decision computed from them."""
+    """The user's numbers (answers, measurements) and every number the decision computed from them.
+
+    A number in the decision's rule texts (titles, constraint sentences) was rendered from the
+    facts by the engine (``advisor.decide.text.render``), so those texts count as computed; the
+    record's own prose (headline, reasons, sections) does not.
+    """
     data = json.loads(record.to_json())
-    decided = data["decision"]
     user = _numeric_leaves(data["profile"]["answers"]) + _numeric_leaves([c["answer"] for c in data["context"]])
-    computed = [x for key, value in decided.items() if key not in ("sentence", "constraints", "options")
-                for x in _numeric_leaves(value) if not isinstance(value, str)]
-    computed += _numeric_leaves(data["graph"]) + _numeric_leaves(data["measurements"]) + [float(record.number)]
-    computed += [float(len(data["context"])), float(sum(1 for c in data["context"] if not c.get("default")))]
-    computed += [float(o["configurations"]) for o in decided["options"].values()]
-    computed += [float(o["feasible_configurations"]) for o in decided["options"].values()]
+    decided = {k: v for k, v in data["decision"].items() if k != "sentence"}
+    computed = _numeric_leaves(decided) + _numeric_leaves(data["tipping_points"], False)
+    computed += _numeric_leaves(data["graph"], False) + _numeric_leaves(data["measurements"], False)
+    computed += [float(record.number), float(len(data["context"])),
+                 float(sum(1 for c in data["context"] if not c.get("default")))]
     base = user + computed + list(_METHOD)
     return base + [x * 100 for x in base]
 
