@@ -196,6 +196,8 @@ def test_the_budget_wins_over_the_first_look() -> None:
     assert main is not None and main.comparison is not None and main.comparison.verdict == "inconclusive"
     assert main.comparison.n_vm == 2 and "no verdict before the first look" in main.comparison.note
     assert (second.stopped, second.rounds, later.calls) == ("budget", 0, [])
+    assert first.notes == ["the budget ended after 2 block(s); about 30 s more would reach the first planned look "
+                           "at 5 blocks (--budget)"]
     note = next(n for n in result.notes if n.startswith("budget:"))
     assert "cpu: 2 block(s), fewer than the first planned look at 5" in note and "memory: no block finished" in note
 

@@ -404,6 +404,11 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
         pr.stopped = "interrupted"
     finally:
         _fill(pr, probe, specs, samples, decided, latest, ctx)
+    first = ctx.design.looks[0]
+    if pr.stopped == "budget" and pr.rounds < first and block_times:
+        more = (first - pr.rounds) * statistics.fmean(block_times[-3:])
+        pr.notes.append(f"the budget ended after {pr.rounds} block(s); about {math.ceil(more)} s more would reach "
+                        f"the first planned look at {first} blocks (--budget)")
     return pr
 
 
