@@ -80,9 +80,9 @@ QUICK = ("cpu", "memory", "net", "jitter")
 ROTATION = ("cpu", "memory", "cpu", "net", "cpu", "jitter", "cpu", "cpu")
 #: ... and its session budget (s): warm-up + the first planned looks, from the run lengths on a
 #: 2-vCPU guest (a block: cpu 2.2 s, memory 5.6 s, jitter 5.2 s, net 7 s, sockperf sleeping 2 s a run).
-QUICK_BUDGETS = {"cpu": 16.0, "memory": 36.0, "net": 46.0, "jitter": 34.0}
+QUICK_BUDGETS = {"cpu": 15.0, "memory": 36.0, "net": 45.0, "jitter": 34.0}
 #: Seconds a session costs on top of its budget (interpreter start, placement, the result file).
-OVERHEAD_S = 1.5
+OVERHEAD_S = 1.0
 
 
 def simulate(sequences: int) -> None:
