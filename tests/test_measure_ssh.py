@@ -400,14 +400,14 @@ def test_measure_compares_an_ssh_target_with_a_local_one(sshd: SSHD, tmp_path: P
     pilot = _pilot(tmp_path, sshd, sshd.known_hosts)
     out = tmp_path / "result.yaml"
     with cpu_heavy():
-        # the budget is a hard ceiling and includes reading both placements over SSH: 20 s leave blocks
-        # enough for an interval (the first planned look, 5 blocks, is not needed here)
-        result = advisor("measure", "--targets", str(pilot), "--probe", "cpu", "--budget", "20", "--allow-disturbed",
+        # the budget is a hard ceiling and includes reading both placements over SSH: 30 s leave a few
+        # blocks on a quiet machine (the first planned look, 5 blocks, is not needed here), one under load
+        result = advisor("measure", "--targets", str(pilot), "--probe", "cpu", "--budget", "30", "--allow-disturbed",
                          "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert "verdict" in result.stdout and "CI" in result.stdout
     row = next(line for line in result.stdout.splitlines() if line.startswith("cpu") and "events_per_s" in line)
-    assert "[" in row and any(v in row for v in ("equivalent", "faster", "slower", "inconclusive"))
+    assert any(v in row for v in ("equivalent", "faster", "slower", "inconclusive"))
     data = yamlio.load(out).plain()
     runners = {t["target"]: t["runner"] for t in data["targets"]}
     assert runners == {"metal": "ssh", "vm": "local"}
@@ -415,7 +415,9 @@ def test_measure_compares_an_ssh_target_with_a_local_one(sshd: SSHD, tmp_path: P
     assert metal["extra"]["ssh"] == f"{sshd.user}@127.0.0.1:{sshd.port}"
     assert {r["target"] for r in data["runs"] if not r["error"]} == {"metal", "vm"}
     cmp = data["probes"][0]["metrics"][0]["comparison"]
-    assert cmp["ci_low"] is not None and cmp["ci_high"] is not None and cmp["verdict"]
+    assert cmp["n_bare_metal"] == cmp["n_vm"] >= 1 and cmp["ratio"] is not None and cmp["verdict"]
+    if cmp["n_vm"] >= 2:  # an interval needs two blocks; the hard budget may leave one on a busy machine
+        assert cmp["ci_low"] is not None and cmp["ci_high"] is not None and "[" in row
 
 
 def test_measure_refuses_a_wrong_host_key_with_exit_code_3(sshd: SSHD, tmp_path: Path, advisor: Any) -> None:
