@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Compiled packs go to a cache folder of this test run, never the user's (subprocesses inherit it)."""
     support.UPDATE_GOLDEN = bool(config.getoption("update_golden"))
+    if os.environ.get("ADVISOR_TEST_CPU1_BUSY") and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # scripts/test starts the serial run in the background, where sh ignores Ctrl-C: let it stop too
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if "ADVISOR_CACHE_DIR" not in os.environ:
         os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
 
