@@ -231,3 +231,16 @@ def test_facts_formats(capsys: pytest.CaptureFixture[str]) -> None:
                        "description": "Days per year with a cluster upgrade in progress, summed over clusters"}
     code, out, _ = cli(capsys, "facts", "--source", "measured")
     assert code == 0 and "measured.net.p99_ratio" in out and "latency_p99_ms" not in out
+
+
+def test_coverage_asks_for_an_unknown_case_when_a_derived_fact_reads_an_optional_question(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rule = (PACK / "constraints" / "pools-need-hosts.yaml").read_text()
+    assert "when: tenants_effective > physical_hosts" in rule  # tenants_effective reads tenant_count (optional)
+    without = "overrides: true\n" + "".join(line for line in rule.splitlines(keepends=True)[:-2])
+    assert "expect: unknown" not in without
+    layer = write_layer(tmp_path / "acme", {"constraints/pools-need-hosts.yaml": without})
+    code, _, err = cli(capsys, "rules", "test", "--coverage", str(layer))
+    assert code == 4
+    assert err.splitlines() == ["acme/constraints/pools-need-hosts.yaml:12:1: coverage: pools-need-hosts: no case "
+                                "that unknown; add the case or the rule"]

@@ -6,12 +6,13 @@
 * an archetype (``cases/*.yaml``) gives a whole profile and the acceptable outcomes,
   e.g. ``[bare-metal, measure-first]`` or ``[vm/layout=vm-per-tenant]``;
 * coverage: every rule has a case that fires, every rule whose ``when`` can be false
-  has one that does not, every rule that reads an optional fact has an ``unknown``
-  case; every branch of a ``when`` (each part of an ``and``/``or``, each item of an
-  ``any_of``/``all_of``/``none_of``) has a case where it alone decides (true for a part
-  of an ``or`` or an item that is present, false for a part of an ``and`` or an item of
-  ``all_of`` that is absent; see :func:`advisor.conditions.branches`); and every
-  question is read by some rule (directly or through a derived fact).
+  has one that does not, every rule whose ``when`` reads an optional fact (directly or
+  through derived facts) has an ``unknown`` case; every branch of a ``when`` (each
+  part of an ``and``/``or``, each item of an ``any_of``/``all_of``/``none_of``) has a
+  case where it alone decides (true for a part of an ``or`` or an item that is
+  present, false for a part of an ``and`` or an item of ``all_of`` that is absent; see
+  :func:`advisor.conditions.branches`); and every question is read by some rule
+  (directly or through a derived fact).
 
 The facts of a case are built by the caller (the pipeline, exactly as for an assessment).
 """
@@ -120,6 +121,20 @@ def matches(decision: Decision, expect: str) -> bool:
     return all(part in chosen for part in config.split(","))
 
 
+def _closure(pack: Pack, names: Collection[str], reads: Callable[[str], Collection[str]] | None) -> set[str]:
+    """``names`` and every fact they are computed from (the pack's derived facts, then ``reads``)."""
+    derived = {d.name: d.expr.names for d in pack.derived}
+    out: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(derived.get(name, ()))
+            todo.extend(reads(name) if reads else ())
+    return out
+
+
 @dataclass(frozen=True)
 class RuleRun:
     """A rule's named cases with what the rule says for each, and each branch with the first case reaching it."""
@@ -173,7 +188,7 @@ def run(pack: Pack, facts_for: FactsFor, *, questions: Collection[str] = (), opt
         needs: set[bool | None] = {True}
         if rule.rule.when.strip() != "true":
             needs.add(False)
-        if any(n in optional for n in rule.when.names):
+        if any(n in optional for n in _closure(pack, rule.when.names, reads)):
             needs.add(None)
         lacking = needs - seen
         detail = (f"no case that {' or '.join(sorted(_SAID[x] for x in lacking))}" if lacking
