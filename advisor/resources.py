@@ -5,9 +5,8 @@ the format-2 pack in :data:`PACK_FOLDER`, and ``questionnaires/``: the layout us
 see and copy). The build maps them into the package as ``advisor/_bundled/<folder>``
 (``-`` written ``_``; ``package_dir`` in setup.py), so a wheel, ``pip install .`` and
 ``pipx install .`` carry them, and they are found here with :mod:`importlib.resources`.
-An editable install of a checkout
-imports ``advisor`` from the checkout itself, where the data sit beside the package
-instead; that is the second place looked at.
+An editable install of a checkout imports ``advisor`` from the checkout itself, where
+the data sit beside the package instead; that is the second place looked at.
 
 A missing bundled folder is an incomplete installation, never the user's mistake: the
 error says so and how to repair it.
