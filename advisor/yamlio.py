@@ -565,6 +565,17 @@ def _parse_fast(text: str, name: str) -> Document | None:
     return Document._fast(name, text, data, node)
 
 
+def _pairs(node: Any) -> dict[Any, tuple[Any, Any]]:
+    """A mapping node's (key node, value node) pairs by key: built on the first lookup, then kept on the node."""
+    pairs: dict[Any, tuple[Any, Any]] | None = node.__dict__.get("_advisor_pairs")
+    if pairs is None:
+        pairs = {}
+        for pair in node.value:
+            pairs.setdefault(_key(pair[0]), pair)
+        node._advisor_pairs = pairs
+    return pairs
+
+
 def _fast_where(name: str, node: Any, path: Sequence[str | int], key: bool) -> Location:
     """:meth:`Document.where` on the C parser's nodes (the same positions as the round-trip tree's)."""
     if node is None or node.tag not in (_MAP, _SEQ):
@@ -573,7 +584,7 @@ def _fast_where(name: str, node: Any, path: Sequence[str | int], key: bool) -> L
     line, col = mark.line, mark.column
     for i, part in enumerate(path):
         if node.tag == _MAP:
-            pair = next((p for p in node.value if _key(p[0]) == part), None)
+            pair = _pairs(node).get(part)
             if pair is None:
                 break
             key_node, value_node = pair
