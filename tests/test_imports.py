@@ -54,9 +54,14 @@ CASES: dict[str, tuple[str, ...]] = {
 
 def _run(args: list[str], cwd: Path) -> tuple[int, list[str]]:
     out = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=cwd, capture_output=True, text=True,
-                         env={**os.environ, "NO_COLOR": "1"}, check=True, timeout=300)
+                         env=_env(cwd), check=True, timeout=300)
     code, modules = json.loads(out.stdout.splitlines()[-1])
     return int(code), list(modules)
+
+
+def _env(folder: Path) -> dict[str, str]:
+    """This module's own cache folder: the tests running alongside cannot prune its warm entries."""
+    return {**os.environ, "NO_COLOR": "1", "ADVISOR_CACHE_DIR": str(folder / ".cache")}
 
 
 _WARM = """
@@ -74,7 +79,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("imports")
     shutil.copy(PROFILE, folder / "p.yaml")
     (folder / "rec").mkdir()
-    subprocess.run([sys.executable, "-c", _WARM, *CASES], cwd=folder, check=True, timeout=600)
+    subprocess.run([sys.executable, "-c", _WARM, *CASES], cwd=folder, env=_env(folder), check=True, timeout=600)
     shutil.rmtree(folder / "rec")
     (folder / "rec").mkdir()
     return folder
