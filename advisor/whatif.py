@@ -119,6 +119,9 @@ _NOUNS: dict[str, tuple[str, bool]] = {
     "hosts_per_site": ("the hosts per edge site", False),
     "vm_io_paths": ("the VM data-plane I/O paths", False),
     "vm_platform_licence_per_core_year": ("the VM platform licence per core and year", False),
+    "k8s_surface_reduction": ("the node operating system's surface reduction", False),
+    "demand_variability": ("the demand variability", False),
+    "platform_team_size": ("the platform team", True),
 }
 
 
