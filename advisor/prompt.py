@@ -221,6 +221,44 @@ def _pick(profile: Profile, message: str) -> str:
     return str(key)
 
 
+#: How many decision-makers a record names at most, and how long one name or role may be.
+MAX_DECISION_MAKERS, MAX_DECISION_MAKER_CHARS = 12, 120
+
+
+def parse_decision_makers(text: str) -> list[str]:
+    """Names or roles separated by commas, blanks dropped, duplicates once; ValueError names the problem."""
+    names = list(dict.fromkeys(" ".join(part.split()) for part in text.split(",") if part.strip()))
+    if len(names) > MAX_DECISION_MAKERS:
+        raise ValueError(f"at most {MAX_DECISION_MAKERS} decision-makers, got {len(names)}")
+    for name in names:
+        if len(name) > MAX_DECISION_MAKER_CHARS:
+            raise ValueError(f"a name or role is at most {MAX_DECISION_MAKER_CHARS} characters: {name[:20]}...")
+    return names
+
+
+def ask_decision_makers() -> list[str]:
+    """Ask who decides, for the record's ``decision-makers`` (Enter leaves them unnamed).
+
+    Raises KeyboardInterrupt or EOFError (Ctrl-C, Ctrl-D) like every other prompt.
+    """
+    console.err(_dim(textwrap.fill(
+        "The record names who takes this decision (MADR decision-makers): the people or the board "
+        "that accept or reject it.", width=_width(), initial_indent="  ", subsequent_indent="  ")))
+
+    def validate(text: str) -> bool | str:
+        try:
+            parse_decision_makers(text)
+        except ValueError as exc:
+            return str(exc)
+        return True
+
+    prompt = questionary.text("Who decides? Names or roles, separated by commas", validate=validate,
+                              instruction="[Enter leaves them unnamed]", style=_STYLE, output=_output())
+    names = parse_decision_makers(str(_with_keys(prompt, help_key=False).unsafe_ask()))
+    console.err(f"  decision-makers: {', '.join(names) if names else 'not named'}")
+    return names
+
+
 def ask_questions(profile: Profile, keys: list[str], *, mode: Mode, use_defaults: bool,
                   on_answer: Callable[[], None] | None = None) -> None:
     """Ask ``keys`` in order, then show a summary where any answer can be changed or given a note.

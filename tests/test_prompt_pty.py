@@ -8,6 +8,7 @@ to be drawn before it sends keys, and checks the file written. Set
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import time
@@ -172,8 +173,15 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
     term.send("n")
     term.wait("Save these answers?")
     term.send(ENTER)
+    # a record is written: the record names who decides
+    term.wait("Who decides?")
+    term.send("Platform architecture board,  CTO , CTO", ENTER)
     assert term.finish() == 0, term.output()
     assert "Profile written to payments-api.profile.yaml" in term.output()
+    assert "decision-makers: Platform architecture board, CTO" in term.output()
+    record = json.loads(next((tmp_path / "reports").glob("0001-*.json")).read_text(encoding="utf-8"))
+    assert record["decision_makers"] == ["Platform architecture board", "CTO"]
+    assert "--decision-maker 'Platform architecture board' --decision-maker CTO" in record["command"]
 
     written = (tmp_path / "payments-api.profile.yaml").read_text(encoding="utf-8")
     assert written == golden(golden_dir / "pty-quick.profile.yaml", written)
@@ -531,3 +539,16 @@ def test_ask_all_asks_every_question_of_the_mode_with_the_current_answers(termin
     saved = profiles.load(path, questionnaire)
     assert set(QUICK) <= set(saved.answers), "every question shown is now an answer"
     assert saved.answers["latency_p99_ms"] == 7.0
+
+
+def test_ctrl_c_at_who_decides_keeps_the_profile_and_writes_no_record(terminal, tmp_path, questionnaire):
+    path = tmp_path / "svc.profile.yaml"
+    term = terminal("assess", "--set", "workload_name=svc", "--defaults", "--profile-output", path.name,
+                    "--measure", "never")
+    term.wait("Who decides?")
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    assert "no record was written" in term.output()
+    assert "resume with: advisor assess --profile svc.profile.yaml" in term.output()
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").glob("0*.md"))
+    assert profiles.load(path, questionnaire).values()["workload_name"] == "svc"

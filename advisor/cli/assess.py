@@ -78,7 +78,7 @@ def _free_name(path: Path) -> Path:
 @click.option("--date", "record_date", metavar="YYYY-MM-DD",
               help="Date of the record (default: today in UTC, or the day of SOURCE_DATE_EPOCH).")
 @click.option("--decision-maker", "decision_makers", multiple=True, metavar="NAME",
-              help="Who decides (repeatable), for the record's decision-makers.")
+              help="Who decides (repeatable), for the record's decision-makers; asked on a terminal when not given.")
 @click.option("--title", metavar="TEXT", help="Title of the record (default: 'Run WORKLOAD on ... nodes').")
 @click.option("--measure", "measure_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Measure on the --targets platforms when the decision is close or says "
@@ -205,6 +205,17 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             console.err(f"Profile written to {target}")
         else:
             console.err(f"Profile {target} is up to date")
+
+    if interactive and not no_record and not decision_makers:
+        from advisor import prompt
+
+        try:
+            with prompt.stop_signals():
+                decision_makers = tuple(prompt.ask_decision_makers())
+        except (KeyboardInterrupt, EOFError) as exc:
+            how = getattr(exc, "how", None) or ("Ctrl-D" if isinstance(exc, EOFError) else "Ctrl-C")
+            raise Interrupted(f"stopped by {how}; the answers are saved in {target}; no record was written",
+                              f"resume with: {_resume_command(target)}") from None
 
     from advisor import pipeline
 
