@@ -237,7 +237,10 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
             term.send(ENTER)
     term.wait("Save these answers?")
     term.send(ENTER)
+    term.wait("Who decides?")
+    term.send(ENTER)  # left unnamed
     assert term.finish() == 0, term.output()
+    assert "decision-makers: not named" in term.output()
     for key in given:
         assert f"] {prompt[key].prompt}" not in term.output(), f"{key} was asked again"
 
@@ -265,6 +268,8 @@ def test_ask_rewrite_keeps_hand_edited_comments_and_order(terminal, tmp_path, qu
     term.send("2", ENTER)
     term.wait("Save these answers?")
     term.send(ENTER)
+    term.wait("Who decides?")
+    term.send("Payments platform board", ENTER)
     assert term.finish() == 0, term.output()
 
     text = path.read_text(encoding="utf-8")
