@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import cache, decision, whatif_v1
+from advisor import cache, decision
 from advisor.conditions import Condition, FactType, Kind, compile_condition
 from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.profile import Profile
@@ -788,53 +788,6 @@ def _whatif_may_flip(pack: decision_engine.Pack, questionnaire: Questionnaire) -
     return may
 
 
-def can_flip(pack: Pack, result: Result, dependents: Collection[str]) -> bool:
-    """Whether letting the rules ``dependents`` take any outcome can change ``result``'s recommendation.
-
-    The other rules keep the outcome they had; knock-outs come first, then the scores
-    (a tie counts as a change). Sound: when this says no, no combination flips it.
-    """
-    from advisor.rules.model import OPTIONS
-
-    fired = {f.rule_id for f in result.findings if f.outcome == "fired"}
-    prio = {c.criterion: c.priority for c in result.criteria}
-    fixed = {o: 0.0 for o in OPTIONS}
-    free = {o: 0.0 for o in OPTIONS}
-    fixed_ko: set[str] = set()
-    free_ko: set[str] = set()
-    for rule in pack.enabled:
-        effect, ko = rule.rule.effect, rule.rule.knock_out
-        if rule.id in dependents:
-            if ko is not None:
-                free_ko.add(ko.option)
-            elif effect is not None:
-                free[effect.favours] += prio[effect.criterion] * rule.weight * rule.grade_factor
-        elif rule.id in fired:
-            if ko is not None:
-                fixed_ko.add(ko.option)
-            elif effect is not None:
-                fixed[effect.favours] += prio[effect.criterion] * rule.weight * rule.grade_factor
-    possible: set[str] = set()
-    extra = sorted(free_ko - fixed_ko)
-    for n in range(2 ** len(extra)):
-        ko_set = fixed_ko | {o for i, o in enumerate(extra) if n >> i & 1}
-        if len(ko_set) == 2:
-            possible.add("none")
-        elif len(ko_set) == 1:
-            possible.add("vm" if "bare-metal" in ko_set else "bare-metal")
-        else:
-            low = fixed["bare-metal"] - fixed["vm"] - free["vm"]
-            high = fixed["bare-metal"] + free["bare-metal"] - fixed["vm"]
-            eps = 1e-3 * (sum(fixed.values()) + sum(free.values())) + 1e-12  # scores are rounded
-            if high > -eps:
-                possible.add("bare-metal")
-            if low < eps:
-                possible.add("vm")
-            if low <= eps and high >= -eps:
-                possible.add("none")
-    return bool(possible - {result.recommendation})
-
-
 def probes_to_measure(result: decision_engine.Decision, available: Collection[str],
                       pack: decision_engine.Pack | None = None) -> dict[str, str]:
     """For each available probe: ``""`` when measuring it can change the decision, else why not.
@@ -941,91 +894,3 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     return whatif.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
                           relevant=_whatif_may_flip(p, q), base=first, close_band=close, before=before,
                           seed=seed)
-
-
-# --------------------------------------------------------------------------- what-if, format-1 engine
-# Used by decide() until it decides with advisor.decide; removed with advisor.scoring.
-
-def _v1_dependents(pack: Pack, questionnaire: Questionnaire) -> dict[str, set[str]]:
-    """For each question, the enabled rules whose outcome can depend on its answer.
-
-    A rule depends on the answers it reads, on the inputs of the derived facts it reads,
-    on every fleet answer when it reads a graph fact, and on the answers that decide
-    whether those questions apply (their ``when``).
-    """
-    import dataclasses
-
-    from advisor import faultdomain
-
-    fleet = {f.name for f in dataclasses.fields(faultdomain.FleetParams) if f.name in questionnaire.by_key}
-    derived = {d.name: d.inputs for d in _catalog.DERIVED}
-    out: dict[str, set[str]] = {k: set() for k in questionnaire.by_key}
-    for rule in pack.enabled:
-        keys: set[str] = set()
-        for name in rule.condition.names:
-            if name.startswith("graph."):
-                keys |= fleet
-            elif name in derived:
-                keys.update(derived[name])
-            elif name in questionnaire.by_key:
-                keys.add(name)
-        for q in reversed(questionnaire.questions):  # a question's condition decides whether its answer exists
-            if q.key in keys and q.key in questionnaire.conditions:
-                keys.update(n for n in questionnaire.conditions[q.key].names if n in questionnaire.by_key)
-        for key in keys:
-            out[key].add(rule.id)
-    return out
-
-
-def _v1_may_flip(pack: Pack, questionnaire: Questionnaire, result: Result) -> set[str]:
-    """The answers that might flip ``result``: a sound bound, so the others need no search.
-
-    For each answer, the rules that depend on it may take any outcome, the others keep
-    theirs; when no combination changes the recommendation (knock-outs, then scores,
-    ties counted as a change), the answer cannot flip it. Priorities are always searched.
-    """
-    may: set[str] = {k for k in questionnaire.by_key if k.startswith("priority_")}
-    for key, dependents in _v1_dependents(pack, questionnaire).items():
-        if dependents and key not in may and can_flip(pack, result, dependents):
-            may.add(key)
-    return may
-
-
-def _v1_cost(answers: Mapping[str, Any]) -> whatif_v1.Cost:
-    """Estimated milliseconds of one format-1 evaluation (see :func:`_whatif_cost`)."""
-    from advisor import faultdomain
-
-    base = faultdomain.FleetParams.from_answers(answers)
-
-    def cost(values: Mapping[str, Any]) -> float:
-        try:
-            params = faultdomain.FleetParams.from_answers(values)
-        except DataError:
-            return 0.5
-        if params == base:
-            return 0.5
-        return 2.0 + 0.0055 * params.physical_hosts * (params.microservices_per_host + params.vms_per_host)
-
-    return cost
-
-
-def _tipping_points_v1(answers: Mapping[str, Any] | Profile, pack: Pack, questionnaire: Questionnaire | None = None, *,
-                   measured: Mapping[str, Any] | None = None, budget_ms: float = 200.0,
-                   ) -> whatif_v1.Analysis:
-    """The tipping points of one profile (an :class:`advisor.whatif_v1.Analysis`); see docs/whatif.md.
-
-    ``budget_ms`` bounds the estimated evaluation time: big fleets rebuild an expensive
-    fault-domain graph for every changed fleet answer, and what the budget cuts short is
-    reported as incomplete.
-    """
-    if isinstance(answers, Profile):
-        questionnaire = questionnaire or answers.questionnaire
-        answers = answers.values()
-    q = questionnaire or load_questionnaire()
-
-    def run(values: Mapping[str, Any]) -> Result:
-        return evaluate(values, pack, q, measured=measured)
-
-    base = run(answers)
-    return whatif_v1.analyse(answers, run, q, cost=_v1_cost(answers), budget=budget_ms,
-                             relevant=_v1_may_flip(pack, q, base), base=base)
