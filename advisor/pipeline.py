@@ -555,11 +555,23 @@ def _evidence_items() -> dict[str, Any]:
 _EVIDENCE: dict[str, Any] = {}
 
 
-def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision) -> dict[str, dict[str, Any]]:
-    """The rules the decision rests on (constraints that applied, consequences of the chosen configurations)."""
+def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision,
+                   questionnaire: Questionnaire) -> dict[str, dict[str, Any]]:
+    """The rules the decision rests on (constraints that applied, consequences of the chosen configurations).
+
+    Titles and rationales carry the user's values (``{fact}`` rendered with its unit), never the
+    template: a consequence's title as the engine rendered it for the chosen configuration.
+    """
+    from advisor.decide.engine import prepare
+    from advisor.decide.text import render
+
+    facts = prepare(pack, result.facts)
     by_id = {r.id: r for r in pack.rules}
     items = _evidence_items()
+    units = {k: question.unit for k, question in questionnaire.by_key.items() if question.unit}
+    units.update({d.name: d.unit for d in pack.derived if d.unit})
     used: dict[str, str] = {}
+    titles: dict[str, list[str]] = {}
     for c in result.constraints:
         used.setdefault(c.rule_id, "constraint")
     for crit in result.criteria:
@@ -567,6 +579,8 @@ def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision)
             for row in rows:
                 if row.rule_id:
                     used.setdefault(row.rule_id, "consequence")
+                    if row.title and row.title not in titles.setdefault(row.rule_id, []):
+                        titles[row.rule_id].append(row.title)
     out: dict[str, dict[str, Any]] = {}
     for rule_id in sorted(used):
         rule = by_id.get(rule_id)
@@ -576,8 +590,8 @@ def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision)
         out[rule_id] = {
             "kind": used[rule_id],
             "option": model.option,
-            "title": " ".join(model.title.split()),
-            "rationale": " ".join(model.rationale.split()),
+            "title": "; ".join(titles.get(rule_id) or [render(model.title, facts, units)]),
+            "rationale": render(model.rationale, facts, units),
             "evidence": [items.get(e, {"id": e}) for e in model.evidence],
         }
     return out
@@ -669,7 +683,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
             [t.condition for t in analysis.triggers(limit=len(analysis.tipping_points))]
             + _constraint_triggers(pack, result, q))),
         context=_context(values, profile, q),
-        rules_applied=_rules_applied(pack, result),
+        rules_applied=_rules_applied(pack, result, q),
         confirmation=_confirmation(result),
         mermaid=faultdomain.to_mermaid(graph),
         measurements=measurements,
