@@ -102,3 +102,16 @@ def test_examples_are_not_in_the_users_records_folder(expected: dict[str, str]) 
     assert (ROOT / "reports" / "README.md").is_file()
     assert not _gen().REPORTS.startswith("reports")
     assert not [n for n in expected if (ROOT / "reports" / n.rsplit("/", 1)[1]).exists()]
+
+
+def test_no_rule_text_template_reaches_a_record(expected: dict[str, str]) -> None:
+    """Rule titles and rationales are rendered with the user's values: no ``{fact}`` and no 'X unknown'
+    for a fact the decision had (the appendix once showed ``{graph.bare_metal.control_plane_...}``)."""
+    from advisor.decide.text import PLACEHOLDER
+
+    for name, text in expected.items():
+        if not name.endswith(".md"):
+            continue
+        unescaped = text.replace("\\_", "_")
+        assert not PLACEHOLDER.search(unescaped), (name, PLACEHOLDER.search(unescaped))
+        assert "_pct unknown" not in unescaped, name
