@@ -287,6 +287,11 @@ def _and(items: Sequence[str]) -> str:
 
 
 def _pct(p: float) -> str:
+    """A probability from a finite number of draws: never "100 %" or "0 %", which no sample can show."""
+    if p >= 0.995:
+        return "over 99 %"
+    if p <= 0.005:
+        return "under 1 %"
     return f"{p * 100:.0f} %"
 
 
