@@ -253,6 +253,10 @@ class TippingPoint:
     def effect(self) -> str:
         """What the change would do: ``would make VM-backed the better option``."""
         chosen = self.configuration or _OPTION.get(self.recommendation or "", "neither option")
+        if self.changes == ("probability",):  # the same outcome and option: P crossed the close band
+            if _band(self.p_after, self.band) == "close":
+                return f"would make it a close call, with {chosen} still leading"
+            return f"would make {chosen} clearly better"
         if self.outcome == "both-ruled-out":
             return "would rule out both options"
         if self.outcome == "one-ruled-out":
@@ -266,11 +270,7 @@ class TippingPoint:
             return f"would make {chosen} the better option"
         if self.outcome_before == "measure-first":
             return f"would settle it for {chosen} without measuring first"
-        if "outcome" in self.changes:
-            return f"would make {chosen} the better option"
-        if _band(self.p_after, self.band) == "close":
-            return f"would make it a close call, with {chosen} still leading"
-        return f"would make {chosen} clearly better"
+        return f"would make {chosen} the better option"
 
     @property
     def probability(self) -> str:
