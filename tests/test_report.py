@@ -107,8 +107,8 @@ def test_outcome_is_one_sentence_with_the_configuration_and_the_probability(saas
     md = report.to_markdown(saas)
     outcome = _section(md, "## Decision Outcome")
     first = outcome.strip().splitlines()[0]
-    assert first == ('Chosen option: "Bare metal, with Kata for untrusted pods", with a probability of over 99 % that it '
-                     "is the better option.")
+    assert first == ('Chosen option: "Bare metal, with Kata for untrusted pods", with a probability of over 99 % '
+                     "that it is the better option.")
     assert "confidence" not in md.lower()
     assert "Close call" not in md
     reasons = [line for line in outcome.splitlines() if re.match(r"\d\. ", line)]
