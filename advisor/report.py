@@ -99,9 +99,11 @@ def _range_words(row: AttributeResult) -> str:
         return "unknown"
     if row.low == row.high:
         text = fmt(row.mode, unit)
+        source = "computed from the answers" if row.source == "prior" else _SOURCE_WORDS.get(row.source, row.source)
     else:
         text = f"{fmt(row.mode, unit)} ({fmt(row.low)} to {fmt(row.high, unit)})"
-    return f"{text}, {_SOURCE_WORDS.get(row.source, row.source)}"
+        source = _SOURCE_WORDS.get(row.source, row.source)
+    return f"{text}, {source}"
 
 
 def reasons_of(record: DecisionRecord) -> list[Reason]:
@@ -310,8 +312,10 @@ def _headline(record: DecisionRecord) -> str:
     if d.outcome == "one-ruled-out":
         chosen = d.options[d.recommendation or "vm"]
         other = vm if chosen is bm else bm
+        more = len(other.ruled_out_by) - 1
         return (f'Chosen option: "{_inline(_upper_first(chosen.name))}", because {_name(other.option)} is ruled out: '
-                f"{_ruled_out_words(other)}.")
+                f"{_inline(other.ruled_out_by[0]) if other.ruled_out_by else 'by a constraint'}"
+                + (f" (and by {more} more constraint{'s' if more != 1 else ''}, below)." if more > 0 else "."))
     if d.outcome == "tie":
         p = unc.p_bare_metal_better if unc else 0.5
         return ("Chosen option: none, a tie. Neither option is better on what the profile and the evidence say "
@@ -372,8 +376,12 @@ def outcome_section(record: DecisionRecord, reasons: Sequence[Reason], limit: in
                          f"{_inline(r.text['vm'])}.")
     elif d.outcome in ("one-ruled-out", "both-ruled-out"):
         ruled = [c for c in d.constraints if c.kind in ("infeasible", "configuration", "measurement-failed")]
+        if d.outcome == "one-ruled-out":  # the headline names the first one
+            shown = {o.ruled_out_by[0] for o in d.options.values() if o.ruled_out_by}
+            ruled = [c for c in ruled if c.sentence not in shown]
         if ruled:
-            lines += ["", "The constraints, with their evidence in the appendix:", ""]
+            lines += ["", "The constraints" + (" besides that one" if d.outcome == "one-ruled-out" else "")
+                      + ", with their evidence in the appendix:", ""]
             lines += [f"{i}. {_upper_first(_name(c.option))}: {_inline(c.sentence)} ({_code(c.rule_id)})."
                       for i, c in enumerate(ruled[:limit], start=1)]
     return "\n".join(lines)
@@ -414,8 +422,8 @@ def changes_of(record: DecisionRecord) -> list[Change]:
         changes.append(Change(_inline(text), float(distance) if isinstance(distance, (int, float)) else 0.0))
     for c in record.decision.constraints:
         if c.kind in ("infeasible", "configuration", "measurement-failed"):
-            changes.append(Change(f"If this no longer holds, {_name(c.option)} is no longer ruled out: "
-                                  f"{_inline(c.sentence)}.", 1.0))
+            changes.append(Change(f"If the constraint {_code(c.rule_id)} no longer held (see Decision Outcome), "
+                                  f"{_name(c.option)} would be compared again.", 1.0))
     flipping = [_measures(p.compares) for p in record.decision.probes if p.can_flip]
     if flipping:
         changes.append(Change(f"A measurement of {_inline(_and(flipping))} (VM-backed against bare metal) could "

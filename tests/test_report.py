@@ -168,7 +168,8 @@ def test_knocked_out_option_is_a_constraint() -> None:
     outcome = _section(md, "## Decision Outcome")
     assert outcome.strip().startswith('Chosen option: "Bare metal, with dedicated node pools per tenant", because '
                                       "VM-backed is ruled out")
-    assert "(`written-mandate`)" in outcome
+    assert "`written-mandate`" in _section(md, "### What Would Change the Answer")
+    assert md.count("a written mandate requires bare-metal nodes") <= 3  # outcome, drivers, screen: not more
 
 
 def test_rules_cite_evidence_with_grades_once(saas: decision.DecisionRecord) -> None:
