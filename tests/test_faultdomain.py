@@ -363,7 +363,7 @@ def test_table_json_and_headers() -> None:
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _VERTEX = re.compile(r'^    ([A-Za-z0-9]+)\["([^"]*)"\]$')
-_EDGE = re.compile(r"^    ([A-Za-z0-9]+) --> ([A-Za-z0-9]+)$")
+_EDGE = re.compile(r"^    ([A-Za-z0-9]+) (?:-->|-\.-) ([A-Za-z0-9]+)$")
 _SUBGRAPH = re.compile(r'^  subgraph ([A-Za-z0-9]+)\["([^"]*)"\]$')
 
 
@@ -372,6 +372,8 @@ def _check_mermaid(text: str) -> list[str]:
     assert lines[0] == "flowchart TB"
     labels: list[str] = []
     declared: set[str] = set()
+    linked: set[str] = set()
+    by_id: dict[str, str] = {}
     for line in lines[1:]:
         if line in ("  end", "    direction TB"):
             continue
@@ -383,11 +385,18 @@ def _check_mermaid(text: str) -> list[str]:
                 declared.add(m.group(1))
                 assert not re.search(r"[\"\[\]{}|<>&#%;`]", m.group(2)), m.group(2)
                 labels.append(m.group(2))
+                if pattern is _VERTEX:
+                    by_id[m.group(1)] = m.group(2)
                 break
         else:
             m = _EDGE.match(line)
             assert m, f"unexpected mermaid line: {line!r}"
             assert m.group(1) in declared and m.group(2) in declared
+            linked.add(m.group(2))
+    # every box hangs off something in its subgraph; only the sites are at the top (the summaries once floated)
+    floating = [label for vid, label in by_id.items() if vid not in linked
+                and not label.startswith("site ") and not re.match(r"\d+ more sites? ", label)]
+    assert not floating, floating
     return labels
 
 

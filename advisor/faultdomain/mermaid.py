@@ -41,12 +41,13 @@ class _Chart:
         self.lines: list[str] = []
         self.count = 0
 
-    def vertex(self, text: str, parent: str | None = None) -> str:
+    def vertex(self, text: str, parent: str | None = None, *, note: bool = False) -> str:
+        """A box under ``parent``: a solid arrow for what the parent contains, a dotted line for a note on it."""
         vid = f"{self.prefix}{self.count}"
         self.count += 1
         self.lines.append(f"    {vid}[{_label(text)}]")
         if parent is not None:
-            self.lines.append(f"    {parent} --> {vid}")
+            self.lines.append(f"    {parent} {'-.-' if note else '-->'} {vid}")
         return vid
 
 
@@ -133,16 +134,17 @@ def _option(o: OptionResult, prefix: str) -> list[str]:
         chart.vertex(f"{_plural(len(vms) - SHOWN_VMS, 'more VM')} on {t.name('host', host)}", hv)
 
     tenants = _plural(int(m["tenants_per_kernel"]), "tenant")
+    # the summaries are notes on the site they describe, linked to it (not boxes floating in the subgraph)
     chart.vertex(
         f"worst host failure degrades {m['host_blast_radius_pct']:.1f} pct of services, "
-        f"worst rack {m['rack_blast_radius_pct']:.1f} pct, at most {tenants} per kernel"
+        f"worst rack {m['rack_blast_radius_pct']:.1f} pct, at most {tenants} per kernel", sv, note=True
     )
     if t.cluster_count:
         lost = int(m["control_plane_quorum_loss_clusters"])
         chart.vertex(
             f"control plane: {_plural(t.cluster_count, 'cluster')}, {m['control_plane_members']} members, "
             + (f"one host failure loses quorum in {_plural(lost, 'cluster')}" if lost
-               else "no single host failure loses quorum")
+               else "no single host failure loses quorum"), sv, note=True
         )
     return lines + chart.lines + ["  end"]
 
