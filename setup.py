@@ -1,8 +1,8 @@
 """Build configuration that pyproject.toml cannot express: a computed package list.
 
-The bundled rule packs and questionnaire stay at the top level of the repository
-(rules/, rules-v2/, questionnaires/) and are mapped into the package at build time as
-advisor/_bundled/rules, advisor/_bundled/rules_v2 and advisor/_bundled/questionnaires, where
+The bundled rule pack and questionnaire stay at the top level of the repository
+(rules/, questionnaires/) and are mapped into the package at build time as
+advisor/_bundled/rules and advisor/_bundled/questionnaires, where
 advisor.resources finds them with importlib.resources.
 """
 
@@ -10,8 +10,7 @@ from setuptools import find_namespace_packages, find_packages, setup
 
 #: package (inside advisor) -> top-level folder of the repository
 BUNDLED = {
-    "advisor._bundled.rules": "rules",
-    "advisor._bundled.rules_v2": "rules-v2",  # advisor.resources.PACK_FOLDER
+    "advisor._bundled.rules": "rules",  # advisor.resources.PACK_FOLDER
     "advisor._bundled.questionnaires": "questionnaires",
 }
 

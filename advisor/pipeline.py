@@ -1,13 +1,13 @@
-"""The Python API: answers -> facts -> findings -> scored result.
+"""The Python API: answers -> facts -> the decision engine's decision (docs/scoring.md).
 
 ``assess`` is the one-call entry point; the steps are public so that the CLI, the
 rule-test runner and later stages (measurement, what-if, records) build facts and
-results exactly the same way::
+decisions exactly the same way::
 
     questionnaire = load_questionnaire()
-    pack = load_pack([DEFAULT_RULES_DIR], questionnaire)
-    result = evaluate({"latency_p99_ms": 0.5}, pack, questionnaire)
-    print(result.to_json())
+    pack = load_decision_pack(questionnaire=questionnaire)
+    decision = decide_profile({"latency_p99_ms": 0.5}, pack, questionnaire=questionnaire)
+    print(decision.to_json())
 """
 
 from __future__ import annotations
@@ -19,18 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import cache, decision
-from advisor.conditions import Condition, FactType, Kind, compile_condition
+from advisor.conditions import FactType, Kind, compile_condition
 from advisor.errors import DataError, Location, Problem, did_you_mean
 from advisor.profile import Profile
 from advisor.questionnaire import Questionnaire
 from advisor.questionnaire import load_default as _load_default_questionnaire
 from advisor.resources import PACK_FOLDER, bundled_dir, require
 from advisor.rules import catalog as _catalog
-from advisor.rules.engine import Finding, evaluate_rule, evaluate_rules
-from advisor.rules.loader import load_pack as _load_pack
-from advisor.rules.model import Pack, RuleCase
-from advisor.rules.testing import RuleTestReport, run_tests
-from advisor.scoring import Result, score
 
 if TYPE_CHECKING:
     from advisor import decide as decision_engine
@@ -39,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DECISION_PACK_DIR",
-    "DEFAULT_RULES_DIR",
     "decide_profile",
     "decision_before",
     "decision_pack",
@@ -53,21 +47,16 @@ __all__ = [
     "build_facts",
     "check_answers",
     "decide",
-    "evaluate",
     "fact_catalog",
     "graph_fact_types",
     "graph_facts",
-    "lint_pack",
     "regenerate_command",
-    "load_pack",
     "load_questionnaire",
-    "RuleTestReport",
-    "rule_case_findings",
-    "run_rule_tests",
 ]
 
-#: The default rule pack (shipped in the package; see :mod:`advisor.resources`).
-DEFAULT_RULES_DIR = bundled_dir("rules")
+#: The default rule pack (format 2, with its evidence catalogue), shipped in the package (see
+#: :mod:`advisor.resources`).
+DECISION_PACK_DIR = bundled_dir(PACK_FOLDER)
 
 _QUESTIONNAIRE: dict[tuple[int, int], Questionnaire] = {}
 
@@ -203,112 +192,7 @@ def _facts(values: Mapping[str, Any], measured: Mapping[str, Any], questionnaire
     return facts
 
 
-# --------------------------------------------------------------------------- packs and results
-
-
-def _paths(dirs: Sequence[str | os.PathLike[str]] | None) -> list[str | os.PathLike[str]]:
-    return list(dirs) if dirs else [require(DEFAULT_RULES_DIR, "rule pack")]
-
-
-def load_pack(dirs: Sequence[str | os.PathLike[str]] | None = None, questionnaire: Questionnaire | None = None,
-              *, base: Path | None = None, cases: bool = True) -> Pack:
-    """Load and type-check one pack or several layered ones (default: the bundled ``rules/``).
-
-    ``cases=False`` leaves out the whole-pack cases (``cases/``), which only the rule
-    tests need.
-    """
-    q = questionnaire or load_questionnaire()
-    paths = _paths(dirs)
-    catalog = fact_catalog(q)
-
-    def build() -> Pack:
-        return _load_pack(paths, catalog, base=base, cases=cases)
-
-    files = _pack_files(paths)
-    if files is None:  # not a pack folder: the loader says what is wrong
-        return build()
-    shown = [str(base if base is not None else Path.cwd()), f"cases={cases}"]
-    shown += [f"{name}={fact!r}" for name, fact in sorted(catalog.items())]
-    codec = cache.Codec(Condition, lambda c: c.source, lambda source: compile_condition(source, catalog))
-    return cache.cached("pack", cache.key_of("pack", files, shown), build, [codec])
-
-
-def _pack_files(dirs: Sequence[str | os.PathLike[str]]) -> list[Path] | None:
-    """Every file of the given pack folders (the cache key), or None when one is not a pack folder."""
-    files: list[Path] = []
-    for d in dirs:
-        root = Path(d).resolve()
-        if not (root / "pack.yaml").is_file():
-            return None
-        files += sorted(p for p in root.rglob("*") if not any(part.startswith(".") for part in
-                                                               p.relative_to(root).parts) and p.is_file())
-    return files
-
-
-def evaluate(answers: Mapping[str, Any], pack: Pack, questionnaire: Questionnaire | None = None, *,
-             measured: Mapping[str, Any] | None = None) -> Result:
-    """Evaluate one profile's answers against a loaded pack."""
-    q = questionnaire or load_questionnaire()
-    facts = build_facts(answers, q, measured=measured)
-    return score(pack, evaluate_rules(pack, facts), facts)
-
-
-def assess(answers: Mapping[str, Any] | Profile, *, rules: Sequence[str | os.PathLike[str]] | None = None,
-           questionnaire: Questionnaire | None = None, measured: Mapping[str, Any] | None = None) -> Result:
-    """Assess a profile (or plain answers) with the default or the given rule packs."""
-    if isinstance(answers, Profile):
-        questionnaire = questionnaire or answers.questionnaire
-        answers = answers.values()
-    q = questionnaire or load_questionnaire()
-    return evaluate(answers, load_pack(rules, q, cases=False), q, measured=measured)
-
-
-def lint_pack(dirs: Sequence[str | os.PathLike[str]] | None = None, questionnaire: Questionnaire | None = None,
-              *, base: Path | None = None) -> Pack:
-    """Load a pack and check every test case's and pack case's answers; DataError on any problem."""
-    q = questionnaire or load_questionnaire()
-    pack = load_pack(dirs, q, base=base)
-    for rule in pack.rules:
-        for case in rule.tests:
-            check_answers(case.answers, q, locations=case.key_locations, allow_measured=True)
-    for pcase in pack.cases:
-        check_answers(pcase.answers, q, locations=pcase.key_locations, allow_measured=True)
-    return pack
-
-
-def run_rule_tests(pack: Pack, questionnaire: Questionnaire | None = None) -> RuleTestReport:
-    """Run the pack's rule tests and whole-pack cases through the same pipeline as ``assess``."""
-    q = questionnaire or load_questionnaire()
-
-    def facts_for(answers: Mapping[str, Any], locations: Mapping[str, Location]) -> dict[str, Any]:
-        values, measured = check_answers(answers, q, locations=locations, allow_measured=True)
-        return _facts(values, measured, q)
-
-    def recommend(answers: Mapping[str, Any], locations: Mapping[str, Location]) -> tuple[str, str]:
-        facts = facts_for(answers, locations)
-        result = score(pack, evaluate_rules(pack, facts), facts)
-        drivers = ", ".join(result.drivers[:3]) or "none"
-        return result.recommendation, f"{result.reason}, top drivers: {drivers}"
-
-    return run_tests(pack, facts_for, recommend)
-
-
-def rule_case_findings(pack: Pack, rule_id: str, questionnaire: Questionnaire | None = None
-                       ) -> list[tuple[RuleCase, Finding]]:
-    """Each test case of one rule with the rule's finding for it (for ``advisor rules show``)."""
-    q = questionnaire or load_questionnaire()
-    rule = pack.rule(rule_id)
-    out = []
-    for case in rule.tests:
-        values, measured = check_answers(case.answers, q, locations=case.key_locations, allow_measured=True)
-        out.append((case, evaluate_rule(rule, _facts(values, measured, q))))
-    return out
-
-
 # --------------------------------------------------------------------------- the decision engine
-
-#: The default format-2 rule pack (decision engine v2), bundled with the package.
-DECISION_PACK_DIR = bundled_dir(PACK_FOLDER)
 
 _FLEET_KEYS = ("physical_hosts", "racks", "microservices_per_host", "replicas_per_service", "vms_per_host",
                "clusters", "tenant_count", "hosts_per_site", "tenancy", "site_type", "max_blast_radius_pct")
@@ -324,7 +208,7 @@ def load_decision_pack(dirs: str | os.PathLike[str] | Sequence[str | os.PathLike
 
     q = questionnaire or load_questionnaire()
     given = [Path(dirs)] if isinstance(dirs, (str, os.PathLike)) else [Path(d) for d in dirs or ()]
-    evidence_file = DEFAULT_RULES_DIR / "evidence.yaml"
+    evidence_file = DECISION_PACK_DIR / "evidence.yaml"
 
     def usable() -> set[str]:
         from advisor.rules import evidence
@@ -370,6 +254,16 @@ def decide_profile(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     from advisor import decide as decision_engine
 
     return decision_engine.decide(p, facts, seed=seed, units=units)
+
+
+def assess(answers: Mapping[str, Any] | Profile, *, rules: Sequence[str | os.PathLike[str]] | None = None,
+           questionnaire: Questionnaire | None = None, measured: Mapping[str, Any] | None = None
+           ) -> decision_engine.Decision:
+    """Decide a profile (or plain answers) with the bundled pack, or with the packs ``rules`` over it."""
+    if isinstance(answers, Profile):
+        questionnaire = questionnaire or answers.questionnaire
+    q = questionnaire or load_questionnaire()
+    return decide_profile(answers, load_decision_pack(rules, q), questionnaire=q, measured=measured)
 
 
 def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: Questionnaire | None = None,
@@ -540,7 +434,7 @@ def _evidence_items() -> dict[str, Any]:
     """The evidence catalogue's items by id (source, url, grade), as a record cites them."""
     from advisor.rules import evidence
 
-    path = DEFAULT_RULES_DIR / "evidence.yaml"
+    path = DECISION_PACK_DIR / "evidence.yaml"
     st = require(path, "evidence catalogue").stat()
     key = (st.st_mtime_ns, st.st_size)
     if _EVIDENCE.get("key") != key:

@@ -69,7 +69,7 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     "superseded": (),
     "deprecated": (),
 }
-#: The file that makes a folder a rule pack (``advisor.rules.loader.PACK_FILE``).
+#: The file that makes a folder a rule pack (format 2: see :mod:`advisor.decide.packs`).
 PACK_FILE = "pack.yaml"
 #: Statuses whose records are still in force (checked by :func:`check`).
 ACTIVE: tuple[Status, ...] = ("proposed", "accepted")

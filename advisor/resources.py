@@ -1,7 +1,7 @@
 """Where the bundled rule pack and questionnaire are, in any installation.
 
-The repository keeps them at its top level (``rules/`` with the evidence catalogue,
-the format-2 pack in :data:`PACK_FOLDER`, and ``questionnaires/``: the layout users
+The repository keeps them at its top level (:data:`PACK_FOLDER`, ``rules/``: the
+format-2 pack with its evidence catalogue, and ``questionnaires/``: the layout users
 see and copy). The build maps them into the package as ``advisor/_bundled/<folder>``
 (``-`` written ``_``; ``package_dir`` in setup.py), so a wheel, ``pip install .`` and
 ``pipx install .`` carry them, and they are found here with :mod:`importlib.resources`.
@@ -23,17 +23,17 @@ from advisor.errors import DataError, Location
 __all__ = ["BUNDLED", "EXTRAS", "PACK_FOLDER", "Bundled", "bundled_dir", "bundled_file", "install_command", "require",
            "require_extra"]
 
-Bundled = Literal["rules", "rules-v2", "questionnaires"]
+Bundled = Literal["rules", "questionnaires"]
 
 #: The folder of the default rule pack (format 2), at the top of the repository. Everything
 #: that reads the pack (commands, docs, tests) goes through this one name.
-PACK_FOLDER: Bundled = "rules-v2"
+PACK_FOLDER: Bundled = "rules"
 
 #: The folder inside the installed package that the build maps the data into.
 BUNDLED = "_bundled"
 
 #: A file that must exist in each bundled folder (how a complete folder is recognised).
-_MARKER: dict[Bundled, str] = {"rules": "pack.yaml", "rules-v2": "pack.yaml", "questionnaires": "default.yaml"}
+_MARKER: dict[Bundled, str] = {"rules": "pack.yaml", "questionnaires": "default.yaml"}
 
 
 def _package_dir() -> Path:

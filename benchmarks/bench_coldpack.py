@@ -42,13 +42,9 @@ from advisor import cache, pipeline, yamlio
 if sys.argv[2] == "roundtrip":
     yamlio._parse_fast = lambda text, name: None  # every file through the round-trip parser
 cache.set_enabled(False)
-load = getattr(pipeline, "load_decision_pack", None)
 start, cpu = time.perf_counter(), time.process_time()
 q = pipeline.load_questionnaire()
-if load is not None:
-    default, org = load(questionnaire=q), load(sys.argv[1], questionnaire=q)
-else:  # the format-2 loader under its later name
-    default, org = pipeline.load_pack(None, q), pipeline.load_pack(sys.argv[1], q)
+default, org = pipeline.load_decision_pack(questionnaire=q), pipeline.load_decision_pack(sys.argv[1], questionnaire=q)
 wall, cpu = time.perf_counter() - start, time.process_time() - cpu
 rules = len(default.rules) + len(org.rules)
 print(json.dumps({"wall": wall, "cpu": cpu, "rules": rules, "org": len(org.rules),
@@ -57,14 +53,10 @@ print(json.dumps({"wall": wall, "cpu": cpu, "rules": rules, "org": len(org.rules
 
 
 def default_pack_dir() -> Path:
-    """The folder of the default format-2 pack (rules-v2/ before it moves to rules/)."""
+    """The folder of the default format-2 pack (``rules/``)."""
     from advisor import pipeline
 
-    for candidate in (getattr(pipeline, "DECISION_PACK_DIR", None), getattr(pipeline, "DEFAULT_RULES_DIR", None),
-                      ROOT / "rules-v2", ROOT / "rules"):
-        if candidate is not None and (Path(candidate) / "constraints").is_dir():
-            return Path(candidate)
-    raise SystemExit("no format-2 rule pack found (a folder with pack.yaml and constraints/)")
+    return Path(pipeline.DECISION_PACK_DIR)
 
 
 def org_pack(folder: Path, count: int = ORG_RULES) -> Path:

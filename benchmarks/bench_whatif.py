@@ -2,7 +2,7 @@
 <= 300 ms, so that ``advisor assess`` with its record stays close to its plain run).
 
 Method: in one process, after loading the questionnaire and the format-2 pack, for the
-default profile and every archetype of the pack (rules-v2/cases/): clear the
+default profile and every archetype of the pack (rules/cases/): clear the
 fault-domain cache, decide the profile once (as ``assess`` does before the what-if,
 so its own graph is cached) and time ``pipeline.tipping_points`` with the record's
 budget (``pipeline.RECORD_BUDGET_MS``) and with ``advisor whatif``'s

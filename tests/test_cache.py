@@ -13,7 +13,6 @@ import pytest
 
 from advisor import cache, pipeline
 from advisor.cli import run
-from advisor.rules import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,25 +28,22 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     pipeline._QUESTIONNAIRE.clear()
 
 
-def _cold(dirs: list[Path] | None = None, cases: bool = True) -> object:
+def _cold(dirs: list[Path] | None = None) -> object:
     cache.set_enabled(False)
-    loader.clear_caches()
     try:
-        return pipeline.load_pack(dirs, cases=cases)
+        return pipeline.load_decision_pack(dirs)
     finally:
         cache.set_enabled(True)
 
 
-@pytest.mark.parametrize("cases", [True, False])
-def test_a_cached_pack_equals_a_cold_load(cache_dir: Path, cases: bool) -> None:
-    first = pipeline.load_pack(cases=cases)  # builds and stores
-    assert len(list(cache_dir.glob("pack-*.json"))) == 1
-    loader.clear_caches()
-    second = pipeline.load_pack(cases=cases)  # decoded from the entry
-    assert second == first == _cold(cases=cases)
-    assert [r.condition.source for r in second.rules] == [r.condition.source for r in first.rules]
+def test_a_cached_pack_equals_a_cold_load(cache_dir: Path) -> None:
+    first = pipeline.load_decision_pack()  # builds and stores
+    assert len(list(cache_dir.glob("pack2-*.json"))) == 1
+    second = pipeline.load_decision_pack()  # decoded from the entry
+    assert second == first == _cold()
+    assert [r.when.source for r in second.rules] == [r.when.source for r in first.rules]
     facts = pipeline.build_facts({"tenancy": "multi-tenant-untrusted"}, pipeline.load_questionnaire())
-    assert [r.condition.evaluate(facts) for r in second.rules] == [r.condition.evaluate(facts) for r in first.rules]
+    assert [r.when.evaluate(facts) for r in second.rules] == [r.when.evaluate(facts) for r in first.rules]
 
 
 def test_a_cached_questionnaire_equals_the_file(cache_dir: Path) -> None:
@@ -62,15 +58,15 @@ def test_a_cached_questionnaire_equals_the_file(cache_dir: Path) -> None:
 def test_a_changed_rule_file_is_never_served_from_the_cache(cache_dir: Path, tmp_path: Path) -> None:
     pack = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", pack)
-    before = pipeline.load_pack([pack], cases=False)
-    rule = before.rules[0]
-    path = pack / rule.area / f"{rule.id}.yaml"
+    before = pipeline.load_decision_pack([pack])
+    rule = before.constraints[0]
+    path = pack / "constraints" / f"{rule.id}.yaml"
     text = path.read_text(encoding="utf-8")
-    assert f"title: {rule.rule.title}" in text
-    path.write_text(text.replace(f"title: {rule.rule.title}", "title: Changed title"), encoding="utf-8")
-    after = pipeline.load_pack([pack], cases=False)
-    assert after.by_id[rule.id].rule.title == "Changed title"
-    assert len(list(cache_dir.glob("pack-*.json"))) == 2
+    assert text.count(rule.rule.title) == 1
+    path.write_text(text.replace(rule.rule.title, "Changed title"), encoding="utf-8")
+    after = pipeline.load_decision_pack([pack])
+    assert next(r for r in after.rules if r.id == rule.id).rule.title == "Changed title"
+    assert len(list(cache_dir.glob("pack2-*.json"))) == 2
 
 
 def test_the_key_covers_version_code_files_and_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,17 +86,16 @@ def test_the_key_covers_version_code_files_and_inputs(tmp_path: Path, monkeypatc
     b"not json",
     b'{"key": "K", "version": "V", "value": {"$data": "os:system", "v": {}}}',
     b'{"key": "K", "version": "V", "value": {"$data": "builtins:eval", "v": {}}}',
-    b'{"key": "K", "version": "V", "value": {"$model": "advisor.rules.model:RuleFile", "v": {"id": 1}}}',
+    b'{"key": "K", "version": "V", "value": {"$model": "advisor.decide.model:PackFile", "v": {"id": 1}}}',
     b'{"key": "K", "version": "V", "value": {"$dict": {"a": {"$unknown": 1}}}}',
 ])
 def test_a_broken_or_hostile_entry_is_rebuilt_not_trusted(cache_dir: Path, garbage: bytes) -> None:
-    good = pipeline.load_pack(cases=False)
-    [entry] = cache_dir.glob("pack-*.json")
-    key = entry.name.removeprefix("pack-").removesuffix(".json")
+    good = pipeline.load_decision_pack()
+    [entry] = cache_dir.glob("pack2-*.json")
+    key = entry.name.removeprefix("pack2-").removesuffix(".json")
     entry.write_bytes(garbage.replace(b'"K"', json.dumps(key).encode())
                       .replace(b'"V"', json.dumps(cache.__version__).encode()))
-    loader.clear_caches()
-    assert pipeline.load_pack(cases=False) == good
+    assert pipeline.load_decision_pack() == good
     assert json.loads(entry.read_bytes())["key"] == key  # rewritten
 
 
@@ -117,7 +112,7 @@ def test_an_unwritable_cache_folder_only_means_no_cache(tmp_path: Path, monkeypa
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv(cache.ENV_DIR, str(blocker / "cache"))
-    assert pipeline.load_pack(cases=False) == _cold(cases=False)
+    assert pipeline.load_decision_pack() == _cold()
 
 
 def test_no_cache_option_bypasses_the_cache(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,7 +136,7 @@ def test_a_warm_load_does_not_import_ruamel(tmp_path: Path) -> None:
     env = {**os.environ, cache.ENV_DIR: str(tmp_path / "cache")}
     env.pop(cache.ENV_OFF, None)
     code = ("import sys; from advisor import pipeline; q = pipeline.load_questionnaire(); "
-            "p = pipeline.load_pack(None, q, cases=False); pipeline.load_pack(None, q); "
+            "p = pipeline.load_decision_pack(None, q); pipeline.load_decision_pack(None, q); "
             "print(len(p.rules), sorted({m.split('.')[0] for m in sys.modules} & {'ruamel', 'yaml'}))")
     cold = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert cold.stdout.split(" ", 1)[1].strip() == "['yaml']"  # the first load parses the YAML (the fast path)

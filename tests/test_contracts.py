@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: contract name -> (module file, the planted line). Each plant sits where the contract forbids it.
 PLANTS: dict[str, tuple[str, str]] = {
-    "Layers: entry > orchestration > presentation > record > sensitivity > measurement/scoring > analysis "
+    "Layers: entry > orchestration > presentation > record > sensitivity > measurement/decision > analysis "
     "> input > foundation": ("advisor/yamlio.py", "from advisor import pipeline"),
     "ruamel.yaml only in advisor.yamlio": ("advisor/conditions.py", "import ruamel.yaml"),
     "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
@@ -27,7 +27,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "networkx only in advisor.faultdomain.graph": ("advisor/portfolio.py", "import networkx"),
     "numpy only in advisor.faultdomain.arrays": ("advisor/whatif.py", "import numpy"),
     "click only in advisor.cli": ("advisor/pipeline.py", "import click"),
-    "pluggy only in advisor.measure (hookspecs and manager)": ("advisor/rules/model.py", "import pluggy"),
+    "pluggy only in advisor.measure (hookspecs and manager)": ("advisor/rules/catalog.py", "import pluggy"),
     "tabulate only in advisor.tables and the CLI": ("advisor/records.py", "from tabulate import tabulate"),
     "kubernetes (an optional extra) only in the Kubernetes runner and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
@@ -36,9 +36,9 @@ PLANTS: dict[str, tuple[str, str]] = {
     "msgspec only in advisor.observe.snapshot": ("advisor/observe/dumps.py", "import msgspec"),
     "platformdirs only in advisor.cache": ("advisor/profile/document.py", "import platformdirs"),
     "Analysis siblings: rules and faultdomain do not import each other":
-        ("advisor/faultdomain/graph.py", "from advisor.rules import model"),
-    "advisor.measure stays in the measurement layer: no pipeline, scoring or cli":
-        ("advisor/measure/stats.py", "from advisor import scoring"),
+        ("advisor/faultdomain/graph.py", "from advisor.rules import catalog"),
+    "advisor.measure stays in the measurement layer: no pipeline, decision engine or cli":
+        ("advisor/measure/stats.py", "from advisor import decide"),
 }
 
 

@@ -1,8 +1,7 @@
 """The eight findings of the expert review (issue "Decision engine v2"), one regression test each.
 
-Each test checks the property on the decision engine; where today's share-of-rule-mass
-scoring (``advisor.scoring``) still runs, a companion test reproduces the finding on it,
-so that the property is shown to be one the old engine broke.
+Each test checks the property on the decision engine (the share-of-rule-mass scoring that
+broke them is gone with the format-1 pack).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from advisor.decide.loader import Consequence
 
 Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
-OLD = pipeline.load_pack(None, Q, cases=False)
 
 CPU_SLOWER = {"measured.cpu.ratio": 0.85, "measured.cpu.ci_low": 0.83, "measured.cpu.ci_high": 0.87,
               "measured.cpu.verdict": "slower"}
@@ -30,10 +28,6 @@ CPU_PARITY = {"measured.cpu.ratio": 1.0, "measured.cpu.ci_low": 0.99, "measured.
 
 def new(answers: dict[str, Any], measured: dict[str, Any] | None = None) -> Decision:
     return pipeline.decide_profile(answers, PACK, questionnaire=Q, measured=measured, seed=7)
-
-
-def old(answers: dict[str, Any], measured: dict[str, Any] | None = None) -> Any:
-    return pipeline.evaluate(answers, OLD, Q, measured=measured)
 
 
 def p(d: Decision) -> float:
@@ -49,10 +43,6 @@ def test_1_every_priority_moves_the_result_at_the_defaults() -> None:
         raised = new({f"priority_{c}": 5})
         assert raised.uncertainty is not None and base.uncertainty is not None
         assert raised.uncertainty.expected_difference != base.uncertainty.expected_difference, c
-
-
-def test_1_reproduced_on_the_share_of_mass_score() -> None:
-    assert old({"priority_performance": 5}).scores == old({}).scores
 
 
 # 2. margin, close and confidence: one weak rule gave "margin 1.00, not close"
@@ -71,12 +61,6 @@ def test_2_a_probability_with_an_interval_and_a_measurement_narrows() -> None:
     assert p(after) >= p(before)
     if after.recommendation != before.recommendation:
         assert before.uncertainty.close  # whatever a measurement can flip is reported as close
-
-
-def test_2_reproduced_margin_one_not_close_yet_one_measurement_flips_it() -> None:
-    before = old(ESTATE_ONLY)
-    assert (before.recommendation, before.margin, before.close) == ("vm", 1.0, False)
-    assert old(ESTATE_ONLY, CPU_SLOWER).recommendation == "bare-metal"
 
 
 # 3. hard requirements traded against conveniences
@@ -102,13 +86,6 @@ def test_3_no_cliff_at_one_millisecond_and_infeasible_fleets_are_not_scored() ->
     assert d.options["bare-metal"].status == "infeasible" and d.outcome == "one-ruled-out"
 
 
-def test_3_reproduced_a_cliff_at_one_millisecond_and_a_scored_infeasible_fleet() -> None:
-    estate = {"existing_virtualization": "vsphere"}
-    assert old({"latency_p99_ms": 1.0, **estate}).recommendation != old({"latency_p99_ms": 0.99,
-                                                                          **estate}).recommendation
-    assert old({"clusters": 200, "physical_hosts": 20}).decided_by == "score"
-
-
 # 4. one fact counted several times
 
 def _reads(rule: Consequence, name: str) -> bool:
@@ -129,11 +106,6 @@ def test_4_the_slo_enters_one_estimate_per_option_and_evidence_backs_one_estimat
             assert used.setdefault(item, r.id) == r.id, f"{item} backs {used[item]} and {r.id}"
 
 
-def test_4_reproduced_three_latency_rules_fire_for_one_slo() -> None:
-    fired = [c.rule_id for c in old({"latency_p99_ms": 0.08}).contributions if "latency" in c.rule_id]
-    assert len(fired) >= 3
-
-
 # 5. parity scored as a VM advantage
 
 def test_5_measured_parity_cancels_the_prior_and_adds_nothing() -> None:
@@ -143,11 +115,6 @@ def test_5_measured_parity_cancels_the_prior_and_adds_nothing() -> None:
     vm, bm = rows["vm"]["performance.throughput_ratio"], rows["bare-metal"]["performance.throughput_ratio"]
     assert vm.source == "measured" and vm.value <= bm.value  # parity is no VM advantage
     assert p(d) <= p(new({}))  # it removes the prior bare-metal claim
-
-
-def test_5_reproduced_parity_adds_vm_points() -> None:
-    fired = {c.rule_id: c.favours for c in old({}, CPU_PARITY).contributions}
-    assert fired.get("measured-cpu-memory-equivalent") == "vm"
 
 
 # 6. isolation credited to VM nodes that do not isolate
@@ -165,20 +132,11 @@ def test_6_a_shared_vm_node_is_no_boundary() -> None:
     assert iso.contribution == 0  # 5 tenants per kernel on both at the defaults
 
 
-def test_6_reproduced_isolation_favours_shared_vm_nodes() -> None:
-    r = old(SAAS)
-    assert {c.favours for c in r.contributions if c.criterion == "isolation"} == {"vm"}
-
-
 # 7. the fault-domain rule was an artefact
 
 def test_7_pods_per_host_move_the_result() -> None:
     values = [p(new({"microservices_per_host": m})) for m in (5, 60, 150)]
     assert values[0] >= values[1] >= values[2] and values[0] > values[2]
-
-
-def test_7_reproduced_pods_per_host_do_nothing() -> None:
-    assert len({tuple(old({"microservices_per_host": m}).scores.items()) for m in (5, 20, 60)}) == 1
 
 
 # 8. ties reported as knock-outs
@@ -191,12 +149,6 @@ def test_8_ties_and_knock_outs_are_distinct_outcomes() -> None:
     assert both.outcome == "both-ruled-out" and both.recommendation is None
     assert {c.option for c in both.constraints if c.kind in ("configuration", "infeasible")} == {"bare-metal", "vm"}
     assert "bare metal because" in both.sentence and "VM-backed because" in both.sentence
-
-
-def test_8_reproduced_a_tie_is_named_both_ruled_out() -> None:
-    from advisor.scoring import _decide
-
-    assert _decide({"bare-metal": 0.5, "vm": 0.5}, [])[0] == "none"  # the old score: a tie was "none"
 
 
 GPU = ("--set", "workload_name=trainer", "--set", "gpu=training", "--defaults")

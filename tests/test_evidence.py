@@ -1,4 +1,4 @@
-"""The evidence catalogue: the shipped one is valid and cited once per item; broken ones give one exact line."""
+"""The evidence catalogue: the shipped one is valid, each item backs one estimate; broken ones give one exact line."""
 
 from __future__ import annotations
 
@@ -71,9 +71,13 @@ def test_shipped_catalogue_loads_with_a_document_url_and_a_grade_for_every_item(
         assert item.grade in EVIDENCE_GRADES, item.id
 
 
-def test_shipped_citations_name_existing_items_each_cited_by_one_rule_only() -> None:
-    problems = check_citations(shipped(), citations(PACK))
+def test_shipped_citations_name_existing_items_each_backing_one_estimate_only() -> None:
+    found = citations(PACK)
+    problems = check_citations(shipped(), found)
     assert [p.format() for p in problems] == []
+    kinds = {(rule_id, c.estimate) for rule_id, cs in found.items() for c in cs if c.evidence_id ==
+             "felter2014-netperf-tcp-rr"}
+    assert kinds == {("vm-network-path", True), ("microsecond-slo-vm", False)}  # a constraint may share it
 
 
 def test_the_evidence_reference_is_generated_from_the_catalogue() -> None:
@@ -85,8 +89,9 @@ def test_the_evidence_reference_is_generated_from_the_catalogue() -> None:
 
 
 def test_the_default_pack_loads_with_its_catalogue() -> None:
-    pack = pipeline.lint_pack([PACK], pipeline.load_questionnaire(), base=ROOT)
+    pack = pipeline.lint_decision_pack(None, pipeline.load_questionnaire())
     assert pack.rules
+    assert {c for r in pack.rules for c in r.rule.evidence} <= {item.id for item in shipped()}
 
 
 # --------------------------------------------------------------------------- broken catalogues
@@ -140,21 +145,23 @@ def test_the_same_figure_of_the_same_document_twice_is_refused(tmp_path: Path) -
         "'felter-tcp-rr'; cite that id, or quote a different figure")
 
 
-def test_a_broken_catalogue_fails_the_pack_lint(tmp_path: Path) -> None:
+def test_a_broken_catalogue_fails_the_pack_lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pack = tmp_path / "rules"
     shutil.copytree(PACK, pack)
     (pack / EVIDENCE_FILE).write_text(catalogue_text({"grade": "measured"}), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "DECISION_PACK_DIR", pack)
     with pytest.raises(DataError) as info:
-        pipeline.lint_pack([pack], pipeline.load_questionnaire(), base=tmp_path)
+        pipeline.lint_decision_pack(None, pipeline.load_questionnaire())
     assert "rules/evidence.yaml:11:12: items.0.grade: the grade 'measured' is reserved" in info.value.format()
 
 
 # --------------------------------------------------------------------------- citations
 
 
-def write_rule(pack: Path, rule_id: str, evidence: str) -> None:
-    (pack / "perf").mkdir(parents=True, exist_ok=True)
-    (pack / "perf" / f"{rule_id}.yaml").write_text(f"id: {rule_id}\nevidence: {evidence}\n", encoding="utf-8")
+def write_rule(pack: Path, rule_id: str, evidence: str, kind: str = "consequence") -> None:
+    folder = pack / f"{kind}s"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{rule_id}.yaml").write_text(f"id: {rule_id}\nevidence: {evidence}\nkind: {kind}\n", encoding="utf-8")
 
 
 def catalogue_of(tmp_path: Path, *items: dict[str, str]) -> Catalogue:
@@ -166,23 +173,35 @@ def catalogue_of(tmp_path: Path, *items: dict[str, str]) -> Catalogue:
 def test_citations_are_ids_under_any_evidence_key(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     write_rule(pack, "a", "[felter-tcp-rr, {id: felter-udp-rr}, {source: inline, claim: x}]")
-    (pack / "perf" / "b.yaml").write_text("id: b\nconsequence:\n  estimate:\n    evidence: felter-udp-rr\n",
+    (pack / "consequences" / "b.yaml").write_text("id: b\nconsequence:\n  estimate:\n    evidence: felter-udp-rr\n",
                                           encoding="utf-8")
     (pack / "cases").mkdir()
     (pack / "cases" / "c.yaml").write_text("name: c\nevidence: [felter-tcp-rr]\n", encoding="utf-8")
     found = citations(pack, display="pack")
     assert {rule: [c.evidence_id for c in cs] for rule, cs in found.items()} == {
         "a": ["felter-tcp-rr", "felter-udp-rr"], "b": ["felter-udp-rr"]}
-    assert [str(c.location) for c in found["a"]] == ["pack/perf/a.yaml:2:12", "pack/perf/a.yaml:2:32"]
-    assert [str(c.location) for c in found["b"]] == ["pack/perf/b.yaml:4:15"]
+    assert [str(c.location) for c in found["a"]] == ["pack/consequences/a.yaml:2:12",
+                                                     "pack/consequences/a.yaml:2:32"]
+    assert [str(c.location) for c in found["b"]] == ["pack/consequences/b.yaml:4:15"]
 
 
-def test_an_item_cited_by_two_rules_is_a_problem(tmp_path: Path) -> None:
+def test_an_item_backing_two_estimates_is_a_problem(tmp_path: Path) -> None:
     catalogue = catalogue_of(tmp_path, {})
     problems = check_citations(catalogue, {"rule-a": ["felter-tcp-rr"], "rule-b": ["felter-tcp-rr"]})
     assert [p.format() for p in problems] == [
-        "rules/evidence.yaml:3:9: evidence 'felter-tcp-rr' is cited by 'rule-a' and 'rule-b'; one item backs one "
-        "conclusion: split it into two items with different figures, or drop one citation"]
+        "rules/evidence.yaml:3:9: evidence 'felter-tcp-rr' backs two consequence estimates (cited by 'rule-a' and "
+        "'rule-b'); an item backs one consequence estimate: split it into two items with different figures, or "
+        "drop one citation"]
+
+
+def test_a_constraint_may_cite_the_item_of_an_estimate(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    write_rule(pack, "a-constraint", "[felter-tcp-rr]", kind="constraint")
+    write_rule(pack, "b-estimate", "[felter-tcp-rr]")
+    write_rule(pack, "c-constraint", "[felter-tcp-rr]", kind="constraint")
+    found = citations(pack, display="rules")
+    assert [c.estimate for c in found["a-constraint"] + found["b-estimate"]] == [False, True]
+    assert check_citations(catalogue_of(tmp_path, {}), found) == []
 
 
 def test_citation_problems_point_at_the_rule_file(tmp_path: Path) -> None:
@@ -191,16 +210,17 @@ def test_citation_problems_point_at_the_rule_file(tmp_path: Path) -> None:
     write_rule(pack, "b", "[felter-tcp-rr, felter-tcp]")
     problems = check_citations(catalogue_of(tmp_path, {}), citations(pack, display="rules"))
     assert [p.format() for p in problems] == [
-        "rules/perf/b.yaml:2:12: evidence 'felter-tcp-rr' is cited by 'a' and 'b'; one item backs one conclusion: "
-        "split it into two items with different figures, or drop one citation",
-        "rules/perf/b.yaml:2:27: rule 'b' cites 'felter-tcp', which is not in the catalogue; "
+        "rules/consequences/b.yaml:2:12: evidence 'felter-tcp-rr' backs two consequence estimates (cited by 'a' "
+        "and 'b'); an item backs one consequence estimate: split it into two items with different figures, or "
+        "drop one citation",
+        "rules/consequences/b.yaml:2:27: rule 'b' cites 'felter-tcp', which is not in the catalogue; "
         "did you mean 'felter-tcp-rr'?",
     ]
 
 
 def test_an_item_cited_twice_by_one_rule_is_a_problem(tmp_path: Path) -> None:
     problems = check_citations(catalogue_of(tmp_path, {}), {"rule-a": ["felter-tcp-rr", "felter-tcp-rr"]})
-    assert [p.message for p in problems] == ["evidence 'felter-tcp-rr' is cited twice"]
+    assert [p.message for p in problems] == ["evidence 'felter-tcp-rr' backs two consequence estimates (cited twice)"]
 
 
 def test_unknown_and_rejected_citations_are_problems(tmp_path: Path) -> None:
@@ -252,14 +272,17 @@ def test_schema_evidence_accepts_the_shipped_catalogue_and_refuses_a_measured_gr
         "'expert-judgement', 'opinion']"]
 
 
-def test_rules_lint_refuses_an_item_cited_by_two_rules(tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    (pack / "perf").mkdir(parents=True)
-    (pack / "pack.yaml").write_text("advisor_rule_pack: 1\nname: org\nversion: 1\n", encoding="utf-8")
-    (pack / EVIDENCE_FILE).write_text(catalogue_text({}), encoding="utf-8")
-    for rule_id in ("a", "b"):
-        (pack / "perf" / f"{rule_id}.yaml").write_text(f"id: {rule_id}\nevidence: [felter-tcp-rr]\n", encoding="utf-8")
+def test_rules_lint_refuses_an_item_backing_two_estimates(tmp_path: Path) -> None:
+    """A layer's consequence citing the item of a bundled estimate is refused; a constraint citing it is not."""
+    layer = tmp_path / "acme"
+    (layer / "consequences").mkdir(parents=True)
+    (layer / "pack.yaml").write_text("advisor_rule_pack: 2\nname: acme\nversion: 1\n", encoding="utf-8")
+    shutil.copy(PACK / "consequences" / "vm-network-path.yaml", layer / "consequences" / "acme-network-path.yaml")
+    rule = layer / "consequences" / "acme-network-path.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace("id: vm-network-path", "id: acme-network-path"),
+                    encoding="utf-8")
     with pytest.raises(DataError) as info:
-        pipeline.lint_pack([pack], pipeline.load_questionnaire(), base=tmp_path)
-    assert ("pack/perf/b.yaml:2:12: evidence 'felter-tcp-rr' is cited by 'a' and 'b'; one item backs one "
-            "conclusion: split it into two items with different figures, or drop one citation") in info.value.format()
+        pipeline.lint_decision_pack([layer], pipeline.load_questionnaire())
+    message = info.value.format()
+    assert "evidence 'felter2014-netperf-tcp-rr' already backs the estimate of" in message, message
+    assert "acme-network-path.yaml:" in message and "microsecond-slo-vm" not in message

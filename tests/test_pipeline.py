@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from advisor import pipeline
 from advisor.errors import DataError
 from advisor.profile import Profile
 from advisor.rules.catalog import DERIVED, MEASURED
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "rules"
 
 
 def test_defaults_fill_applicable_questions_only() -> None:
@@ -87,26 +82,19 @@ def test_bad_answers_and_measurements(answers: dict[str, object], measured: dict
 
 def test_assess_takes_answers_or_a_profile() -> None:
     q = pipeline.load_questionnaire()
-    rules = [DATA / "base"]
-    by_answers = pipeline.assess({"latency_p99_ms": 0.5}, rules=rules)
-    by_profile = pipeline.assess(Profile(q, answers={"latency_p99_ms": 0.5}), rules=rules)
+    answers = {"latency_p99_ms": 0.5, "bare_metal_mandated": True}
+    by_answers = pipeline.assess(answers)
+    by_profile = pipeline.assess(Profile(q, answers=answers))
     assert by_answers.to_json() == by_profile.to_json()
     assert by_answers.recommendation == "bare-metal"
-
-
-def test_result_lists_findings_facts_and_packs() -> None:
-    pack = pipeline.load_pack([DATA / "base"], base=ROOT)
-    r = pipeline.evaluate({"latency_p99_ms": 0.5}, pack)
-    assert [f.rule_id for f in r.findings] == [rule.id for rule in pack.rules]
-    low = next(f for f in r.findings if f.rule_id == "low-latency")
-    assert (low.outcome, low.explanation, low.facts) == ("fired", "latency_p99_ms = 0.5", {"latency_p99_ms": 0.5})
-    assert r.facts["latency_p99_ms"] == 0.5 and r.packs == ["base@1"]
+    assert by_answers.options["vm"].status == "infeasible"  # the written mandate rules VM nodes out
 
 
 def test_byte_identical_json_across_runs() -> None:
-    pack = pipeline.load_pack([DATA / "base", DATA / "org"], base=ROOT)
+    q = pipeline.load_questionnaire()
+    pack = pipeline.load_decision_pack(questionnaire=q)
     answers = {"latency_p99_ms": 1.5, "tenancy": "multi-tenant-untrusted", "compliance": ["soc2", "pci-dss"]}
-    outputs = {pipeline.evaluate(answers, pack).to_json() for _ in range(3)}
-    outputs.add(pipeline.evaluate(dict(sorted(answers.items())), pipeline.load_pack(
-        [DATA / "base", DATA / "org"], base=ROOT)).to_json())
+    outputs = {pipeline.decide_profile(answers, pack, questionnaire=q).to_json() for _ in range(3)}
+    outputs.add(pipeline.decide_profile(dict(sorted(answers.items())), pipeline.load_decision_pack(questionnaire=q),
+                                        questionnaire=q).to_json())
     assert len(outputs) == 1

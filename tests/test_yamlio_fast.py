@@ -93,7 +93,7 @@ def test_every_yaml_file_of_the_repository_reads_the_same() -> None:
 
 
 def test_the_shipped_packs_and_questionnaires_take_the_fast_path() -> None:
-    shipped = [p for folder in ("rules", "rules-v2", "questionnaires") for p in sorted((ROOT / folder).rglob("*.yaml"))]
+    shipped = [p for folder in ("rules", "questionnaires") for p in sorted((ROOT / folder).rglob("*.yaml"))]
     assert len(shipped) > 50
     declined = [p.relative_to(ROOT).as_posix() for p in shipped
                 if yamlio._parse_fast(p.read_text(encoding="utf-8"), p.name) is None]

@@ -193,11 +193,12 @@ def link_cmd(directory: Path, relation: str, a: str, b: str) -> None:
 def _evaluator(questionnaire: Questionnaire) -> Evaluate:
     """``records.diff``'s re-evaluation: the recommendation of some answers with the packs a record names.
 
-    A format-2 pack decides with the decision engine, every evaluation with the draws of
-    the reference answers (record A's), so that a swapped answer moves P only by itself;
-    a format-1 pack (records written before the decision engine) is scored as it was.
+    The packs decide with the decision engine, every evaluation with the draws of the
+    reference answers (record A's), so that a swapped answer moves P only by itself. The
+    loader refuses a format-1 pack (a record written before the decision engine) with
+    its file:line:col and what to do.
     """
-    from advisor import pipeline, yamlio
+    from advisor import pipeline
     from advisor.decide import sampling
 
     loaded: dict[tuple[Path, ...], Any] = {}
@@ -205,18 +206,13 @@ def _evaluator(questionnaire: Questionnaire) -> Evaluate:
     def evaluate(answers: Mapping[str, Any], measured: Mapping[str, Any], infos: Sequence[PackInfo],
                  reference: Mapping[str, Any]) -> str:
         roots = tuple(_resolve_pack(p.path) for p in infos)
-        formats = {yamlio.to_plain(yamlio.load(r / "pack.yaml").root.get("advisor_rule_pack")) for r in roots}
-        if formats == {2} and len(roots) == 1:
-            if roots not in loaded:
-                loaded[roots] = pipeline.load_decision_pack(roots[0], questionnaire)
-            facts = pipeline.decision_facts(reference, questionnaire, measured=measured)
-            seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
-            decided = pipeline.decide_profile(answers, loaded[roots], questionnaire=questionnaire, measured=measured,
-                                              seed=seed)
-            return decided.recommendation or "none"
         if roots not in loaded:
-            loaded[roots] = pipeline.load_pack(list(roots), questionnaire, cases=False)
-        return pipeline.evaluate(answers, loaded[roots], questionnaire, measured=measured).recommendation
+            loaded[roots] = pipeline.load_decision_pack(list(roots), questionnaire)
+        facts = pipeline.decision_facts(reference, questionnaire, measured=measured)
+        seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
+        decided = pipeline.decide_profile(answers, loaded[roots], questionnaire=questionnaire, measured=measured,
+                                          seed=seed)
+        return decided.recommendation or "none"
 
     return evaluate
 
@@ -232,8 +228,8 @@ def diff_cmd(directory: Path, questionnaire_path: Path | None, fmt: str, a: str,
 
     Lists the answers, rule packs (hashes, rules fired, weights) and measurements
     that differ. When the recommendations differ, each changed input of B is swapped
-    into A alone and re-evaluated with the rule packs on disk (a format-2 pack with
-    the decision engine, on the draws of A); the inputs that flip the outcome on
+    into A alone and re-evaluated with the rule packs on disk (with the decision
+    engine, on the draws of A); the inputs that flip the outcome on
     their own are named.
     """
     from advisor.records import diff, load

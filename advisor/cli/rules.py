@@ -126,10 +126,10 @@ def _find(pack: Pack, rule_id: str) -> Constraint | Consequence:
 
 def _evidence(ids: list[str]) -> list[dict[str, Any]]:
     from advisor import cache
-    from advisor.pipeline import DEFAULT_RULES_DIR
+    from advisor.pipeline import DECISION_PACK_DIR
     from advisor.rules.evidence import load_catalogue
 
-    path = DEFAULT_RULES_DIR / "evidence.yaml"
+    path = DECISION_PACK_DIR / "evidence.yaml"
     catalogue = cache.cached("evidence", cache.key_of("evidence", [path.resolve()]),
                              lambda: load_catalogue(path, display="rules/evidence.yaml"))
     items = {item.id: item for item in catalogue}

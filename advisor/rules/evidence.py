@@ -4,8 +4,10 @@
 (the exact URL of the document itself), the figure or sentence taken from it, the
 platform, I/O path and year it describes, what the document shows (``premise``),
 what a rule concludes from it (``conclusion``) and how strongly the document
-supports *that conclusion* (``grade``). Rules cite items by id; one item backs one
-conclusion, so an item is cited by at most one rule.
+supports *that conclusion* (``grade``). Rules cite items by id; no item backs two
+consequence estimates (a constraint may cite the document an estimate cites: a
+constraint only rules an option in or out, so the item is not counted twice in the
+score).
 
 The grade ``measured`` is reserved for the user's own measurements on their own
 platforms; it never appears in the catalogue. The file is validated once, at the
@@ -194,10 +196,15 @@ def load_catalogue(path: str | Path, *, display: str | None = None) -> Catalogue
 
 @dataclass(frozen=True)
 class Citation:
-    """One reference from a rule to a catalogue item, and where the rule makes it."""
+    """One reference from a rule to a catalogue item, and where the rule makes it.
+
+    ``estimate``: the citing rule is a consequence (its item backs an estimate in the
+    score); a constraint's citation is not.
+    """
 
     evidence_id: str
     location: Location | None = None
+    estimate: bool = True
 
 
 def _cited(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, tuple[str | int, ...]]]:
@@ -239,7 +246,8 @@ def citations(pack_root: str | Path, *, display: str | None = None) -> dict[str,
         if not isinstance(data, dict):
             continue
         rule_id = data["id"] if isinstance(data.get("id"), str) else path.stem
-        found = [Citation(evidence_id, doc.where(at)) for evidence_id, at in _cited(data)]
+        estimate = data.get("kind") != "constraint"
+        found = [Citation(evidence_id, doc.where(at), estimate) for evidence_id, at in _cited(data)]
         if found:
             out[rule_id] = found
     return out
@@ -250,7 +258,10 @@ def _citation(value: str | Citation) -> Citation:
 
 
 def check_citations(catalogue: Catalogue, cited: Mapping[str, Sequence[str | Citation]]) -> list[Problem]:
-    """Problems with the rules' citations: unknown ids, rejected items, an item cited twice.
+    """Problems with the rules' citations: unknown ids, rejected items, an item backing two estimates.
+
+    An item backs one consequence estimate: a second consequence citing it (or the same
+    one twice) is a problem; constraints may cite it too.
 
     Each problem points at the citation in the rule file when its location is known,
     otherwise at the catalogue.
@@ -270,12 +281,14 @@ def check_citations(catalogue: Catalogue, cited: Mapping[str, Sequence[str | Cit
             if catalogue.item(evidence_id).audit == "rejected":
                 problems.append(Problem(f"rule {rule_id!r} cites the rejected item {evidence_id!r}",
                                         f"cite another item; the reason is in {item_at}", where))
+            if not citation.estimate:
+                continue
             first = users.get(evidence_id)
             if first is not None:
                 whom = "twice" if first == rule_id else f"by {first!r} and {rule_id!r}"
-                problems.append(Problem(f"evidence {evidence_id!r} is cited {whom}",
-                                        "one item backs one conclusion: split it into two items with "
-                                        "different figures, or drop one citation", where))
+                problems.append(Problem(f"evidence {evidence_id!r} backs two consequence estimates (cited {whom})",
+                                        "an item backs one consequence estimate: split it into two "
+                                        "items with different figures, or drop one citation", where))
             users.setdefault(evidence_id, rule_id)
     return problems
 
@@ -310,8 +323,10 @@ an `evidence.yaml`, and by the test suite: the URL is an http(s) URL of a docume
 of a site; the grade is one of the vocabulary above and never `measured` (that grade
 belongs to the user's own measurements, which the catalogue never holds); ids are
 unique; no two items quote the same figure of the same document; a rejected or
-unverified item says why; every id a rule cites exists, is not rejected, and is cited
-once in the whole pack (one item backs one conclusion).
+unverified item says why; every id a rule cites exists and is not rejected; no item backs
+two consequence estimates in the whole pack (a constraint may cite the document an estimate
+cites: it rules an option in or out and adds nothing to the score, so nothing is counted
+twice).
 
 Grading: the grade is the support the document gives the item's *conclusion*, not its
 premise. The project documentation of Kubernetes and of a vendor's own product is

@@ -21,7 +21,7 @@ _DRIVER = r"""
 import json, os, signal, sys, tempfile, time
 import advisor.cli
 from advisor import pipeline
-pipeline.load_pack(None, pipeline.load_questionnaire(), cases=False)
+pipeline.load_decision_pack(None, pipeline.load_questionnaire())
 
 def kill_at_journal_step(at):
     # SIGKILL this process at step `at` of advisor.journal.apply (crash tests), patched in from
