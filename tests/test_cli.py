@@ -121,8 +121,8 @@ def test_defaults_cannot_invent_a_required_answer(advisor, tmp_path):
     ("latency_p99=5", "--set: unknown question key 'latency_p99'; did you mean 'latency_p99_ms'?"),
     ("color=blue", "--set: unknown question key 'color'; run 'advisor questions' to list the keys"),
     ("latency_p99_ms=fast", "--set: latency_p99_ms: expected a number, got 'fast'; "
-                            "give a number > 0 and <= 3600000 ms"),
-    ("latency_p99_ms=0", "--set: latency_p99_ms: 0 is out of range; give a number > 0 and <= 3600000 ms"),
+                            "give a number >= 0.001 and <= 3600000 ms"),
+    ("latency_p99_ms=0", "--set: latency_p99_ms: 0 is out of range; give a number >= 0.001 and <= 3600000 ms"),
     ("priority_cost=9", "--set: priority_cost: 9 is out of range; give a whole number >= 1 and <= 5"),
     ("tenancy=shared", "--set: tenancy: 'shared' is not a choice; "
                        "choose one of 'single-team', 'multi-team', 'multi-tenant-untrusted'"),
@@ -261,7 +261,7 @@ def test_profile_validate_ok_partial_and_bad(advisor, tmp_path):
     assert result.stdout == "ok.yaml: valid (1 answers, 49 defaults)\n"
     assert result.stderr == (
         f"bad.yaml:{latency_line}:19: latency_p99_ms: expected a number, got 'fast'; "
-        "give a number > 0 and <= 3600000 ms\n"
+        "give a number >= 0.001 and <= 3600000 ms\n"
         f"bad.yaml:{rack_line}:3: unknown question key 'rack'; did you mean 'racks'?\n"
     )
 

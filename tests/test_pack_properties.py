@@ -27,6 +27,7 @@ from support import examples
 
 from advisor import pipeline
 from advisor.decide import Decision, Pack
+from advisor.errors import DataError
 from advisor.questionnaire import Question
 
 QUESTIONNAIRE = pipeline.load_questionnaire()
@@ -48,9 +49,8 @@ GRAPH_CAPS: dict[str, int] = {
 LATENCIES = [0.001, 0.05, 0.0999, 0.1, 0.5, 0.999, 1.0, 5.0, 9.99, 10.0, 49.9, 50.0, 200.0, 60000.0]
 TENANTS = [1, 2, 9, 10, 19, 20, 21, 100, 1000, 1_000_000]
 
-#: The smallest SLO drawn: far below any real one, above the SLOs the engine cannot decide yet
-#: (test_a_vanishing_slo_is_decided).
-MIN_SLO_MS = 1e-9
+#: The smallest SLO the questionnaire accepts (1 us: no network round trip is faster).
+MIN_SLO_MS = 0.001
 
 #: Recommendation order from VM-backed to bare metal (None: no option recommended).
 RANK: dict[str | None, int] = {"vm": 0, None: 1, "bare-metal": 2}
@@ -140,10 +140,12 @@ def test_bare_metal_mandate_always_rules_out_vm(answers: dict[str, Any]) -> None
     assert result.recommendation in ("bare-metal", None)  # None only when bare metal is ruled out too
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="an SLO of 1e-300 ms leaves bare metal without a "
-                   "latency_share estimate (advisor/decide/engine.py _difference); fix, then drop this mark")
-def test_a_vanishing_slo_is_decided() -> None:
-    assert assess({"latency_p99_ms": 1e-300}).recommendation == "bare-metal"
+def test_a_vanishing_slo_is_refused_and_the_smallest_one_decided() -> None:
+    """An SLO of 1e-300 ms once crashed the engine (an estimate overflowed); below 1 us no network round
+    trip fits, so the questionnaire refuses it, and the smallest accepted SLO is decided for bare metal."""
+    with pytest.raises(DataError, match="latency_p99_ms"):
+        assess({"latency_p99_ms": 1e-300})
+    assert assess({"latency_p99_ms": MIN_SLO_MS}).recommendation == "bare-metal"
 
 
 # ----------------------------------------------------------------------------- the pack itself

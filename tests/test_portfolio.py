@@ -323,7 +323,7 @@ def test_every_problem_of_a_csv_inventory_is_reported_with_row_and_column(adviso
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "bad.csv:1:2: unknown question key 'tennancy'; did you mean 'tenancy'?",
-        "bad.csv:2:3: latency_p99_ms: expected a number, got 'fast'; give a number > 0 and <= 3600000 ms",
+        "bad.csv:2:3: latency_p99_ms: expected a number, got 'fast'; give a number >= 0.001 and <= 3600000 ms",
         "bad.csv:3:4: compliance: 'nope' is not a choice; did you mean 'none'?",
         "bad.csv:4:1: duplicate workload name 'a' (lines 2 and 4); give each workload its own workload_name",
     ]

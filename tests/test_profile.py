@@ -28,7 +28,7 @@ CONTRACT: list[tuple] = [
     ("workload_class", "choice", ["web-services", "data-processing", "ml-training", "ml-inference", "trading",
                                   "telco-cnf", "hpc", "ci-build", "edge", "stateful-database"],
      "web-services", "quick", ALWAYS, None),
-    ("latency_p99_ms", "float", None, 200, "quick", ALWAYS, (0, True, ANY)),
+    ("latency_p99_ms", "float", None, 200, "quick", ALWAYS, (0.001, False, ANY)),
     ("jitter_sensitive", "bool", None, False, "quick", ALWAYS, None),
     ("tenancy", "choice", ["single-team", "multi-team", "multi-tenant-untrusted"], "multi-team", "quick", ALWAYS,
      None),
@@ -362,7 +362,7 @@ def _profile_text(answers: str, defaults: str = "", questionnaire: str = "{id: d
     (_profile_text("  latency_p99_m: 5\n"),
      "p.yaml:4:3: unknown question key 'latency_p99_m'; did you mean 'latency_p99_ms'?"),
     (_profile_text("  latency_p99_ms: '5'\n"),
-     "p.yaml:4:19: latency_p99_ms: expected a number, got '5'; give a number > 0 and <= 3600000 ms"),
+     "p.yaml:4:19: latency_p99_ms: expected a number, got '5'; give a number >= 0.001 and <= 3600000 ms"),
     (_profile_text("  tenancy: shared\n"),
      "p.yaml:4:12: tenancy: 'shared' is not a choice; "
      "choose one of 'single-team', 'multi-team', 'multi-tenant-untrusted'"),

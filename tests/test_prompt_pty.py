@@ -433,7 +433,7 @@ def test_question_mark_prints_the_full_help(terminal, questionnaire):
     term.send(ENTER)
     term.question(3, len(QUICK), questionnaire.by_key["latency_p99_ms"].prompt)
     term.send("?", ENTER)
-    term.wait("Allowed: give a number > 0 and <= 3600000 ms")
+    term.wait("Allowed: give a number >= 0.001 and <= 3600000 ms")
     term.wait("Enter keeps: 200")
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
