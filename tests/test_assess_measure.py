@@ -1,8 +1,9 @@
-"""The loop: a close assessment measures on the targets, re-scores, and records before/after.
+"""The loop: a measure-first assessment measures on the targets, decides again, and records before/after.
 
 Real tools, real cgroups: the VM target is this host's CPU 1 under a cgroup CPU quota of
 0.5, the bare-metal target the same CPU without one, so the measured CPU ratio is about
-0.5 and the rule measured-cpu-slower flips the close default result to bare metal.
+0.5; it replaces the published throughput range of VM-backed nodes, and the example's
+"measure first" (bare metal leading) becomes a recommendation of bare metal.
 """
 
 from __future__ import annotations
@@ -66,31 +67,35 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
     work, proc = measured
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    # probe selection: only probes whose rules can flip the close result run, the others are named
-    assert "not measuring noisy: no rule of the pack reads its measurements" in proc.stderr
+    # probe selection: only probes that a consequence of the compared configurations rests on run
+    assert "not measuring noisy: no consequence of the compared configurations rests on it" in proc.stderr
     assert "measuring cpu" not in proc.stderr  # progress is for a terminal only (cpu is measured: see below)
-    assert "Before measuring: vm" in proc.stdout and "(close)" in proc.stdout
+    assert "Before measuring: measure-first, bare metal better in" in proc.stdout
 
     (md,) = sorted((work / "reports").glob("0001-*.md"))
     record = json.loads(md.with_suffix(".json").read_text())
     m = record["measurements"]
-    assert m["before"]["recommendation"] == "vm" and m["before"]["close"] is True
+    assert m["before"]["outcome"] == "measure-first" and m["before"]["close"] is True
+    assert m["before"]["recommendation"] == "bare-metal"
     cpu = next(v for v in m["verdicts"] if v["probe"] == "cpu")
+    facts = record["decision"]["facts"]
     if cpu["verdict"].startswith("refused: disturbed"):
         # a busy machine (the test suite's own neighbours): no verdict, no fact, the result stands
-        assert "measured.cpu.verdict" not in record["result"]["facts"]
-        assert record["recommendation"] == "vm"
-        pytest.skip("the machine was too busy for a verdict; the refusal was checked")
-    # half a CPU: about 0.5 on a quiet machine; a busy one widens the CI but the VM stays slower
-    assert cpu["ratio"] < 0.9, cpu
-    if cpu["verdict"].startswith("slower"):
-        # measured-cpu-slower (measured-here, weight 3) outweighs the close margin: the result flips
+        assert "measured.cpu.verdict" not in facts
         assert record["recommendation"] == "bare-metal"
-        assert "recommendation    bare metal" in proc.stdout and "cpu slower" in proc.stdout
+        pytest.skip("the machine was too busy for a verdict; the refusal was checked")
+    # half a CPU: about 0.5 on a quiet machine; a busy one widens the interval but the VM stays slower
+    assert cpu["ratio"] < 0.9, cpu
+    assert facts["measured.cpu.ratio"] == pytest.approx(cpu["ratio"])
+    if cpu["verdict"].startswith("slower"):
+        # the measured ratio replaces the prior range: no measurement left that could flip it, so decided
+        assert record["outcome"] == "recommend" and record["recommendation"] == "bare-metal"
+        assert record["probability"] > m["before"]["p_bare_metal_better"]
+        assert "recommendation        bare metal" in proc.stdout and "cpu slower" in proc.stdout
         assert cpu["ci_high"] < 0.95
     else:
         assert cpu["verdict"].startswith("inconclusive"), cpu
-        assert record["recommendation"] == "vm"
+        assert record["recommendation"] == "bare-metal"
     assert {t["target"] for t in m["targets"]} == {"metal", "throttled"}
     assert any("cpu quota 0.5" in t["placement"] and t["placement"].startswith("imitation")
                for t in m["targets"])
@@ -102,13 +107,13 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
     from advisor.measure.results import load_result
 
     assert load_result(result_file).sha256 == m["sha256"]
-    assert cpu["verdict"].startswith(record["result"]["facts"]["measured.cpu.verdict"])
+    assert cpu["verdict"].startswith(facts["measured.cpu.verdict"])
 
     text = md.read_text()
     confirmation = text.split("### Confirmation", 1)[1].split("### Consequences", 1)[0]
     assert "| `cpu`" in confirmation and "slower" in confirmation and " to 0." in confirmation  # the interval
-    assert "Before measuring the recommendation was VM-backed" in confirmation
-    assert "after, bare metal" in confirmation
+    assert "Before measuring the outcome was measure-first: bare metal" in confirmation
+    assert ("after, recommend: bare metal" if cpu["verdict"].startswith("slower") else "after, ") in confirmation
     assert m["path"] in confirmation and m["sha256"] in text  # the hash: in the appendix's reproducibility
     assert "--measurements " + m["path"] in text  # the command that regenerates the record
     assert file_sha256(result_file)  # the raw file is referenced by hash and is there to check
@@ -135,7 +140,7 @@ def test_close_result_without_targets_says_how_to_measure(tmp_path: Path) -> Non
     shutil.copy(PROFILE, tmp_path / "p.yaml")
     proc = _advisor(tmp_path, "assess", "--profile", "p.yaml", "--defaults", "--no-record")
     assert proc.returncode == 0, proc.stderr
-    assert "the result is close; give --targets FILE to measure" in proc.stderr
+    assert "a measurement could change this decision; give --targets FILE to measure" in proc.stderr
 
 
 def test_measure_always_needs_targets_and_never_skips(tmp_path: Path) -> None:

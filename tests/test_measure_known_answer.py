@@ -183,7 +183,7 @@ def test_veth_namespace_vs_loopback(record_property: pytest.RecordProperty) -> N
     host = LocalRunner("ka-host", cpus=[1], nice=-20)
     ns = LocalRunner("ka-ns", cpus=[1], nice=-20, netns=True)
     try:
-        result = run_session({"bare-metal": host, "vm": ns}, [SockperfPingPong()], budget_s=20, band=0.05,
+        result = run_session({"bare-metal": host, "vm": ns}, [SockperfPingPong()], budget_s=60, band=0.05,
                              peers={"vm": host}, allow_disturbed=True)
     finally:
         ns.close()
@@ -207,7 +207,7 @@ def test_cross_cpu_server_through_veth_is_slower(record_property: pytest.RecordP
     server = LocalRunner("kx-srv", cpus=[0], nice=-20)
     ns = LocalRunner("kx-ns", cpus=[1], nice=-20, netns=True)
     try:
-        result = run_session({"bare-metal": host, "vm": ns}, [SockperfPingPong()], budget_s=15, band=0.05,
+        result = run_session({"bare-metal": host, "vm": ns}, [SockperfPingPong()], budget_s=60, band=0.05,
                              peers={"vm": server}, allow_disturbed=True)
     finally:
         ns.close()
