@@ -113,6 +113,11 @@ def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- facts
 
 
+def question_units(questionnaire: Questionnaire) -> dict[str, str]:
+    """The unit of every question that has one, for rendering rule text with the user's values."""
+    return {k: question.unit for k, question in questionnaire.by_key.items() if question.unit}
+
+
 def fact_catalog(questionnaire: Questionnaire) -> dict[str, FactType]:
     """Every fact a rule may read: profile keys, derived, graph and measured facts."""
     return _catalog.build_catalog(questionnaire.fact_types(), graph_fact_types())
@@ -250,7 +255,7 @@ def decide_profile(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     q = questionnaire or load_questionnaire()
     p = pack or load_decision_pack(questionnaire=q)
     facts = decision_facts(answers, q, measured=measured)
-    units = {k: question.unit for k, question in q.by_key.items() if question.unit}
+    units = question_units(q)
     from advisor import decide as decision_engine
 
     return decision_engine.decide(p, facts, seed=seed, units=units)
@@ -462,7 +467,7 @@ def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision,
     facts = prepare(pack, result.facts)
     by_id = {r.id: r for r in pack.rules}
     items = _evidence_items()
-    units = {k: question.unit for k, question in questionnaire.by_key.items() if question.unit}
+    units = question_units(questionnaire)
     units.update({d.name: d.unit for d in pack.derived if d.unit})
     used: dict[str, str] = {}
     titles: dict[str, list[str]] = {}
@@ -784,7 +789,7 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
         answers = answers.values()
     q = questionnaire or load_questionnaire()
     p = pack or load_decision_pack(questionnaire=q)
-    units = {k: question.unit for k, question in q.by_key.items() if question.unit}
+    units = question_units(q)
     facts = decision_facts(answers, q, measured=measured)
     seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
 

@@ -28,6 +28,11 @@ from advisor.faultdomain.model import (
 __all__ = ["FleetParams", "generate"]
 
 
+#: The fleet parameters that are counts (whole numbers, at least 1), checked and read alike.
+COUNT_FIELDS = ("physical_hosts", "racks", "microservices_per_host", "replicas_per_service", "vms_per_host",
+                "clusters", "tenant_count", "hosts_per_site")
+
+
 @dataclass(frozen=True)
 class FleetParams:
     """The profile answers the model reads, with their defaults.
@@ -51,16 +56,7 @@ class FleetParams:
     services: int | None = None
 
     def __post_init__(self) -> None:
-        for name in (
-            "physical_hosts",
-            "racks",
-            "microservices_per_host",
-            "replicas_per_service",
-            "vms_per_host",
-            "clusters",
-            "tenant_count",
-            "hosts_per_site",
-        ):
+        for name in COUNT_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise DataError(
@@ -112,16 +108,7 @@ class FleetParams:
         """
         defaults = cls()
         values: dict[str, object] = {}
-        for name in (
-            "physical_hosts",
-            "racks",
-            "microservices_per_host",
-            "replicas_per_service",
-            "vms_per_host",
-            "clusters",
-            "tenant_count",
-            "hosts_per_site",
-        ):
+        for name in COUNT_FIELDS:
             value = answers.get(name)
             if value is None:
                 value = getattr(defaults, name)
