@@ -141,6 +141,9 @@ def main() -> int:
         work = Path(tmp)
         env = {**os.environ, "ADVISOR_CACHE_DIR": str(work / "cache"), "NO_COLOR": "1"}
         env.pop("ADVISOR_NO_CACHE", None)
+        # as installed: Python keeps the compiled bytecode of advisor's modules (pip compiles a wheel's
+        # on install), as it has the baseline libraries'; with this set, every run compiled advisor anew
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         shutil.copy(PROFILE, work / "p.yaml")
         text = PROFILE.read_text(encoding="utf-8")
         (work / "big.yaml").write_text(text.replace("physical_hosts: 20", "physical_hosts: 10000", 1),

@@ -220,9 +220,10 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     from advisor import pipeline
 
     rules = list(rules_dirs) or None
-    pack, _infos = pipeline.decision_pack(rules, questionnaire)
+    pack, infos = pipeline.decision_pack(rules, questionnaire)
     measured: dict[str, Any] | None = None
     info = None
+    before: Decision | None = None
     if measurements_path is not None or measure_mode != "never":
         with console.Progress("deciding"):
             before = pipeline.decide_profile(profile, pack, questionnaire=questionnaire)
@@ -241,7 +242,8 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
 
     if no_record:
         with console.Progress("deciding"):
-            result = pipeline.decide_profile(profile, pack, questionnaire=questionnaire, measured=measured)
+            result = before if before is not None and measured is None else \
+                pipeline.decide_profile(profile, pack, questionnaire=questionnaire, measured=measured)
         _print(result, fmt, info)
         return int(ExitCode.OK)
 
@@ -249,7 +251,8 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
 
     with console.Progress("deciding, fault domains and tipping points for the record"):
         record = pipeline.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
-                                 decision_makers=decision_makers, title=title, measured=measured, measurements=info)
+                                 decision_makers=decision_makers, title=title, measured=measured, measurements=info,
+                                 pack=(pack, infos), result=before if measured is None else None)
     _print(record.decision, fmt, info)
     from advisor.records import index_with, same_inputs
 
