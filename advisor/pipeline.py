@@ -435,23 +435,29 @@ def decision_pack(rules: Sequence[str | os.PathLike[str]] | None, questionnaire:
     return pack, infos
 
 
-def _evidence_items() -> dict[str, Any]:
-    """The evidence catalogue's items by id (source, url, grade), as a record cites them."""
-    from advisor.rules import evidence
+def _evidence_items() -> dict[str, dict[str, str]]:
+    """The evidence catalogue's items by id (source, url, grade), as a record cites them.
 
-    path = DECISION_PACK_DIR / "evidence.yaml"
-    st = require(path, "evidence catalogue").stat()
-    key = (st.st_mtime_ns, st.st_size)
-    if _EVIDENCE.get("key") != key:
+    Kept once per process and in the compiled-input cache by the catalogue's bytes, so
+    that a record does not parse the catalogue.
+    """
+    path = require(DECISION_PACK_DIR / "evidence.yaml", "evidence catalogue")
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+
+    def build() -> dict[str, dict[str, str]]:
+        from advisor.rules import evidence
+
+        return {i.id: {"id": i.id, "source": i.source, "url": i.url, "grade": i.grade}
+                for i in evidence.load_catalogue(path)}
+
+    if stamp not in _EVIDENCE:
         _EVIDENCE.clear()
-        _EVIDENCE["key"] = key
-        _EVIDENCE["items"] = {i.id: {"id": i.id, "source": i.source, "url": i.url, "grade": i.grade}
-                              for i in evidence.load_catalogue(path)}
-    items: dict[str, Any] = _EVIDENCE["items"]
-    return items
+        _EVIDENCE[stamp] = cache.cached("evidence-items", cache.key_of("evidence-items", [path]), build)
+    return _EVIDENCE[stamp]
 
 
-_EVIDENCE: dict[str, Any] = {}
+_EVIDENCE: dict[tuple[int, int], dict[str, dict[str, str]]] = {}
 
 
 def _rules_applied(pack: decision_engine.Pack, result: decision_engine.Decision,
@@ -540,7 +546,8 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
            decision_makers: Sequence[str] = (), title: str | None = None, number: int = 1,
            command: str | None = None, profile_display: str | None = None,
            measured: Mapping[str, Any] | None = None, measurements: decision.MeasurementsInfo | None = None,
-           ) -> decision.DecisionRecord:
+           pack: tuple[decision_engine.Pack, list[decision.PackInfo]] | None = None,
+           result: decision_engine.Decision | None = None) -> decision.DecisionRecord:
     """Decide a (written) profile with :mod:`advisor.decide` and build its decision record.
 
     The profile's file bytes are hashed (``profile.path``); the format-2 pack is hashed
@@ -548,16 +555,20 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     is the profile path to show in the record (default: ``profile.path`` as given).
     ``measured`` holds ``measured.*`` facts (from :func:`measurement_facts`): they replace
     the prior ranges they measure. ``measurements`` is what the record says about them.
+    ``pack`` is :func:`decision_pack` of the same ``rules`` when the caller loaded it, and
+    ``result`` the profile's decision with that pack and ``measured`` when it has one, so
+    neither is made twice.
     """
     import json as _json
 
     from advisor import faultdomain
 
     q = questionnaire or profile.questionnaire
-    pack, packs = decision_pack(rules, q)
+    rule_pack, packs = pack if pack is not None else decision_pack(rules, q)
     values = profile.values()
-    result = decide_profile(values, pack, questionnaire=q, measured=measured)
-    analysis = tipping_points(values, pack, q, measured=measured, budget_ms=RECORD_BUDGET_MS, base=result)
+    if result is None:
+        result = decide_profile(values, rule_pack, questionnaire=q, measured=measured)
+    analysis = tipping_points(values, rule_pack, q, measured=measured, budget_ms=RECORD_BUDGET_MS, base=result)
     graph = _fault_domains(result.facts)
     if profile.path is not None:
         shown = profile_display or shown_path(profile.path)
@@ -580,9 +591,9 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
         tipping_points=[p.to_dict() for p in analysis.tipping_points],
         revisit_triggers=list(dict.fromkeys(
             [t.condition for t in analysis.triggers(limit=len(analysis.tipping_points))]
-            + _constraint_triggers(pack, result, q))),
+            + _constraint_triggers(rule_pack, result, q))),
         context=_context(values, profile, q),
-        rules_applied=_rules_applied(pack, result, q),
+        rules_applied=_rules_applied(rule_pack, result, q),
         confirmation=_confirmation(result),
         mermaid=faultdomain.to_mermaid(graph),
         measurements=measurements,
@@ -646,9 +657,12 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
 #: Default work budget of :func:`tipping_points` (``advisor whatif``), in estimated milliseconds of evaluation.
 WHATIF_BUDGET_MS = 2000.0
 #: The budget of the tipping points a decision record carries: the nearest changes of each answer.
-RECORD_BUDGET_MS = 150.0
+RECORD_BUDGET_MS = 60.0
 #: Estimated milliseconds of one decision whose fleet answers are unchanged.
 _DECIDE_MS = 5.0
+#: Estimated milliseconds of a new fleet's fault-domain metrics: fixed, per pod and per host (both options;
+#: measured on the 2-core CI machine kind, 20 to 10,000 hosts, 400 to 500,000 pods; docs/whatif.md).
+_FLEET_MS, _FLEET_MS_PER_POD, _FLEET_MS_PER_HOST = 0.7, 0.0004, 0.004
 
 
 def _whatif_dependents(pack: decision_engine.Pack, questionnaire: Questionnaire) -> dict[str, set[str]]:
@@ -689,16 +703,55 @@ def _whatif_dependents(pack: decision_engine.Pack, questionnaire: Questionnaire)
     return out
 
 
-def _whatif_may_flip(pack: decision_engine.Pack, questionnaire: Questionnaire) -> set[str]:
+#: Why an answer is not searched when the constraints alone decided the profile.
+SCREEN_DECIDED = "the constraints decided this profile and none depends on it"
+
+
+def _whatif_may_flip(pack: decision_engine.Pack, questionnaire: Questionnaire, screen_decided: bool = False
+                     ) -> set[str]:
     """The answers worth searching: those some rule depends on, and every ``priority_*`` weight.
 
     An answer no rule reads (directly or through derived facts, the fault-domain graph
     or a question's condition) cannot change the decision; it is reported robust
-    without an evaluation.
+    without an evaluation. When the screen alone decided the profile (``screen_decided``,
+    see :func:`_screen_decided`), only the answers some constraint depends on can change it.
     """
+    dependents = _whatif_dependents(pack, questionnaire)
+    if screen_decided:
+        constraints = {c.id for c in pack.constraints}
+        return {key for key, rules in dependents.items() if rules & constraints}
     may: set[str] = {k for k in questionnaire.by_key if k.startswith("priority_")}
-    may.update(key for key, dependents in _whatif_dependents(pack, questionnaire).items() if dependents)
+    may.update(key for key, rules in dependents.items() if rules)
     return may
+
+
+def _screen_decided(pack: decision_engine.Pack, base: decision_engine.Decision, units: Mapping[str, str]) -> bool:
+    """Whether the constraints alone decided ``base``, whatever the consequences and priorities.
+
+    So when an option is ruled out (every configuration infeasible) and the other's
+    feasible configurations all have the same screen status (all feasible, or all
+    feasible only if a measurement passes): the outcome kind and the option are then
+    fixed by the screen, and P is not computed. A change of an answer that no
+    constraint depends on leaves every screen as it is, so it cannot tip the decision.
+    """
+    from advisor.decide.engine import prepare
+    from advisor.decide.screen import screen
+    from advisor.decide.variants import configurations
+
+    if base.outcome not in ("one-ruled-out", "both-ruled-out", "measure-first"):
+        return False
+    if not any(o.status == "infeasible" for o in base.options.values()):
+        return False
+    facts = prepare(pack, base.facts)
+    for option, result in base.options.items():
+        if result.status == "infeasible":
+            continue
+        statuses = {screen(pack, {**facts, **config.facts}, option, units).status
+                    for config in configurations(pack, option)}
+        statuses.discard("infeasible")
+        if len(statuses) > 1:
+            return False
+    return True
 
 
 def probes_to_measure(result: decision_engine.Decision, available: Collection[str],
@@ -748,7 +801,8 @@ def _whatif_cost(answers: Mapping[str, Any]) -> whatif.Cost:
             return _DECIDE_MS
         if params == base:
             return _DECIDE_MS
-        return _DECIDE_MS + 2.0 + 0.0055 * params.physical_hosts * (params.microservices_per_host + params.vms_per_host)
+        pods = params.service_count * params.replicas_per_service
+        return _DECIDE_MS + _FLEET_MS + _FLEET_MS_PER_POD * pods + _FLEET_MS_PER_HOST * params.physical_hosts
 
     return cost
 
@@ -804,6 +858,10 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     before = None if compare_with is None else run(compare_with)
     from advisor import whatif
 
+    decided = _screen_decided(p, first, units)
+    ruling = {c.rule_id for c in first.constraints if c.kind == "infeasible"} if decided else set()
+    dependents = _whatif_dependents(p, q)
     return whatif.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
-                          relevant=_whatif_may_flip(p, q), base=first, close_band=close, before=before,
-                          seed=seed)
+                          relevant=_whatif_may_flip(p, q, decided), base=first, close_band=close, before=before,
+                          seed=seed, why_not_relevant=SCREEN_DECIDED if decided else whatif.NOT_READ,
+                          first={key for key, rules in dependents.items() if rules & ruling})

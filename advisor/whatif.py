@@ -49,6 +49,7 @@ __all__ = [
     "CATEGORICAL_CHANGE",
     "CLOSE_BAND",
     "MAX_FACTOR",
+    "NOT_READ",
     "TOLERANCE",
     "Analysis",
     "Cost",
@@ -84,7 +85,8 @@ _DOWN = (3 / 4, 1 / 2, 1 / 4, 1 / 16, 1 / 128)
 #: Round candidates tried for a float threshold before the bisection's own value is kept.
 _CLEAN_TRIES = 2
 
-_NOT_READ = "no rule of the pack reads it"
+#: Why an answer is not searched by default: no rule depends on it.
+NOT_READ = "no rule of the pack reads it"
 _DIRECTION_ORDER = {"down": 0, "up": 1, "set": 2, "remove": 3, "add": 4}
 _OPTION = {"bare-metal": "bare metal", "vm": "VM-backed"}
 
@@ -183,7 +185,10 @@ class TippingPoint:
     ``p_before`` and ``outcome_before`` are the profile's own. ``changes`` says what tipped: the outcome kind,
     the recommended option and/or P crossing the close band. ``label`` and ``unit``
     are the answer's noun phrase and unit (for the sentences); ``labels`` the display
-    label of each choice value.
+    label of each choice value. ``exact`` is false when the budget stopped the
+    bisection: ``threshold`` then tips the decision and ``before`` does not, but the
+    boundary between them was not narrowed down (the sentence and the condition say
+    "to ``threshold`` or more/less").
     """
 
     key: str
@@ -207,10 +212,16 @@ class TippingPoint:
     labels: Mapping[str, str] = field(default_factory=dict)
     band: tuple[float, float] = CLOSE_BAND
     outcome_before: str = ""
+    exact: bool = True
 
     @property
     def _strict(self) -> bool:
-        """Integers, and floats whose last value that does not tip is the rounder number: ``x < 1``."""
+        """Integers, and floats whose last value that does not tip is the rounder number: ``x < 1``.
+
+        A bracket the budget cut short (``exact`` false) is said from its tipping end: ``x <= 3.75``.
+        """
+        if not self.exact:
+            return False
         return self.kind == "int" or _digits(float(self.before)) < _digits(float(self.threshold))
 
     def _choice(self, value: Any) -> str:
@@ -314,7 +325,7 @@ class TippingPoint:
             "direction": self.direction, "threshold": self.threshold, "before": self.before, "item": self.item,
             "outcome": self.outcome, "recommendation": self.recommendation, "configuration": self.configuration,
             "p_before": self.p_before, "p_after": self.p_after, "changes": list(self.changes),
-            "relative_change": round(self.relative_change, 6), "condition": self.condition,
+            "relative_change": round(self.relative_change, 6), "exact": self.exact, "condition": self.condition,
             "sentence": self.sentence, "trigger": self.trigger,
         }
 
@@ -592,9 +603,10 @@ Steps = Generator[Any, "Decision | None", None]
 
 class _Analyser:
     def __init__(self, answers: Mapping[str, Any], evaluate: Evaluate, cost: Cost | None, budget: float,
-                 base: Decision | None, band: tuple[float, float]) -> None:
+                 base: Decision | None, band: tuple[float, float], first: Collection[str] = ()) -> None:
         self.answers = dict(answers)
         self.band = band
+        self.first = frozenset(first)
         self.evaluate = evaluate
         self.cost = cost
         self.budget = budget
@@ -630,7 +642,7 @@ class _Analyser:
         return state(result, self.band) != self.state
 
     def point(self, track: _Track, direction: Direction, threshold: Any, before: Any, result: Decision,
-              item: str | None = None) -> TippingPoint:
+              item: str | None = None, exact: bool = True) -> TippingPoint:
         q, current = track.question, track.current
         if q.type in ("int", "float"):
             denominator = abs(current) if current != 0 else 1.0
@@ -647,6 +659,7 @@ class _Analyser:
             p_before=self.base.p_bare_metal, p_after=result.p_bare_metal, changes=changes, relative_change=change,
             label=_noun(track.key)[0], unit=q.unit, prompt=q.prompt,
             labels={c.value: c.label for c in q.choices or ()}, band=self.band, outcome_before=self.base.outcome,
+            exact=exact,
         )
 
     # ---------------------------------------------------------------- searches (generators)
@@ -669,26 +682,30 @@ class _Analyser:
         if far is None or far_result is None:
             return
         is_int = q.type == "int"
-        while True:
-            if is_int:
-                if abs(far - near) <= 1:
-                    break
-                mid: int | float = (near + far) // 2
-            else:
-                if abs(far - near) <= TOLERANCE * max(abs(far), abs(near)):
-                    break
-                mid = (near + far) / 2
-                if mid in (near, far):
-                    break
-            track.bracket[up] = (near, far)
-            result = yield mid
-            if result is None:
-                track.complete = False
-                return
-            if self.flips(result):
-                far, far_result = mid, result
-            else:
-                near = mid
+        try:
+            while True:
+                if is_int:
+                    if abs(far - near) <= 1:
+                        break
+                    mid: int | float = (near + far) // 2
+                else:
+                    if abs(far - near) <= TOLERANCE * max(abs(far), abs(near)):
+                        break
+                    mid = (near + far) / 2
+                    if mid in (near, far):
+                        break
+                track.bracket[up] = (near, far)
+                result = yield mid
+                if result is None:
+                    track.complete = False
+                    return
+                if self.flips(result):
+                    far, far_result = mid, result
+                else:
+                    near = mid
+        except GeneratorExit:  # the budget stopped the bisection: the tipping end found so far is a true change
+            track.found.append(self.point(track, "up" if up else "down", far, near, far_result, exact=False))
+            raise
         track.bracket.pop(up, None)
         try:
             if not is_int:  # round numbers, each verified; when the budget stops this, the threshold stands
@@ -746,13 +763,14 @@ class _Analyser:
         return 1.0 if self.cost is None else float(self.cost({**self.answers, key: value}))
 
     def rank(self, track: _Track, value: Any, price: float) -> tuple[int, float]:
-        """Evaluations already made first; then the nearest change first, across all answers."""
+        """Evaluations already made first; then the answers to search first; then the nearest change first."""
         if price <= 0:
             return (0, 0.0)
+        tier = 1 if track.key in self.first else 2
         if track.question.type in ("int", "float"):
             current = track.current
-            return (1, abs(value - current) / (abs(current) or 1.0))
-        return (1, CATEGORICAL_CHANGE)
+            return (tier, abs(value - current) / (abs(current) or 1.0))
+        return (tier, CATEGORICAL_CHANGE)
 
     def schedule(self, searches: list[tuple[_Track, Steps]]) -> bool:
         """Run the searches; False when the budget cut one short.
@@ -807,7 +825,7 @@ def analyse(answers: Mapping[str, Any], evaluate: Evaluate, questionnaire: Quest
             cost: Cost | None = None, budget: float = math.inf, relevant: Collection[str] | None = None,
             keys: Collection[str] | None = None, base: Decision | None = None,
             close_band: tuple[float, float] = CLOSE_BAND, before: Decision | None = None,
-            seed: int | None = None) -> Analysis:
+            seed: int | None = None, why_not_relevant: str = NOT_READ, first: Collection[str] = ()) -> Analysis:
     """The tipping points of one profile.
 
     ``evaluate(answers)`` decides a profile (answers as in a profile file; defaults
@@ -815,13 +833,15 @@ def analyse(answers: Mapping[str, Any], evaluate: Evaluate, questionnaire: Quest
     estimates what one evaluation costs (default 1 each) and ``budget`` bounds the sum;
     searches the budget cuts short are reported with ``complete=False``. ``relevant``:
     the keys some rule reads (directly or through derived, graph facts and question
-    conditions); the others are reported robust without a search. ``keys`` limits the
+    conditions); the others are reported robust without a search, ``why_not_relevant`` saying
+    why (default: no rule reads them). ``first``: answers whose searches run before the
+    others' (the budget goes to them first; e.g. those a ruling-out constraint reads). ``keys`` limits the
     analysis to these questions; ``base`` is ``evaluate(answers)`` when the caller has
     it already; ``close_band`` is the pack's close band of P; ``before`` the decision
     without the changes under study, reported alongside; ``seed`` the seed ``evaluate``
     draws with, reported.
     """
-    an = _Analyser(answers, evaluate, cost, budget, base, close_band)
+    an = _Analyser(answers, evaluate, cost, budget, base, close_band, first)
     facts = an.base.facts
     searches: list[tuple[_Track, Steps]] = []
     tracks: list[_Track] = []
@@ -835,7 +855,7 @@ def analyse(answers: Mapping[str, Any], evaluate: Evaluate, questionnaire: Quest
             continue
         current = facts[q.key]
         if relevant is not None and q.key not in relevant:
-            skipped.append(Robust(q.key, _group(q.key), current, _NOT_READ, True))
+            skipped.append(Robust(q.key, _group(q.key), current, why_not_relevant, True))
             continue
         if q.type in ("int", "float"):
             track = _Track(q.key, q, current, _range_label(q, current))

@@ -146,11 +146,13 @@ def test_budget_cut_during_bisection_reports_the_bracket(q: Questionnaire, real:
     evaluate = _fake(q, real, lambda a: ("recommend", "bare-metal" if int(a.get("crd_count", 30)) >= 1234
                                          else "vm", 0.5))
     analysis = whatif.analyse({"crd_count": 30}, evaluate, q, keys={"crd_count"}, cost=lambda a: 2.0, budget=20)
-    assert not analysis.complete and not analysis.tipping_points
-    (robust,) = analysis.robust
-    assert not robust.complete and robust.searched.startswith("flips between ")
+    assert not analysis.complete and not analysis.robust
+    (cut,) = analysis.tipping_points  # the tipping end of the bracket, said as such: "to N or more"
+    assert not cut.exact and cut.before < 1234 <= cut.threshold
+    assert cut.condition == f"crd_count >= {cut.threshold}" and " or more would " in cut.sentence
+    assert cut.to_dict()["exact"] is False
     full = whatif.analyse({"crd_count": 30}, evaluate, q, keys={"crd_count"}, cost=lambda a: 2.0)
-    assert [(p.threshold, p.before) for p in full.tipping_points] == [(1234, 1233)]
+    assert [(p.threshold, p.before, p.exact) for p in full.tipping_points] == [(1234, 1233, True)]
 
 
 def test_questions_whose_condition_is_false_are_skipped(q: Questionnaire, real: decide.Decision) -> None:
@@ -264,7 +266,9 @@ def test_property_tipping_points_are_real_and_values_before_them_are_not(
     for p in analysis.tipping_points:
         after = state({**answers, p.key: p.threshold})
         assert after != base and after[:2] == (p.outcome, p.recommendation), p
-        if p.kind == "int":
+        if not p.exact:  # the budget stopped the bisection: the value before it does not tip
+            assert p.kind in ("int", "float") and state({**answers, p.key: p.before}) == base, p
+        elif p.kind == "int":
             assert p.before == p.threshold + (1 if p.direction == "down" else -1)
             assert state({**answers, p.key: p.before}) == base, p
         elif p.kind == "float":
@@ -278,6 +282,38 @@ def test_property_tipping_points_are_real_and_values_before_them_are_not(
         compile_condition(p.condition, q.fact_types())
     assert [p.relative_change for p in analysis.tipping_points] == sorted(p.relative_change
                                                                           for p in analysis.tipping_points)
+
+
+def test_a_profile_the_constraints_decided_searches_only_what_constraints_read(
+        q: Questionnaire, pack: decide.Pack) -> None:
+    answers = {"bare_metal_mandated": True, "physical_hosts": 12}
+    analysis = pipeline.tipping_points(answers, pack, q, budget_ms=400)
+    assert analysis.outcome == "one-ruled-out"
+    pruned = [r for r in analysis.robust if r.searched == pipeline.SCREEN_DECIDED]
+    assert {"priority_cost", "priority_performance"} < {r.key for r in pruned}
+    assert "bare_metal_mandated" not in {r.key for r in pruned}
+    assert analysis.tipping_points, "the mandate itself tips the decision"
+    band = analysis.close_band
+
+    def state(values: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+        d = pipeline.decide_profile(values, pack, questionnaire=q, seed=analysis.seed)
+        return whatif.state(d, band)
+
+    base = state(answers)
+    for r in pruned:  # no change of an answer no constraint reads tips it: the pruning loses nothing
+        question = q.by_key[r.key]
+        if question.type in ("int", "float"):
+            low = question.min if question.min is not None and not question.min_exclusive else r.current / 100
+            high = r.current * 4 if r.current else 100
+            changes = [low, high if question.max is None else min(high, question.max)]
+        elif question.type == "bool":
+            changes = [not r.current]
+        elif question.type == "choice":
+            changes = [v for v in question.choice_values if v != r.current][:3]
+        else:
+            continue
+        for value in changes:
+            assert state({**answers, r.key: value}) == base, (r.key, value)
 
 
 def test_json_is_deterministic_and_says_the_decision(q: Questionnaire, pack: decide.Pack) -> None:
