@@ -24,7 +24,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "ruamel.yaml only in advisor.yamlio": ("advisor/conditions.py", "import ruamel.yaml"),
     "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
     "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
-    "networkx only in advisor.faultdomain.graph": ("advisor/portfolio.py", "import networkx"),
+    "networkx only in advisor.faultdomain.graph": ("advisor/portfolio/summary.py", "import networkx"),
     "numpy only in advisor.faultdomain.arrays": ("advisor/whatif.py", "import numpy"),
     "click only in advisor.cli": ("advisor/pipeline.py", "import click"),
     "pluggy only in advisor.measure (hookspecs and manager)": ("advisor/rules/catalog.py", "import pluggy"),

@@ -11,6 +11,8 @@ import pytest
 
 from advisor import pipeline
 from advisor import portfolio as core
+from advisor.errors import Location
+from advisor.portfolio import summary as summary_module
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "docs" / "examples"
@@ -182,10 +184,10 @@ workloads:
 def test_far_apart_profiles_are_not_flagged_even_when_results_differ(questionnaire):
     pack = pipeline.load_decision_pack(questionnaire=questionnaire)
     inv = core.Inventory("x", [
-        core.Workload("web", dict(BATCH, workload_name="web"), core.Location("x", 1, 1)),
+        core.Workload("web", dict(BATCH, workload_name="web"), Location("x", 1, 1)),
         core.Workload("hft", {"workload_name": "hft", "workload_class": "trading", "latency_p99_ms": 0.05,
                               "jitter_sensitive": True, "special_networking": ["sr-iov", "dpdk"],
-                              "bare_metal_mandated": True}, core.Location("x", 2, 1)),
+                              "bare_metal_mandated": True}, Location("x", 2, 1)),
     ])
     entries = core.assess_all(inv, pack, questionnaire)
     assert {e.result.recommendation for e in entries} == {"vm", "bare-metal"}
@@ -218,7 +220,7 @@ def test_bucketed_consistency_check_finds_every_nearest_pair(questionnaire):
                    "tenancy": rng.choice(["single-team", "multi-team"]), "jitter_sensitive": rng.random() < 0.3,
                    "latency_p99_ms": rng.choice([1, 2, 200, 201, 205]), "gpu": rng.choice(["none", "inference"]),
                    "physical_hosts": rng.choice([20, 21, 25])}
-        workloads.append(core.Workload(f"w{i}", answers, core.Location("x", i + 1, 1)))
+        workloads.append(core.Workload(f"w{i}", answers, Location("x", i + 1, 1)))
     entries = core.assess_all(core.Inventory("x", workloads), pack, questionnaire)
     for threshold in (0.03, 0.06, 0.1):
         brute = _brute_nearest(entries, questionnaire, threshold)
@@ -239,7 +241,7 @@ def test_near_identical_workloads_give_at_most_one_pair_each_and_a_capped_summar
     """2,000 near-identical workloads in two camps: no quadratic pair list, a bounded summary."""
     pack = pipeline.load_decision_pack(questionnaire=questionnaire)
     workloads = [core.Workload(f"w{i}", {"workload_name": f"w{i}", "bare_metal_mandated": i % 2 == 0,
-                                         "latency_p99_ms": 100 + i % 7}, core.Location("x", i + 1, 1))
+                                         "latency_p99_ms": 100 + i % 7}, Location("x", i + 1, 1))
                  for i in range(2000)]
     inv = core.Inventory("x", workloads)
     entries = core.assess_all(inv, pack, questionnaire)
@@ -256,7 +258,8 @@ def test_large_tables_are_laid_out_as_tabulate_does():
 
     rows = [[f"w{i}" * (i % 7 + 1), "VM-backed" if i % 3 else "bare metal", f"{i / 7:.2f}", " "] for i in range(450)]
     headers = ["workload", "recommendation", "margin", "close"]
-    assert core._table(rows, headers) == tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    expected = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    assert summary_module._table(rows, headers) == expected
 
 
 @pytest.mark.slow
