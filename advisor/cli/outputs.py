@@ -207,6 +207,7 @@ class TippingPointRow(_Out):
     p_after: float | None
     changes: list[Literal["outcome", "recommendation", "probability"]]
     relative_change: float
+    exact: bool
     condition: str
     sentence: str
     trigger: str
