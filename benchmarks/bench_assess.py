@@ -52,7 +52,7 @@ def _stats(times: list[float]) -> str:
 
 
 def _breakdown() -> None:
-    from advisor import decision, pipeline, report
+    from advisor import decision, pipeline, recording, report, tipping
     from advisor import profile as profiles
 
     q = pipeline.load_questionnaire()
@@ -64,9 +64,9 @@ def _breakdown() -> None:
     marks.append(("load the format-2 rule pack (cold)", time.perf_counter()))
     facts = pipeline.build_facts(prof.values(), q)
     marks.append(("facts incl. fault-domain graph", time.perf_counter()))
-    pipeline.tipping_points(prof.values(), pack, q, budget_ms=pipeline.RECORD_BUDGET_MS)
+    tipping.tipping_points(prof.values(), pack, q, budget_ms=tipping.RECORD_BUDGET_MS)
     marks.append(("tipping points", time.perf_counter()))
-    record = pipeline.decide(prof, questionnaire=q, date="2026-11-28")
+    record = recording.decide(prof, questionnaire=q, date="2026-11-28")
     marks.append(("decide (warm: scoring, graph, tipping points, hashes)", time.perf_counter()))
     report.to_markdown(record)
     record.to_json()

@@ -4,9 +4,9 @@
 Method: in one process, after loading the questionnaire and the format-2 pack, for the
 default profile and every archetype of the pack (rules/cases/): clear the
 fault-domain cache, decide the profile once (as ``assess`` does before the what-if,
-so its own graph is cached) and time ``pipeline.tipping_points`` with the record's
-budget (``pipeline.RECORD_BUDGET_MS``) and with ``advisor whatif``'s
-(``pipeline.WHATIF_BUDGET_MS``). ``--runs`` rounds, the profiles interleaved; the
+so its own graph is cached) and time ``tipping.tipping_points`` with the record's
+budget (``tipping.RECORD_BUDGET_MS``) and with ``advisor whatif``'s
+(``tipping.WHATIF_BUDGET_MS``). ``--runs`` rounds, the profiles interleaved; the
 median per profile is reported (wall clock and CPU time, as the CI machine is often
 shared) with the evaluations made, the tipping points found and whether the budget
 cut a search short. Then the median, over ``--runs`` fresh processes, of ``advisor
@@ -38,7 +38,7 @@ def _profiles(pack: Any) -> list[tuple[str, dict[str, Any]]]:
 
 def _in_process(runs: int, budget: float) -> list[dict[str, Any]]:
     sys.path.insert(0, str(ROOT))
-    from advisor import pipeline
+    from advisor import pipeline, tipping
     from advisor.faultdomain import metrics
 
     q = pipeline.load_questionnaire()
@@ -52,7 +52,7 @@ def _in_process(runs: int, budget: float) -> list[dict[str, Any]]:
             metrics._facts.cache_clear()
             pipeline.decide_profile(answers, pack, questionnaire=q)
             start, start_cpu = time.perf_counter(), time.process_time()
-            last[name] = pipeline.tipping_points(answers, pack, q, budget_ms=budget)
+            last[name] = tipping.tipping_points(answers, pack, q, budget_ms=budget)
             times[name].append(time.perf_counter() - start)
             cpu[name].append(time.process_time() - start_cpu)
     rows = []
@@ -83,11 +83,11 @@ def main() -> int:
     args = parser.parse_args()
     import os
 
-    from advisor import pipeline
+    from advisor import tipping
 
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     ok = True
-    for label, budget in (("the record's", pipeline.RECORD_BUDGET_MS), ("advisor whatif's", pipeline.WHATIF_BUDGET_MS)):
+    for label, budget in (("the record's", tipping.RECORD_BUDGET_MS), ("advisor whatif's", tipping.WHATIF_BUDGET_MS)):
         rows = _in_process(args.runs, budget)
         width = max(len(r["profile"]) for r in rows)
         print(f"tipping points per profile (median of {args.runs}; {label} budget, {budget:.0f} estimated ms)")

@@ -29,7 +29,7 @@ DECISION_MAKERS = ("Platform architecture board",)
 
 def example_records(root: Path = ROOT) -> dict[str, str]:
     """``{path relative to root: text}`` of every example record (markdown and JSON)."""
-    from advisor import pipeline, report
+    from advisor import pipeline, recording, report
     from advisor import profile as profiles
 
     questionnaire = pipeline.load_questionnaire()
@@ -37,7 +37,7 @@ def example_records(root: Path = ROOT) -> dict[str, str]:
     for number, path in enumerate(sorted((root / PROFILES).glob("*.yaml")), start=1):
         shown = f"{PROFILES}/{path.name}"
         profile = profiles.load(path, questionnaire, display=shown)
-        record = pipeline.decide(profile, questionnaire=questionnaire, date=DATE, decision_makers=DECISION_MAKERS,
+        record = recording.decide(profile, questionnaire=questionnaire, date=DATE, decision_makers=DECISION_MAKERS,
                                  number=number, profile_display=shown)
         out[f"{REPORTS}/{record.stem}.md"] = report.to_markdown(record)
         out[f"{REPORTS}/{record.stem}.json"] = report.to_json(record)

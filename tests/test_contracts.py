@@ -25,7 +25,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
     "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
     "networkx only in advisor.faultdomain.graph": ("advisor/portfolio/summary.py", "import networkx"),
-    "numpy only in advisor.faultdomain.arrays": ("advisor/whatif.py", "import numpy"),
+    "numpy only in advisor.faultdomain.arrays": ("advisor/sensitivity/search.py", "import numpy"),
     "click only in advisor.cli": ("advisor/pipeline.py", "import click"),
     "pluggy only in advisor.measure (hookspecs and manager)": ("advisor/rules/catalog.py", "import pluggy"),
     "tabulate only in advisor.tables and the CLI": ("advisor/records.py", "from tabulate import tabulate"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from advisor import pipeline, report
+from advisor import measuring, pipeline, report
 from advisor.decide import Decision
 from advisor.decide.loader import Consequence
 
@@ -204,15 +204,15 @@ def test_2_measure_auto_measures_what_could_flip_the_decision() -> None:
     first = pipeline.decide_profile({}, pack)
     assert first.outcome == "measure-first"
     flipping = {pr.probe for pr in first.probes if pr.can_flip}
-    chosen = {p for p, why in pipeline.probes_to_measure(first, probes, pack).items() if not why}
+    chosen = {p for p, why in measuring.probes_to_measure(first, probes, pack).items() if not why}
     assert flipping and chosen == flipping
     # an option feasible only if a measurement passes: that probe is measured
     trading = pipeline.decide_profile({"workload_class": "trading", "latency_p99_ms": 0.08}, pack)
     assert any(c.kind == "pending" for c in trading.constraints)
-    assert pipeline.probes_to_measure(trading, probes, pack)["net"] == ""
+    assert measuring.probes_to_measure(trading, probes, pack)["net"] == ""
     # a constraint decided: no measurement can change it
     mandated = pipeline.decide_profile({"bare_metal_mandated": True}, pack)
-    assert all(why for why in pipeline.probes_to_measure(mandated, probes, pack).values())
+    assert all(why for why in measuring.probes_to_measure(mandated, probes, pack).values())
     # the measured figure replaces the prior range of the consequence it measures: it narrows
     measured = pipeline.decide_profile({}, pack, measured=CPU_SLOWER)
     rows = {r.attribute: r for c in measured.criteria for r in c.attributes["vm"]}

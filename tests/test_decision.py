@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import decision, pipeline, report
+from advisor import decision, pipeline, recording, report
 from advisor import profile as profiles
 from advisor.errors import DataError
 
@@ -26,7 +26,7 @@ EXAMPLE = ROOT / "docs" / "examples" / "profiles" / "multi-tenant-saas.profile.y
 def record() -> decision.DecisionRecord:
     q = pipeline.load_questionnaire()
     prof = profiles.load(EXAMPLE, q)
-    return pipeline.decide(prof, questionnaire=q, date="2026-02-28", decision_makers=["Ada", "Linus"],
+    return recording.decide(prof, questionnaire=q, date="2026-02-28", decision_makers=["Ada", "Linus"],
                            profile_display="saas.profile.yaml")
 
 
@@ -102,7 +102,7 @@ def test_json_is_deterministic_and_round_trips(record: decision.DecisionRecord) 
 
 def test_same_inputs_give_the_same_bytes() -> None:
     q = pipeline.load_questionnaire()
-    texts = {pipeline.decide(profiles.load(EXAMPLE, q), questionnaire=q, date="2026-01-01").to_json()
+    texts = {recording.decide(profiles.load(EXAMPLE, q), questionnaire=q, date="2026-01-01").to_json()
              for _ in range(2)}
     assert len(texts) == 1
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import atomic, decision, journal, pipeline, records, repair
+from advisor import atomic, decision, journal, pipeline, recording, records, repair
 from advisor import profile as profiles
 from advisor.errors import DataError
 from advisor.report import to_markdown
@@ -80,7 +80,7 @@ def test_the_lock_serialises_threads_and_is_reentrant(tmp_path: Path) -> None:
 def record() -> decision.DecisionRecord:
     q = pipeline.load_questionnaire()
     prof = profiles.load(EXAMPLE, q)
-    return pipeline.decide(prof, questionnaire=q, date="2026-02-28", profile_display="saas.profile.yaml")
+    return recording.decide(prof, questionnaire=q, date="2026-02-28", profile_display="saas.profile.yaml")
 
 
 def test_repair_renders_missing_markdown_and_removes_temporaries(tmp_path: Path,

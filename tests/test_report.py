@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import decision, pipeline, report
+from advisor import decision, pipeline, recording, report
 from advisor import profile as profiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ RAW_FLOAT = re.compile(r"(?<![\w./])\d+\.\d{5,}(?![\w/])|\d(\.\d+)?e[+-]\d")
 
 def _record(name: str, **update: object) -> decision.DecisionRecord:
     q = pipeline.load_questionnaire()
-    rec = pipeline.decide(profiles.load(PROFILES / f"{name}.profile.yaml", q), questionnaire=q, date="2026-11-28",
+    rec = recording.decide(profiles.load(PROFILES / f"{name}.profile.yaml", q), questionnaire=q, date="2026-11-28",
                           decision_makers=["Ada"], profile_display=f"{name}.profile.yaml")
     return rec.model_copy(update=update) if update else rec
 
@@ -127,7 +127,7 @@ def test_outcome_is_one_sentence_with_the_configuration_and_the_probability(saas
 ])
 def test_each_outcome_kind_has_its_own_sentence(answers: dict[str, object], kind: str, first: str) -> None:
     prof = profiles.Profile(pipeline.load_questionnaire(), {"workload_name": "w", **answers})
-    rec = pipeline.decide(prof, date="2026-11-28")
+    rec = recording.decide(prof, date="2026-11-28")
     assert rec.outcome == kind
     line = _section(report.to_markdown(rec), "## Decision Outcome").strip().splitlines()[0]
     assert line.startswith(first), line

@@ -1,4 +1,4 @@
-"""Tipping points on the decision engine (advisor.whatif): the search on its own (a fake
+"""Tipping points on the decision engine (advisor.sensitivity): the search on its own (a fake
 evaluation), the sentences and triggers, a property test on the bundled format-2 pack (every
 tipping point found is real, the value just before it is not), and the CLI."""
 
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import examples
 
-from advisor import decide, pipeline, whatif
+from advisor import decide, pipeline, sensitivity, tipping
 from advisor.conditions import compile_condition
 from advisor.questionnaire import Questionnaire
 
@@ -41,7 +41,7 @@ def real(q: Questionnaire, pack: decide.Pack) -> decide.Decision:
 Fake = Callable[[Mapping[str, Any]], tuple[str, str | None, float]]
 
 
-def _fake(q: Questionnaire, real: decide.Decision, decide_: Fake) -> whatif.Evaluate:
+def _fake(q: Questionnaire, real: decide.Decision, decide_: Fake) -> sensitivity.Evaluate:
     """An evaluation whose (outcome, recommendation, P) is ``decide_(answers)``; the rest from a real decision."""
     assert real.uncertainty is not None
 
@@ -56,7 +56,7 @@ def _fake(q: Questionnaire, real: decide.Decision, decide_: Fake) -> whatif.Eval
     return evaluate
 
 
-def _points(analysis: whatif.Analysis) -> dict[tuple[str, str], whatif.TippingPoint]:
+def _points(analysis: sensitivity.Analysis) -> dict[tuple[str, str], sensitivity.TippingPoint]:
     return {(p.key, p.direction if p.kind in ("int", "float") else json.dumps(p.threshold)): p
             for p in analysis.tipping_points}
 
@@ -70,10 +70,10 @@ def test_float_threshold_is_round_and_verified(q: Questionnaire, real: decide.De
         inside = 37.25 < float(a.get("latency_p99_ms", 200)) <= 41
         return ("recommend", "bare-metal", 0.9) if inside else ("recommend", "vm", 0.1)
 
-    analysis = whatif.analyse({"latency_p99_ms": 30.0}, _fake(q, real, d), q, keys={"latency_p99_ms"})
+    analysis = sensitivity.analyse({"latency_p99_ms": 30.0}, _fake(q, real, d), q, keys={"latency_p99_ms"})
     (point,) = analysis.tipping_points
-    assert point.direction == "up" and 37.25 < point.threshold <= 37.25 * (1 + whatif.TOLERANCE)
-    assert 37.25 * (1 - whatif.TOLERANCE) <= point.before <= 37.25
+    assert point.direction == "up" and 37.25 < point.threshold <= 37.25 * (1 + sensitivity.TOLERANCE)
+    assert 37.25 * (1 - sensitivity.TOLERANCE) <= point.before <= 37.25
     assert point.threshold == float(f"{point.threshold:.5g}")  # rounded
     assert point.changes == ("recommendation", "probability")
     assert point.sentence == (f"Raising the p99 latency SLO to {point.threshold!r} ms or more would make bare metal "
@@ -89,15 +89,15 @@ def test_integer_bisection_is_exact_and_ranges_are_capped(q: Questionnaire, real
         seen.append(value)
         return ("recommend", "bare-metal", 0.9) if value >= 1234 or value <= 7 else ("recommend", "vm", 0.1)
 
-    analysis = whatif.analyse({"crd_count": 30}, _fake(q, real, d), q, keys={"crd_count"})
+    analysis = sensitivity.analyse({"crd_count": 30}, _fake(q, real, d), q, keys={"crd_count"})
     points = _points(analysis)
     assert (points[("crd_count", "up")].threshold, points[("crd_count", "up")].before) == (1234, 1233)
     assert (points[("crd_count", "down")].threshold, points[("crd_count", "down")].before) == (7, 8)
     assert points[("crd_count", "down")].condition == "crd_count < 8"
     assert points[("crd_count", "down")].trigger == "Revisit if the number of CRDs drops below 8."
-    assert max(seen) <= 30 * whatif.MAX_FACTOR and min(seen) >= 0
+    assert max(seen) <= 30 * sensitivity.MAX_FACTOR and min(seen) >= 0
     # a change beyond 100x the current value is out of reach: robust within the capped range
-    analysis = whatif.analyse({"crd_count": 10}, _fake(q, real, d), q, keys={"crd_count"})
+    analysis = sensitivity.analyse({"crd_count": 10}, _fake(q, real, d), q, keys={"crd_count"})
     assert [p.direction for p in analysis.tipping_points] == ["down"]
 
 
@@ -107,12 +107,12 @@ def test_probability_crossing_the_close_band_tips_it(q: Questionnaire, real: dec
         hosts = int(a.get("physical_hosts", 20))
         return "recommend", "bare-metal", 0.95 if hosts <= 40 else 0.7
 
-    analysis = whatif.analyse({"physical_hosts": 20}, _fake(q, real, d), q, keys={"physical_hosts"})
+    analysis = sensitivity.analyse({"physical_hosts": 20}, _fake(q, real, d), q, keys={"physical_hosts"})
     (point,) = analysis.tipping_points
     assert (point.threshold, point.before, point.changes) == (41, 40, ("probability",))
     assert point.sentence == ("Raising the number of physical hosts above 40 would make it a close call, with bare "
                               "metal still leading (P(bare metal better) 0.95 -> 0.70).")
-    narrow = whatif.analyse({"physical_hosts": 20}, _fake(q, real, d), q, keys={"physical_hosts"},
+    narrow = sensitivity.analyse({"physical_hosts": 20}, _fake(q, real, d), q, keys={"physical_hosts"},
                             close_band=(0.5, 0.6))  # 0.7 is above this band too: nothing tips
     assert narrow.tipping_points == ()
 
@@ -123,7 +123,7 @@ def test_outcome_kinds_have_their_own_sentences(q: Questionnaire, real: decide.D
         return {"multi-team": ("recommend", "vm", 0.1), "single-team": ("tie", None, 0.5),
                 "multi-tenant-untrusted": ("measure-first", "bare-metal", 0.6)}[tenancy]
 
-    analysis = whatif.analyse({"tenancy": "multi-team"}, _fake(q, real, d), q, keys={"tenancy"})
+    analysis = sensitivity.analyse({"tenancy": "multi-team"}, _fake(q, real, d), q, keys={"tenancy"})
     sentences = sorted(p.sentence for p in analysis.tipping_points)
     assert sentences == [
         "Setting the tenancy to One team would make it a tie (P(bare metal better) 0.10 -> 0.50).",
@@ -134,10 +134,10 @@ def test_outcome_kinds_have_their_own_sentences(q: Questionnaire, real: decide.D
 
 def test_budget_cuts_searches_short_and_says_so(q: Questionnaire, real: decide.Decision) -> None:
     evaluate = _fake(q, real, lambda a: ("recommend", "vm", 0.1))
-    analysis = whatif.analyse({}, evaluate, q, budget=5)
+    analysis = sensitivity.analyse({}, evaluate, q, budget=5)
     assert analysis.evaluations <= 6 and not analysis.complete
     assert any(not r.complete and "budget" in r.searched for r in analysis.robust)
-    full = whatif.analyse({}, evaluate, q)
+    full = sensitivity.analyse({}, evaluate, q)
     assert full.complete and not full.tipping_points
     assert {r.key for r in full.robust} == {k for k in q.keys() if k != "workload_name"} - set(full.not_applicable)
 
@@ -145,13 +145,13 @@ def test_budget_cuts_searches_short_and_says_so(q: Questionnaire, real: decide.D
 def test_budget_cut_during_bisection_reports_the_bracket(q: Questionnaire, real: decide.Decision) -> None:
     evaluate = _fake(q, real, lambda a: ("recommend", "bare-metal" if int(a.get("crd_count", 30)) >= 1234
                                          else "vm", 0.5))
-    analysis = whatif.analyse({"crd_count": 30}, evaluate, q, keys={"crd_count"}, cost=lambda a: 2.0, budget=20)
+    analysis = sensitivity.analyse({"crd_count": 30}, evaluate, q, keys={"crd_count"}, cost=lambda a: 2.0, budget=20)
     assert not analysis.complete and not analysis.robust
     (cut,) = analysis.tipping_points  # the tipping end of the bracket, said as such: "to N or more"
     assert not cut.exact and cut.before < 1234 <= cut.threshold
     assert cut.condition == f"crd_count >= {cut.threshold}" and " or more would " in cut.sentence
     assert cut.to_dict()["exact"] is False
-    full = whatif.analyse({"crd_count": 30}, evaluate, q, keys={"crd_count"}, cost=lambda a: 2.0)
+    full = sensitivity.analyse({"crd_count": 30}, evaluate, q, keys={"crd_count"}, cost=lambda a: 2.0)
     assert [(p.threshold, p.before, p.exact) for p in full.tipping_points] == [(1234, 1233, True)]
 
 
@@ -162,7 +162,7 @@ def test_questions_whose_condition_is_false_are_skipped(q: Questionnaire, real: 
         calls.append(a)
         return "recommend", "vm", 0.1
 
-    analysis = whatif.analyse({"tenancy": "single-team"}, _fake(q, real, d), q)
+    analysis = sensitivity.analyse({"tenancy": "single-team"}, _fake(q, real, d), q)
     assert {"tenant_count", "hosts_per_site", "dedicated_hardware_required"} <= set(analysis.not_applicable)
     assert not any("tenant_count" in a or "hosts_per_site" in a for a in calls)
     assert not any("workload_name" in a for a in calls)
@@ -171,26 +171,26 @@ def test_questions_whose_condition_is_false_are_skipped(q: Questionnaire, real: 
 # --------------------------------------------------------------------------- sentences and triggers
 
 
-def _point(**kw: Any) -> whatif.TippingPoint:
+def _point(**kw: Any) -> sensitivity.TippingPoint:
     base: dict[str, Any] = dict(key="tenancy", kind="choice", group="input", current="multi-team", direction="set",
                                 threshold="single-team", before=None, item=None, outcome="recommend",
                                 recommendation="vm", configuration="VM-backed", p_before=0.9, p_after=0.2,
                                 changes=("recommendation",), relative_change=1.0, label="the tenancy",
                                 labels={"single-team": "One team", "multi-tenant-untrusted": "Untrusted tenants"})
     base.update(kw)
-    return whatif.TippingPoint(**base)
+    return sensitivity.TippingPoint(**base)
 
 
 def test_choices_with_one_effect_are_merged_into_one_trigger() -> None:
     points = [_point(threshold="multi-tenant-untrusted"), _point(threshold="single-team")]
-    assert whatif.revisit_triggers(points) == ["tenancy in ['multi-tenant-untrusted', 'single-team']"]
-    assert whatif.revisit_sentences(points) == ["Revisit if the tenancy becomes Untrusted tenants or One team."]
-    analysis = whatif.Analysis("recommend", "bare-metal", "bare metal", 0.9, tuple(points), (), (), 3, True)
+    assert sensitivity.revisit_triggers(points) == ["tenancy in ['multi-tenant-untrusted', 'single-team']"]
+    assert sensitivity.revisit_sentences(points) == ["Revisit if the tenancy becomes Untrusted tenants or One team."]
+    analysis = sensitivity.Analysis("recommend", "bare-metal", "bare metal", 0.9, tuple(points), (), (), 3, True)
     assert analysis.changes() == ["Setting the tenancy to Untrusted tenants or One team would make VM-backed the "
                                   "better option."]
     # another effect is another sentence
     points.append(_point(threshold="x", outcome="tie", recommendation=None, configuration=None))
-    assert len(whatif.revisit_triggers(points)) == 2
+    assert len(sensitivity.revisit_triggers(points)) == 2
 
 
 def test_number_bool_and_multi_choice_sentences() -> None:
@@ -216,7 +216,7 @@ def test_number_bool_and_multi_choice_sentences() -> None:
 
 def test_triggers_compile_and_hold_exactly_past_the_threshold(q: Questionnaire, pack: decide.Pack) -> None:
     answers: dict[str, Any] = {"latency_p99_ms": 5.0, "compliance": ["pci-dss"]}
-    analysis = pipeline.tipping_points(answers, pack, q, budget_ms=600)
+    analysis = tipping.tipping_points(answers, pack, q, budget_ms=600)
     assert analysis.tipping_points
     types = q.fact_types()
     base = pipeline.build_facts(answers, q)
@@ -228,7 +228,7 @@ def test_triggers_compile_and_hold_exactly_past_the_threshold(q: Questionnaire, 
         if point.before is not None:
             assert condition.evaluate(pipeline.build_facts({**answers, point.key: point.before}, q)) is False
     triggers = analysis.triggers(limit=3)
-    assert [t.condition for t in triggers] == whatif.revisit_triggers(analysis.tipping_points, limit=3)
+    assert [t.condition for t in triggers] == sensitivity.revisit_triggers(analysis.tipping_points, limit=3)
     assert all(t.sentence.startswith("Revisit if ") for t in triggers)
 
 
@@ -254,12 +254,12 @@ _profiles = st.fixed_dictionaries({
 @given(answers=_profiles)
 def test_property_tipping_points_are_real_and_values_before_them_are_not(
         answers: dict[str, Any], q: Questionnaire, pack: decide.Pack) -> None:
-    analysis = pipeline.tipping_points(answers, pack, q, budget_ms=300)
+    analysis = tipping.tipping_points(answers, pack, q, budget_ms=300)
     band = analysis.close_band
 
     def state(values: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
         d = pipeline.decide_profile(values, pack, questionnaire=q, seed=analysis.seed)
-        return whatif.state(d, band)
+        return sensitivity.state(d, band)
 
     base = state(answers)
     assert (analysis.outcome, analysis.recommendation) == base[:2]
@@ -272,7 +272,7 @@ def test_property_tipping_points_are_real_and_values_before_them_are_not(
             assert p.before == p.threshold + (1 if p.direction == "down" else -1)
             assert state({**answers, p.key: p.before}) == base, p
         elif p.kind == "float":
-            step = whatif.TOLERANCE * max(abs(p.threshold), abs(p.before))
+            step = sensitivity.TOLERANCE * max(abs(p.threshold), abs(p.before))
             assert 0 < abs(p.threshold - p.before) <= step, p
             assert (p.before > p.threshold) == (p.direction == "down")
             assert state({**answers, p.key: p.before}) == base, p
@@ -287,9 +287,9 @@ def test_property_tipping_points_are_real_and_values_before_them_are_not(
 def test_a_profile_the_constraints_decided_searches_only_what_constraints_read(
         q: Questionnaire, pack: decide.Pack) -> None:
     answers = {"bare_metal_mandated": True, "physical_hosts": 12}
-    analysis = pipeline.tipping_points(answers, pack, q, budget_ms=400)
+    analysis = tipping.tipping_points(answers, pack, q, budget_ms=400)
     assert analysis.outcome == "one-ruled-out"
-    pruned = [r for r in analysis.robust if r.searched == pipeline.SCREEN_DECIDED]
+    pruned = [r for r in analysis.robust if r.searched == tipping.SCREEN_DECIDED]
     assert {"priority_cost", "priority_performance"} < {r.key for r in pruned}
     assert "bare_metal_mandated" not in {r.key for r in pruned}
     assert analysis.tipping_points, "the mandate itself tips the decision"
@@ -297,7 +297,7 @@ def test_a_profile_the_constraints_decided_searches_only_what_constraints_read(
 
     def state(values: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
         d = pipeline.decide_profile(values, pack, questionnaire=q, seed=analysis.seed)
-        return whatif.state(d, band)
+        return sensitivity.state(d, band)
 
     base = state(answers)
     for r in pruned:  # no change of an answer no constraint reads tips it: the pruning loses nothing
@@ -317,8 +317,8 @@ def test_a_profile_the_constraints_decided_searches_only_what_constraints_read(
 
 
 def test_json_is_deterministic_and_says_the_decision(q: Questionnaire, pack: decide.Pack) -> None:
-    first = pipeline.tipping_points({"latency_p99_ms": 5.0}, pack, q, budget_ms=200).to_json()
-    again = pipeline.tipping_points({"latency_p99_ms": 5.0}, pack, q, budget_ms=200).to_json()
+    first = tipping.tipping_points({"latency_p99_ms": 5.0}, pack, q, budget_ms=200).to_json()
+    again = tipping.tipping_points({"latency_p99_ms": 5.0}, pack, q, budget_ms=200).to_json()
     assert first == again and first.endswith("\n")
     data = json.loads(first)
     d = pipeline.decide_profile({"latency_p99_ms": 5.0}, pack, questionnaire=q)

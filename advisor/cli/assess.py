@@ -217,10 +217,10 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             raise Interrupted(f"stopped by {how}; the answers are saved in {target}; no record was written",
                               f"resume with: {_resume_command(target)}") from None
 
-    from advisor import pipeline
+    from advisor import measuring, pipeline, recording
 
     rules = list(rules_dirs) or None
-    pack, infos = pipeline.decision_pack(rules, questionnaire)
+    pack, infos = recording.decision_pack(rules, questionnaire)
     measured: dict[str, Any] | None = None
     info = None
     before: Decision | None = None
@@ -228,7 +228,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         with console.Progress("deciding"):
             before = pipeline.decide_profile(profile, pack, questionnaire=questionnaire)
         if measurements_path is not None:
-            measured, info = pipeline.measurement_facts(measurements_path, before=before, pack=pack)
+            measured, info = measuring.measurement_facts(measurements_path, before=before, pack=pack)
         elif measure_mode == "always" or _worth_measuring(before):
             if targets_path is not None:
                 measured, info = _measure(before, pack, profile, questionnaire, targets_path, records_dir,
@@ -250,7 +250,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     from advisor import decision, report
 
     with console.Progress("deciding, fault domains and tipping points for the record"):
-        record = pipeline.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
+        record = recording.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
                                  decision_makers=decision_makers, title=title, measured=measured, measurements=info,
                                  pack=(pack, infos), result=before if measured is None else None)
     _print(record.decision, fmt, info)
@@ -351,7 +351,7 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
     """Run the probes that could flip ``before`` (its value of information) on the targets; write the result next
     to the records."""
 
-    from advisor import pipeline
+    from advisor import measuring
     from advisor.decision import MeasurementsInfo, default_date
     from advisor.measure import fairness
     from advisor.measure.manager import load_registry
@@ -365,12 +365,12 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
         console.err(f"advisor: warning: {warning}")
     specs = load_targets(targets_path)
     # probes other than the catalog's have no facts a rule could read: only --all-probes runs them
-    reasons = pipeline.probes_to_measure(before, [p for p in registry.probes if p in CATALOG_PROBES], pack)
+    reasons = measuring.probes_to_measure(before, [p for p in registry.probes if p in CATALOG_PROBES], pack)
     chosen = sorted(registry.probes) if all_probes else [p for p, why in reasons.items() if not why]
     skipped = {} if all_probes else {p: why for p, why in reasons.items() if why}
     for name, why in sorted(skipped.items()):
         console.err(f"advisor: not measuring {name}: {why}")
-    before_info = pipeline.decision_before(before)
+    before_info = measuring.decision_before(before)
     if not chosen:
         console.err("advisor: no measurement could change this decision; not measuring")
         return None, MeasurementsInfo(before=before_info, skipped=skipped)
@@ -410,7 +410,7 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
             Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force-compare",
                     Location(str(targets_path))) for why in unfair
         ] + [Problem(f"the runs were kept in {path}", "no record was written")])
-    return pipeline.measurement_facts(path, before=before, skipped=skipped, pack=pack)
+    return measuring.measurement_facts(path, before=before, skipped=skipped, pack=pack)
 
 
 def profiles_default_slug(profile: Profile) -> str:

@@ -20,7 +20,7 @@ from advisor.cli.common import (
 
 if TYPE_CHECKING:
     from advisor.questionnaire import Questionnaire
-    from advisor.whatif import Analysis, Snapshot
+    from advisor.sensitivity import Analysis, Snapshot
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -55,7 +55,7 @@ def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
       advisor whatif --profile payments.profile.yaml
       advisor whatif --profile payments.profile.yaml --set physical_hosts=40 --format json
     """
-    from advisor import pipeline
+    from advisor import pipeline, tipping
     from advisor import profile as profiles
 
     questionnaire = load_questionnaire(questionnaire_path)
@@ -67,8 +67,8 @@ def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         before = profiles.gather(questionnaire, profile_path=profile_path, sets=(), use_defaults=True,
                                  reask=(), mode="full", interactive=False).profile.values()
     pack = pipeline.load_decision_pack(rules_dir, questionnaire)
-    budget = pipeline.WHATIF_BUDGET_MS if budget_ms is None else budget_ms
-    analysis = pipeline.tipping_points(answers, pack, questionnaire, budget_ms=budget, compare_with=before)
+    budget = tipping.WHATIF_BUDGET_MS if budget_ms is None else budget_ms
+    analysis = tipping.tipping_points(answers, pack, questionnaire, budget_ms=budget, compare_with=before)
     if fmt == "json":
         console.out(analysis.to_json(), end="")
     else:

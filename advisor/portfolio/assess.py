@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from advisor import decision, pipeline, report
+from advisor import decision, pipeline, recording, report
 from advisor import profile as profiles
 from advisor.decide import Decision, Pack
 from advisor.portfolio.inventory import Inventory, Workload
@@ -170,7 +170,7 @@ def decide_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *
     """Decide every workload (tipping points included) and write one decision record each.
 
     ``pack`` decides each workload's outcome for the summary; ``rules`` are the pack
-    folders the records name (:func:`advisor.pipeline.decide`).
+    folders the records name (:func:`advisor.recording.decide`).
 
     With ``jobs > 1`` the records are computed in that many processes and written here
     as they arrive, in inventory order, so that their numbers and files are those of a
@@ -202,7 +202,7 @@ def _decide_chunk(chunk: Sequence[Workload]) -> list[tuple[decision.DecisionReco
     out = []
     for w in chunk:
         prof = profiles.Profile(questionnaire, dict(w.answers), path=w.profile_path)
-        record = pipeline.decide(prof, rules=_WORKER["rules"], questionnaire=questionnaire, date=_WORKER["day"],
+        record = recording.decide(prof, rules=_WORKER["rules"], questionnaire=questionnaire, date=_WORKER["day"],
                                  command=None if w.profile_path is not None else _WORKER["command"],
                                  profile_display=w.profile_display)
         answers = {k: v for k, v in w.answers.items() if k != "workload_name"}
