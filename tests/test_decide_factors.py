@@ -56,7 +56,7 @@ def test_nested_virtualisation_on_a_public_cloud_needs_an_instance_family_not_ba
     d = _decide({"existing_virtualization": "public-cloud", "nested_virtualization_needed": True})
     assert d.options["vm"].status != "infeasible"
     named = " ".join(d.options["vm"].conditions)
-    assert "c8i, m8i and r8i" in named
+    assert "c8i, m8i, r8i" in named
     hits = [c for c in d.constraints if c.rule_id == "nested-virtualization-cloud"]
     assert hits and hits[0].evidence == ["aws-ec2-nested-virtualization-families",
                                          "gcp-nested-virtualization-10-percent"]

@@ -12,6 +12,9 @@ import pytest
 
 from advisor import decision, pipeline, recording, report
 from advisor import profile as profiles
+from advisor.decide.engine import prepare
+from advisor.decide.text import PLACEHOLDER
+from advisor.rules.evidence import load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "docs" / "examples" / "profiles"
@@ -401,17 +404,41 @@ def _numeric_leaves(node: object, strings: bool = True) -> list[float]:
     return []
 
 
+#: Strings of the decision that the engine rendered from rule text (titles, constraint sentences, the
+#: options' conditions and names); their numbers must trace to the facts, not vouch for themselves.
+_RENDERED = ("title", "sentence", "conditions", "ruled_out_by", "name", "configuration", "rationale", "source")
+
+
+_PACK = pipeline.load_decision_pack(questionnaire=pipeline.load_questionnaire())
+_PACK_DIR = ROOT / "rules"
+
+
+def _computed(node: object) -> list[float]:
+    """The numbers of the decision: every numeric value, and in strings only a scale's own words (its
+    ``label`` and ``unit``, the pack's definitions); never a string the engine rendered from rule text."""
+    if isinstance(node, dict):
+        return [x for k, v in node.items() if k not in _RENDERED
+                for x in (_numeric_leaves(v, True) if k in ("label", "unit") else _computed(v))]
+    if isinstance(node, list):
+        return [x for v in node for x in _computed(v)]
+    return _numeric_leaves(node, False)
+
+
 def _allowed(record: decision.DecisionRecord) -> list[float]:
     """The user's numbers (answers, measurements) and every number the decision computed from them.
 
-    A number in the decision's rule texts (titles, constraint sentences) was rendered from the
-    facts by the engine (``advisor.decide.text.render``), so those texts count as computed; the
-    record's own prose (headline, reasons, sections) does not.
+    A number in the decision's rule texts (titles, constraint sentences) is allowed only when it is
+    a fact of the record (``decision.facts``: the answers, the derived facts, the fault-domain graph's
+    metrics, the measured facts) or a computed consequence: the rendered text itself proves nothing,
+    a number written into a rule's template would otherwise pass as computed.
     """
     data = json.loads(record.to_json())
     user = _numeric_leaves(data["profile"]["answers"]) + _numeric_leaves([c["answer"] for c in data["context"]])
-    decided = {k: v for k, v in data["decision"].items() if k != "sentence"}
-    computed = _numeric_leaves(decided) + _numeric_leaves(data["tipping_points"], False)
+    decided = {k: v for k, v in data["decision"].items() if k not in ("sentence", "configuration", "facts")}
+    # the record's facts and the pack's derived facts computed from them (the titles' {placeholders})
+    facts = prepare(_PACK, dict(data["decision"]["facts"]))
+    computed = _computed(decided) + _numeric_leaves(list(facts.values()), False)
+    computed += _numeric_leaves(data["tipping_points"], False)
     computed += _numeric_leaves(data["graph"], False) + _numeric_leaves(data["measurements"], False)
     computed += [float(record.number), float(len(data["context"])),
                  float(sum(1 for c in data["context"] if not c.get("default")))]
@@ -419,11 +446,23 @@ def _allowed(record: decision.DecisionRecord) -> list[float]:
     return base + [x * 100 for x in base]
 
 
+_QUOTE = re.compile(r'"([^"]*)"')
+_FIGURES = [" ".join(i.figure.split()) for i in load_catalogue(_PACK_DIR / "evidence.yaml").items]
+
+
+def _quoted_evidence(text: str, figures: list[str] | None = None) -> str:
+    """``text`` without the quotations of evidence figures (a quote that one of ``figures``, all the
+    catalogue's by default, contains verbatim)."""
+    within = _FIGURES if figures is None else figures
+    return _QUOTE.sub(lambda m: " " if m.group(1) and any(" ".join(m.group(1).split()) in f for f in within)
+                      else m.group(0), text)
+
+
 def _prose(md: str) -> str:
-    """The body without code blocks and code spans (commands, rule ids, paths)."""
+    """The body without code blocks and code spans (commands, rule ids, paths) and quoted evidence."""
     text = re.sub(r"```.*?```", " ", report.body(md), flags=re.S)
     text = re.sub(r"`[^`]*`", " ", text)
-    return _DATE.sub(" ", text.split("\n---\n", 1)[-1])
+    return _quoted_evidence(_DATE.sub(" ", text.split("\n---\n", 1)[-1]))
 
 
 def _decimals(token: str) -> int:
@@ -447,7 +486,33 @@ def test_prose_numbers_are_the_users_or_computed_from_them() -> None:
                 "an answer nor computed from the answers")
 
 
+def test_rule_texts_carry_no_number_of_their_own() -> None:
+    """A title, reason or requirement of the pack writes numbers only as {placeholders} of facts, or inside a
+    quotation of the evidence the rule cites (the figure, verbatim)."""
+    cited = {i.id: " ".join(i.figure.split()) for i in load_catalogue(_PACK_DIR / "evidence.yaml").items}
+    for compiled in [*_PACK.constraints, *_PACK.consequences]:
+        rule = compiled.rule
+        texts = [rule.title, getattr(rule, "because", None) or ""]
+        requires = getattr(rule, "requires", None)
+        if requires is not None:
+            texts += [requires.says or "", requires.measurement.says if requires.measurement else ""]
+        figures = [cited[e] for e in rule.evidence]
+        for text in texts:
+            literal = PLACEHOLDER.sub(" ", _quoted_evidence(" ".join(text.split()), figures))
+            assert not _NUMBER.search(literal), f"{rule.id}: {text!r} writes a number of its own"
+
+
 def test_the_numbers_test_catches_a_canned_number(saas: decision.DecisionRecord) -> None:
     canned = saas.model_copy(update={"title": "20 hosts of 64 cores cost about 450,000 a year"})
     allowed = _allowed(canned)
     assert not any(abs(v - 450000) <= 2250 for v in allowed)
+
+
+def test_a_number_written_into_a_rule_text_does_not_vouch_for_itself(saas: decision.DecisionRecord) -> None:
+    """A rendered title or constraint sentence is prose: its numbers must be facts of the record."""
+    data = json.loads(saas.to_json())
+    data["decision"]["constraints"][0]["sentence"] = "a node holds at most 4,321 pods"
+    data["decision"]["criteria"][0]["attributes"]["vm"][0]["title"] = "VM-backed: 8,765 hosts of headroom"
+    canned = decision.DecisionRecord.from_json(json.dumps(data), "0004-x.json")
+    allowed = _allowed(canned)
+    assert not any(abs(v - 4321) <= 22 or abs(v - 8765) <= 44 for v in allowed)
