@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "decide",
     "decision_pack",
+    "pack_infos",
     "regenerate_command",
 ]
 
@@ -114,18 +115,23 @@ def decision_pack(rules: Sequence[str | os.PathLike[str]] | None, questionnaire:
     ``rules`` are layers over the bundled pack, or a whole pack first and its layers
     (:func:`load_decision_pack`); the bundled pack's path in a record is ``rules``.
     """
+    pack = load_decision_pack([Path(r) for r in rules or ()], questionnaire)
+    return pack, pack_infos(rules, pack)
+
+
+def pack_infos(rules: Sequence[str | os.PathLike[str]] | None, pack: decision_engine.Pack
+               ) -> list[decision.PackInfo]:
+    """The identity of each folder of ``pack`` (loaded from ``rules``) for a record: name, version, path, sha256."""
     from advisor.decide import packs as layered
 
-    given = [Path(r) for r in rules or ()]
-    pack = load_decision_pack(given, questionnaire)
-    folders = layered.roots(given, DECISION_PACK_DIR, shown_path, "rules")
+    folders = layered.roots([Path(r) for r in rules or ()], DECISION_PACK_DIR, shown_path, "rules")
     names = [f"{pack.meta.name}@{pack.meta.version}", *(layer.name for layer in pack.layers)]
     infos = []
     for (root, shown), name in zip(folders, names, strict=True):
         base, _, version = name.rpartition("@")
         infos.append(decision.PackInfo(name=base, version=int(version), path=shown,
                                        sha256=decision.pack_sha256(root)))
-    return pack, infos
+    return infos
 
 
 def _evidence_items() -> dict[str, dict[str, str]]:
@@ -232,7 +238,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
            decision_makers: Sequence[str] = (), title: str | None = None, number: int = 1,
            command: str | None = None, profile_display: str | None = None,
            measured: Mapping[str, Any] | None = None, measurements: decision.MeasurementsInfo | None = None,
-           pack: tuple[decision_engine.Pack, list[decision.PackInfo]] | None = None,
+           pack: decision_engine.Pack | None = None,
            result: decision_engine.Decision | None = None) -> decision.DecisionRecord:
     """Decide a (written) profile with :mod:`advisor.decide` and build its decision record.
 
@@ -241,7 +247,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     is the profile path to show in the record (default: ``profile.path`` as given).
     ``measured`` holds ``measured.*`` facts (from :func:`measurement_facts`): they replace
     the prior ranges they measure. ``measurements`` is what the record says about them.
-    ``pack`` is :func:`decision_pack` of the same ``rules`` when the caller loaded it, and
+    ``pack`` is the pack of the same ``rules`` when the caller loaded it, and
     ``result`` the profile's decision with that pack and ``measured`` when it has one, so
     neither is made twice.
     """
@@ -250,7 +256,7 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     from advisor import faultdomain
 
     q = questionnaire or profile.questionnaire
-    rule_pack, packs = pack if pack is not None else decision_pack(rules, q)
+    rule_pack, packs = (pack, pack_infos(rules, pack)) if pack is not None else decision_pack(rules, q)
     values = profile.values()
     if result is None:
         result = decide_profile(values, rule_pack, questionnaire=q, measured=measured)

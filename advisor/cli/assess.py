@@ -217,10 +217,10 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             raise Interrupted(f"stopped by {how}; the answers are saved in {target}; no record was written",
                               f"resume with: {_resume_command(target)}") from None
 
-    from advisor import measuring, pipeline, recording
+    from advisor import pipeline
 
     rules = list(rules_dirs) or None
-    pack, infos = recording.decision_pack(rules, questionnaire)
+    pack = pipeline.load_decision_pack(rules, questionnaire)
     measured: dict[str, Any] | None = None
     info = None
     before: Decision | None = None
@@ -228,6 +228,8 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         with console.Progress("deciding"):
             before = pipeline.decide_profile(profile, pack, questionnaire=questionnaire)
         if measurements_path is not None:
+            from advisor import measuring
+
             measured, info = measuring.measurement_facts(measurements_path, before=before, pack=pack)
         elif measure_mode == "always" or _worth_measuring(before):
             if targets_path is not None:
@@ -247,12 +249,12 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         _print(result, fmt, info)
         return int(ExitCode.OK)
 
-    from advisor import decision, report
+    from advisor import decision, recording, report
 
     with console.Progress("deciding, fault domains and tipping points for the record"):
         record = recording.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
                                  decision_makers=decision_makers, title=title, measured=measured, measurements=info,
-                                 pack=(pack, infos), result=before if measured is None else None)
+                                 pack=pack, result=before if measured is None else None)
     _print(record.decision, fmt, info)
     from advisor.records import index_with, same_inputs
 
