@@ -78,20 +78,24 @@ def _whatif_dependents(pack: decision_engine.Pack, questionnaire: Questionnaire)
     return out
 
 
+#: Constraint results that rule a configuration out (the screen's blocking kinds).
+_RULING = ("infeasible", "configuration", "measurement-failed")
 #: Why an answer is not searched when the constraints alone decided the profile.
 SCREEN_DECIDED = "the constraints decided this profile and none depends on it"
 
 
-def _whatif_may_flip(pack: decision_engine.Pack, questionnaire: Questionnaire, screen_decided: bool = False
-                     ) -> set[str]:
+def _whatif_may_flip(pack: decision_engine.Pack, questionnaire: Questionnaire, screen_decided: bool = False,
+                     dependents: Mapping[str, set[str]] | None = None) -> set[str]:
     """The answers worth searching: those some rule depends on, and every ``priority_*`` weight.
 
     An answer no rule reads (directly or through derived facts, the fault-domain graph
     or a question's condition) cannot change the decision; it is reported robust
     without an evaluation. When the screen alone decided the profile (``screen_decided``,
     see :func:`_screen_decided`), only the answers some constraint depends on can change it.
+    ``dependents`` is :func:`_whatif_dependents` when the caller has it.
     """
-    dependents = _whatif_dependents(pack, questionnaire)
+    if dependents is None:
+        dependents = _whatif_dependents(pack, questionnaire)
     if screen_decided:
         constraints = {c.id for c in pack.constraints}
         return {key for key, rules in dependents.items() if rules & constraints}
@@ -200,9 +204,10 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     from advisor import sensitivity
 
     decided = _screen_decided(p, first, units)
-    ruling = {c.rule_id for c in first.constraints if c.kind == "infeasible"} if decided else set()
+    ruling = {c.rule_id for c in first.constraints if c.kind in _RULING} if decided else set()
     dependents = _whatif_dependents(p, q)
     return sensitivity.analyse(answers, run, q, cost=_whatif_cost(answers), budget=budget_ms,
-                               relevant=_whatif_may_flip(p, q, decided), base=first, close_band=close, before=before,
+                               relevant=_whatif_may_flip(p, q, decided, dependents), base=first, close_band=close,
+                               before=before,
                                seed=seed, why_not_relevant=SCREEN_DECIDED if decided else sensitivity.NOT_READ,
                                first={key for key, rules in dependents.items() if rules & ruling})

@@ -208,6 +208,13 @@ def test_number_bool_and_multi_choice_sentences() -> None:
     assert mandate.condition == "bare_metal_mandated == true"
     assert mandate.sentence == ("Answering yes to \u201cDoes a contract or regulation forbid a hypervisor layer?\u201d "
                                 "would rule out VM-backed, leaving bare metal.")
+    lifted = _point(key="bare_metal_mandated", kind="bool", current=True, threshold=False, outcome="recommend",
+                    recommendation="bare-metal", configuration="bare metal", changes=("outcome",),
+                    outcome_before="one-ruled-out", p_before=None, p_after=0.95,
+                    prompt="Does a contract or regulation forbid a hypervisor layer?")
+    assert lifted.sentence == ("Answering no to \u201cDoes a contract or regulation forbid a hypervisor layer?\u201d "
+                               "would bring VM-backed back into the comparison, with bare metal still the better "
+                               "option.")
     pci = _point(key="compliance", kind="multi-choice", current=["none"], direction="add", threshold=["pci-dss"],
                  item="pci-dss", label="the compliance regimes", labels={"pci-dss": "PCI DSS"})
     assert (pci.condition, pci.trigger) == ("'pci-dss' in compliance", "Revisit if PCI DSS is added to the "

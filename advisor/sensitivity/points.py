@@ -148,6 +148,9 @@ class TippingPoint:
             return f"would make {chosen} the better option"
         if self.outcome_before == "measure-first":
             return f"would settle it for {chosen} without measuring first"
+        if self.outcome_before == "one-ruled-out" and self.recommendation is not None:
+            other = "vm" if self.recommendation == "bare-metal" else "bare-metal"
+            return f"would bring {_OPTION[other]} back into the comparison, with {chosen} still the better option"
         return f"would make {chosen} the better option"
 
     @property
