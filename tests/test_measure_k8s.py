@@ -43,8 +43,8 @@ from advisor.measure.runners.k8s_manifests import (
     KubernetesOptions,
     job_manifest,
     job_name,
-    render_manifests,
 )
+from advisor.measure.runners.k8s_render import render_manifests
 from advisor.measure.runners.kubernetes import KubernetesRunner
 from advisor.measure.targets import load_targets
 

@@ -27,7 +27,7 @@ QUICK_PROBES = ("cpu", "memory", "net", "jitter")
 
 def _render(specs: Any, probes: Any, suite: Literal["quick", "full"], directory: Path) -> None:
     from advisor.atomic import write_text
-    from advisor.measure.runners.k8s_manifests import render_manifests
+    from advisor.measure.runners.k8s_render import render_manifests
 
     manifests = render_manifests(specs, probes, suite)
     if not manifests:

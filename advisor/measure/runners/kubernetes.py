@@ -6,36 +6,34 @@ container command without a shell). The runner creates it, waits for its pod, re
 the exit code and the pod log (stdout and stderr together), and deletes the Job
 (``propagationPolicy: Foreground``) on success, failure, timeout and Ctrl-C.
 
-The official ``kubernetes`` client is imported lazily, on the first API call, so
-that the command line starts fast and works without it (``--render-only`` does not
-need it). Tests inject a fake API object with the same method names
-(:class:`KubernetesAPI`).
+The API calls, the lazily imported official client and the reading of pods are in
+:mod:`advisor.measure.runners.k8s_api`.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from advisor.errors import MeasurementError
 from advisor.measure.api import Completed, Placement, ProbeError, ProbeTimeout, Role, Runner
 from advisor.measure.hookspecs import hookimpl
 from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
+from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, resolve_path, sections
+from advisor.measure.runners.k8s_api import FATAL_WAITING, KubernetesAPI, PodView, get_path, official_api, one_line
 from advisor.measure.runners.k8s_manifests import (
     CONTAINER,
     LABEL_PREFIX,
     KubernetesOptions,
     job_manifest,
     job_name,
-    render_manifests,
 )
-from advisor.measure.runners.ssh import PLACEMENT_SCRIPT, install_command, resolve_path, sections
+from advisor.measure.runners.k8s_render import render_manifests
 from advisor.measure.targets import TargetSpec
 
 __all__ = [
@@ -49,135 +47,16 @@ __all__ = [
     "render_manifests",
 ]
 
-#: Waiting reasons that will not resolve by waiting longer.
-_FATAL_WAITING = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
-                            "CreateContainerError", "ErrImageNeverPull", "RunContainerError"})
 #: Tools looked up together on the first ``which`` (one Job instead of one per tool).
 COMMON_TOOLS = ("sysbench", "stress-ng", "fio", "sockperf", "cyclictest", "taskset", "mktemp", "getconf", "grep")
 #: How long to wait for a deleted Job's pods to disappear (so the next run has the node alone).
 DELETE_WAIT = 60.0
 
 
-class KubernetesAPI(Protocol):
-    """The few calls of the official client (BatchV1Api + CoreV1Api) the runner makes.
-
-    :func:`official_api` adapts the real client; tests pass a fake with these names.
-    Return values are the client's model objects (``V1Pod``, ``V1PodList``, ``V1Node``).
-    """
-
-    def create_namespaced_job(self, namespace: str, body: dict[str, Any]) -> Any: ...
-
-    def delete_namespaced_job(self, name: str, namespace: str, *, propagation_policy: str) -> Any: ...
-
-    def delete_collection_namespaced_job(self, namespace: str, *, label_selector: str,
-                                         propagation_policy: str) -> Any: ...
-
-    def list_namespaced_pod(self, namespace: str, *, label_selector: str) -> Any: ...
-
-    def read_namespaced_pod_log(self, name: str, namespace: str, *, container: str) -> Any: ...
-
-    def read_node(self, name: str) -> Any: ...
-
-
-class _OfficialAPI:
-    """The official client's BatchV1Api and CoreV1Api behind :class:`KubernetesAPI`."""
-
-    def __init__(self, api_client: Any) -> None:
-        import kubernetes.client as client  # the optional extra, imported on first use
-        self._batch = client.BatchV1Api(api_client)
-        self._core = client.CoreV1Api(api_client)
-
-    def create_namespaced_job(self, namespace: str, body: dict[str, Any]) -> Any:
-        return self._batch.create_namespaced_job(namespace, body)
-
-    def delete_namespaced_job(self, name: str, namespace: str, *, propagation_policy: str) -> Any:
-        return self._batch.delete_namespaced_job(name, namespace, propagation_policy=propagation_policy)
-
-    def delete_collection_namespaced_job(self, namespace: str, *, label_selector: str,
-                                         propagation_policy: str) -> Any:
-        return self._batch.delete_collection_namespaced_job(namespace, label_selector=label_selector,
-                                                            propagation_policy=propagation_policy)
-
-    def list_namespaced_pod(self, namespace: str, *, label_selector: str) -> Any:
-        return self._core.list_namespaced_pod(namespace, label_selector=label_selector)
-
-    def read_namespaced_pod_log(self, name: str, namespace: str, *, container: str) -> Any:
-        return self._core.read_namespaced_pod_log(name, namespace, container=container)
-
-    def read_node(self, name: str) -> Any:
-        return self._core.read_node(name)
-
-
-def official_api(kubeconfig: str | None, context: str | None) -> KubernetesAPI:
-    """The real API from a kubeconfig (or the in-cluster service account when there is none)."""
-    try:
-        import kubernetes.config as config
-    except ImportError:
-        raise MeasurementError("the Kubernetes runner needs the 'kubernetes' Python package",
-                               "pip install 'advisor[kubernetes]'") from None
-    try:
-        if kubeconfig is None and context is None and config.incluster_config.SERVICE_HOST_ENV_NAME in os.environ:
-            config.load_incluster_config()
-            return _OfficialAPI(None)
-        return _OfficialAPI(config.new_client_from_config(config_file=kubeconfig, context=context))
-    except Exception as exc:  # the client raises ConfigException, FileNotFoundError, yaml errors
-        where = kubeconfig or "$KUBECONFIG or ~/.kube/config"
-        raise MeasurementError(f"cannot load the kubeconfig ({where}, context {context or 'current'}): "
-                               f"{_one_line(exc)}", "check kubeconfig and context in the targets file") from None
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _get(obj: Any, *path: str) -> Any:
-    """``obj.a.b.c`` that stops at the first None."""
-    for name in path:
-        if obj is None:
-            return None
-        obj = getattr(obj, name, None)
-    return obj
-
-
-class _Pod:
-    """What the runner needs from a V1Pod."""
-
-    def __init__(self, pod: Any) -> None:
-        self.name: str = _get(pod, "metadata", "name") or ""
-        self.phase: str = _get(pod, "status", "phase") or "Pending"
-        self.node: str | None = _get(pod, "spec", "node_name")
-        self.ip: str | None = _get(pod, "status", "pod_ip")
-        self.host_ip: str | None = _get(pod, "status", "host_ip")
-        self.exit_code: int | None = None
-        self.waiting: str | None = None
-        self.message = ""
-        self.running = False
-        for status in _get(pod, "status", "container_statuses") or []:
-            if getattr(status, "name", CONTAINER) != CONTAINER:
-                continue
-            terminated = _get(status, "state", "terminated")
-            if terminated is not None:
-                self.exit_code = int(terminated.exit_code)
-                self.message = " ".join(x for x in (terminated.reason, terminated.message) if x)
-            waiting = _get(status, "state", "waiting")
-            if waiting is not None:
-                self.waiting = waiting.reason
-                self.message = " ".join(x for x in (waiting.reason, waiting.message) if x)
-            self.running = _get(status, "state", "running") is not None
-        for cond in _get(pod, "status", "conditions") or []:
-            if getattr(cond, "type", "") == "PodScheduled" and getattr(cond, "status", "") == "False":
-                self.message = " ".join(x for x in (cond.reason, cond.message) if x)
-
-    @property
-    def finished(self) -> bool:
-        return self.phase in ("Succeeded", "Failed")
-
-
 class KubernetesHandle:
     """A background pod (a server or an antagonist); :meth:`stop` deletes its Job."""
 
-    def __init__(self, runner: KubernetesRunner, name: str, argv: tuple[str, ...], pod: _Pod) -> None:
+    def __init__(self, runner: KubernetesRunner, name: str, argv: tuple[str, ...], pod: PodView) -> None:
         self._runner = runner
         self.name = name
         self.argv = argv
@@ -246,7 +125,7 @@ class KubernetesRunner:
                 reason = getattr(exc, "reason", "") or ""
                 raise MeasurementError(f"{self.name}: Kubernetes API error while trying to {what}: {status} {reason}",
                                        "check the namespace and the cluster's events (kubectl get events)") from None
-            raise MeasurementError(f"{self.name}: cannot reach the Kubernetes API to {what}: {_one_line(exc)}",
+            raise MeasurementError(f"{self.name}: cannot reach the Kubernetes API to {what}: {one_line(exc)}",
                                    "check kubeconfig, context and that the cluster is up") from None
 
     def _next_name(self, label: str) -> str:
@@ -260,10 +139,10 @@ class KubernetesRunner:
                             timeout=timeout, node=self.node)
         self._call("create a Job", self.api.create_namespaced_job, self.options.namespace, body)
 
-    def _pod_of(self, name: str) -> _Pod | None:
+    def _pod_of(self, name: str) -> PodView | None:
         listing = self._call("list pods", self.api.list_namespaced_pod, self.options.namespace,
                              label_selector=f"{LABEL_PREFIX}/job={name}")
-        pods = [_Pod(p) for p in (getattr(listing, "items", None) or [])]
+        pods = [PodView(p) for p in (getattr(listing, "items", None) or [])]
         if not pods:
             return None
         pods.sort(key=lambda p: (not p.finished, p.name))
@@ -292,7 +171,7 @@ class KubernetesRunner:
                 return
             time.sleep(self.poll_interval)
 
-    def _wait_running(self, name: str, deadline_start: float) -> _Pod:
+    def _wait_running(self, name: str, deadline_start: float) -> PodView:
         """Wait until the pod runs or ends; ProbeError on a fatal wait or a start timeout."""
         while True:
             pod = self._pod_of(name)
@@ -301,7 +180,7 @@ class KubernetesRunner:
                     if pod.node and self.node is None:
                         self.node = pod.node  # sticky: the next runs go to the same node
                     return pod
-                if pod.waiting in _FATAL_WAITING:
+                if pod.waiting in FATAL_WAITING:
                     raise ProbeError(f"{self.name}: the probe pod cannot start: {pod.message}",
                                      f"check the image {self.options.image!r} (see docs/probe-image/Dockerfile)")
             if time.monotonic() >= deadline_start:
@@ -419,7 +298,7 @@ class KubernetesRunner:
         if self.node is None:
             self.run(["true"], timeout=60)  # learn (and pin) the node
         node = self._call("read a node", self.api.read_node, self.node) if self.node else None
-        for addr in _get(node, "status", "addresses") or []:
+        for addr in get_path(node, "status", "addresses") or []:
             if getattr(addr, "type", "") == "InternalIP":
                 return str(addr.address)
         raise ProbeError(f"{self.name}: node {self.node!r} has no InternalIP", "check the node's status")
@@ -438,12 +317,12 @@ class KubernetesRunner:
                 node = self._call("read a node", self.api.read_node, self.node)
             except MeasurementError:
                 node = None  # RBAC may not allow it: the pod's view is enough
-        info = _get(node, "status", "node_info")
+        info = get_path(node, "status", "node_info")
         if info is not None:
             extra["kubelet"] = str(getattr(info, "kubelet_version", "") or "")
             extra["os_image"] = str(getattr(info, "os_image", "") or "")
             extra["container_runtime"] = str(getattr(info, "container_runtime_version", "") or "")
-        labels = _get(node, "metadata", "labels") or {}
+        labels = get_path(node, "metadata", "labels") or {}
         for key in ("node.kubernetes.io/instance-type", "topology.kubernetes.io/zone"):
             if key in labels:
                 extra[key] = str(labels[key])

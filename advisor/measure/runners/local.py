@@ -8,7 +8,8 @@ pair with link-local addresses (169.254.0.0/16).
 
 Every child runs in its own process group (``start_new_session``) and is killed with
 its group on timeout, on Ctrl-C and when the runner closes. Cgroups and namespaces
-are named ``advisor-<pid>-<target>`` and removed by :meth:`LocalRunner.close`, which
+are named ``advisor-<pid>-<target>`` (created and removed by
+:mod:`advisor.measure.runners.local_resources`) and removed by :meth:`LocalRunner.close`, which
 also runs at interpreter exit (``atexit``) and from :func:`cleanup_all`.
 """
 
@@ -16,12 +17,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -32,22 +30,26 @@ from pathlib import Path
 from advisor.errors import MeasurementError
 from advisor.measure.api import Completed, Placement, ProbeError, ProbeTimeout, Role, Runner
 from advisor.measure.hookspecs import hookimpl
-from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
+from advisor.measure.runners.local_placement import local_placement
+from advisor.measure.runners.local_resources import (
+    CGROUP_ROOT,
+    PERIOD_US,
+    grant_rt_runtime,
+    ip,
+    nice_weight,
+    remove_cgroup,
+    remove_netns,
+    session_prefix,
+    sweep,
+)
 from advisor.measure.targets import LocalOptions, TargetSpec
 
 __all__ = ["LocalHandle", "LocalRunner", "advisor_runners", "cleanup_all", "kill_group", "session_prefix", "sweep"]
 
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-_PERIOD_US = 100_000
 _lock = threading.Lock()
 _OPEN: list[LocalRunner] = []
 _LIVE_GROUPS: set[int] = set()
 _counter = 0
-
-
-def session_prefix() -> str:
-    """The prefix of every cgroup and network namespace this process creates."""
-    return f"advisor-{os.getpid()}-"
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
@@ -68,17 +70,6 @@ def cleanup_all() -> None:
 
 
 atexit.register(cleanup_all)
-
-
-def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        done = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20, start_new_session=True)
-    except FileNotFoundError:
-        raise MeasurementError("the 'ip' command is missing", "apt-get install iproute2") from None
-    if check and done.returncode != 0:
-        raise MeasurementError(f"ip {' '.join(args)} failed: {done.stderr.strip() or done.returncode}",
-                               "network namespaces need root (or CAP_NET_ADMIN) and iproute2")
-    return done
 
 
 class LocalHandle:
@@ -168,7 +159,7 @@ class LocalRunner:
 
     def _make_cgroup(self, quota: float) -> None:
         name = self._resource_name()
-        quota_us = max(1000, int(round(quota * _PERIOD_US)))
+        quota_us = max(1000, int(round(quota * PERIOD_US)))
         try:
             if (CGROUP_ROOT / "cgroup.controllers").exists():
                 root = CGROUP_ROOT
@@ -178,10 +169,10 @@ class LocalRunner:
                 path = root / name
                 path.mkdir()
                 self.cgroup_dir = path
-                (path / "cpu.max").write_text(f"{quota_us} {_PERIOD_US}")
+                (path / "cpu.max").write_text(f"{quota_us} {PERIOD_US}")
                 if self.nice is not None:
-                    (path / "cpu.weight").write_text(str(max(1, min(10000, _nice_weight(self.nice) * 100 // 1024))))
-                self.cgroup_desc = f"v2 cpu.max {quota_us} {_PERIOD_US} (quota {quota:g})"
+                    (path / "cpu.weight").write_text(str(max(1, min(10000, nice_weight(self.nice) * 100 // 1024))))
+                self.cgroup_desc = f"v2 cpu.max {quota_us} {PERIOD_US} (quota {quota:g})"
             else:
                 root = CGROUP_ROOT / "cpu"
                 if not (root / "cpu.cfs_quota_us").exists():
@@ -190,11 +181,11 @@ class LocalRunner:
                 path = root / name
                 path.mkdir()
                 self.cgroup_dir = path
-                (path / "cpu.cfs_period_us").write_text(str(_PERIOD_US))
+                (path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
                 (path / "cpu.cfs_quota_us").write_text(str(quota_us))
-                _grant_rt_runtime(root, path, quota)
+                grant_rt_runtime(root, path, quota)
                 if self.nice is not None:
-                    (path / "cpu.shares").write_text(str(max(2, min(262144, _nice_weight(self.nice)))))
+                    (path / "cpu.shares").write_text(str(max(2, min(262144, nice_weight(self.nice)))))
                 self.cgroup_desc = f"v1 cpu quota {quota:g}"
         except OSError as exc:
             raise MeasurementError(f"target {self.name!r}: cannot create a cgroup for cpu_quota ({exc.strerror})",
@@ -206,7 +197,7 @@ class LocalRunner:
         pid = os.getpid()
         self._veth_host = f"adv{pid}-{self._index}h"[:15]
         veth_ns = f"adv{pid}-{self._index}n"[:15]
-        used = _ip("-4", "-o", "addr", check=False).stdout
+        used = ip("-4", "-o", "addr", check=False).stdout
         base = pid % 200
         for step in range(200 * 64):
             third = 20 + (base + step // 64) % 200
@@ -214,16 +205,16 @@ class LocalRunner:
             host_ip, ns_ip = f"169.254.{third}.{fourth + 1}", f"169.254.{third}.{fourth + 2}"
             if f" {host_ip}/" not in used and f" {ns_ip}/" not in used:
                 break
-        _ip("netns", "add", name)
+        ip("netns", "add", name)
         self.netns = name
-        _ip("link", "add", self._veth_host, "type", "veth", "peer", "name", veth_ns)
-        _ip("link", "set", veth_ns, "netns", name)
-        _ip("addr", "add", f"{host_ip}/30", "dev", self._veth_host)
-        _ip("link", "set", self._veth_host, "up")
-        _ip("-n", name, "addr", "add", f"{ns_ip}/30", "dev", veth_ns)
-        _ip("-n", name, "link", "set", veth_ns, "up")
-        _ip("-n", name, "link", "set", "lo", "up")
-        _ip("-n", name, "route", "add", "default", "via", host_ip)
+        ip("link", "add", self._veth_host, "type", "veth", "peer", "name", veth_ns)
+        ip("link", "set", veth_ns, "netns", name)
+        ip("addr", "add", f"{host_ip}/30", "dev", self._veth_host)
+        ip("link", "set", self._veth_host, "up")
+        ip("-n", name, "addr", "add", f"{ns_ip}/30", "dev", veth_ns)
+        ip("-n", name, "link", "set", veth_ns, "up")
+        ip("-n", name, "link", "set", "lo", "up")
+        ip("-n", name, "route", "add", "default", "via", host_ip)
         self.host_ip, self.ns_ip = host_ip, ns_ip
 
     # ------------------------------------------------------------------ processes
@@ -366,170 +357,12 @@ class LocalRunner:
             with contextlib.suppress(Exception):
                 handle.stop()
         if self.cgroup_dir is not None:
-            _remove_cgroup(self.cgroup_dir)
+            remove_cgroup(self.cgroup_dir)
         if self.netns is not None:
-            _remove_netns(self.netns, self._veth_host)
+            remove_netns(self.netns, self._veth_host)
         with _lock:
             if self in _OPEN:
                 _OPEN.remove(self)
-
-
-def _grant_rt_runtime(root: Path, path: Path, quota: float) -> None:
-    """With RT group scheduling (v1), a new group has no real-time budget: SCHED_FIFO tools
-    (cyclictest) would fail in it. Give it the quota's share of the parent's budget."""
-    runtime = path / "cpu.rt_runtime_us"
-    if not runtime.exists():
-        return
-    try:
-        period = int((path / "cpu.rt_period_us").read_text())
-        parent = int((root / "cpu.rt_runtime_us").read_text())
-        if parent <= 0:
-            return
-        runtime.write_text(str(max(1000, min(parent // 2, int(min(quota, 1.0) * period * 0.9)))))
-    except (OSError, ValueError):
-        pass  # best effort: only real-time probes need it
-
-
-def _nice_weight(nice: int) -> int:
-    """The CFS load weight of a nice level (kernel sched_prio_to_weight: 1024 * 1.25 ** -nice)."""
-    return int(round(1024 * 1.25 ** (-nice)))
-
-
-def _remove_cgroup(path: Path) -> None:
-    procs = path / "cgroup.procs"
-    end = time.monotonic() + 10.0  # killed processes leave the group once reaped
-    while True:
-        try:
-            pids = [int(p) for p in procs.read_text().split()]
-        except OSError:
-            pids = []
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        try:
-            path.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            if exc.errno not in (errno.EBUSY, errno.ENOTEMPTY) or time.monotonic() > end:
-                return
-        time.sleep(0.05)
-
-
-def _remove_netns(name: str, veth_host: str | None) -> None:
-    pids = _ip("netns", "pids", name, check=False).stdout.split()
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):
-            os.kill(int(pid), signal.SIGKILL)
-    if veth_host is not None:
-        _ip("link", "del", veth_host, check=False)
-    for _ in range(20):
-        if _ip("netns", "del", name, check=False).returncode == 0:
-            break
-        time.sleep(0.05)
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-_VIRT_CACHE: list[str] = []
-
-
-def host_virtualization() -> str:
-    """'none' or the hypervisor this host runs on (cached)."""
-    if not _VIRT_CACHE:
-        detect: str | None = None
-        if shutil.which("systemd-detect-virt"):
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                detect = subprocess.run(["systemd-detect-virt", "--vm"], capture_output=True, text=True,
-                                        timeout=5).stdout
-        _VIRT_CACHE.append(parse_virtualization(detect, _read("/proc/cpuinfo"),
-                                                _read("/sys/class/dmi/id/sys_vendor") or None))
-    return _VIRT_CACHE[0]
-
-
-def local_placement(runner: LocalRunner, role: Role, tools: Sequence[str] = ()) -> Placement:
-    """Describe this host and the runner's confinement."""
-    extra: dict[str, str] = {}
-    if runner.netns is not None and runner.ns_ip is not None and runner.host_ip is not None:
-        extra["netns_address"] = runner.ns_ip
-        extra["host_veth_address"] = runner.host_ip
-    versions = {t: v for t in tools if (v := runner.tool_version(t)) is not None}
-    confined = [what for what, on in (("a CPU quota", runner.cgroup_desc is not None),
-                                      ("CPU pinning", runner.cpus is not None),
-                                      ("a network namespace", runner.netns is not None)) if on]
-    return Placement(
-        target=runner.name,
-        role=role,
-        runner="local",
-        hostname=socket.gethostname(),
-        cpu_model=cpu_model_from_cpuinfo(_read("/proc/cpuinfo")),
-        cpus_online=os.cpu_count() or 0,
-        kernel=os.uname().release,
-        virtualization=host_virtualization(),
-        pinned_cpus=runner.cpus,
-        cgroup=runner.cgroup_desc,
-        netns=runner.netns,
-        tool_versions=versions,
-        extra=extra,
-        origin="imitation" if confined else "real",
-        origin_reason=f"a local target confined by {', '.join(confined)}" if confined else "",
-    )
-
-
-_LEFTOVER = re.compile(r"^advisor-([0-9]+)-")
-_LEFTOVER_VETH = re.compile(r"^adv([0-9]+)-[0-9]+h(?:@.*)?$")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def sweep() -> list[str]:
-    """Remove the cgroups, network namespaces and veth pairs left by killed sessions.
-
-    Only names made by this runner (``advisor-<pid>-...``, ``adv<pid>-<n>h``) whose
-    process is gone are removed; a live session's are left alone. Returns what was
-    removed, one description each.
-    """
-    removed: list[str] = []
-    for base in (CGROUP_ROOT, CGROUP_ROOT / "cpu", CGROUP_ROOT / "cpu,cpuacct"):
-        if not base.is_dir() or (base != CGROUP_ROOT and base.is_symlink()):
-            continue
-        for path in sorted(base.iterdir()):
-            m = _LEFTOVER.match(path.name)
-            if m and path.is_dir() and not _alive(int(m.group(1))):
-                _remove_cgroup(path)
-                if not path.exists():
-                    removed.append(f"cgroup {path}")
-    if shutil.which("ip") is None:
-        return removed
-    for line in _ip("netns", "list", check=False).stdout.splitlines():
-        name = line.split()[0] if line.split() else ""
-        m = _LEFTOVER.match(name)
-        if m and not _alive(int(m.group(1))):
-            _remove_netns(name, None)
-            removed.append(f"network namespace {name}")
-    for line in _ip("-o", "link", "show", "type", "veth", check=False).stdout.splitlines():
-        parts = line.split(":")
-        name = parts[1].strip() if len(parts) > 1 else ""
-        m = _LEFTOVER_VETH.match(name)
-        if m and not _alive(int(m.group(1))):
-            name = name.split("@")[0]
-            if _ip("link", "del", name, check=False).returncode == 0:
-                removed.append(f"veth {name}")
-    return removed
 
 
 def make_local_runner(spec: TargetSpec) -> Runner:
