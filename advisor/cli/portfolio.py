@@ -29,8 +29,8 @@ _NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "neither (tie o
 @click.argument("inventory", type=InputFile("inventory"), metavar="FILE")
 @questionnaire_option
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="Rule pack folder (format 2; the last one given decides). Default: the bundled "
-              "pack.")
+              metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
+              "Default: the bundled rules/.")
 @click.option("--records-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, metavar="DIR", help="Where to write one decision record per workload.")
 @click.option("--summary-only", is_flag=True,
@@ -84,7 +84,7 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
     out_dir = output_dir if output_dir is not None else records_dir
     core.check_summary_free(out_dir, force)
     rules = list(rules_dirs) or None
-    pack = pipeline.load_decision_pack(rules_dirs[-1] if rules_dirs else None, questionnaire)
+    pack = pipeline.load_decision_pack(list(rules_dirs), questionnaire)
 
     n_jobs = jobs if jobs is not None else core.default_jobs()
     started = time.monotonic()

@@ -30,14 +30,15 @@ if TYPE_CHECKING:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", shell_complete=complete_set,
               help="Change an answer (repeatable); the decision before and after is shown, then the tipping "
               "points of the changed profile.")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="Rule pack folder (format 2). Default: the bundled pack.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Rule pack folder (repeatable; later packs layer over earlier ones). "
+              "Default: the bundled rules/.")
 @click.option("--search-budget", "budget_ms", type=FiniteFloatRange(min=0), default=None, metavar="MS",
               help="Work budget in estimated milliseconds of evaluation (default 2000); searches it cuts short "
               "are marked incomplete.")
 @format_option()
 def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tuple[str, ...],
-           rules_dir: Path | None, budget_ms: float | None, fmt: str) -> None:
+           rules_dirs: tuple[Path, ...], budget_ms: float | None, fmt: str) -> None:
     """Show what would have to change for the decision to change.
 
     With --set, the decision of the profile as it is and with the changes
@@ -66,7 +67,7 @@ def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     if sets:
         before = profiles.gather(questionnaire, profile_path=profile_path, sets=(), use_defaults=True,
                                  reask=(), mode="full", interactive=False).profile.values()
-    pack = pipeline.load_decision_pack(rules_dir, questionnaire)
+    pack = pipeline.load_decision_pack(list(rules_dirs), questionnaire)
     budget = tipping.WHATIF_BUDGET_MS if budget_ms is None else budget_ms
     analysis = tipping.tipping_points(answers, pack, questionnaire, budget_ms=budget, compare_with=before)
     if fmt == "json":

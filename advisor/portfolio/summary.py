@@ -26,6 +26,15 @@ _NAMES = {"bare-metal": "bare metal", "vm": "VM-backed", "none": "neither (tie o
 OUTCOMES = ("recommend", "measure-first", "tie", "one-ruled-out", "both-ruled-out")
 
 
+
+def _packs(pack: Pack | None) -> list[dict[str, Any]]:
+    """Name and version of the pack and of each layer over it, in the order they were applied."""
+    if pack is None:
+        return []
+    layers = [layer.name.rpartition("@") for layer in pack.layers]
+    return [{"name": pack.meta.name, "version": pack.meta.version},
+            *({"name": name, "version": int(version)} for name, _, version in layers)]
+
 def summarize(inventory: Inventory, entries: Sequence[Assessed], flags: Sequence[Flag], *, date: str,
               threshold: float, questionnaire: Questionnaire, pack: Pack | None = None,
               records_dir: str | None = None) -> dict[str, Any]:
@@ -40,7 +49,7 @@ def summarize(inventory: Inventory, entries: Sequence[Assessed], flags: Sequence
         "inventory": inventory.display,
         "date": date,
         "questionnaire": {"id": questionnaire.id, "version": questionnaire.version},
-        "rules": [{"name": pack.meta.name, "version": pack.meta.version}] if pack is not None else [],
+        "rules": _packs(pack),
         "records_dir": records_dir,
         "workload_count": len(entries),
         "counts": counts,
