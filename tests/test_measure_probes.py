@@ -21,6 +21,7 @@ import pytest
 from advisor.measure import probes as builtin
 from advisor.measure.api import Completed, Handle, MetricSpec, Placement, Probe, ProbeError, Role, Runner, main_metric
 from advisor.measure.probes import CpuProbe, DiskProbe, JitterProbe, MemoryProbe, NetProbe, NoisyProbe
+from advisor.measure.probes import latency_parsers as lp
 from advisor.measure.probes import net as net_module
 from advisor.measure.probes import parsers as p
 from advisor.measure.probes.jitter import PRIVILEGE_HINT, cyclictest_command
@@ -145,8 +146,9 @@ def test_catalog_figures_match_main_metrics() -> None:
     """The catalog names each probe's figure; the main metrics are those figures."""
     mains: dict[str, MetricSpec] = {pr.name: main_metric(pr) for pr in builtin.builtin_probes()}
     assert mains["cpu"].name == "events_per_s" and "events per second" in PROBES["cpu"]
-    assert mains["net"].name == "avg_us" and "mean" in PROBES["net"]
-    assert mains["jitter"].name == "p99_us" and "p99" in PROBES["jitter"]
+    assert mains["memory"].name == "random_mb_per_s" and "random-access" in PROBES["memory"]
+    assert mains["net"].name == "p50_us" and "median" in PROBES["net"]
+    assert mains["jitter"].name == "other_p90_us" and "p90" in PROBES["jitter"]
     assert mains["disk"].name == "iops" and "IOPS" in PROBES["disk"]
     assert mains["noisy"].name == "slowdown" and "with / alone" in PROBES["noisy"]
 
@@ -254,13 +256,19 @@ def test_memory_probe_sizes_the_block_from_the_target() -> None:
     runner = FakeRunner(script)
     got = MemoryProbe().run(runner, budget="quick")
     assert got["llc_mib"] == 480 and got["block_mib"] == 2048
-    assert got["mb_per_s"] == pytest.approx(10023.55 * 1.048576)
     assert got["random_mb_per_s"] == pytest.approx(10023.55 * 1.048576) and got["threads"] == 2
-    seq, rnd = [c for c in runner.calls if c[0] == "sysbench"]
-    assert seq[:2] == ("sysbench", "memory") and "--memory-block-size=2097152K" in seq
-    assert {"--memory-oper=read", "--threads=1", "--time=1", "--memory-access-mode=seq"} <= set(seq)
+    # the quick suite: one 1-s random-access run per probe run (more, shorter runs), no sequential sweep
+    (rnd,) = [c for c in runner.calls if c[0] == "sysbench"]
+    assert "mb_per_s" not in got
+    assert rnd[:2] == ("sysbench", "memory") and "--memory-block-size=2097152K" in rnd
     # random access with one thread per allowed CPU (cpus_allowed.txt allows two)
-    assert {"--memory-access-mode=rnd", "--threads=2"} <= set(rnd)
+    assert {"--memory-oper=read", "--time=1", "--memory-access-mode=rnd", "--threads=2"} <= set(rnd)
+    # the full suite adds the single-thread sequential sweep
+    full = FakeRunner(script)
+    got = MemoryProbe().run(full, budget="full")
+    assert got["mb_per_s"] == pytest.approx(10023.55 * 1.048576)
+    rnd, seq = [c for c in full.calls if c[0] == "sysbench"]
+    assert {"--memory-oper=read", "--threads=1", "--time=10", "--memory-access-mode=seq"} <= set(seq)
 
 
 def test_memory_probe_falls_back_to_getconf() -> None:
@@ -368,7 +376,7 @@ def test_disk_probe_refuses_a_buffered_run_and_names_the_file_system() -> None:
 def test_sockperf_parser_full_rtt() -> None:
     text = sample("sockperf_pingpong_full_rtt.txt")
     assert "\x1b[" in text  # sockperf colours its output even into a file
-    got = p.parse_sockperf(text)
+    got = lp.parse_sockperf(text)
     assert got.full_rtt and got.observations > 1000
     assert got.avg_us == pytest.approx(float(re.findall(r"avg-rtt=([0-9.]+)", text)[0]))
     assert got.p50_us == pytest.approx(float(re.findall(r"percentile 50.000 =\s*([0-9.]+)", text)[0]))
@@ -378,7 +386,7 @@ def test_sockperf_parser_full_rtt() -> None:
 
 def test_sockperf_parser_doubles_one_way_latency() -> None:
     text = sample("sockperf_pingpong_one_way.txt")
-    got = p.parse_sockperf(text)
+    got = lp.parse_sockperf(text)
     assert not got.full_rtt
     assert got.avg_us == pytest.approx(2 * float(re.findall(r"avg-latency=([0-9.]+)", text)[0]))
     assert got.p99_us == pytest.approx(2 * float(re.findall(r"percentile 99.000 =\s*([0-9.]+)", text)[0]))
@@ -389,18 +397,18 @@ def test_sockperf_parser_doubles_one_way_latency() -> None:
                                            ("sockperf_server_bind_error.txt", "bind")])
 def test_sockperf_parser_errors(name: str, message: str) -> None:
     with pytest.raises(ProbeError, match=message):
-        p.parse_sockperf(sample(name))
+        lp.parse_sockperf(sample(name))
 
 
 def test_sockperf_parser_needs_percentiles() -> None:
     text = "\n".join(line for line in sample("sockperf_pingpong_full_rtt.txt").splitlines()
                      if "percentile 99.000" not in line)
     with pytest.raises(ProbeError, match="percentile"):
-        p.parse_sockperf(text)
+        lp.parse_sockperf(text)
 
 
 def test_sockperf_under_load_parser() -> None:
-    r = p.parse_sockperf(sample("sockperf_underload_full_rtt.txt"))
+    r = lp.parse_sockperf(sample("sockperf_underload_full_rtt.txt"))
     assert r.full_rtt and r.avg_us == pytest.approx(777.185) and r.p999_us == pytest.approx(9950.035)
     assert r.p50_us == pytest.approx(233.371) and r.dropped == 0 and r.observations > 2000
 
@@ -417,7 +425,7 @@ def _log_rows(text: str) -> list[tuple[int, float, float]]:
 def test_sockperf_full_log_on_a_quiet_target_agrees_with_sockperf() -> None:
     """Nothing stalled: timed from the intended send time the figures are sockperf's own (within a µs)."""
     text = sample("sockperf_underload_full_log.txt")
-    summary, log = p.parse_sockperf(text), p.parse_sockperf_log(text, 2000)
+    summary, log = lp.parse_sockperf(text), lp.parse_sockperf_log(text, 2000)
     assert log is not None and log.observations == summary.observations == len(_log_rows(text))
     assert log.p50_us == pytest.approx(summary.p50_us, abs=1.0)
     assert log.avg_us == pytest.approx(summary.avg_us, rel=0.1) and log.late <= 5
@@ -427,7 +435,7 @@ def test_sockperf_full_log_under_a_quota_counts_the_requests_that_were_due() -> 
     """Under a 0.5 CPU quota the sender is frozen too and sends the missed requests late, in a burst:
     sockperf's summary sees a mean under 1 ms; from the schedule, half the requests waited."""
     text = sample("sockperf_underload_full_log_quota.txt")
-    summary, log = p.parse_sockperf(text), p.parse_sockperf_log(text, 2000)
+    summary, log = lp.parse_sockperf(text), lp.parse_sockperf_log(text, 2000)
     assert log is not None
     assert summary.avg_us < 2000 and log.avg_us > 5 * summary.avg_us
     assert log.p99_us > 40_000  # most of a 100 ms period's 50 ms stall
@@ -446,13 +454,13 @@ def test_sockperf_full_log_percentiles_from_the_schedule() -> None:
         due = 1.0 + i / 1000
         sent = due + (0.005 if i == 500 else 0.0045 if i == 501 else 0.0)
         lines.append(f"{i}, {sent:.9f}, {sent + 10e-6:.9f}, 10.000")
-    log = p.parse_sockperf_log("\n".join(lines), 1000)
+    log = lp.parse_sockperf_log("\n".join(lines), 1000)
     assert log is not None and log.observations == 1000 and log.late == 2
     assert log.p50_us == pytest.approx(10.0, abs=0.01) and log.p99_us == pytest.approx(10.0, abs=0.01)
     assert log.p999_us == pytest.approx(4510.0, abs=0.01)  # rank 999 of 1000: the second-longest wait
     assert log.avg_us == pytest.approx((998 * 10 + 5010 + 4510) / 1000, abs=0.01)
-    assert p.parse_sockperf_log("no log here", 1000) is None
-    assert p.nearest_rank([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0 and p.nearest_rank([1.0, 2.0], 1.0) == 2.0
+    assert lp.parse_sockperf_log("no log here", 1000) is None
+    assert lp.nearest_rank([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0 and lp.nearest_rank([1.0, 2.0], 1.0) == 2.0
 
 
 def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
@@ -464,7 +472,7 @@ def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
     runner = FakeRunner(script)
     got = NetProbe().run(runner, budget="quick")
     assert got["full_rtt"] == 0.0 and got["co_corrected"] == 0.0  # no log rows: sockperf's own summary
-    one_way = p.parse_sockperf(sample("sockperf_pingpong_one_way.txt"))
+    one_way = lp.parse_sockperf(sample("sockperf_pingpong_one_way.txt"))
     assert got["p50_us"] == one_way.p50_us and got["avg_us"] == one_way.avg_us
     server = runner.spawned[0]
     assert server.stopped and server.argv[:3] == ("sockperf", "server", "--tcp")
@@ -487,9 +495,9 @@ def test_net_probe_serves_on_the_peer() -> None:
     argv = client.calls[-1]
     assert argv[argv.index("-i") + 1] == "10.0.0.7" and argv[argv.index("-t") + 1] == "10"
     assert "--full-rtt" in argv and "--full-log=/dev/stdout" in argv and got["co_corrected"] == 1.0
-    log = p.parse_sockperf_log(sample("sockperf_underload_full_log.txt"), 2000)
+    log = lp.parse_sockperf_log(sample("sockperf_underload_full_log.txt"), 2000)
     assert log is not None and (got["avg_us"], got["p99_us"], got["p999_us"]) == (log.avg_us, log.p99_us, log.p999_us)
-    assert got["uncorrected_avg_us"] == p.parse_sockperf(sample("sockperf_underload_full_log.txt")).avg_us
+    assert got["uncorrected_avg_us"] == lp.parse_sockperf(sample("sockperf_underload_full_log.txt")).avg_us
 
 
 def test_net_probe_retries_a_busy_port_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -508,7 +516,7 @@ def test_net_probe_retries_a_busy_port_then_gives_up(monkeypatch: pytest.MonkeyP
 
 def test_cyclictest_parser_on_real_json() -> None:
     text = sample("cyclictest_hist.json")
-    got = p.parse_cyclictest_json(text)
+    got = lp.parse_cyclictest_json(text)
     doc = json.loads(text)["thread"]["0"]
     assert got.cpu == 1 and got.cycles == doc["cycles"] and got.overflows == 0
     assert (got.min_us, got.avg_us, got.max_us) == (doc["min"], doc["avg"], doc["max"])
@@ -518,7 +526,7 @@ def test_cyclictest_parser_on_real_json() -> None:
 
 
 def test_cyclictest_without_histogram_has_no_p99() -> None:
-    got = p.parse_cyclictest_json(sample("cyclictest_nohist.json"))
+    got = lp.parse_cyclictest_json(sample("cyclictest_nohist.json"))
     assert got.p99_us is None and got.avg_us > 0 and got.cycles > 0
 
 
@@ -526,27 +534,27 @@ def test_cyclictest_overflow_gives_the_max() -> None:
     doc = json.loads(sample("cyclictest_hist.json"))
     thread = doc["thread"]["0"]
     thread["cycles"] = sum(thread["histogram"].values()) * 2  # half of the cycles beyond the histogram
-    got = p.parse_cyclictest_json(json.dumps(doc))
+    got = lp.parse_cyclictest_json(json.dumps(doc))
     assert got.p99_us == thread["max"] and got.overflows == thread["cycles"] // 2
 
 
 def test_histogram_percentile() -> None:
     hist = {10: 50, 11: 45, 30: 4, 500: 1}
-    assert p.histogram_percentile(hist, 100, 0.5, 600) == 10.5
-    assert p.histogram_percentile(hist, 100, 0.99, 600) == 30.5
-    assert p.histogram_percentile(hist, 100, 0.999, 600) == 500.5
-    assert p.histogram_percentile(hist, 200, 0.99, 600) == 600.0  # in the overflow
+    assert lp.histogram_percentile(hist, 100, 0.5, 600) == 10.5
+    assert lp.histogram_percentile(hist, 100, 0.99, 600) == 30.5
+    assert lp.histogram_percentile(hist, 100, 0.999, 600) == 500.5
+    assert lp.histogram_percentile(hist, 200, 0.99, 600) == 600.0  # in the overflow
     with pytest.raises(ValueError):
-        p.histogram_percentile({}, 0, 0.99, 0)
+        lp.histogram_percentile({}, 0, 0.99, 0)
 
 
 def test_cyclictest_parser_errors() -> None:
     doc = json.loads(sample("cyclictest_hist.json"))
     doc["return_code"] = 1
     with pytest.raises(ProbeError, match="return code"):
-        p.parse_cyclictest_json(json.dumps(doc))
+        lp.parse_cyclictest_json(json.dumps(doc))
     with pytest.raises(ProbeError, match="unexpected cyclictest JSON"):
-        p.parse_cyclictest_json('{"thread": {}}')
+        lp.parse_cyclictest_json('{"thread": {}}')
 
 
 def _cyclictest_script(cat_text: str, rc: int = 0, err: str = "") -> Script:
@@ -565,15 +573,26 @@ def _cyclictest_script(cat_text: str, rc: int = 0, err: str = "") -> Script:
 def test_jitter_probe_reads_the_json_back_through_the_runner() -> None:
     runner = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
     got = JitterProbe().run(runner, budget="quick")
-    expected = p.parse_cyclictest_json(sample("cyclictest_hist.json"))
-    assert got == {"p99_us": expected.p99_us, "other_p99_us": expected.p99_us, "avg_us": expected.avg_us,
-                   "max_us": expected.max_us, "cpu": 1.0}
-    rt, other = [c for c in runner.calls if c[0] == "cyclictest"]
-    assert rt == tuple(cyclictest_command("/tmp/advisor.test/cyclictest-fifo.json", 1, 1))
-    assert {"-p", "80"} <= set(rt) and "--policy=other" not in rt
+    expected = lp.parse_cyclictest_json(sample("cyclictest_hist.json"))
+    assert expected.p50_us is not None and expected.p90_us is not None and expected.p99_us is not None
+    assert expected.p50_us <= expected.p90_us <= expected.p99_us
+    assert got == {"other_p90_us": expected.p90_us, "other_p99_us": expected.p99_us,
+                   "other_p50_us": expected.p50_us, "cpu": 1.0}
+    # the quick suite: one 0.5-s SCHED_OTHER run (2500 wake-ups; -D takes whole seconds)
+    (other,) = [c for c in runner.calls if c[0] == "cyclictest"]
+    assert other == tuple(cyclictest_command("/tmp/advisor.test/cyclictest-other.json", 1, 1, realtime=False,
+                                             loops=2500))
     assert "--policy=other" in other and other[other.index("-p") + 1] == "0"
+    assert other[other.index("-l") + 1] == "2500" and "-D" not in other
     assert ("cat", "/tmp/advisor.test/cyclictest-other.json") in runner.calls and runner.calls[-1][0] == "rm"
-    assert sum(c[0] == "mktemp" for c in runner.calls) == 1  # one directory for both runs
+    # the full suite adds the SCHED_FIFO run, in the same directory
+    full = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
+    got = JitterProbe().run(full, budget="full")
+    assert (got["p99_us"], got["avg_us"], got["max_us"]) == (expected.p99_us, expected.avg_us, expected.max_us)
+    other, rt = [c for c in full.calls if c[0] == "cyclictest"]
+    assert rt == tuple(cyclictest_command("/tmp/advisor.test/cyclictest-fifo.json", 1, 15))
+    assert {"-p", "80"} <= set(rt) and "--policy=other" not in rt and "-D" in rt
+    assert sum(c[0] == "mktemp" for c in full.calls) == 1  # one directory for both runs
 
 
 def test_jitter_probe_without_privileges_says_what_to_grant() -> None:
@@ -637,7 +656,7 @@ def test_real_memory(local: Runner) -> None:
     _need("sysbench")
     got = MemoryProbe(llc_bytes=8 * MIB).run(local, budget="quick")  # a 64 MiB block keeps the test short
     assert got["block_mib"] == 64 and got["llc_mib"] == 8
-    assert 100 < got["mb_per_s"] < 1e6  # 0.1 to 1000 GB/s
+    assert 1 < got["random_mb_per_s"] < 1e6  # random 8-byte reads: far below the sequential sweep
 
 
 def test_real_disk(local: Runner) -> None:
@@ -679,8 +698,7 @@ def test_real_jitter(local: Runner) -> None:
     if os.geteuid() != 0:
         pytest.skip("cyclictest needs root (SCHED_FIFO)")
     got = JitterProbe().run(local, budget="quick")
-    assert 0 < got["avg_us"] <= got["max_us"]
-    assert 0 < got["p99_us"] <= got["max_us"] + 1
+    assert 0 < got["other_p50_us"] <= got["other_p90_us"] <= got["other_p99_us"]
     assert got["cpu"] == max(os.sched_getaffinity(0))
 
 

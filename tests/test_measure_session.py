@@ -136,6 +136,20 @@ def test_blocks_in_random_order_with_a_discarded_warm_up() -> None:
     assert not bm.closed  # the caller owns the runners
 
 
+def test_a_probe_that_warms_itself_up_skips_the_warm_up_block() -> None:
+    """``warmup = False`` (net: sockperf warms up and drops its own start in every run): no discarded block,
+    and the budget check of the first block has no estimate yet, so the first block runs."""
+    clock = FakeClock()
+    _, _, targets = two()
+    probe = FakeProbe("net", {"metal": jitter(1000, 0.005), "virt": jitter(1000, 0.005)}, clock, cost=2.0)
+    probe.warmup = False  # type: ignore[attr-defined]
+    result = run_session(targets, [probe], budget_s=100, band=0.05, clock=clock, seed=1)
+    pr = result.probes[0]
+    assert not [r for r in result.runs if r.warmup]
+    assert pr.stopped == "decided" and pr.rounds == 5 and len(result.runs) == 10
+    assert clock.now == pytest.approx(20.0)  # 5 blocks of 2 runs at 2 s, nothing thrown away
+
+
 def test_the_seed_reproduces_the_order() -> None:
     orders = []
     for _ in range(2):

@@ -1,7 +1,8 @@
 """The measurement loop: randomised blocks, warm-up, disturbance, planned looks, budget, Ctrl-C.
 
 For each probe in turn the session first runs it once on every target and discards
-those runs (warm-up: cold caches, page faults, frequency ramp). Then it runs
+those runs (warm-up: cold caches, page faults, frequency ramp), unless the probe says
+``warmup = False`` (its tool warms up and discards its own start in every run). Then it runs
 *blocks*: one run on each target, in a random order per block (seeded, the seed is in
 the result), so periodic interference cannot alias with a fixed A-B-A-B order and no
 target is always first. Around every run it samples the target's counters
@@ -45,20 +46,11 @@ from types import FrameType
 
 from advisor._version import __version__
 from advisor.errors import AdvisorError
-from advisor.measure import disturbance, stats
-from advisor.measure.api import (
-    Budget,
-    MetricSpec,
-    Placement,
-    Probe,
-    Role,
-    Runner,
-    decision_metrics,
-    main_metric,
-    plausible_range,
-)
+from advisor.measure import disturbance, stats, verdicts
+from advisor.measure.api import Budget, Placement, Probe, Role, Runner, decision_metrics, main_metric
 from advisor.measure.confounders import read_confounders
-from advisor.measure.results import ComparisonRecord, MeasurementResult, MetricResult, ProbeResult, RunRecord
+from advisor.measure.results import MeasurementResult, ProbeResult, RunRecord
+from advisor.measure.verdicts import Ctx, metric_band
 
 __all__ = ["DEFAULT_BUDGET_S", "DESIGNS", "Progress", "metric_band", "path_kind", "run_session"]
 
@@ -118,24 +110,6 @@ def _cut_at(end: float, clock: Callable[[], float]) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _fin(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
-def _record(c: stats.Comparison, band: float, decision: bool) -> ComparisonRecord:
-    return ComparisonRecord(ratio=_fin(c.ratio), ci_low=_fin(c.ci_low), ci_high=_fin(c.ci_high), verdict=c.verdict,
-                            n_bare_metal=c.n_bare_metal, n_vm=c.n_vm, method=c.method, note=c.note,
-                            alpha=_fin(c.alpha), band=band, decision=decision)
-
-
-def metric_band(probe: Probe, metric: MetricSpec, band: float | None, bands: Mapping[str, float] | None) -> float:
-    """The equivalence band of a metric: ``bands['probe.metric']``, ``bands['probe']``, ``band``, its default."""
-    for key in (f"{probe.name}.{metric.name}", probe.name):
-        if bands and key in bands:
-            return bands[key]
-    return band if band is not None else metric.band
-
-
 def path_kind(runner: Runner, peer: Runner | None) -> str:
     """The kind of network path between a two-host probe's client (``runner``) and server (``peer``)."""
     if peer is None or peer is runner:
@@ -158,26 +132,6 @@ def _with_versions(placement: Placement, runner: Runner, probes: Sequence[Probe]
                     versions[tool] = v
     confounders = dict(placement.confounders) or read_confounders(runner)
     return dataclasses.replace(placement, tool_versions=versions, confounders=confounders)
-
-
-@dataclass
-class _Ctx:
-    targets: Mapping[Role, Runner]
-    roles: Sequence[Role]
-    peers: Mapping[Role, Runner | None]
-    samplers: Mapping[Role, disturbance.Sampler]
-    result: MeasurementResult
-    suite: Budget
-    design: stats.Design
-    m: int
-    band: float | None
-    bands: Mapping[str, float] | None
-    allow_disturbed: bool
-    rng: random.Random
-    start: float
-    budget_end: float
-    clock: Callable[[], float]
-    on_progress: Callable[[Progress], None] | None
 
 
 def run_session(
@@ -217,7 +171,7 @@ def run_session(
                                method="paired-t", min_runs=design.looks[0], seed=seed,
                                design={"looks": list(design.looks), "alpha": design.alpha, "rho": design.rho},
                                decision_comparisons=m, allow_disturbed=allow_disturbed)
-    ctx = _Ctx(targets, roles, peers or {}, {}, result, suite, design, max(1, m), band, bands, allow_disturbed,
+    ctx = Ctx(targets, roles, peers or {}, {}, result, suite, design, max(1, m), band, bands, allow_disturbed,
                random.Random(seed), start, start + budget_s, clock, on_progress)
     try:
         for role in roles:
@@ -263,15 +217,7 @@ def _budget_said(pr: ProbeResult, design: stats.Design) -> str:
     return f"{pr.name}: {pr.rounds} block(s)"
 
 
-def _new_probe_result(probe: Probe, ctx: _Ctx) -> ProbeResult:
-    return ProbeResult(name=probe.name, title=probe.title, stopped="budget",
-                       metrics=[MetricResult(name=m.name, unit=m.unit, better=m.better, main=m.main,
-                                             description=m.description,
-                                             band=metric_band(probe, m, ctx.band, ctx.bands))
-                                for m in probe.metrics])
-
-
-def _precheck(probe: Probe, ctx: _Ctx, pr: ProbeResult) -> bool:
+def _precheck(probe: Probe, ctx: Ctx, pr: ProbeResult) -> bool:
     """Tools present, a main metric, and (two-host probes) the same kind of path for every target."""
     try:
         main_metric(probe)
@@ -296,7 +242,7 @@ def _precheck(probe: Probe, ctx: _Ctx, pr: ProbeResult) -> bool:
     return True
 
 
-def _one_run(probe: Probe, ctx: _Ctx, role: Role, pr: ProbeResult, block: int,
+def _one_run(probe: Probe, ctx: Ctx, role: Role, pr: ProbeResult, block: int,
              warmup: bool) -> RunRecord:
     runner = ctx.targets[role]
     if ctx.on_progress is not None:
@@ -326,9 +272,9 @@ def _one_run(probe: Probe, ctx: _Ctx, role: Role, pr: ProbeResult, block: int,
     return rec
 
 
-def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
+def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
     specs = list(probe.metrics)
-    pr = _new_probe_result(probe, ctx)
+    pr = verdicts.new_probe_result(probe, ctx)
     if not _precheck(probe, ctx, pr):
         return pr
     deciding = [m.name for m in decision_metrics(probe)]
@@ -341,14 +287,15 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
     block = 0
     try:
         warmup_start = ctx.clock()
-        for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles)):
+        # a probe whose tool warms itself up in every run (``warmup = False``) skips the warm-up block
+        for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles)) if getattr(probe, "warmup", True) else ():
             rec = _one_run(probe, ctx, role, pr, 0, warmup=True)
             if rec.error is not None:
                 pr.stopped, pr.error = "error", rec.error
                 return pr
-        block_times.append(ctx.clock() - warmup_start)  # the first estimate of a block's length
+            block_times[:] = [ctx.clock() - warmup_start]  # the first estimate of a block's length
         while True:
-            if ctx.clock() + statistics.fmean(block_times[-3:]) > ctx.budget_end:
+            if block_times and ctx.clock() + statistics.fmean(block_times[-3:]) > ctx.budget_end:
                 pr.stopped = "budget"  # the session's budget is a hard ceiling: no block it cannot finish
                 break
             block += 1
@@ -378,7 +325,7 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
             out_of_time = ctx.clock() + expected > deadline
             first = ctx.design.looks[0]
             if len(ctx.roles) == 1:
-                done = n >= first and (_precise(samples[ctx.roles[0]][deciding[0]], pr.metrics)
+                done = n >= first and (verdicts.precise(samples[ctx.roles[0]][deciding[0]], pr.metrics)
                                        or n >= ctx.design.n_max)
                 if done or (out_of_time and block >= first) or out_of_session or block >= 2 * ctx.design.n_max:
                     pr.stopped = "budget" if out_of_session and not done else "single"
@@ -387,7 +334,7 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
             look = ctx.design.is_look(n) and n > last_look
             final = (out_of_time or out_of_session or n >= ctx.design.n_max) and n >= first and n > last_look
             if look or final:
-                _look(probe, ctx, samples, decided, latest, deciding, n, last_look)
+                verdicts.look(probe, ctx, samples, decided, latest, deciding, n, last_look)
                 last_look = n
                 if all(name in decided for name in deciding):
                     pr.stopped = "decided"
@@ -403,7 +350,7 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
     except KeyboardInterrupt:
         pr.stopped = "interrupted"
     finally:
-        _fill(pr, probe, specs, samples, decided, latest, ctx)
+        verdicts.fill(pr, probe, specs, samples, decided, latest, ctx)
     first = ctx.design.looks[0]
     if pr.stopped == "budget" and pr.rounds < first and block_times:
         more = (first - pr.rounds) * statistics.fmean(block_times[-3:])
@@ -412,95 +359,3 @@ def _run_probe(probe: Probe, ctx: _Ctx, *, share: float) -> ProbeResult:
     return pr
 
 
-def _precise(values: Sequence[float], metrics: Sequence[MetricResult]) -> bool:
-    """Single target: the mean of the main figure is known to within its band (95 %)."""
-    if len(values) < 2 or any(v <= 0 for v in values):
-        return False
-    logs = [math.log(v) for v in values]
-    half = stats.student_t_ppf(0.975, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
-    band = next((m.band for m in metrics if m.main), stats.DEFAULT_BAND) or stats.DEFAULT_BAND
-    return math.exp(half) - 1.0 <= band
-
-
-def _compare(probe: Probe, spec: MetricSpec, ctx: _Ctx, samples: Mapping[Role, Mapping[str, list[float]]],
-             n: int, previous: int) -> stats.Comparison:
-    return stats.compare(samples["bare-metal"][spec.name][:n], samples["vm"][spec.name][:n], better=spec.better,
-                         band=metric_band(probe, spec, ctx.band, ctx.bands), design=ctx.design, m=ctx.m,
-                         previous=previous, resolution=spec.resolution)
-
-
-def _look(probe: Probe, ctx: _Ctx, samples: Mapping[Role, Mapping[str, list[float]]],
-          decided: dict[str, stats.Comparison], latest: dict[str, stats.Comparison], deciding: Sequence[str],
-          n: int, previous: int) -> None:
-    """A look at ``n`` blocks: every metric compared; a decision metric's first verdict is kept."""
-    for spec in probe.metrics:
-        if spec.name in decided:
-            continue
-        comp = _compare(probe, spec, ctx, samples, n, previous)
-        latest[spec.name] = comp
-        if spec.name in deciding and comp.verdict != "inconclusive":
-            decided[spec.name] = comp
-
-
-def _fill(pr: ProbeResult, probe: Probe, specs: Sequence[MetricSpec],
-          samples: Mapping[Role, Mapping[str, list[float]]], decided: Mapping[str, stats.Comparison],
-          latest: Mapping[str, stats.Comparison], ctx: _Ctx) -> None:
-    deciding = {m.name for m in decision_metrics(probe)}
-    for role in ctx.roles:
-        name = ctx.targets[role].name
-        seen = list(dict.fromkeys(tuple(sorted(r.context.items())) for r in ctx.result.runs
-                                  if r.probe == probe.name and r.target == name and r.context))
-        for items in seen:
-            pr.notes.append(f"ran on {name}: " + ", ".join(f"{k} {v}" for k, v in items))
-    for mr, spec in zip(pr.metrics, specs, strict=True):
-        for role in ctx.roles:
-            mr.summary[ctx.targets[role].name] = stats.summarize(samples[role][spec.name])
-        if len(ctx.roles) != 2:
-            continue
-        comp = decided.get(spec.name) or latest.get(spec.name)
-        if comp is None:  # no look reached: an interval, never a verdict
-            n = min(len(samples["bare-metal"][spec.name]), len(samples["vm"][spec.name]))
-            comp = _compare(probe, spec, ctx, samples, n, 0)
-            comp = dataclasses.replace(comp, verdict="inconclusive",
-                                       note=comp.note or "no planned look was reached")
-        elif spec.name not in deciding:
-            comp = dataclasses.replace(comp, note="descriptive: not a decision metric")
-        mr.comparison = _record(comp, metric_band(probe, spec, ctx.band, ctx.bands), spec.name in deciding)
-    if len(ctx.roles) == 2:
-        _refuse(pr, probe, ctx)
-    elif pr.disturbed_blocks:
-        pr.notes.append(f"{pr.disturbed_blocks} of {pr.rounds} runs disturbed ("
-                        + disturbance.summary([r.disturbance for r in ctx.result.runs
-                                               if r.probe == probe.name and r.disturbed])
-                        + "): the figures include them")
-
-
-def _refuse(pr: ProbeResult, probe: Probe, ctx: _Ctx) -> None:
-    """Withhold the verdicts of a disturbed or implausible probe (the figures stay)."""
-    reason: str | None = None
-    if pr.rounds and pr.disturbed_blocks / pr.rounds > disturbance.MAX_DISTURBED_SHARE:
-        why = disturbance.summary([r.disturbance for r in ctx.result.runs if r.probe == probe.name and r.disturbed])
-        text = (f"disturbed: {pr.disturbed_blocks} of {pr.rounds} blocks ({why}), more than "
-                f"{disturbance.MAX_DISTURBED_SHARE:.0%} of the blocks")
-        if ctx.allow_disturbed:
-            pr.notes.append(text + "; the verdict is kept because of --allow-disturbed")
-        else:
-            reason = text
-    plausible = plausible_range(probe)
-    main = pr.main_metric()
-    if reason is None and plausible is not None and main is not None and main.comparison is not None:
-        ratio = main.comparison.ratio
-        if ratio is not None and not plausible[0] <= ratio <= plausible[1]:
-            reason = (f"implausible: {probe.name}.{main.name} ratio {ratio:.3g} is outside the plausible range "
-                      f"{plausible[0]:g}-{plausible[1]:g} for two platforms on comparable hardware; "
-                      "check the targets (device, file system, cache, placement)")
-            pr.stopped = "implausible"
-            pr.error = reason
-    if reason is None:
-        return
-    pr.refused = reason
-    for mr in pr.metrics:
-        if mr.comparison is not None and mr.comparison.verdict != "inconclusive":
-            mr.comparison = mr.comparison.model_copy(update={"verdict": "inconclusive",
-                                                              "note": f"refused ({mr.comparison.verdict}): "
-                                                                      + reason.split(":")[0]})

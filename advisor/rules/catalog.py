@@ -205,11 +205,12 @@ def derive(facts: Mapping[str, Any], not_applicable: frozenset[str] = frozenset(
 #: Measurement probes and what their ``ratio`` (VM / bare metal) compares.
 PROBES: dict[str, str] = {
     "cpu": "CPU throughput (sysbench events per second); < 1 means the VM is slower",
-    "memory": "memory bandwidth beyond the last-level cache (GB/s); < 1 means the VM is slower",
+    "memory": "random-access memory read bandwidth beyond the last-level cache, a thread per CPU (sysbench); "
+              "< 1 means the VM is slower",
     "disk": "4K random-read IOPS (fio); < 1 means the VM is slower",
-    "net": "request/response round-trip latency at a fixed request rate, mean (sockperf under-load); "
+    "net": "request/response round-trip latency at a fixed request rate, median (sockperf under-load); "
            "> 1 means the VM is slower",
-    "jitter": "wake-up latency, p99 (cyclictest); > 1 means the VM is worse",
+    "jitter": "wake-up latency of an ordinary thread (SCHED_OTHER), p90 (cyclictest); > 1 means the VM is worse",
     "noisy": "latency slowdown under a pinned antagonist (with / alone); > 1 means the VM suffers more",
 }
 
