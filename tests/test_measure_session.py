@@ -11,6 +11,7 @@ import pytest
 
 from advisor.measure.api import Budget, Completed, MetricSpec, Placement, ProbeError, Role, Runner
 from advisor.measure.session import Progress, run_session
+from advisor.measure.verdicts import slo_band
 
 
 class FakeClock:
@@ -148,6 +149,49 @@ def test_a_probe_that_warms_itself_up_skips_the_warm_up_block() -> None:
     assert not [r for r in result.runs if r.warmup]
     assert pr.stopped == "decided" and pr.rounds == 5 and len(result.runs) == 10
     assert clock.now == pytest.approx(20.0)  # 5 blocks of 2 runs at 2 s, nothing thrown away
+
+
+class RoundTripProbe(FakeProbe):
+    """A latency probe whose band scales with the SLO, like net: 4 round trips per request."""
+
+    slo_metrics = ("p50_us",)
+    round_trips = 4
+
+    def __init__(self, figures: dict[str, Callable[[int], float]]) -> None:
+        super().__init__("net", figures, better="lower")
+        self.metrics = (MetricSpec("p50_us", "us", "lower", main=True, band=0.20),)
+
+    def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        return {"p50_us": super().run(runner, budget=budget, peer=peer)["value"]}
+
+
+@pytest.mark.parametrize(("slo_ms", "band", "verdict", "said"), [
+    (None, 0.20, "slower", None),  # no decision supplied: the documented default band (+-20 %)
+    (50.0, 0.50, "equivalent", "+-50 %"),  # 30 us more on 4 round trips is 0.24 % of 50 ms: within 5 % of it
+    (1.0, 0.125, "slower", "+-12.5 %"),  # 5 % of 1 ms over 4 round trips of 100 us: 12.5 %
+    (0.05, 0.02, "slower", "+-2 %"),  # a 50 us SLO: the narrowest band
+])
+def test_latency_bands_come_from_the_slo(slo_ms: float | None, band: float, verdict: str, said: str | None) -> None:
+    """The band of a round-trip metric is the change that moves a request by 5 % of its p99 SLO (from the
+    bare-metal median at the first look), clamped to 2-50 %; without an SLO the metric's default."""
+    _, _, targets = two()
+    probe = RoundTripProbe({"metal": jitter(100, 0.01), "virt": jitter(130, 0.01)})
+    result = run_session(targets, [probe], budget_s=100, seed=3, slo_us=slo_ms * 1000 if slo_ms else None)
+    (metric,) = result.probes[0].metrics
+    assert metric.comparison is not None and metric.comparison.verdict == verdict
+    assert metric.band == pytest.approx(band, rel=0.02) and metric.comparison.band == metric.band
+    notes = " ".join(result.probes[0].notes)
+    assert (said is None and "SLO" not in notes) or (said is not None and said in notes and "4 round trip" in notes)
+
+
+def test_a_band_the_user_gives_wins_over_the_slo() -> None:
+    _, _, targets = two()
+    probe = RoundTripProbe({"metal": jitter(100, 0.01), "virt": jitter(130, 0.01)})
+    result = run_session(targets, [probe], budget_s=100, seed=3, slo_us=50_000, bands={"net.p50_us": 0.1})
+    (metric,) = result.probes[0].metrics
+    assert metric.band == 0.1 and metric.comparison is not None and metric.comparison.verdict == "slower"
+    assert slo_band(probe, probe.metrics[0], None, 100.0) is None  # no SLO, no derived band
+    assert slo_band(FakeProbe("cpu", {}), MetricSpec("p50_us", "us", "lower"), 1000.0, 100.0) is None
 
 
 def test_the_seed_reproduces_the_order() -> None:
@@ -370,3 +414,11 @@ def test_single_target_gives_absolute_figures() -> None:
     assert pr.metrics[0].comparison is None
     assert pr.metrics[0].summary["this-host"]["n"] == 5
     assert not result.comparison
+
+
+def test_assess_measures_with_the_slo_of_its_decision() -> None:
+    """`advisor assess --measure` derives the latency bands from the profile's p99 SLO."""
+    from advisor import pipeline
+    from advisor.cli.assess import _slo_us
+
+    assert _slo_us(pipeline.decide_profile({"latency_p99_ms": 2})) == 2000.0

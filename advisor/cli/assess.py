@@ -381,7 +381,7 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
     with bar:
         result = run_targets(registry, specs, [registry.probes[n] for n in chosen], budget_s=budget, band=None,
                              suite="quick", on_progress=on_progress, allow_disturbed=allow_disturbed,
-                             accept_imitation=accept_imitation)
+                             accept_imitation=accept_imitation, slo_us=_slo_us(before))
     result.notes.extend(fairness.warnings(result.targets))
     for warning in fairness.warnings(result.targets):
         console.err(f"advisor: note: {warning}")
@@ -413,6 +413,12 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
                     Location(str(targets_path))) for why in unfair
         ] + [Problem(f"the runs were kept in {path}", "no record was written")])
     return measuring.measurement_facts(path, before=before, skipped=skipped, pack=pack)
+
+
+def _slo_us(before: Decision) -> float | None:
+    """The decision's p99 SLO in microseconds (the bands of the latency probes come from it), or None."""
+    value = before.facts.get("latency_p99_ms")
+    return float(value) * 1000 if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def profiles_default_slug(profile: Profile) -> str:

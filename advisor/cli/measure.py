@@ -179,7 +179,8 @@ def measure(targets_path: Path | None, profile_path: Path | None, questionnaire_
     with bar:
         result = run_targets(registry, specs, probes, budget_s=budget, band=band, bands=bands, suite=suite,
                              on_progress=on_progress, allow_disturbed=allow_disturbed,
-                             accept_imitation=accept_imitation, seed=seed)
+                             accept_imitation=accept_imitation, seed=seed,
+                             slo_us=slo_ms * 1000 if slo_ms is not None else None)
     assert result is not None
     if slo_ms is not None:
         result.slo = slo_checks(result, slo_ms)

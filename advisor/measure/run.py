@@ -54,7 +54,8 @@ def _no_interrupts() -> Iterator[None]:
 def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequence[Probe], *, budget_s: float,
                 band: float | None, suite: Budget, on_progress: Callable[[Progress], None] | None = None,
                 bands: Mapping[str, float] | None = None, allow_disturbed: bool = False,
-                accept_imitation: bool = False, seed: int | None = None) -> MeasurementResult:
+                accept_imitation: bool = False, seed: int | None = None,
+                slo_us: float | None = None) -> MeasurementResult:
     """Create a runner per target, measure ``probes`` on the bare-metal and vm targets, close every runner.
 
     An interruption before the first finished run raises :class:`Interrupted`; later
@@ -81,7 +82,7 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
                 }
                 result = run_session(by_role, probes, budget_s, band, on_progress, suite=suite, peers=peers,
                                      bands=bands, allow_disturbed=allow_disturbed, seed=seed,
-                                     plugins=registry.probe_plugin)
+                                     plugins=registry.probe_plugin, slo_us=slo_us)
                 result.accept_imitation = accept_imitation
                 return result
             except KeyboardInterrupt:

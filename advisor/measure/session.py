@@ -149,6 +149,7 @@ def run_session(
     seed: int | None = None,
     plugins: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    slo_us: float | None = None,
 ) -> MeasurementResult:
     """Measure ``probes`` on one or two targets and compare them; never raises KeyboardInterrupt.
 
@@ -156,7 +157,9 @@ def run_session(
     ``peers`` gives, per role, the runner that hosts the servers of two-host probes
     (``peer`` of :meth:`Probe.run`). ``band`` overrides every metric's default band;
     ``bands`` sets it per ``probe`` or ``probe.metric``. ``plugins`` maps probe name ->
-    plugin name (for the record).
+    plugin name (for the record). ``slo_us``, the decision's p99 SLO, sets the bands of the
+    latency metrics a probe scales with it (``slo_metrics``; :func:`advisor.measure.verdicts.slo_band`)
+    where no band is given.
     """
     if not targets:
         raise ValueError("run_session needs at least one target")
@@ -172,7 +175,7 @@ def run_session(
                                design={"looks": list(design.looks), "alpha": design.alpha, "rho": design.rho},
                                decision_comparisons=m, allow_disturbed=allow_disturbed)
     ctx = Ctx(targets, roles, peers or {}, {}, result, suite, design, max(1, m), band, bands, allow_disturbed,
-               random.Random(seed), start, start + budget_s, clock, on_progress)
+               random.Random(seed), start, start + budget_s, clock, on_progress, slo_us=slo_us)
     try:
         for role in roles:
             placement = _with_versions(targets[role].placement(role), targets[role], probes)

@@ -24,7 +24,14 @@ from advisor.measure.results import ComparisonRecord, MeasurementResult, MetricR
 if TYPE_CHECKING:
     from advisor.measure.session import Progress
 
-__all__ = ["Ctx", "fill", "look", "metric_band", "new_probe_result", "precise", "record"]
+__all__ = ["SLO_SHARE", "Ctx", "fill", "look", "metric_band", "new_probe_result", "precise", "record", "slo_band"]
+
+#: A difference that moves a request's latency by less than this share of its p99 SLO does not change the
+#: decision: the equivalence band of a latency metric whose probe names it in ``slo_metrics``.
+SLO_SHARE = 0.05
+#: The range of a band derived from the SLO: never narrower than the run-to-run floor can resolve, never so
+#: wide that a halved or doubled latency would count as equivalent.
+SLO_BAND_RANGE = (0.02, 0.5)
 
 
 @dataclass
@@ -45,6 +52,9 @@ class Ctx:
     budget_end: float
     clock: Callable[[], float]
     on_progress: Callable[[Progress], None] | None
+    #: The decision's p99 SLO (µs), and the bands derived from it at a probe's first look ("probe.metric").
+    slo_us: float | None = None
+    derived: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def _fin(x: float) -> float | None:
@@ -57,12 +67,27 @@ def record(c: stats.Comparison, band: float, decision: bool) -> ComparisonRecord
                             alpha=_fin(c.alpha), band=band, decision=decision)
 
 
-def metric_band(probe: Probe, metric: MetricSpec, band: float | None, bands: Mapping[str, float] | None) -> float:
-    """The equivalence band of a metric: ``bands['probe.metric']``, ``bands['probe']``, ``band``, its default."""
+def metric_band(probe: Probe, metric: MetricSpec, band: float | None, bands: Mapping[str, float] | None,
+                derived: Mapping[str, float] | None = None) -> float:
+    """The equivalence band of a metric: ``bands['probe.metric']``, ``bands['probe']``, ``band`` (all given by
+    the user), the band derived from the decision's SLO, the metric's documented default."""
     for key in (f"{probe.name}.{metric.name}", probe.name):
         if bands and key in bands:
             return bands[key]
-    return band if band is not None else metric.band
+    if band is not None:
+        return band
+    return (derived or {}).get(f"{probe.name}.{metric.name}", metric.band)
+
+
+def slo_band(probe: Probe, metric: MetricSpec, slo_us: float | None, baseline_us: float) -> float | None:
+    """The band of a latency metric from the decision: the ratio change that moves a request's latency by
+    :data:`SLO_SHARE` of its p99 SLO, when the request pays the metric ``round_trips`` times (the probe's
+    attribute) on a bare-metal ``baseline_us``; None when the probe does not scale it with the SLO."""
+    if slo_us is None or slo_us <= 0 or baseline_us <= 0 or metric.name not in getattr(probe, "slo_metrics", ()):
+        return None
+    trips = float(getattr(probe, "round_trips", 1))
+    low, high = SLO_BAND_RANGE
+    return min(high, max(low, SLO_SHARE * slo_us / (trips * baseline_us)))
 
 
 def new_probe_result(probe: Probe, ctx: Ctx) -> ProbeResult:
@@ -86,15 +111,24 @@ def precise(values: Sequence[float], metrics: Sequence[MetricResult]) -> bool:
 def compare_metric(probe: Probe, spec: MetricSpec, ctx: Ctx, samples: Mapping[Role, Mapping[str, list[float]]],
              n: int, previous: int) -> stats.Comparison:
     return stats.compare(samples["bare-metal"][spec.name][:n], samples["vm"][spec.name][:n], better=spec.better,
-                         band=metric_band(probe, spec, ctx.band, ctx.bands), design=ctx.design, m=ctx.m,
+                         band=metric_band(probe, spec, ctx.band, ctx.bands, ctx.derived), design=ctx.design, m=ctx.m,
                          previous=previous, resolution=spec.resolution)
 
 
 def look(probe: Probe, ctx: Ctx, samples: Mapping[Role, Mapping[str, list[float]]],
           decided: dict[str, stats.Comparison], latest: dict[str, stats.Comparison], deciding: Sequence[str],
           n: int, previous: int) -> None:
-    """A look at ``n`` blocks: every metric compared; a decision metric's first verdict is kept."""
+    """A look at ``n`` blocks: every metric compared; a decision metric's first verdict is kept.
+
+    The first look also fixes the bands derived from the SLO (from the bare-metal median so far): a band
+    that moved from look to look would break the error bound of the planned looks."""
     for spec in probe.metrics:
+        key = f"{probe.name}.{spec.name}"
+        values = samples["bare-metal"][spec.name][:n]
+        if key not in ctx.derived and values:
+            derived = slo_band(probe, spec, ctx.slo_us, statistics.median(values))
+            if derived is not None:
+                ctx.derived[key] = derived
         if spec.name in decided:
             continue
         comp = compare_metric(probe, spec, ctx, samples, n, previous)
@@ -126,7 +160,14 @@ def fill(pr: ProbeResult, probe: Probe, specs: Sequence[MetricSpec],
                                        note=comp.note or "no planned look was reached")
         elif spec.name not in deciding:
             comp = dataclasses.replace(comp, note="descriptive: not a decision metric")
-        mr.comparison = record(comp, metric_band(probe, spec, ctx.band, ctx.bands), spec.name in deciding)
+        mr.band = metric_band(probe, spec, ctx.band, ctx.bands, ctx.derived)
+        mr.comparison = record(comp, mr.band, spec.name in deciding)
+    from_slo = {spec.name: ctx.derived[f"{probe.name}.{spec.name}"] for spec in specs
+                if f"{probe.name}.{spec.name}" in ctx.derived}
+    if from_slo and ctx.slo_us is not None:
+        pr.notes.append(f"equivalence bands from the p99 SLO of {ctx.slo_us / 1000:g} ms (a difference that moves a "
+                        f"request by {SLO_SHARE:.0%} of it over {getattr(probe, 'round_trips', 1)} round trip(s)): "
+                        + ", ".join(f"{name} +-{value * 100:.3g} %" for name, value in from_slo.items()))
     if len(ctx.roles) == 2:
         refuse(pr, probe, ctx)
     elif pr.disturbed_blocks:

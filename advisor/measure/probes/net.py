@@ -60,6 +60,11 @@ class NetProbe:
         MetricSpec("avg_us", "us", "lower", band=0.20, description="mean TCP round trip"),
         MetricSpec("p999_us", "us", "lower", band=0.50, description="99.9th percentile of the TCP round trip"),
     )
+    #: Bands from the decision (:func:`advisor.measure.verdicts.slo_band`): with a p99 SLO, a round-trip
+    #: change matters when it moves a request by 5 % of the SLO; a request crosses the network 4 times (the
+    #: mode of the consequence ``vm-network-path``). Without an SLO each metric keeps its default band.
+    slo_metrics: tuple[str, ...] = ("p50_us", "p99_us", "avg_us", "p999_us")
+    round_trips = 4
     #: No session warm-up run: every run starts a fresh client and server, and sockperf sends its own
     #: warm-up messages and drops the first 400 ms before it measures (a warm-up run would cost 3.5 s).
     warmup = False
