@@ -2,8 +2,8 @@
 
 ``--simulate`` runs the sequential procedure (advisor.measure.stats) on synthetic
 log-normal run summaries with a known ratio, as the session looks at them (the
-quick design, the family alpha divided among 6 decision comparisons as in the quick
-suite), and prints the share of each verdict.
+quick design, the family alpha divided among the quick suite's decision comparisons:
+5, cpu, memory and jitter 1 each, net 2), and prints the share of each verdict.
 
 Without ``--simulate`` it runs real sessions of the installed console script, as a
 user does, on two ``local`` targets of this host, both pinned to CPU 1 at nice -20:
@@ -29,10 +29,11 @@ through): they count as "refused", never as verdicts. Needs root (cgroups) and t
 tools of the probes.
 
 ``--quick`` is the unattended acceptance run that fits 25 minutes on 2 CPUs: 40 A/A and
-20 A/B sessions of ONE probe each, rotating over the quick suite with cpu in five of
-every eight sessions (``ROTATION``), each with a budget that reaches the probe's first planned
-looks (``QUICK_BUDGETS``); a session that could not finish inside ``--minutes`` is not
-started (the report says how many ran). The full quick suite in every session (without
+20 A/B sessions of ONE probe each, rotating over the quick suite (``ROTATION``: 10 A/A and
+5 A/B per probe), each with the budget the probe gets in a 60-s quick suite that reaches
+its planned looks (``QUICK_BUDGETS``); a session that could not finish inside ``--minutes``
+is not started (the report says how many ran). The report adds the quick suite's time to
+verdict: the probes' median times to verdict, summed. The full quick suite in every session (without
 ``--quick``) takes about 2 minutes a session.
 
     .venv/bin/python benchmarks/bench_measure_stats.py --simulate
@@ -76,42 +77,48 @@ KNOWN_AB = {"cpu": 0.5, "memory": 0.5}
 #: Probes whose known A/B verdict under the quota is `slower`, without a known ratio.
 KNOWN_SLOWER = {"net"}
 QUICK = ("cpu", "memory", "net", "jitter")
-#: --quick: the probe of each session in turn (cpu, the cheapest, in 5 of 8, so 60 sessions fit 25 min) ...
-ROTATION = ("cpu", "memory", "cpu", "net", "cpu", "jitter", "cpu", "cpu")
-#: ... and its session budget (s): warm-up + the first planned looks, from the run lengths on a
-#: 2-vCPU guest (a block: cpu 2.2 s, memory 5.6 s, jitter 5.2 s, net 7 s, sockperf sleeping 2 s a run).
-QUICK_BUDGETS = {"cpu": 15.0, "memory": 36.0, "net": 45.0, "jitter": 34.0}
+#: --quick: the probe of each session in turn (each probe in a quarter of the sessions: 10 A/A + 5 A/B) ...
+ROTATION = ("cpu", "memory", "net", "jitter")
+#: ... and its session budget (s): the warm-up block and the planned looks it reaches, from the block lengths
+#: on a 2-vCPU guest (cpu 2.2 s: 5 blocks; memory 2.8 s: 7; jitter 1.2 s, two 0.5-s cyclictest runs and
+#: their files: 14; net 6.7 s, sockperf sleeping 2 s a run, no warm-up block: 5).
+QUICK_BUDGETS = {"cpu": 15.0, "memory": 24.0, "net": 36.0, "jitter": 18.0}
 #: Seconds a session costs on top of its budget (interpreter start, placement, the result file).
 OVERHEAD_S = 1.0
 
 
 def simulate(sequences: int) -> None:
+    from advisor.cli.measure import QUICK_PROBES
     from advisor.measure import stats
+    from advisor.measure.api import decision_metrics
+    from advisor.measure.probes import builtin_probes
     from advisor.measure.session import DESIGNS
 
     design = DESIGNS["quick"]
+    m = sum(len(decision_metrics(p)) for p in builtin_probes() if p.name in QUICK_PROBES)
     rows = [
         ("A/A, run noise 2 %, band 5 %", 1.0, 0.02, 0.05),
         ("A/A, run noise 5 %, band 5 %", 1.0, 0.05, 0.05),
         ("A/A, run noise 11 %, band 20 % (net)", 1.0, 0.11, 0.20),
-        ("A/A, run noise 25 %, band 30 % (jitter)", 1.0, 0.25, 0.30),
+        ("A/A, run noise 25 %, band 30 % (jitter p99)", 1.0, 0.25, 0.30),
+        ("A/A, run noise 10 %, band 30 % (jitter p90)", 1.0, 0.10, 0.30),
         ("band edge 0.95, noise 3 %, band 5 %", 0.95, 0.03, 0.05),
         ("band edge 1.20, noise 11 %, band 20 %", 1.20, 0.11, 0.20),
         ("A/B 0.5, noise 5 %, band 5 %", 0.5, 0.05, 0.05),
         ("A/B 0.9, noise 3 %, band 5 %", 0.9, 0.03, 0.05),
     ]
     print(f"quick design: looks {design.looks}, family alpha {design.alpha}, rho {design.rho}, "
-          f"6 decision comparisons; {sequences:,} sequences per row\n")
+          f"{m} decision comparisons; {sequences:,} sequences per row\n")
     print(f"{'scenario':42} {'equivalent':>10} {'slower':>8} {'faster':>8} {'inconcl.':>8} {'blocks':>7}")
     for label, ratio, sd, band in rows:
         start = time.perf_counter()
-        sim = stats.simulate(ratio, sd, sequences=sequences, design=design, m=6, band=band, seed=1)
+        sim = stats.simulate(ratio, sd, sequences=sequences, design=design, m=m, band=band, seed=1)
         took = time.perf_counter() - start
         s = sim.shares
         print(f"{label:42} {s['equivalent']:10.4%} {s['slower']:8.4%} {s['faster']:8.4%} "
               f"{s['inconclusive']:8.2%} {sim.mean_blocks:7.1f}   ({took:.1f} s)")
-    print(f"\nnominal bounds: P(equivalent | at the edge) <= {design.alpha / 2 / 6:.4%}, "
-          f"P(faster or slower | inside the band) <= {design.alpha / 2 / 6:.4%} per direction")
+    print(f"\nnominal bounds: P(equivalent | at the edge) <= {design.alpha / 2 / m:.4%}, "
+          f"P(faster or slower | inside the band) <= {design.alpha / 2 / m:.4%} per direction")
 
 
 def _load() -> str:
@@ -161,6 +168,9 @@ def _all_blocks_ratio(runs: list[dict[str, Any]], metric: str) -> float | None:
 
 
 def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
+    if not sessions:
+        print("no session ran (the time box was too short for the first one)")
+        return
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for s in sessions:
         for name, p in s.get("probes", {}).items():
@@ -190,6 +200,15 @@ def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
             time_txt = f"{statistics.median(times):8.0f}s" if times else "        -"
             print(f"{name:8} {kind:4} {len(rows):3} {len(refused):8} {len(decided):8} {false_txt} {equiv_txt} "
                   f"{err_txt} {time_txt}")
+    medians = {}
+    for name in probes:
+        rows = [p for s in sessions for n, p in s.get("probes", {}).items() if n == name and not p["refused"]
+                and p["verdict"] not in (None, "inconclusive")]
+        if rows:
+            medians[name] = statistics.median(r["time"] for r in rows)
+    if medians:
+        print(f"quick suite, the probes' median times to verdict summed: {sum(medians.values()):.0f} s ("
+              + ", ".join(f"{n} {v:.0f} s" for n, v in medians.items()) + "; target 60 s)")
     for name in KNOWN_AB:
         refused = [r["all_blocks_ratio"] for r in by.get(("ab", name), []) if r["refused"] and r["all_blocks_ratio"]]
         if refused:

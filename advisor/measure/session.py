@@ -14,7 +14,9 @@ With two targets, after the valid blocks reach a planned look of the
 decision metric not yet decided is compared (:func:`advisor.measure.stats.compare`,
 alpha spent over the looks and divided among all decision metrics of the session); a
 decided metric keeps its verdict. The probe stops when every decision metric is
-decided, at the design's last look, or when its share of the budget is used.
+decided, at the design's last look, or when its share of the budget is used. The
+comparisons, the equivalence bands (the decision's SLO sets those of latency metrics)
+and the filled-in result are :mod:`advisor.measure.verdicts`.
 
 A probe's verdicts are withheld (``refused``) when more than
 :data:`~advisor.measure.disturbance.MAX_DISTURBED_SHARE` of its blocks were
