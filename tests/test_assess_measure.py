@@ -34,8 +34,7 @@ targets:
     cpu_quota: 0.5
 """
 
-pytestmark = pytest.mark.serial
-
+# Only the two tests that measure are `serial` (CPU 1, one at a time); the usage checks run in the parallel lane.
 needs_tools = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("sysbench") is None or (os.cpu_count() or 1) < 2,
     reason="needs root (cgroups), sysbench and two CPUs (.ci/run installs the tools)",
@@ -62,6 +61,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
 
 
 @needs_tools
+@pytest.mark.serial
 @pytest.mark.slow
 def test_close_result_triggers_measurement_and_the_record_shows_before_and_after(measured) -> None:
     work, proc = measured
@@ -120,6 +120,7 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
 
 
 @needs_tools
+@pytest.mark.serial
 @pytest.mark.slow
 def test_recorded_measurements_regenerate_the_record_byte_for_byte(measured) -> None:
     work, proc = measured

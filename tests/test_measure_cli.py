@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_measure_plugins import _fake_dist
+from fakes import fake_dist
 
 from advisor.measure.results import load_result, measured_facts
 
@@ -62,7 +62,7 @@ def advisor_probes():
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     path = tmp_path / "site"
-    _fake_dist(path, "constprobe", "advisor_const_plugin", PLUGIN)
+    fake_dist(path, "constprobe", "advisor_const_plugin", PLUGIN)
     return path
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
+from fakes import fake_dist
 
 from advisor.errors import DataError, MeasurementError, UsageError
 from advisor.measure import hookspecs, manager
@@ -106,18 +107,6 @@ def test_registry_checks_what_plugins_return() -> None:
         registry.make_runner(spec)
 
 
-def _fake_dist(site: Path, name: str, entry: str, module_text: str | None) -> None:
-    """A minimal installed distribution: a module and a dist-info with an entry point."""
-    site.mkdir(parents=True, exist_ok=True)
-    module = entry.split(":")[0]
-    if module_text is not None:
-        (site / f"{module}.py").write_text(module_text)
-    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[advisor.measurements]\n{name} = {entry}\n")
-
-
 def _advisor(*args: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if path is not None:
@@ -127,8 +116,8 @@ def _advisor(*args: str, path: Path | None = None) -> subprocess.CompletedProces
 
 def test_broken_plugin_is_a_warning_naming_it(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    _fake_dist(site, "broken-plugin", "advisor_broken_plugin", "import no_such_module_xyz\n")
-    _fake_dist(site, "badhook-plugin", "advisor_badhook_plugin",
+    fake_dist(site, "broken-plugin", "advisor_broken_plugin", "import no_such_module_xyz\n")
+    fake_dist(site, "badhook-plugin", "advisor_badhook_plugin",
                "from advisor.measure.hookspecs import hookimpl\n\n@hookimpl\ndef advisor_probez():\n    return []\n")
     done = _advisor("plugins", path=site)
     assert done.returncode == 0, done.stderr
@@ -204,7 +193,7 @@ def test_a_plugin_cannot_shadow_a_built_in_probe(tmp_path: Path) -> None:
     """The audit's finding: a package whose entry point sorts before 'probes' took over 'cpu' with a
     warning, and its made-up ratio became measured.cpu.*. Now it is an error naming both plugins."""
     site = tmp_path / "site"
-    _fake_dist(site, "aaa-cpu", "advisor_aaa_cpu", SHADOW)
+    fake_dist(site, "aaa-cpu", "advisor_aaa_cpu", SHADOW)
     for args in (["plugins"], ["measure", "--probe", "cpu", "--budget", "5"]):
         done = _advisor(*args, path=site)
         assert done.returncode == 3, done.stderr

@@ -13,10 +13,11 @@ import math
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from fakes import Script, ScriptedRunner
 
 from advisor.measure import probes as builtin
 from advisor.measure.api import Completed, Handle, MetricSpec, Placement, Probe, ProbeError, Role, Runner, main_metric
@@ -37,63 +38,7 @@ def sample(name: str) -> str:
     return (DATA / name).read_text()
 
 
-# --------------------------------------------------------------------------- a scripted runner
-
-
-class FakeHandle:
-    def __init__(self, argv: Sequence[str], out: str = "", err: str = "") -> None:
-        self.argv = tuple(argv)
-        self.out, self.err = out, err
-        self.stopped = False
-
-    def stop(self) -> Completed:
-        self.stopped = True
-        return Completed(self.argv, 0, self.out, self.err, 0.1)
-
-
-Script = Callable[[tuple[str, ...]], tuple[int, str, str]]
-
-
-class FakeRunner:
-    """Answers each command from ``script``; records every argv."""
-
-    kind = "fake"
-
-    def __init__(self, script: Script, *, tools: Sequence[str] | None = None, name: str = "fake") -> None:
-        self.name = name
-        self.script = script
-        self.tools = tools
-        self.calls: list[tuple[str, ...]] = []
-        self.spawned: list[FakeHandle] = []
-        self.spawn_output: tuple[str, str] = ("", "")
-
-    def run(self, argv: Sequence[str], *, timeout: float, cpus: Sequence[int] | None = None,
-            stdin: str | None = None) -> Completed:
-        assert not isinstance(argv, str) and timeout > 0
-        args = tuple(argv)
-        self.calls.append(args)
-        rc, out, err = self.script(args)
-        return Completed(args, rc, out, err, 0.01)
-
-    def spawn(self, argv: Sequence[str], *, cpus: Sequence[int] | None = None) -> FakeHandle:
-        handle = FakeHandle(argv, *self.spawn_output)
-        self.spawned.append(handle)
-        return handle
-
-    def which(self, tool: str) -> bool:
-        return self.tools is None or tool in self.tools
-
-    def tool_version(self, tool: str) -> str | None:
-        return None
-
-    def address(self) -> str:
-        return "127.0.0.1"
-
-    def placement(self, role: Role) -> Placement:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
+# --------------------------------------------------------------------------- answers of the scripted runner
 
 
 def common(args: tuple[str, ...]) -> tuple[int, str, str] | None:
@@ -155,7 +100,7 @@ def test_catalog_figures_match_main_metrics() -> None:
 
 @pytest.mark.parametrize("probe", builtin.builtin_probes(), ids=lambda pr: pr.name)
 def test_missing_tool_is_a_probe_error_with_the_install_hint(probe: Probe) -> None:
-    runner = FakeRunner(lambda args: (0, "", ""), tools=())
+    runner = ScriptedRunner(lambda args: (0, "", ""), tools=())
     with pytest.raises(ProbeError) as info:
         probe.run(runner, budget="quick")
     assert info.value.first.hint == probe.install_hint()
@@ -164,7 +109,7 @@ def test_missing_tool_is_a_probe_error_with_the_install_hint(probe: Probe) -> No
 
 
 def test_unknown_budget_is_refused() -> None:
-    runner = FakeRunner(lambda args: (0, sample("sysbench_cpu.txt"), ""))
+    runner = ScriptedRunner(lambda args: (0, sample("sysbench_cpu.txt"), ""))
     with pytest.raises(ProbeError, match="unknown budget"):
         CpuProbe().run(runner, budget="huge")  # type: ignore[arg-type]
 
@@ -253,7 +198,7 @@ def test_memory_probe_sizes_the_block_from_the_target() -> None:
             return 0, sample("proc_meminfo.txt"), ""
         return 0, sample("sysbench_memory.txt"), ""
 
-    runner = FakeRunner(script)
+    runner = ScriptedRunner(script)
     got = MemoryProbe().run(runner, budget="quick")
     assert got["llc_mib"] == 480 and got["block_mib"] == 2048
     assert got["random_mb_per_s"] == pytest.approx(10023.55 * 1.048576) and got["threads"] == 2
@@ -264,7 +209,7 @@ def test_memory_probe_sizes_the_block_from_the_target() -> None:
     # random access with one thread per allowed CPU (cpus_allowed.txt allows two)
     assert {"--memory-oper=read", "--time=1", "--memory-access-mode=rnd", "--threads=2"} <= set(rnd)
     # the full suite adds the single-thread sequential sweep
-    full = FakeRunner(script)
+    full = ScriptedRunner(script)
     got = MemoryProbe().run(full, budget="full")
     assert got["mb_per_s"] == pytest.approx(10023.55 * 1.048576)
     rnd, seq = [c for c in full.calls if c[0] == "sysbench"]
@@ -283,7 +228,7 @@ def test_memory_probe_falls_back_to_getconf() -> None:
             return 1, "", "no such file"
         return 0, sample("sysbench_memory.txt"), ""
 
-    got = MemoryProbe().run(FakeRunner(script), budget="full")
+    got = MemoryProbe().run(ScriptedRunner(script), budget="full")
     assert got["llc_mib"] == 480 and got["block_mib"] == 2048
 
 
@@ -340,7 +285,7 @@ def _fio_script(direct_ok: bool, enghelp: str) -> Script:
 
 
 def test_disk_probe_uses_libaio_odirect_in_a_temp_dir_and_removes_it() -> None:
-    runner = FakeRunner(_fio_script(True, sample("fio_enghelp.txt")))
+    runner = ScriptedRunner(_fio_script(True, sample("fio_enghelp.txt")))
     got = DiskProbe().run(runner, budget="quick")
     assert got == {"iops": pytest.approx(122806.596702), "p99_us": pytest.approx(684.032), "direct": 1.0,
                    "iodepth": 32.0, "device": "/dev/vda1", "fstype": "ext4", "mount": "/"}
@@ -361,7 +306,7 @@ def test_disk_probe_refuses_a_buffered_run_and_names_the_file_system() -> None:
             return 0, "Filesystem     Type  Mounted on\ntmpfs          tmpfs /tmp\n", ""
         return base(args)
 
-    runner = FakeRunner(script)
+    runner = ScriptedRunner(script)
     with pytest.raises(ProbeError, match=r"O_DIRECT failed in /tmp/advisor.test \(tmpfs tmpfs\)") as info:
         DiskProbe().run(runner, budget="full")
     assert "page cache" in (info.value.first.hint or "")
@@ -469,7 +414,7 @@ def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
             return 0, "--full-log  -Dump full log\n", ""
         return 0, sample("sockperf_pingpong_one_way.txt"), ""
 
-    runner = FakeRunner(script)
+    runner = ScriptedRunner(script)
     got = NetProbe().run(runner, budget="quick")
     assert got["full_rtt"] == 0.0 and got["co_corrected"] == 0.0  # no log rows: sockperf's own summary
     one_way = lp.parse_sockperf(sample("sockperf_pingpong_one_way.txt"))
@@ -484,9 +429,9 @@ def test_net_probe_on_loopback_without_full_rtt_doubles() -> None:
 
 
 def test_net_probe_serves_on_the_peer() -> None:
-    client = FakeRunner(lambda args: (0, "--full-rtt --full-log" if args[-1] == "--help" else
+    client = ScriptedRunner(lambda args: (0, "--full-rtt --full-log" if args[-1] == "--help" else
                                       sample("sockperf_underload_full_log.txt"), ""), name="bm")
-    peer = FakeRunner(lambda args: (0, "", ""), name="vm")
+    peer = ScriptedRunner(lambda args: (0, "", ""), name="vm")
     peer.address = lambda: "10.0.0.7"  # type: ignore[method-assign]
     got = NetProbe().run(client, budget="full", peer=peer)
     assert got["full_rtt"] == 1.0 and not client.spawned
@@ -502,7 +447,7 @@ def test_net_probe_serves_on_the_peer() -> None:
 
 def test_net_probe_retries_a_busy_port_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(net_module, "CONNECT_WAIT", 0.0)
-    runner = FakeRunner(lambda args: (0, "--full-rtt", "") if args[-1] == "--help" else
+    runner = ScriptedRunner(lambda args: (0, "--full-rtt", "") if args[-1] == "--help" else
                         (0, sample("sockperf_client_refused.txt"), ""))
     runner.spawn_output = (sample("sockperf_server_bind_error.txt"), "")
     with pytest.raises(ProbeError, match="refused connections") as info:
@@ -571,7 +516,7 @@ def _cyclictest_script(cat_text: str, rc: int = 0, err: str = "") -> Script:
 
 
 def test_jitter_probe_reads_the_json_back_through_the_runner() -> None:
-    runner = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
+    runner = ScriptedRunner(_cyclictest_script(sample("cyclictest_hist.json")))
     got = JitterProbe().run(runner, budget="quick")
     expected = lp.parse_cyclictest_json(sample("cyclictest_hist.json"))
     assert expected.p50_us is not None and expected.p90_us is not None and expected.p99_us is not None
@@ -586,7 +531,7 @@ def test_jitter_probe_reads_the_json_back_through_the_runner() -> None:
     assert other[other.index("-l") + 1] == "2500" and "-D" not in other
     assert ("cat", "/tmp/advisor.test/cyclictest-other.json") in runner.calls and runner.calls[-1][0] == "rm"
     # the full suite adds the SCHED_FIFO run, in the same directory
-    full = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
+    full = ScriptedRunner(_cyclictest_script(sample("cyclictest_hist.json")))
     got = JitterProbe().run(full, budget="full")
     assert (got["p99_us"], got["avg_us"], got["max_us"]) == (expected.p99_us, expected.avg_us, expected.max_us)
     other, rt = [c for c in full.calls if c[0] == "cyclictest"]
@@ -596,7 +541,7 @@ def test_jitter_probe_reads_the_json_back_through_the_runner() -> None:
 
 
 def test_jitter_probe_without_privileges_says_what_to_grant() -> None:
-    runner = FakeRunner(_cyclictest_script("", rc=1, err=sample("cyclictest_unprivileged_stderr.txt")))
+    runner = ScriptedRunner(_cyclictest_script("", rc=1, err=sample("cyclictest_unprivileged_stderr.txt")))
     with pytest.raises(ProbeError, match="Unable to change scheduling policy") as info:
         JitterProbe().run(runner, budget="quick")
     assert info.value.first.hint == PRIVILEGE_HINT and "CAP_SYS_NICE" in PRIVILEGE_HINT
@@ -604,7 +549,7 @@ def test_jitter_probe_without_privileges_says_what_to_grant() -> None:
 
 
 def test_noisy_probe_pins_the_antagonist_to_the_same_cpu() -> None:
-    runner = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
+    runner = ScriptedRunner(_cyclictest_script(sample("cyclictest_hist.json")))
     got = NoisyProbe().run(runner, budget="quick")
     assert got["slowdown"] == 1.0 and got["cpu"] == got["antagonist_cpu"] == 1.0
     (hog,) = runner.spawned
@@ -614,7 +559,7 @@ def test_noisy_probe_pins_the_antagonist_to_the_same_cpu() -> None:
 
 
 def test_noisy_probe_reports_a_failed_antagonist() -> None:
-    runner = FakeRunner(_cyclictest_script(sample("cyclictest_hist.json")))
+    runner = ScriptedRunner(_cyclictest_script(sample("cyclictest_hist.json")))
     runner.spawn_output = ("", "taskset: invalid range, 7 is not allowed, allowed range: 0 to 1\n")
     with pytest.raises(ProbeError, match="antagonist failed"):
         NoisyProbe().run(runner, budget="quick")

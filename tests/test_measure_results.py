@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_measure_session import FakeProbe, FakeRunner, jitter
+from fakes import FakeProbe, FakeRunner, jitter
 
 from advisor.errors import DataError
 from advisor.measure.results import (
