@@ -177,11 +177,7 @@ def test_the_recommendation_names_its_configuration() -> None:
 
 # --------------------------------------------------------------------------- the pack's own tests
 
-def test_the_pack_passes_its_rule_cases_archetypes_and_full_coverage() -> None:
-    report = pipeline.run_decision_tests(PACK, Q)
-    assert report.ok, "\n".join(f.format() for f in report.failures)
-    assert report.coverage.percent == 100.0
-    assert report.pack_cases >= 25
+# The pack's rule cases, archetypes and coverage run once, through `advisor rules test` (test_rules_cli.py).
 
 
 def test_every_archetype_cites_evidence_and_argues_its_expectation() -> None:
