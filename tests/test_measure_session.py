@@ -327,3 +327,17 @@ def test_assess_measures_with_the_slo_of_its_decision() -> None:
     from advisor.cli.assess import _slo_us
 
     assert _slo_us(pipeline.decide_profile({"latency_p99_ms": 2})) == 2000.0
+
+
+def test_the_band_from_the_slo_is_fixed_at_the_first_look() -> None:
+    """The bare-metal median moves after the first look (here it doubles): the band stays the one of the first
+    look, since a band that moved between looks would break the planned looks' error bound."""
+    _, _, targets = two()
+    drift = {"metal": lambda i: 100.0 * (1 if i <= 5 else 2) * (1 + 0.2 * (i % 2)),
+             "virt": lambda i: 100.0 * (1 if i <= 5 else 2) * (1 + 0.2 * ((i + 1) % 2))}
+    probe = RoundTripProbe(drift)
+    result = run_session(targets, [probe], budget_s=100, seed=3, slo_us=1000.0)
+    (metric,) = result.probes[0].metrics
+    assert result.probes[0].rounds > 5  # noisy enough to go past the first look
+    first = [r.values["p50_us"] for r in result.runs if r.role == "bare-metal" and not r.warmup][:5]
+    assert metric.band == pytest.approx(0.05 * 1000.0 / (4 * sorted(first)[2]))
