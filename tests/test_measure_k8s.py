@@ -16,6 +16,9 @@ docs/measurement.md ("Kubernetes targets") has the live verification against a r
 from __future__ import annotations
 
 import _thread
+import base64
+import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -96,6 +99,9 @@ class FakeKubernetesAPI:
     Scheduling honours nodeSelector, NoSchedule taints/tolerations and the required pod
     anti-affinity of the manifests; the "kubelet" runs ``command + args`` as a local
     process (``$$`` -> ``$`` as Kubernetes does), logs to a file, and deletion kills it.
+    ``exec_in_pod`` runs a command "in" a running pod: a local process carrying the pod's
+    name in its environment (``FAKE_POD_ENV``), so deleting the pod kills every process
+    started in it, background sessions included, as deleting a real pod does.
     Every created Job is validated against the Kubernetes OpenAPI schema first.
     """
 
@@ -111,6 +117,8 @@ class FakeKubernetesAPI:
         self.deleted: list[tuple[str, str]] = []
         self.collections_deleted: list[tuple[str, str]] = []
         self.max_slots_per_node: dict[str, int] = {}
+        self.execs: list[tuple[str, list[str]]] = []
+        self.ever: list[str] = []
         self.lock = threading.RLock()
 
     # BatchV1Api
@@ -128,6 +136,7 @@ class FakeKubernetesAPI:
             pod_name = f"{name}-{secrets.token_hex(3)}"
             labels = dict(body["spec"]["template"]["metadata"]["labels"])
             self.pods[pod_name] = FakePod(pod_name, name, body, labels)
+            self.ever.append(pod_name)
         return k8s.V1Job(metadata=k8s.V1ObjectMeta(name=name, namespace=namespace))
 
     def delete_namespaced_job(self, name: str, namespace: str, *, propagation_policy: str) -> Any:
@@ -176,6 +185,26 @@ class FakeKubernetesAPI:
                     architecture="amd64", boot_id="b", container_runtime_version="containerd://1.7.0",
                     kernel_version=os.uname().release, kube_proxy_version="", kubelet_version="v1.33.0",
                     machine_id="m", operating_system="linux", os_image="Debian GNU/Linux 12", system_uuid="u")))
+
+    def exec_in_pod(self, name: str, namespace: str, *, container: str, command: list[str],
+                    timeout: float) -> tuple[int, str, str]:
+        with self.lock:
+            pod = self.pods.get(name)
+            if pod is not None:
+                self._advance(pod)
+            if pod is None or pod.phase != "Running":
+                raise k8s.ApiException(status=404 if pod is None else 400, reason="pod is not running")
+            assert container == "probe" and all(isinstance(w, str) for w in command)
+            self.execs.append((name, list(command)))
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=self.tmp, env={**os.environ, FAKE_POD_ENV: name})
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException as exc:  # the client gives up on the stream: the command goes on in the pod
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise TimeoutError(f"exec in {name} did not end within {timeout} s") from None
+            raise
+        return proc.returncode, out.decode(), err.decode()
 
     # the fake scheduler and kubelet
     def _fits(self, pod: FakePod, node: FakeNode) -> bool:
@@ -229,6 +258,9 @@ class FakeKubernetesAPI:
         if pod.proc is not None and pod.proc.poll() is None:
             os.killpg(pod.proc.pid, signal.SIGKILL)
             pod.proc.wait()
+        for pid in _pids_in({pod.name}):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def _model(self, pod: FakePod) -> Any:
         state: Any
@@ -256,11 +288,36 @@ class FakeKubernetesAPI:
                                    conditions=conditions, container_statuses=statuses))
 
     def running_processes(self) -> int:
-        return sum(1 for p in self.pods.values() if p.proc is not None and p.proc.poll() is None)
+        """Live processes of the pods: their containers' and everything started in them (exec)."""
+        mains = sum(1 for p in self.pods.values() if p.proc is not None and p.proc.poll() is None)
+        return mains + len(_pids_in(set(self.ever)))
+
+    def exec_processes(self, pod: str) -> int:
+        return len(_pids_in({pod}))
 
     def close(self) -> None:
         for pod in list(self.pods.values()):
             self._kill(pod)
+
+
+FAKE_POD_ENV = "ADVISOR_FAKE_K8S_POD"
+
+
+def _pids_in(pods: set[str]) -> list[int]:
+    """Live processes started by ``exec_in_pod`` in one of ``pods``; zombies excluded."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            env = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        values = [e.split(b"=", 1)[1].decode() for e in env if e.startswith(FAKE_POD_ENV.encode() + b"=")]
+        if values and state != "Z" and values[0] in pods:
+            found.append(int(entry.name))
+    return found
 
 
 def _matches(expr: dict[str, Any], labels: dict[str, str]) -> bool:
@@ -479,37 +536,48 @@ def test_plugin_hook_provides_the_kubernetes_runner() -> None:
 
 # -- orchestration against the FAKE API ---------------------------------------------------
 
-def test_run_creates_a_job_collects_the_log_and_deletes_it(fake: FakeKubernetesAPI) -> None:
+def test_every_command_runs_in_one_pod_deleted_on_close(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake)
     assert isinstance(runner, Runner)
     done = runner.run(["sh", "-c", "echo hello; echo warn >&2"], timeout=10)
-    assert done.returncode == 0 and done.stdout == "hello\nwarn\n"  # pod logs hold both streams
-    assert len(fake.created) == 1
+    assert (done.returncode, done.stdout, done.stderr) == (0, "hello\n", "warn\n")
+    again = runner.run(["sh", "-c", "echo $PPID; cat /proc/self/cgroup >/dev/null"], timeout=10, cpus=[0])
+    assert again.returncode == 0
+    assert len(fake.created) == 1, "one pod for all of the target's commands"
+    assert {pod for pod, _ in fake.execs} == {runner.pod}
+    assert fake.execs[-1][1][:4] == ["timeout", "-k", "2", "10"] and "taskset" in fake.execs[-1][1]
+    assert runner.node in ("metal-1", "metal-2") and fake.deleted == []
+    runner.close()
     assert fake.deleted == [(fake.created[0]["metadata"]["name"], "Foreground")]
-    assert fake.jobs == {} and fake.pods == {}
-    assert runner.node in ("metal-1", "metal-2")
+    assert fake.jobs == {} and fake.pods == {} and fake.running_processes() == 0
+    runner.close()  # idempotent
 
 
-def test_failure_returns_the_exit_code_and_cleans_up(fake: FakeKubernetesAPI) -> None:
+def test_failure_returns_the_exit_code(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake)
     done = runner.run(["sh", "-c", "echo broken; exit 3"], timeout=10)
     assert (done.returncode, done.stdout) == (3, "broken\n")
+    runner.close()
     assert fake.jobs == {} and len(fake.deleted) == 1
 
 
-def test_timeout_deletes_the_job_and_kills_the_pod(fake: FakeKubernetesAPI) -> None:
+def test_timeout_kills_the_command_group_in_the_pod(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake)
     start = time.monotonic()
     with pytest.raises(ProbeTimeout) as err:
-        runner.run(["sleep", "30"], timeout=0.5)
+        runner.run(["sh", "-c", "sleep 30 & sleep 30"], timeout=0.5)
     assert time.monotonic() - start < 10
     assert err.value.exit_code == ExitCode.MEASUREMENT
+    assert runner.pod is not None and fake.exec_processes(runner.pod) == 0  # the whole group, child included
+    assert runner.run(["true"], timeout=5).returncode == 0  # the pod serves the next command
+    runner.close()
     assert fake.jobs == {} and fake.deleted[0][1] == "Foreground"
     assert fake.running_processes() == 0
 
 
-def test_ctrl_c_deletes_the_job(fake: FakeKubernetesAPI) -> None:
+def test_ctrl_c_deletes_the_pod(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake)
+    runner.run(["true"], timeout=5)
     timer = threading.Timer(0.5, _thread.interrupt_main)  # SIGINT-like KeyboardInterrupt in the main thread
     timer.start()
     try:
@@ -545,7 +613,7 @@ def test_tainted_pool_needs_its_toleration(fake: FakeKubernetesAPI) -> None:
     assert tolerated.node == "vm-1"
 
 
-def test_runs_stick_to_one_node_and_targets_never_share_one(fake: FakeKubernetesAPI) -> None:
+def test_targets_never_share_a_node(fake: FakeKubernetesAPI) -> None:
     a, b = make_runner(fake, "a"), make_runner(fake, "b")
     errors: list[BaseException] = []
 
@@ -562,40 +630,42 @@ def test_runs_stick_to_one_node_and_targets_never_share_one(fake: FakeKubernetes
     for t in threads:
         t.join()
     assert not errors
-    nodes = {fake.created[i]["spec"]["template"]["spec"]["nodeSelector"].get("kubernetes.io/hostname")
-             for i in range(len(fake.created))}
     assert a.node != b.node and {a.node, b.node} == {"metal-1", "metal-2"}
-    assert None in nodes  # the first run of each is placed by the scheduler, the next ones pinned
-    assert max(fake.max_slots_per_node.values()) == 1  # never two targets' pods on one node at once
+    assert len(fake.created) == 2 and max(fake.max_slots_per_node.values()) == 1
+    for r in (a, b):
+        r.close()
+    assert fake.running_processes() == 0
 
 
-def test_one_node_pool_runs_targets_one_after_the_other(fake: FakeKubernetesAPI) -> None:
+def test_one_node_pool_holds_one_target_at_a_time(fake: FakeKubernetesAPI) -> None:
     fake.nodes[:] = [FakeNode("only", {"pool": "metal"})]
     a, b = make_runner(fake, "a"), make_runner(fake, "b")
-    results: list[int] = []
-    threads = [threading.Thread(target=lambda r=r: results.append(r.run(["sleep", "0.3"], timeout=10).returncode))
-               for r in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == [0, 0]
-    assert fake.max_slots_per_node == {"only": 1}
+    assert a.run(["true"], timeout=10).returncode == 0
+    with pytest.raises(ProbeError, match="did not start within 5 s") as err:
+        b.run(["true"], timeout=10)
+    assert "a node of its own" in err.value.format()
+    a.close()
+    assert b.run(["true"], timeout=10).returncode == 0
+    b.close()
+    assert fake.max_slots_per_node == {"only": 1} and fake.jobs == {}
 
 
-def test_spawn_stop_and_close(fake: FakeKubernetesAPI) -> None:
+def test_background_processes_share_the_pod_and_stop_with_their_group(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake, host_network=True)
-    handle = runner.spawn(["sh", "-c", "echo serving; sleep 30"])
-    assert fake.running_processes() == 1
+    handle = runner.spawn(["sh", "-c", "echo serving; sleep 30 & sleep 30"])
+    antagonist = runner.spawn(["sleep", "30"], cpus=[0])
+    assert len(fake.created) == 1, "server, antagonist and runs in one pod"
     assert runner.address() == "127.0.0.1"  # the node's InternalIP
-    time.sleep(0.2)
+    time.sleep(0.3)
+    assert runner.pod is not None and fake.exec_processes(runner.pod) >= 3  # the server's two, the antagonist
     done = handle.stop()
     assert "serving" in done.stdout
-    assert fake.running_processes() == 0 and fake.jobs == {}
     assert handle.stop() is done
-    runner.spawn(["sleep", "30"])
+    assert runner.run(["true"], timeout=5).returncode == 0
+    assert fake.exec_processes(runner.pod) == 1  # only the antagonist is left
     runner.close()
     runner.close()
+    assert antagonist.stop().returncode == -15
     assert fake.running_processes() == 0 and fake.jobs == {}
 
 
@@ -604,13 +674,13 @@ def test_address_needs_host_network(fake: FakeKubernetesAPI) -> None:
         make_runner(fake).address()
 
 
-def test_which_is_one_job_for_the_common_tools(fake: FakeKubernetesAPI) -> None:
+def test_which_is_one_exec_for_the_common_tools(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake)
     assert runner.which("sh")
     assert not runner.which("advisor-no-such-tool")
-    created = len(fake.created)
+    execs = len(fake.execs)
     assert runner.which("taskset") == (subprocess.run(["sh", "-c", "command -v taskset"]).returncode == 0)
-    assert len(fake.created) == created  # cached from the first lookup
+    assert len(fake.execs) == execs  # cached from the first lookup
     with pytest.raises(MeasurementError) as err:
         runner.preflight(["sh", "advisor-no-such-tool"])
     assert "apt-get install advisor-no-such-tool" in err.value.format()
@@ -659,16 +729,22 @@ def test_cpu_probe_through_the_kubernetes_runner(fake: FakeKubernetesAPI) -> Non
     with cpu_heavy():
         figures = probe.run(runner, budget="quick")
     assert figures["events_per_s"] > 0
+    assert len(fake.created) == 1 and len(fake.execs) > 1  # the probe's commands in one pod
+    runner.close()
     assert fake.jobs == {} and fake.running_processes() == 0
 
 
 # -- the official client, end to end over HTTP on 127.0.0.1 --------------------------------
 
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
 class FakeAPIServer:
     """A FAKE Kubernetes API server: FakeKubernetesAPI behind HTTP on 127.0.0.1, for the official client.
 
-    It serves only the REST paths the runner uses, so the real client (its request
-    building, JSON encoding and model decoding) is exercised through the runner's adapter.
+    It serves only the REST paths the runner uses, and pods/exec as a websocket, so the real
+    client (its request building, JSON encoding, model decoding and exec stream) is exercised
+    through the runner's adapter.
     """
 
     def __init__(self, api: FakeKubernetesAPI) -> None:
@@ -709,6 +785,8 @@ class FakeAPIServer:
                             propagation_policy=query.get("propagationPolicy", "")))
                     elif parts[:2] == ["api", "v1"] and parts[2] == "nodes":
                         self._reply(200, outer.api.read_node(parts[3]))
+                    elif parts[-1] == "exec" and method == "GET":
+                        self._exec(parts[5], parts[3], parse_qs(url.query))
                     elif parts[-1] == "log":
                         text = outer.api.read_namespaced_pod_log(parts[5], parts[3], container=query["container"])
                         self._reply(200, None, text)
@@ -719,6 +797,34 @@ class FakeAPIServer:
                         self._reply(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
                 except k8s.ApiException as exc:
                     self._reply(int(exc.status), {"kind": "Status", "code": exc.status, "reason": exc.reason})
+
+            def _exec(self, pod: str, namespace: str, query: dict[str, list[str]]) -> None:
+                """pods/exec: a websocket (RFC 6455) speaking v4.channel.k8s.io, as the API server does."""
+                key = self.headers["Sec-WebSocket-Key"]
+                accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest()).decode()
+                assert "v4.channel.k8s.io" in self.headers["Sec-WebSocket-Protocol"]
+                self.send_response(101, "Switching Protocols")
+                for name, value in (("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                                    ("Sec-WebSocket-Accept", accept), ("Sec-WebSocket-Protocol", "v4.channel.k8s.io")):
+                    self.send_header(name, value)
+                self.end_headers()
+                rc, out, err = outer.api.exec_in_pod(pod, namespace, container=query["container"][0],
+                                                     command=query["command"], timeout=3600)
+                status: dict[str, Any] = {"metadata": {}, "status": "Success"} if rc == 0 else {
+                    "metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+                    "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]}}
+                for channel, data in ((1, out.encode()), (2, err.encode()), (3, json.dumps(status).encode())):
+                    if data:
+                        self._frame(0x82, bytes([channel]) + data)
+                self._frame(0x88, b"")
+                self.close_connection = True
+
+            def _frame(self, opcode: int, payload: bytes) -> None:
+                n = len(payload)
+                size = bytes([n]) if n < 126 else bytes([126]) + n.to_bytes(2, "big") if n < 65536 \
+                    else bytes([127]) + n.to_bytes(8, "big")
+                self.wfile.write(bytes([opcode]) + size + payload)
+                self.wfile.flush()
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 self._handle("GET")
@@ -771,6 +877,9 @@ def test_official_client_through_a_fake_api_server(fake: FakeKubernetesAPI, tmp_
         assert runner.options.kubeconfig == str(kubeconfig)
         done = runner.run(["printf", "%s\\n", "$(id)", "a b"], timeout=10)
         assert (done.returncode, done.stdout) == (0, "$(id)\na b\n")
+        failed = runner.run(["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=10)
+        assert (failed.returncode, failed.stdout, failed.stderr) == (3, "out\n", "err\n")
+        assert any(p.endswith("/exec") for _, p in server.requests)  # pods/exec over the websocket
         placement = runner.placement("bare-metal")
         assert placement.extra["kubelet"] == "v1.33.0"
         with pytest.raises(ProbeTimeout):

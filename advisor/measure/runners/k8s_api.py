@@ -9,12 +9,14 @@ need it). Tests inject a fake API object with the same method names
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from advisor.errors import MeasurementError
 from advisor.measure.runners.k8s_manifests import CONTAINER
 
-__all__ = ["FATAL_WAITING", "KubernetesAPI", "PodView", "get_path", "official_api", "one_line"]
+__all__ = ["FATAL_WAITING", "KubernetesAPI", "PodView", "api_error", "get_path", "node_facts", "official_api",
+           "one_line"]
 
 #: Waiting reasons that will not resolve by waiting longer.
 FATAL_WAITING = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
@@ -40,6 +42,14 @@ class KubernetesAPI(Protocol):
     def read_namespaced_pod_log(self, name: str, namespace: str, *, container: str) -> Any: ...
 
     def read_node(self, name: str) -> Any: ...
+
+    def exec_in_pod(self, name: str, namespace: str, *, container: str, command: Sequence[str],
+                    timeout: float) -> tuple[int, str, str]:
+        """Run ``command`` (an argv, no shell) in the pod's container: ``(exit code, stdout, stderr)``.
+
+        Raises TimeoutError when it has not ended within ``timeout`` seconds.
+        """
+        ...
 
 
 class _OfficialAPI:
@@ -70,6 +80,21 @@ class _OfficialAPI:
     def read_node(self, name: str) -> Any:
         return self._core.read_node(name)
 
+    def exec_in_pod(self, name: str, namespace: str, *, container: str, command: Sequence[str],
+                    timeout: float) -> tuple[int, str, str]:
+        from kubernetes.stream import stream  # pods/exec over a websocket (channel.k8s.io)
+        resp = stream(self._core.connect_get_namespaced_pod_exec, name, namespace, container=container,
+                      command=list(command), stdin=False, stdout=True, stderr=True, tty=False,
+                      _preload_content=False)
+        try:
+            resp.run_forever(timeout=max(timeout, 0.001))
+            if resp.is_open():
+                raise TimeoutError(f"exec in pod {name} did not end within {timeout:g} s")
+            out, err = resp.read_channel(1), resp.read_channel(2)
+            return int(resp.returncode), str(out or ""), str(err or "")
+        finally:
+            resp.close()
+
 
 def official_api(kubeconfig: str | None, context: str | None) -> KubernetesAPI:
     """The real API from a kubeconfig (or the in-cluster service account when there is none)."""
@@ -87,6 +112,37 @@ def official_api(kubeconfig: str | None, context: str | None) -> KubernetesAPI:
         where = kubeconfig or "$KUBECONFIG or ~/.kube/config"
         raise MeasurementError(f"cannot load the kubeconfig ({where}, context {context or 'current'}): "
                                f"{one_line(exc)}", "check kubeconfig and context in the targets file") from None
+
+
+def api_error(target: str, namespace: str, what: str, exc: BaseException) -> MeasurementError:
+    """The clear error for a failed API call (refused, failed, or the API unreachable)."""
+    status = getattr(exc, "status", None)
+    if status in (401, 403):
+        return MeasurementError(
+            f"{target}: the Kubernetes API refused to {what} in namespace {namespace!r} ({status})",
+            "the kubeconfig user needs create/delete on jobs, get/list on pods, create on pods/exec "
+            "(and get on nodes); see docs/measurement.md")
+    if status is not None:
+        reason = getattr(exc, "reason", "") or ""
+        return MeasurementError(f"{target}: Kubernetes API error while trying to {what}: {status} {reason}",
+                                "check the namespace and the cluster's events (kubectl get events)")
+    return MeasurementError(f"{target}: cannot reach the Kubernetes API to {what}: {one_line(exc)}",
+                            "check kubeconfig, context and that the cluster is up")
+
+
+def node_facts(node: Any) -> dict[str, str]:
+    """What a V1Node says about the machine: kubelet, OS image, runtime, instance type, zone."""
+    facts: dict[str, str] = {}
+    info = get_path(node, "status", "node_info")
+    if info is not None:
+        facts["kubelet"] = str(getattr(info, "kubelet_version", "") or "")
+        facts["os_image"] = str(getattr(info, "os_image", "") or "")
+        facts["container_runtime"] = str(getattr(info, "container_runtime_version", "") or "")
+    labels = get_path(node, "metadata", "labels") or {}
+    for key in ("node.kubernetes.io/instance-type", "topology.kubernetes.io/zone"):
+        if key in labels:
+            facts[key] = str(labels[key])
+    return facts
 
 
 def one_line(exc: BaseException) -> str:

@@ -6,16 +6,18 @@ built by :func:`job_manifest`; :func:`~advisor.measure.runners.k8s_render.render
 writes them as YAML instead of applying them. Every manifest validates against the official Kubernetes OpenAPI
 schemas (tests/test_measure_k8s.py, with kubernetes-validate).
 
-Each probe run is one Job whose single pod:
+Each Job has a single pod that:
 
-* runs the probe's argv as the container ``command``/``args`` (no shell; every ``$``
-  is doubled so that Kubernetes' ``$(VAR)`` expansion leaves the data alone);
-* lands on a node of the target's pool (``node_selector`` + ``tolerations``), and on
-  one node once the runner has seen where its first pod ran (sticky pinning);
+* runs the given argv as the container ``command``/``args`` (no shell; every ``$``
+  is doubled so that Kubernetes' ``$(VAR)`` expansion leaves the data alone): the
+  runner's waiting loop, in whose pod every probe command is exec'd, or in a
+  rendered manifest a probe command itself;
+* lands on a node of the target's pool (``node_selector`` + ``tolerations``, or
+  the ``node`` option);
 * keeps other advisor pods off its node: a required pod anti-affinity on
   ``app.kubernetes.io/name=advisor-probe`` for pods of any *other* runner (slot), so
-  two targets never share a node, while a runner's own antagonist pods can;
-* is deleted with its Job when the run ends (``propagationPolicy: Foreground``);
+  two targets never share a node;
+* is deleted with its Job when the runner closes (``propagationPolicy: Foreground``);
   ``activeDeadlineSeconds`` and ``ttlSecondsAfterFinished`` clean up server-side if
   the client dies.
 """

@@ -1,10 +1,17 @@
-"""The Kubernetes runner: each command is a Job on a node of the target's pool.
+"""The Kubernetes runner: every command of a target runs in ONE pod on a node of its pool.
 
-The Job is built by :func:`~advisor.measure.runners.k8s_manifests.job_manifest`
-(node selector, tolerations, anti-affinity against other runners' pods, argv as the
-container command without a shell). The runner creates it, waits for its pod, reads
-the exit code and the pod log (stdout and stderr together), and deletes the Job
-(``propagationPolicy: Foreground``) on success, failure, timeout and Ctrl-C.
+On its first command the runner creates a Job whose pod only waits (``sleep``), built
+by :func:`~advisor.measure.runners.k8s_manifests.job_manifest` (node selector,
+tolerations, anti-affinity against other runners' pods). Every probe command then
+runs in that pod through ``pods/exec`` (an argv, no shell): a probe's runs, its
+pinned commands (``taskset`` inside the pod's cpuset) and its background processes
+(a server, the noisy probe's antagonist) share one pod, one node and one set of
+limits, as a workload's containers would. A command runs under ``timeout`` in its
+own process group, so a timeout kills all of it; a background process is started
+with ``setsid`` and stopped by signalling its group. :meth:`KubernetesRunner.close`
+(and a Ctrl-C during a command) deletes the Job (``propagationPolicy: Foreground``),
+which ends every process in the pod; ``activeDeadlineSeconds`` and
+``ttlSecondsAfterFinished`` clean up server-side if the client dies.
 
 The API calls, the lazily imported official client and the reading of pods are in
 :mod:`advisor.measure.runners.k8s_api`.
@@ -25,14 +32,16 @@ from advisor.measure.api import Completed, Placement, ProbeError, ProbeTimeout, 
 from advisor.measure.hookspecs import hookimpl
 from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
 from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, resolve_path, sections
-from advisor.measure.runners.k8s_api import FATAL_WAITING, KubernetesAPI, PodView, get_path, official_api, one_line
-from advisor.measure.runners.k8s_manifests import (
-    CONTAINER,
-    LABEL_PREFIX,
-    KubernetesOptions,
-    job_manifest,
-    job_name,
+from advisor.measure.runners.k8s_api import (
+    FATAL_WAITING,
+    KubernetesAPI,
+    PodView,
+    api_error,
+    get_path,
+    node_facts,
+    official_api,
 )
+from advisor.measure.runners.k8s_manifests import CONTAINER, LABEL_PREFIX, KubernetesOptions, job_manifest, job_name
 from advisor.measure.runners.k8s_render import render_manifests
 from advisor.measure.targets import TargetSpec
 
@@ -47,37 +56,54 @@ __all__ = [
     "render_manifests",
 ]
 
-#: Tools looked up together on the first ``which`` (one Job instead of one per tool).
-COMMON_TOOLS = ("sysbench", "stress-ng", "fio", "sockperf", "cyclictest", "taskset", "mktemp", "getconf", "grep")
-#: How long to wait for a deleted Job's pods to disappear (so the next run has the node alone).
+#: Tools looked up together on the first ``which`` (one exec instead of one per tool).
+COMMON_TOOLS = ("sysbench", "stress-ng", "fio", "sockperf", "cyclictest", "taskset", "setsid", "timeout", "mktemp",
+                "getconf", "grep")
+#: How long to wait for a deleted Job's pods to disappear (so the next runner has the node alone).
 DELETE_WAIT = 60.0
+#: Seconds between SIGTERM and SIGKILL for a command that overran its timeout (``timeout -k``).
+KILL_GRACE = 2
+#: Extra seconds the client waits for an exec beyond the command's own timeout.
+EXEC_SLACK = 15.0
+#: ``timeout``'s exit codes when it had to stop the command (TERM, then KILL).
+_TIMED_OUT = (124, 137)
+#: Starts ``"$@"`` in a new session with its output in the file ``$1``; prints the session's id.
+_SPAWN = 'log=$1; shift; setsid "$@" >"$log" 2>&1 </dev/null & echo $!'
+#: Stops the session ``$1`` (TERM, then KILL after a grace) and prints its output file ``$2``.
+_STOP = ('kill -TERM -"$1" 2>/dev/null; i=0; '
+         'while kill -0 -"$1" 2>/dev/null && [ "$i" -lt 20 ]; do sleep 0.1; i=$((i+1)); done; '
+         'kill -KILL -"$1" 2>/dev/null; cat -- "$2" 2>/dev/null; rm -f -- "$2"')
+#: The pod's own process: it waits, reaps the processes orphaned in the pod, and ends on SIGTERM.
+_POD_MAIN = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait; done"]
 
 
 class KubernetesHandle:
-    """A background pod (a server or an antagonist); :meth:`stop` deletes its Job."""
+    """A background process in the runner's pod (a server or an antagonist); :meth:`stop` ends its group."""
 
-    def __init__(self, runner: KubernetesRunner, name: str, argv: tuple[str, ...], pod: PodView) -> None:
+    def __init__(self, runner: KubernetesRunner, pgid: int, log: str, argv: tuple[str, ...]) -> None:
         self._runner = runner
-        self.name = name
+        self.pgid = pgid
+        self.log = log
         self.argv = argv
-        self.pod = pod
         self._started = time.monotonic()
         self._done: Completed | None = None
 
     def stop(self) -> Completed:
         if self._done is None:
             runner = self._runner
-            pod = runner._pod_of(self.name) or self.pod
-            log = runner._log(pod.name) if pod.name else ""
-            runner._delete(self.name)
-            rc = pod.exit_code if pod.exit_code is not None else -15
-            self._done = Completed(self.argv, rc, log, pod.message if rc else "", time.monotonic() - self._started)
+            text = ""
+            if runner.pod is not None:
+                try:
+                    _rc, text, _err = runner._exec(["sh", "-c", _STOP, "sh", str(self.pgid), self.log], 30.0)
+                except (MeasurementError, TimeoutError):
+                    text = ""  # the pod is going: deleting it ends the process
+            self._done = Completed(self.argv, -15, text, "", time.monotonic() - self._started)
             runner._forget(self)
         return self._done
 
 
 class KubernetesRunner:
-    """Runs each command as a Job on the target's node pool (see the module docstring)."""
+    """Runs every command in one pod on the target's node pool (see the module docstring)."""
 
     kind = "kubernetes"
 
@@ -90,12 +116,15 @@ class KubernetesRunner:
         self._api_factory = api_factory or (lambda: official_api(options.kubeconfig, options.context))
         self.poll_interval = poll_interval
         self.delete_wait = delete_wait
-        #: Labels this runner's pods carry; pods of other slots are kept off their node.
+        #: Labels this runner's pod carries; pods of other slots are kept off its node.
         self.slot = f"{name}-{secrets.token_hex(3)}"
-        #: The node all runs go to once the first pod has been placed (or the ``node`` option).
+        #: The node of the runner's pod (or the ``node`` option before it runs).
         self.node: str | None = options.node
+        #: The Job of the runner's pod and the pod, once started.
+        self.job: str | None = None
+        self.pod: str | None = None
         self._seq = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._handles: list[KubernetesHandle] = []
         self._tools: dict[str, bool] = {}
         self._versions: dict[str, str | None] = {}
@@ -111,33 +140,10 @@ class KubernetesRunner:
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except MeasurementError:
+        except (MeasurementError, TimeoutError):
             raise
         except Exception as exc:
-            status = getattr(exc, "status", None)
-            ns = self.options.namespace
-            if status in (401, 403):
-                raise MeasurementError(
-                    f"{self.name}: the Kubernetes API refused to {what} in namespace {ns!r} ({status})",
-                    "the kubeconfig user needs create/delete on jobs and get/list on pods, pods/log (and get on "
-                    "nodes); see docs/measurement.md") from None
-            if status is not None:
-                reason = getattr(exc, "reason", "") or ""
-                raise MeasurementError(f"{self.name}: Kubernetes API error while trying to {what}: {status} {reason}",
-                                       "check the namespace and the cluster's events (kubectl get events)") from None
-            raise MeasurementError(f"{self.name}: cannot reach the Kubernetes API to {what}: {one_line(exc)}",
-                                   "check kubeconfig, context and that the cluster is up") from None
-
-    def _next_name(self, label: str) -> str:
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
-        return job_name(self.name, label, f"{seq}-{secrets.token_hex(2)}")
-
-    def _create(self, name: str, argv: Sequence[str], label: str, timeout: float | None) -> None:
-        body = job_manifest(self.options, target=self.name, name=name, argv=argv, probe=label, slot=self.slot,
-                            timeout=timeout, node=self.node)
-        self._call("create a Job", self.api.create_namespaced_job, self.options.namespace, body)
+            raise api_error(self.name, self.options.namespace, what, exc) from None
 
     def _pod_of(self, name: str) -> PodView | None:
         listing = self._call("list pods", self.api.list_namespaced_pod, self.options.namespace,
@@ -147,14 +153,6 @@ class KubernetesRunner:
             return None
         pods.sort(key=lambda p: (not p.finished, p.name))
         return pods[0]
-
-    def _log(self, pod: str) -> str:
-        try:
-            text = self._call("read a pod log", self.api.read_namespaced_pod_log, pod, self.options.namespace,
-                              container=CONTAINER)
-        except MeasurementError:
-            return ""
-        return text if isinstance(text, str) else str(text or "")
 
     def _delete(self, name: str) -> None:
         """Delete the Job and its pod (Foreground), then wait briefly for the pod to go."""
@@ -172,13 +170,14 @@ class KubernetesRunner:
             time.sleep(self.poll_interval)
 
     def _wait_running(self, name: str, deadline_start: float) -> PodView:
-        """Wait until the pod runs or ends; ProbeError on a fatal wait or a start timeout."""
+        """Wait until the pod runs; ProbeError on a fatal wait, an early end or a start timeout."""
         while True:
             pod = self._pod_of(name)
             if pod is not None:
-                if pod.running or pod.finished:
-                    if pod.node and self.node is None:
-                        self.node = pod.node  # sticky: the next runs go to the same node
+                if pod.finished:
+                    raise ProbeError(f"{self.name}: the probe pod ended before it ran a command ({pod.message})",
+                                     f"check the image {self.options.image!r} (see docs/probe-image/Dockerfile)")
+                if pod.running:
                     return pod
                 if pod.waiting in FATAL_WAITING:
                     raise ProbeError(f"{self.name}: the probe pod cannot start: {pod.message}",
@@ -188,8 +187,36 @@ class KubernetesRunner:
                 raise ProbeError(
                     f"{self.name}: the probe pod did not start within {self.options.start_timeout} s ({why})",
                     "check node_selector, tolerations and that a node of the pool is free "
-                    "(advisor pods of other targets are kept off it)")
+                    "(each kubernetes target needs a node of its own while the session runs)")
             time.sleep(self.poll_interval)
+
+    def _ensure_pod(self) -> str:
+        """The runner's pod, created (a Job whose container waits) and running on first use."""
+        with self._lock:
+            if self._closed:
+                raise ProbeError(f"{self.name}: the runner is closed", "open a new measurement session")
+            if self.pod is not None:
+                return self.pod
+            name = job_name(self.name, "pod", secrets.token_hex(3))
+            self.job = name
+            try:  # the create is inside: a Ctrl-C while the API call returns must not leak the Job
+                body = job_manifest(self.options, target=self.name, name=name, argv=_POD_MAIN,
+                                    probe="session", slot=self.slot, timeout=None, node=self.node)
+                self._call("create a Job", self.api.create_namespaced_job, self.options.namespace, body)
+                pod = self._wait_running(name, time.monotonic() + self.options.start_timeout)
+            except BaseException:
+                self._delete(name)
+                self.job = None
+                raise
+            self.node = pod.node or self.node
+            self.pod = pod.name
+            return pod.name
+
+    def _exec(self, words: Sequence[str], timeout: float) -> tuple[int, str, str]:
+        pod = self._ensure_pod()
+        rc, out, err = self._call("run a command in the pod (pods/exec)", self.api.exec_in_pod, pod,
+                                  self.options.namespace, container=CONTAINER, command=list(words), timeout=timeout)
+        return int(rc), out, err
 
     def _forget(self, handle: KubernetesHandle) -> None:
         with self._lock:
@@ -208,44 +235,40 @@ class KubernetesRunner:
     # -- Runner protocol --------------------------------------------------------------
     def run(self, argv: Sequence[str], *, timeout: float, cpus: Sequence[int] | None = None,
             stdin: str | None = None) -> Completed:
-        """Run ``argv`` as a Job; the timeout counts from the moment the container runs."""
+        """Run ``argv`` in the runner's pod; the timeout counts from the moment the command starts."""
         if stdin is not None:
             raise ProbeError(f"{self.name}: the kubernetes runner cannot pass standard input",
                              "pass the data as arguments or files in the probe image")
         words = self._command(argv, cpus)
-        label = Path(words[0]).name
-        name = self._next_name(label)
+        self._ensure_pod()
+        limit = max(1, int(-(-timeout // 1)))
         started = time.monotonic()
-        try:  # the create is inside: a Ctrl-C while the API call returns must not leak the Job
-            self._create(name, words, label, timeout)
-            pod = self._wait_running(name, time.monotonic() + self.options.start_timeout)
-            run_deadline = time.monotonic() + timeout
-            while not pod.finished:
-                if time.monotonic() >= run_deadline:
-                    raise ProbeTimeout(
-                        f"{self.name}: {shlex.join(words)} did not finish within {timeout:g} s",
-                        "its Job was deleted; raise the budget or check the node")
-                time.sleep(self.poll_interval)
-                pod = self._pod_of(name) or pod
-            log = self._log(pod.name)
-            rc = pod.exit_code if pod.exit_code is not None else (0 if pod.phase == "Succeeded" else 1)
-            return Completed(tuple(str(a) for a in argv), rc, log, pod.message if rc else "",
-                             time.monotonic() - started)
-        finally:  # success, failure, timeout and Ctrl-C alike
-            self._delete(name)
+        try:
+            rc, out, err = self._exec(["timeout", "-k", str(KILL_GRACE), str(limit), *words],
+                                      limit + KILL_GRACE + EXEC_SLACK)
+        except TimeoutError:
+            rc, out, err = _TIMED_OUT[0], "", ""
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C: the pod goes with everything in it
+                self.close()
+            raise
+        if rc in _TIMED_OUT and time.monotonic() - started >= timeout:
+            raise ProbeTimeout(f"{self.name}: {shlex.join(words)} did not finish within {timeout:g} s",
+                               "its process group was killed; raise the budget or check the node")
+        return Completed(tuple(str(a) for a in argv), rc, out, err, time.monotonic() - started)
 
     def spawn(self, argv: Sequence[str], *, cpus: Sequence[int] | None = None) -> KubernetesHandle:
-        """Start ``argv`` as a Job and wait until its pod runs (servers need to be up)."""
+        """Start ``argv`` in the background in the runner's pod (servers and antagonists)."""
         words = self._command(argv, cpus)
-        label = Path(words[0]).name
-        name = self._next_name(f"{label}-bg")
-        try:
-            self._create(name, words, label, None)
-            pod = self._wait_running(name, time.monotonic() + self.options.start_timeout)
-        except BaseException:
-            self._delete(name)
-            raise
-        handle = KubernetesHandle(self, name, tuple(str(a) for a in argv), pod)
+        with self._lock:
+            self._seq += 1
+            log = f"/tmp/advisor-bg-{self.slot}-{self._seq}.log"
+        rc, out, err = self._exec(["sh", "-c", _SPAWN, "sh", log, *words], 30.0)
+        pgid = out.strip()
+        if rc != 0 or not pgid.isdigit():
+            raise ProbeError(f"{self.name}: cannot start {shlex.join(words)} in the pod (exit {rc}: {err.strip()})",
+                             "the probe image needs /bin/sh and setsid (util-linux; docs/probe-image/Dockerfile)")
+        handle = KubernetesHandle(self, int(pgid), log, tuple(str(a) for a in argv))
         with self._lock:
             self._handles.append(handle)
         return handle
@@ -295,8 +318,7 @@ class KubernetesRunner:
                 f"{self.name}: a server in a pod has no address before it starts",
                 "set 'host_network: true' on kubernetes targets that serve two-host probes "
                 "(the server then listens on the node's address)")
-        if self.node is None:
-            self.run(["true"], timeout=60)  # learn (and pin) the node
+        self._ensure_pod()  # learn the node
         node = self._call("read a node", self.api.read_node, self.node) if self.node else None
         for addr in get_path(node, "status", "addresses") or []:
             if getattr(addr, "type", "") == "InternalIP":
@@ -317,15 +339,7 @@ class KubernetesRunner:
                 node = self._call("read a node", self.api.read_node, self.node)
             except MeasurementError:
                 node = None  # RBAC may not allow it: the pod's view is enough
-        info = get_path(node, "status", "node_info")
-        if info is not None:
-            extra["kubelet"] = str(getattr(info, "kubelet_version", "") or "")
-            extra["os_image"] = str(getattr(info, "os_image", "") or "")
-            extra["container_runtime"] = str(getattr(info, "container_runtime_version", "") or "")
-        labels = get_path(node, "metadata", "labels") or {}
-        for key in ("node.kubernetes.io/instance-type", "topology.kubernetes.io/zone"):
-            if key in labels:
-                extra[key] = str(labels[key])
+        extra.update(node_facts(node))
         return Placement(
             target=self.name, role=role, runner=self.kind,
             hostname=self.node or parts.get("hostname", "").strip() or "unknown",
@@ -340,7 +354,7 @@ class KubernetesRunner:
         )
 
     def close(self) -> None:
-        """Delete every Job this runner created that is still there; idempotent."""
+        """Stop the background processes and delete the runner's Job and pod; idempotent."""
         with self._lock:
             handles = list(self._handles)
         for handle in handles:
@@ -348,14 +362,18 @@ class KubernetesRunner:
                 handle.stop()
             except MeasurementError:
                 pass
-        if self._api is not None and not self._closed:
+        with self._lock:
+            job, self.job, self.pod = self.job, None, None
+            was_closed, self._closed = self._closed, True
+        if job is not None:
+            self._delete(job)
+        if self._api is not None and not was_closed:
             try:
                 self._api.delete_collection_namespaced_job(
                     self.options.namespace, label_selector=f"{LABEL_PREFIX}/slot={self.slot}",
                     propagation_policy="Foreground")
             except Exception:
                 pass  # best effort; the Jobs' TTL and deadlines clean up server-side
-        self._closed = True
 
 
 def from_spec(spec: TargetSpec) -> KubernetesRunner:
