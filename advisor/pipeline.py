@@ -270,19 +270,35 @@ def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: 
     """The format-2 pack's rule cases, archetypes and coverage, through the same facts as an assessment."""
     q = questionnaire or load_questionnaire()
     p = pack or load_decision_pack(questionnaire=q)
-    inputs = {d.name: d.inputs for d in _catalog.DERIVED}
-    fleet = set(_FLEET_KEYS)
-
-    def reads(name: str) -> Collection[str]:
-        if name.startswith("graph."):
-            return fleet
-        return inputs.get(name, ())
-
+    reads = fact_reads(precise=False)
     optional = {k for k in q.by_key if k in q.conditions} | set(_catalog.MEASURED)
     from advisor.decide import testing as decide_testing
 
     return decide_testing.run(p, rule_facts(q), questions=list(q.by_key),
                               optional=optional, reads=reads, coverage=coverage)
+
+
+#: The fleet answers a fault-domain metric read by the pack depends on (tests/test_decide_uses.py
+#: checks that the other fleet answers leave it unchanged); any other metric depends on them all.
+GRAPH_READS: dict[str, tuple[str, ...]] = {
+    "control_plane_quorum_loss_clusters": ("physical_hosts", "clusters"),
+}
+
+
+def fact_reads(*, precise: bool = True) -> Callable[[str], Collection[str]]:
+    """The answers a fact is computed from: a catalogue derived fact's inputs, a graph metric's fleet answers.
+
+    ``precise=False`` (the question coverage): a graph metric reads every fleet answer, as the
+    graph is built from them all.
+    """
+    inputs = {d.name: d.inputs for d in _catalog.DERIVED}
+
+    def reads(name: str) -> Collection[str]:
+        if name.startswith("graph."):
+            return GRAPH_READS.get(name.rpartition(".")[2], _FLEET_KEYS) if precise else _FLEET_KEYS
+        return inputs.get(name, ())
+
+    return reads
 
 
 def rule_facts(questionnaire: Questionnaire) -> Callable[[Mapping[str, Any], bool], dict[str, Any]]:

@@ -139,6 +139,34 @@ def test_7_pods_per_host_move_the_result() -> None:
     assert values[0] >= values[1] >= values[2] and values[0] > values[2]
 
 
+def _blast(d: Decision) -> dict[str, float]:
+    res = next(c for c in d.criteria if c.criterion == "resilience")
+    return {o: next(a.mode for a in rows if a.attribute == "resilience.kernel_blast")
+            for o, rows in res.attributes.items()}
+
+
+def test_7_the_kernel_blast_radius_reads_pods_per_host_and_replicas_not_replicas_over_hosts() -> None:
+    """Bare metal's blast radius was replicas / hosts: pods per host did nothing and replicas moved it the wrong way."""
+    base = _blast(new({}))
+    denser, more_replicas = _blast(new({"microservices_per_host": 40})), _blast(new({"replicas_per_service": 6}))
+    assert denser["bare-metal"] == pytest.approx(2 * base["bare-metal"])  # twice the pods on one kernel
+    assert more_replicas["bare-metal"] == pytest.approx(base["bare-metal"] / 2)  # each pod half as much of its service
+    assert base["bare-metal"] > base["vm"]  # a VM node kernel carries a quarter of the host
+    # more replicas and a larger accepted blast radius: toward bare metal, all the way (a close 30-host fleet)
+    replicas = [p(new({"replicas_per_service": r, "physical_hosts": 30})) for r in (1, 2, 3, 6)]
+    assert replicas == sorted(replicas) and replicas[0] < replicas[-1]
+    accepted = [p(new({"max_blast_radius_pct": a, "physical_hosts": 30})) for a in (0, 5, 10, 25, 50)]
+    assert accepted == sorted(accepted) and accepted[0] < accepted[-1]
+    hosts = [p(new({"physical_hosts": h})) for h in (10, 20, 40, 46, 50, 100)]
+    assert hosts == sorted(hosts)
+
+
+def test_7_a_host_failure_takes_all_its_vm_nodes() -> None:
+    """On a physical host failure VM nodes are no better: only kernel failures and drains differ between the options."""
+    one_vm = _blast(new({"vms_per_host": 1}))
+    assert one_vm["bare-metal"] == pytest.approx(one_vm["vm"])  # one VM per host: the same blast radius
+
+
 # 8. ties reported as knock-outs
 
 def test_8_ties_and_knock_outs_are_distinct_outcomes() -> None:

@@ -28,6 +28,7 @@ from advisor.decide.engine import decide, prepare
 from advisor.decide.loader import Consequence, Constraint, Pack
 from advisor.decide.model import RuleCase
 from advisor.decide.outcome import Decision
+from advisor.decide.uses import read_by
 from advisor.errors import CheckFailed, Location, Problem
 
 __all__ = ["Coverage", "CoverageItem", "FactsFor", "RuleRun", "TestReport", "matches", "run", "run_rule"]
@@ -36,6 +37,10 @@ __all__ = ["Coverage", "CoverageItem", "FactsFor", "RuleRun", "TestReport", "mat
 FactsFor = Callable[[Mapping[str, Any], bool], Mapping[str, Any]]
 
 _SAID = {True: "fires", False: "does-not-fire", None: "unknown"}
+
+
+def _nothing(_: str) -> Collection[str]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -121,20 +126,6 @@ def matches(decision: Decision, expect: str) -> bool:
     return all(part in chosen for part in config.split(","))
 
 
-def _closure(pack: Pack, names: Collection[str], reads: Callable[[str], Collection[str]] | None) -> set[str]:
-    """``names`` and every fact they are computed from (the pack's derived facts, then ``reads``)."""
-    derived = {d.name: d.expr.names for d in pack.derived}
-    out: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name not in out:
-            out.add(name)
-            todo.extend(derived.get(name, ()))
-            todo.extend(reads(name) if reads else ())
-    return out
-
-
 @dataclass(frozen=True)
 class RuleRun:
     """A rule's named cases with what the rule says for each, and each branch with the first case reaching it."""
@@ -188,7 +179,7 @@ def run(pack: Pack, facts_for: FactsFor, *, questions: Collection[str] = (), opt
         needs: set[bool | None] = {True}
         if rule.rule.when.strip() != "true":
             needs.add(False)
-        if any(n in optional for n in _closure(pack, rule.when.names, reads)):
+        if any(n in optional for n in read_by(pack, rule.when.names, reads or _nothing)):
             needs.add(None)
         lacking = needs - seen
         detail = (f"no case that {' or '.join(sorted(_SAID[x] for x in lacking))}" if lacking
