@@ -14,7 +14,7 @@ from typing import Any
 
 from advisor import markdown, tables
 from advisor.decide.outcome import AttributeResult, OptionResult
-from advisor.decide.text import fmt
+from advisor.decide.text import fmt, share
 from advisor.decision import NODE_NAMES, OPTION_NAMES, DecisionRecord, slugify
 
 __all__ = ["MEASURE_COMMAND", "Change", "Reason", "body", "changes_of", "changes_section", "consequences_section",
@@ -288,15 +288,6 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _pct(p: float) -> str:
-    """A probability from a finite number of draws: never "100 %" or "0 %", which no sample can show."""
-    if p >= 0.995:
-        return "over 99 %"
-    if p <= 0.005:
-        return "under 1 %"
-    return f"{p * 100:.0f} %"
-
-
 def _ruled_out_words(opt: OptionResult) -> str:
     return "; ".join(_inline(r) for r in opt.ruled_out_by)
 
@@ -319,7 +310,7 @@ def _headline(record: DecisionRecord) -> str:
     if d.outcome == "tie":
         p = unc.p_bare_metal_better if unc else 0.5
         return ("Chosen option: none, a tie. Neither option is better on what the profile and the evidence say "
-                f"(bare metal has the higher utility in {_pct(p)} of the draws); decide on what the profile does "
+                f"(bare metal has the higher utility in {share(p)} of the draws); decide on what the profile does "
                 "not capture.")
     lead = d.recommendation or "vm"
     leader = d.options[lead]
@@ -334,9 +325,9 @@ def _headline(record: DecisionRecord) -> str:
         what = ("a measurement of " + _inline(_and(flipping)) + " could change the result") if flipping else \
             "it is feasible only if " + _inline("; ".join(leader.conditions))
         return (f'Chosen option: none yet, measure first. "{_inline(_upper_first(leader.name))}" leads, with a '
-                f"probability of {_pct(prob or 0.5)} that it is the better option, but {what}.")
+                f"probability of {share(prob or 0.5)} that it is the better option, but {what}.")
     close = " It is close." if record.close else ""
-    return (f'Chosen option: "{_inline(_upper_first(leader.name))}", with a probability of {_pct(prob or 0.5)} that '
+    return (f'Chosen option: "{_inline(_upper_first(leader.name))}", with a probability of {share(prob or 0.5)} that '
             f"it is the better option.{close}")
 
 
@@ -453,10 +444,10 @@ def _confirmation(record: DecisionRecord) -> str:
         if m.before:
             b = m.before
             p = b.get("p_bare_metal_better")
-            before = _name(str(b.get("recommendation"))) + (f" (bare metal better in {_pct(p)} of the draws)"
+            before = _name(str(b.get("recommendation"))) + (f" (bare metal better in {share(p)} of the draws)"
                                                             if isinstance(p, (int, float)) else "")
             now = record.decision.p_bare_metal
-            after = _name(record.recommendation) + (f" (bare metal better in {_pct(now)} of the draws)"
+            after = _name(record.recommendation) + (f" (bare metal better in {share(now)} of the draws)"
                                                     if now is not None else "")
             lines += ["", f"Before measuring the outcome was {b.get('outcome', '-')}: {before}; after, "
                           f"{record.outcome}: {after}."]

@@ -250,3 +250,23 @@ def test_2_measure_auto_measures_what_could_flip_the_decision() -> None:
     for key in changed:
         assert rows[key].high - rows[key].low <= before[key].high - before[key].low
         assert rows[key].rule_id == before[key].rule_id  # the same consequence, not an added one
+
+
+def test_the_probability_reads_the_same_in_the_terminal_the_json_and_the_record(advisor: Any) -> None:
+    """One wording (advisor.decide.text.share): the figure only between 1 % and 99 %, never "100 %" or "0 %"."""
+    from advisor.decide.text import share
+
+    assert [share(x) for x in (0.0, 0.005, 0.0051, 0.5, 0.994, 0.995, 1.0)] == [
+        "under 1 %", "under 1 %", "1 %", "50 %", "99 %", "over 99 %", "over 99 %"]
+    hft = Path(__file__).resolve().parent.parent / "docs" / "examples" / "profiles" / "hft-matching-engine.profile.yaml"
+    args = ("--profile", str(hft), "--defaults")
+    table = advisor("assess", *args, "--no-record")
+    assert table.exit_code == 0, table.stderr
+    as_json = json.loads(advisor("assess", *args, "--no-record", "--format", "json").stdout)
+    assert as_json["uncertainty"]["p_bare_metal_better"] >= 0.995
+    recorded = advisor("assess", *args, "--records-dir", "records")
+    assert recorded.exit_code == 0, recorded.stderr
+    [md] = Path("records").glob("0001-*.md")
+    for text in (table.stdout, as_json["sentence"], md.read_text(encoding="utf-8")):
+        assert "over 99 %" in text, text[:400]
+        assert "100 %" not in text and "100%" not in text, text[:400]

@@ -328,6 +328,8 @@ def _worth_measuring(result: Decision) -> bool:
 
 
 def _print(result: Decision, fmt: str, info: MeasurementsInfo | None) -> None:
+    from advisor.decide.text import share
+
     if fmt == "json":
         console.out(result.to_json(), end="")
         return
@@ -336,7 +338,7 @@ def _print(result: Decision, fmt: str, info: MeasurementsInfo | None) -> None:
         b = info.before
         p = b.get("p_bare_metal_better")
         text += (f"\n\nBefore measuring: {b.get('outcome')}, "
-                 + (f"bare metal better in {p * 100:.0f} % of the draws" if isinstance(p, (int, float)) else
+                 + (f"bare metal better in {share(p)} of the draws" if isinstance(p, (int, float)) else
                     "no comparison")
                  + "\nMeasured: " + "; ".join(f"{v['probe']} {v.get('verdict', '-')}"
                                             + (f" (ratio {v['ratio']:.3g} [{v['ci_low']:.3g}, {v['ci_high']:.3g}])"
@@ -440,13 +442,15 @@ def _status(result: Decision, option: str) -> str:
 def _result_table(result: Decision) -> str:
     from tabulate import tabulate
 
+    from advisor.decide.text import share
+
     unc = result.uncertainty
     summary = [["outcome", result.outcome]]
     if result.recommendation is not None:
         summary.append(["recommendation", result.configuration or _NAMES[result.recommendation]])
     summary += [[_NAMES[o], _status(result, o)] for o in ("bare-metal", "vm")]
     if unc is not None:
-        summary.append(["P(bare metal better)", f"{unc.p_bare_metal_better * 100:.0f} % of {unc.samples} draws"])
+        summary.append(["P(bare metal better)", f"{share(unc.p_bare_metal_better)} of {unc.samples} draws"])
         summary.append(["U(bm) - U(vm), 80 %", f"{unc.interval80[0]:+.2f} to {unc.interval80[1]:+.2f}"])
         summary.append(["close", "yes" if unc.close else "no"])
     parts = [result.sentence, tabulate(summary, tablefmt="plain", disable_numparse=True)]

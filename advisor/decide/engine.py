@@ -32,7 +32,7 @@ from advisor.decide.outcome import (
     Uncertainty,
 )
 from advisor.decide.screen import Screen, screen
-from advisor.decide.text import fmt, render
+from advisor.decide.text import fmt, render, share
 from advisor.decide.variants import OPTION_LABELS, Configuration, configurations
 from advisor.decide.voi import Term, probe_values
 
@@ -358,20 +358,20 @@ def _outcome_text(pack: Pack, results: Mapping[Option, OptionResult], unc: Uncer
     if leader.status == "feasible-if":
         pending = "; ".join(c for c in leader.conditions)
         return ("measure-first", lead,
-                f"Measure first: {leader.name} leads (better in {odds:.0%} of the draws) but is feasible only "
+                f"Measure first: {leader.name} leads (better in {share(odds)} of the draws) but is feasible only "
                 f"if the measurement passes ({pending}).")
     flipping = [pr.probe for pr in probes if pr.can_flip]
     if unc.close and flipping:
         return ("measure-first", lead,
-                f"Measure first: {leader.name} leads (better in {odds:.0%} of the draws), but a measurement of "
+                f"Measure first: {leader.name} leads (better in {share(odds)} of the draws), but a measurement of "
                 f"{', '.join(flipping)} could change the result; {interval}.")
     if abs(p - 0.5) <= pack.meta.tie and abs(unc.expected_difference) < 0.05 * max(
             abs(unc.interval80[0]), abs(unc.interval80[1]), 0.2):
         return ("tie", None,
                 f"Tie: neither option is better on what the profile and the evidence say (bare metal better in "
-                f"{p:.0%} of the draws; {interval}); decide on what the profile does not capture.")
+                f"{share(p)} of the draws; {interval}); decide on what the profile does not capture.")
     if unc.close:
         return ("recommend", lead,
-                f"{leader.name}, but it is close: better in {odds:.0%} of the draws and no measurement the "
+                f"{leader.name}, but it is close: better in {share(odds)} of the draws and no measurement the "
                 f"advisor knows would settle it; {interval}.")
-    return ("recommend", lead, f"{leader.name}: better in {odds:.0%} of the draws; {interval}.")
+    return ("recommend", lead, f"{leader.name}: better in {share(odds)} of the draws; {interval}.")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["PLACEHOLDER", "fmt", "placeholders", "render"]
+__all__ = ["PLACEHOLDER", "fmt", "placeholders", "render", "share"]
 
 #: ``{name}``: a fact, a derived fact or a computed consequence, e.g. ``{latency_p99_ms}``.
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]{0,80})\}")
@@ -31,6 +31,18 @@ def fmt(value: Any, unit: str = "") -> str:
     if not unit:
         return text
     return f"{text}{unit}" if unit in ("%", "x") else f"{text} {unit}"
+
+
+def share(p: float) -> str:
+    """A probability from a finite number of draws, as the terminal, the JSON sentence and the record write it.
+
+    The exact figure only between 1 % and 99 %: a finite sample never shows "100 %" or "0 %".
+    """
+    if p >= 0.995:
+        return "over 99 %"
+    if p <= 0.005:
+        return "under 1 %"
+    return f"{p * 100:.0f} %"
 
 
 def placeholders(template: str) -> list[str]:
