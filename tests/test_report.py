@@ -438,6 +438,9 @@ def _allowed(record: decision.DecisionRecord) -> list[float]:
     # the record's facts and the pack's derived facts computed from them (the titles' {placeholders})
     facts = prepare(_PACK, dict(data["decision"]["facts"]))
     computed = _computed(decided) + _numeric_leaves(list(facts.values()), False)
+    unc = data["decision"].get("uncertainty") or {}
+    if "p_bare_metal_better" in unc:  # the leading option's probability: 1 - P when VM-backed leads
+        computed.append(1 - unc["p_bare_metal_better"])
     computed += _numeric_leaves(data["tipping_points"], False)
     computed += _numeric_leaves(data["graph"], False) + _numeric_leaves(data["measurements"], False)
     computed += [float(record.number), float(len(data["context"])),
