@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import decision
+from advisor import records
 from advisor.pipeline import shown_path
 from advisor.rules import catalog as _catalog
 
@@ -36,7 +36,7 @@ def decision_before(result: decision_engine.Decision) -> dict[str, Any]:
 
 def measurement_facts(path: str | os.PathLike[str], *, display: str | None = None,
                       before: decision_engine.Decision | None = None, skipped: Mapping[str, str] | None = None,
-                      pack: decision_engine.Pack | None = None) -> tuple[dict[str, Any], decision.MeasurementsInfo]:
+                      pack: decision_engine.Pack | None = None) -> tuple[dict[str, Any], records.MeasurementsInfo]:
     """The ``measured.*`` facts of a recorded measurement file and its summary for a record.
 
     The file is checked against its own sha256 (an edited result is refused). Without
@@ -78,7 +78,7 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
         present = {p.name for p in result.probes}
         reasons = probes_to_measure(before, [p for p in _catalog.PROBES if p not in present], pack)
         skipped = {p: why for p, why in reasons.items() if why}
-    info = decision.MeasurementsInfo(
+    info = records.MeasurementsInfo(
         path=shown, sha256=result.sha256, verdicts=verdicts, targets=targets,
         before=None if before is None else decision_before(before),
         skipped=dict(skipped or {}),

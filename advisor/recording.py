@@ -1,7 +1,7 @@
 """A decision record of an assessment: the profile decided, its tipping points, fault domains and rules.
 
 :func:`decide` decides a (written) profile with :mod:`advisor.decide` through
-:mod:`advisor.pipeline` and builds its :class:`advisor.decision.DecisionRecord`: the
+:mod:`advisor.pipeline` and builds its :class:`advisor.records.DecisionRecord`: the
 answers and where they came from, the rule packs and their hashes, the decision, the
 tipping points and revisit triggers (:mod:`advisor.tipping`), the fault domains of both
 options, the rules the decision rests on with their evidence, and what a measurement
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import cache, decision
+from advisor import cache, records
 from advisor.conditions import compile_condition
 from advisor.pipeline import (
     DECISION_PACK_DIR,
@@ -109,7 +109,7 @@ def regenerate_command(profile_path: str, date: str, rules: Sequence[str] = (), 
 
 
 def decision_pack(rules: Sequence[str | os.PathLike[str]] | None, questionnaire: Questionnaire
-                  ) -> tuple[decision_engine.Pack, list[decision.PackInfo]]:
+                  ) -> tuple[decision_engine.Pack, list[records.PackInfo]]:
     """The format-2 pack an assessment decides with and the identity of each of its folders for a record.
 
     ``rules`` are layers over the bundled pack, or a whole pack first and its layers
@@ -120,7 +120,7 @@ def decision_pack(rules: Sequence[str | os.PathLike[str]] | None, questionnaire:
 
 
 def pack_infos(rules: Sequence[str | os.PathLike[str]] | None, pack: decision_engine.Pack
-               ) -> list[decision.PackInfo]:
+               ) -> list[records.PackInfo]:
     """The identity of each folder of ``pack`` (loaded from ``rules``) for a record: name, version, path, sha256."""
     from advisor.decide import packs as layered
 
@@ -129,8 +129,8 @@ def pack_infos(rules: Sequence[str | os.PathLike[str]] | None, pack: decision_en
     infos = []
     for (root, shown), name in zip(folders, names, strict=True):
         base, _, version = name.rpartition("@")
-        infos.append(decision.PackInfo(name=base, version=int(version), path=shown,
-                                       sha256=decision.pack_sha256(root)))
+        infos.append(records.PackInfo(name=base, version=int(version), path=shown,
+                                       sha256=records.pack_sha256(root)))
     return infos
 
 
@@ -237,9 +237,9 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
            questionnaire: Questionnaire | None = None, date: str | None = None,
            decision_makers: Sequence[str] = (), title: str | None = None, number: int = 1,
            command: str | None = None, profile_display: str | None = None,
-           measured: Mapping[str, Any] | None = None, measurements: decision.MeasurementsInfo | None = None,
+           measured: Mapping[str, Any] | None = None, measurements: records.MeasurementsInfo | None = None,
            pack: decision_engine.Pack | None = None,
-           result: decision_engine.Decision | None = None) -> decision.DecisionRecord:
+           result: decision_engine.Decision | None = None) -> records.DecisionRecord:
     """Decide a (written) profile with :mod:`advisor.decide` and build its decision record.
 
     The profile's file bytes are hashed (``profile.path``); the format-2 pack is hashed
@@ -264,17 +264,17 @@ def decide(profile: Profile, *, rules: Sequence[str | os.PathLike[str]] | None =
     graph = _fault_domains(result.facts)
     if profile.path is not None:
         shown = profile_display or shown_path(profile.path)
-        digest = decision.file_sha256(profile.path)
+        digest = records.file_sha256(profile.path)
     else:
         shown = ""
-        digest = decision.sha256_hex(_json.dumps(values, sort_keys=True, default=str).encode("utf-8"))
-    day = decision.check_date(date) if date else decision.default_date()
-    return decision.build_record(
+        digest = records.sha256_hex(_json.dumps(values, sort_keys=True, default=str).encode("utf-8"))
+    day = records.check_date(date) if date else records.default_date()
+    return records.build_record(
         number=number, title=title, date=day, decision_makers=decision_makers,
         workload=str(values.get("workload_name", "the workload")),
-        profile=decision.ProfileInfo(path=shown, sha256=digest, answers=_json.loads(_json.dumps(values)),
-                                     questionnaire=decision.QuestionnaireInfo(id=q.id, version=q.version)),
-        rules=decision.RulesInfo(packs=packs, sha256=decision.rules_sha256(packs)),
+        profile=records.ProfileInfo(path=shown, sha256=digest, answers=_json.loads(_json.dumps(values)),
+                                     questionnaire=records.QuestionnaireInfo(id=q.id, version=q.version)),
+        rules=records.RulesInfo(packs=packs, sha256=records.rules_sha256(packs)),
         result=result,
         graph=_json.loads(_json.dumps(faultdomain.to_json(graph))),
         command=command if command is not None else regenerate_command(

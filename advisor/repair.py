@@ -20,9 +20,9 @@ from pathlib import Path
 
 from advisor import journal
 from advisor.atomic import locked, write_text
-from advisor.decision import INDEX_NAME, RECORD_NAME, DecisionRecord, record_paths
 from advisor.errors import AdvisorError, DataError, Location
 from advisor.inputs import LIMITS
+from advisor.records import INDEX_NAME, RECORD_NAME, DecisionRecord, record_paths
 from advisor.yamlio import read_text
 
 __all__ = ["FolderProblem", "RepairReport", "repair", "state"]

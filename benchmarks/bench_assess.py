@@ -52,7 +52,7 @@ def _stats(times: list[float]) -> str:
 
 
 def _breakdown() -> None:
-    from advisor import decision, pipeline, recording, report, tipping
+    from advisor import pipeline, recording, records, render, tipping
     from advisor import profile as profiles
 
     q = pipeline.load_questionnaire()
@@ -68,11 +68,11 @@ def _breakdown() -> None:
     marks.append(("tipping points", time.perf_counter()))
     record = recording.decide(prof, questionnaire=q, date="2026-11-28")
     marks.append(("decide (warm: scoring, graph, tipping points, hashes)", time.perf_counter()))
-    report.to_markdown(record)
+    render.to_markdown(record)
     record.to_json()
     marks.append(("render markdown + JSON", time.perf_counter()))
     with tempfile.TemporaryDirectory() as tmp:
-        decision.write_record(record, tmp, report.to_markdown)
+        records.write_record(record, tmp, render.to_markdown)
     marks.append(("write both files (fsync)", time.perf_counter()))
     del facts
     print(f"in-process breakdown ({path.name}, imports excluded):")

@@ -29,7 +29,7 @@ DECISION_MAKERS = ("Platform architecture board",)
 
 def example_records(root: Path = ROOT) -> dict[str, str]:
     """``{path relative to root: text}`` of every example record (markdown and JSON)."""
-    from advisor import pipeline, recording, report
+    from advisor import pipeline, recording, render
     from advisor import profile as profiles
 
     questionnaire = pipeline.load_questionnaire()
@@ -39,14 +39,14 @@ def example_records(root: Path = ROOT) -> dict[str, str]:
         profile = profiles.load(path, questionnaire, display=shown)
         record = recording.decide(profile, questionnaire=questionnaire, date=DATE, decision_makers=DECISION_MAKERS,
                                  number=number, profile_display=shown)
-        out[f"{REPORTS}/{record.stem}.md"] = report.to_markdown(record)
-        out[f"{REPORTS}/{record.stem}.json"] = report.to_json(record)
+        out[f"{REPORTS}/{record.stem}.md"] = render.to_markdown(record)
+        out[f"{REPORTS}/{record.stem}.json"] = render.to_json(record)
     return out
 
 
 def stale_files(root: Path, expected: dict[str, str]) -> list[str]:
     """Record files in docs/examples/records/ that the examples no longer produce."""
-    from advisor.decision import record_paths
+    from advisor.records import record_paths
 
     return sorted(p.relative_to(root).as_posix() for paths in record_paths(root / REPORTS).values() for p in paths
                   if p.relative_to(root).as_posix() not in expected)

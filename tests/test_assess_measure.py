@@ -103,8 +103,8 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
     assert "throttled is an imitation" in proc.stderr
     result_file = work / m["path"]
     assert result_file.exists()
-    from advisor.decision import file_sha256
     from advisor.measure.results import load_result
+    from advisor.records import file_sha256
 
     assert load_result(result_file).sha256 == m["sha256"]
     assert cpu["verdict"].startswith(facts["measured.cpu.verdict"])

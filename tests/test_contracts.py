@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PLANTS: dict[str, tuple[str, str]] = {
     "Layers: entry > orchestration > presentation > record > sensitivity > measurement/decision > analysis "
     "> input > foundation": ("advisor/yamlio.py", "from advisor import pipeline"),
+    "records: lifecycle > edit > index > diff/check/writing > store > hashing/build > model > naming":
+        ("advisor/records/model.py", "from advisor.records import store"),
+    "render: record > appendix > body > reasons > text": ("advisor/render/text.py", "from advisor.render import body"),
     "ruamel.yaml only in advisor.yamlio": ("advisor/conditions.py", "import ruamel.yaml"),
     "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
     "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
@@ -28,11 +31,11 @@ PLANTS: dict[str, tuple[str, str]] = {
     "numpy only in advisor.faultdomain.arrays": ("advisor/sensitivity/search.py", "import numpy"),
     "click only in advisor.cli": ("advisor/pipeline.py", "import click"),
     "pluggy only in advisor.measure (hookspecs and manager)": ("advisor/rules/catalog.py", "import pluggy"),
-    "tabulate only in advisor.tables and the CLI": ("advisor/records.py", "from tabulate import tabulate"),
+    "tabulate only in advisor.tables and the CLI": ("advisor/records/index.py", "from tabulate import tabulate"),
     "kubernetes (an optional extra) only in the Kubernetes runner and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
     "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions.py", "import re2"),
-    "rich only in advisor.console": ("advisor/report.py", "import rich"),
+    "rich only in advisor.console": ("advisor/render/body.py", "import rich"),
     "msgspec only in advisor.observe.snapshot": ("advisor/observe/dumps.py", "import msgspec"),
     "platformdirs only in advisor.cache": ("advisor/profile/document.py", "import platformdirs"),
     "Analysis siblings: rules and faultdomain do not import each other":

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from advisor import measuring, pipeline, report
+from advisor import measuring, pipeline, render
 from advisor.decide import Decision
 from advisor.decide.loader import Consequence
 
@@ -195,7 +195,7 @@ def test_8_the_cli_claims_no_knock_out_it_does_not_have(advisor: Any) -> None:
     recorded = advisor("assess", *GPU, "--records-dir", "records")
     assert recorded.exit_code == 0, recorded.stderr
     [md] = Path("records").glob("0001-*.md")
-    body = report.body(md.read_text(encoding="utf-8"))
+    body = render.body(md.read_text(encoding="utf-8"))
     assert "Both options are ruled out" not in body and "knock-out" not in body
 
 

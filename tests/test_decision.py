@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import decision, pipeline, recording, report
+from advisor import pipeline, recording, records, render
 from advisor import profile as profiles
 from advisor.errors import DataError
 
@@ -23,7 +23,7 @@ EXAMPLE = ROOT / "docs" / "examples" / "profiles" / "multi-tenant-saas.profile.y
 
 
 @pytest.fixture(scope="module")
-def record() -> decision.DecisionRecord:
+def record() -> records.DecisionRecord:
     q = pipeline.load_questionnaire()
     prof = profiles.load(EXAMPLE, q)
     return recording.decide(prof, questionnaire=q, date="2026-02-28", decision_makers=["Ada", "Linus"],
@@ -33,7 +33,7 @@ def record() -> decision.DecisionRecord:
 # ----------------------------------------------------------------- the model
 
 
-def test_record_fields_from_the_assessment(record: decision.DecisionRecord) -> None:
+def test_record_fields_from_the_assessment(record: records.DecisionRecord) -> None:
     assert record.advisor_record == 2
     assert record.number == 1 and record.status == "proposed"
     assert record.date == "2026-02-28" and record.review_by == "2027-02-28"
@@ -49,16 +49,16 @@ def test_record_fields_from_the_assessment(record: decision.DecisionRecord) -> N
     assert record.decision == pipeline.decide_profile(prof_of(EXAMPLE))  # the engine's decision, whole
     assert "confidence" not in record.to_json()
     assert record.profile.path == "saas.profile.yaml"
-    assert record.profile.sha256 == decision.sha256_hex(EXAMPLE.read_bytes())
+    assert record.profile.sha256 == records.sha256_hex(EXAMPLE.read_bytes())
     assert record.profile.questionnaire.id == "default"
     assert record.profile.answers["tenancy"] == "multi-tenant-untrusted"
     [pack] = record.rules.packs
     assert (pack.name, pack.path) == (pipeline.load_decision_pack().meta.name, "rules")
-    assert pack.sha256 == decision.pack_sha256(pipeline.DECISION_PACK_DIR)
+    assert pack.sha256 == records.pack_sha256(pipeline.DECISION_PACK_DIR)
     for rule in record.rules_applied.values():
         assert rule["kind"] in ("constraint", "consequence") and rule["rationale"]
         assert all(e.get("source") and e.get("grade") for e in rule["evidence"])
-    assert record.rules.sha256 == decision.rules_sha256(record.rules.packs)
+    assert record.rules.sha256 == records.rules_sha256(record.rules.packs)
     assert record.measurements.path is None and record.measurements.verdicts == []
     assert set(record.graph["options"]) == {"bare_metal", "vm"}
     assert record.mermaid.startswith("flowchart")
@@ -73,11 +73,11 @@ def prof_of(path: Path) -> profiles.Profile:
 def test_record_format_1_is_refused_with_a_hint() -> None:
     old = json.dumps({"advisor_record": 1, "number": 1})
     with pytest.raises(DataError) as exc:
-        decision.DecisionRecord.from_json(old, "0001-x.json")
+        records.DecisionRecord.from_json(old, "0001-x.json")
     assert "record format 1" in str(exc.value) and "regenerate" in str(exc.value)
 
 
-def test_revisit_triggers_compile_in_the_rule_language(record: decision.DecisionRecord) -> None:
+def test_revisit_triggers_compile_in_the_rule_language(record: records.DecisionRecord) -> None:
     from advisor.conditions import compile_condition
 
     catalog = pipeline.fact_catalog(pipeline.load_questionnaire())
@@ -89,15 +89,15 @@ def test_revisit_triggers_compile_in_the_rule_language(record: decision.Decision
         assert {"key", "condition", "recommendation"} <= set(point)
 
 
-def test_json_is_deterministic_and_round_trips(record: decision.DecisionRecord) -> None:
+def test_json_is_deterministic_and_round_trips(record: records.DecisionRecord) -> None:
     text = record.to_json()
     assert text.endswith("}\n")
     data = json.loads(text)
     assert list(data) == sorted(data)
-    again = decision.DecisionRecord.from_json(text, "r.json")
+    again = records.DecisionRecord.from_json(text, "r.json")
     assert again == record
     assert again.to_json() == text
-    assert report.to_markdown(again) == report.to_markdown(record)
+    assert render.to_markdown(again) == render.to_markdown(record)
 
 
 def test_same_inputs_give_the_same_bytes() -> None:
@@ -109,17 +109,17 @@ def test_same_inputs_give_the_same_bytes() -> None:
 
 def test_from_json_syntax_error_has_a_position() -> None:
     with pytest.raises(DataError) as err:
-        decision.DecisionRecord.from_json('{\n  "number": 1,\n  oops\n}', "reports/0001-x.json")
+        records.DecisionRecord.from_json('{\n  "number": 1,\n  oops\n}', "reports/0001-x.json")
     assert err.value.first.location is not None
     assert str(err.value.first.location) == "reports/0001-x.json:3:3"
 
 
-def test_from_json_invalid_field_points_at_it(record: decision.DecisionRecord) -> None:
+def test_from_json_invalid_field_points_at_it(record: records.DecisionRecord) -> None:
     data = json.loads(record.to_json())
     data["status"] = "maybe"
     text = json.dumps(data, sort_keys=True, indent=2)
     with pytest.raises(DataError) as err:
-        decision.DecisionRecord.from_json(text, "r.json")
+        records.DecisionRecord.from_json(text, "r.json")
     problem = err.value.first
     assert problem.message.startswith("status:")
     line = text.splitlines()[problem.location.line - 1]  # type: ignore[union-attr]
@@ -129,7 +129,7 @@ def test_from_json_invalid_field_points_at_it(record: decision.DecisionRecord) -
 @pytest.mark.parametrize("text", ["[]", "", "null"])
 def test_from_json_rejects_non_objects(text: str) -> None:
     with pytest.raises(DataError):
-        decision.DecisionRecord.from_json(text, "r.json")
+        records.DecisionRecord.from_json(text, "r.json")
 
 
 # ----------------------------------------------------------------- dates, names, hashes
@@ -140,20 +140,20 @@ def test_from_json_rejects_non_objects(text: str) -> None:
     ("2026-12-15", 1, "2027-01-15"),
 ])
 def test_add_months(date: str, months: int, expected: str) -> None:
-    assert decision.add_months(date, months) == expected
+    assert records.add_months(date, months) == expected
 
 
 def test_default_date_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert decision.default_date() == "2023-11-14"
+    assert records.default_date() == "2023-11-14"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert len(decision.default_date()) == 10
+    assert len(records.default_date()) == 10
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "26-01-01", "2026-02-30", "today"])
 def test_check_date_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
-        decision.check_date(bad)
+        records.check_date(bad)
 
 
 @pytest.mark.parametrize(("title", "slug"), [
@@ -161,15 +161,15 @@ def test_check_date_rejects(bad: str) -> None:
     ("  Ünïcode & spaces!! ", "n-code-spaces"), ("???", "record"),
 ])
 def test_slugify(title: str, slug: str) -> None:
-    assert decision.slugify(title) == slug
+    assert records.slugify(title) == slug
 
 
 def test_next_number_follows_the_highest(tmp_path: Path) -> None:
-    assert decision.next_number(tmp_path / "missing") == 1
+    assert records.next_number(tmp_path / "missing") == 1
     for name in ("0001-a.md", "0001-a.json", "0007-b.md", "notes.md", ".0009-c.md.x.tmp", "0003-c.json"):
         (tmp_path / name).write_text("x")
-    assert decision.next_number(tmp_path) == 8
-    assert sorted(decision.record_paths(tmp_path)) == [1, 3, 7]
+    assert records.next_number(tmp_path) == 8
+    assert sorted(records.record_paths(tmp_path)) == [1, 3, 7]
 
 
 def test_pack_hash_covers_paths_and_bytes(tmp_path: Path) -> None:
@@ -177,44 +177,44 @@ def test_pack_hash_covers_paths_and_bytes(tmp_path: Path) -> None:
     (pack / "a").mkdir(parents=True)
     (pack / "pack.yaml").write_text("name: x\n")
     (pack / "a" / "r.yaml").write_text("id: r\n")
-    first = decision.pack_sha256(pack)
+    first = records.pack_sha256(pack)
     (pack / ".hidden").write_text("ignored")
-    assert decision.pack_sha256(pack) == first
+    assert records.pack_sha256(pack) == first
     (pack / "a" / "r.yaml").write_text("id: r \n")
-    changed = decision.pack_sha256(pack)
+    changed = records.pack_sha256(pack)
     assert changed != first
     (pack / "a" / "r.yaml").rename(pack / "a" / "s.yaml")
-    assert decision.pack_sha256(pack) not in (first, changed)
+    assert records.pack_sha256(pack) not in (first, changed)
 
 
 # ----------------------------------------------------------------- writing
 
 
 def test_write_record_takes_the_next_number_and_never_overwrites(tmp_path: Path,
-                                                                 record: decision.DecisionRecord) -> None:
+                                                                 record: records.DecisionRecord) -> None:
     existing = tmp_path / f"{record.stem}.md"
     existing.write_text("someone else's record\n")
-    md, js, written = decision.write_record(record, tmp_path, report.to_markdown)
+    md, js, written = records.write_record(record, tmp_path, render.to_markdown)
     assert existing.read_text() == "someone else's record\n"
     assert written.number == 2 and md.name.startswith("0002-") and js.name.startswith("0002-")
-    assert md.read_text() == report.to_markdown(written)
-    assert decision.DecisionRecord.from_json(js.read_text(), str(js)) == written
-    md3, _, third = decision.write_record(record, tmp_path, report.to_markdown)
-    assert third.number == 3 and md.read_text() == report.to_markdown(written)
+    assert md.read_text() == render.to_markdown(written)
+    assert records.DecisionRecord.from_json(js.read_text(), str(js)) == written
+    md3, _, third = records.write_record(record, tmp_path, render.to_markdown)
+    assert third.number == 3 and md.read_text() == render.to_markdown(written)
     assert md3 != md
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_concurrent_writers_get_distinct_numbers(tmp_path: Path, record: decision.DecisionRecord) -> None:
+def test_concurrent_writers_get_distinct_numbers(tmp_path: Path, record: records.DecisionRecord) -> None:
     # the number is chosen under the folder lock: threads (separate lock descriptors) wait for each other
     with ThreadPoolExecutor(max_workers=8) as pool:
-        written = list(pool.map(lambda _: decision.write_record(record, tmp_path, report.to_markdown)[2], range(8)))
+        written = list(pool.map(lambda _: records.write_record(record, tmp_path, render.to_markdown)[2], range(8)))
     assert sorted(r.number for r in written) == list(range(1, 9))
     assert len(list(tmp_path.glob("*.json"))) == len(list(tmp_path.glob("*.md"))) == 8
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_interrupted_markdown_write_leaves_no_record(tmp_path: Path, record: decision.DecisionRecord,
+def test_interrupted_markdown_write_leaves_no_record(tmp_path: Path, record: records.DecisionRecord,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     real_fsync = os.fsync
     seen = []
@@ -227,23 +227,23 @@ def test_interrupted_markdown_write_leaves_no_record(tmp_path: Path, record: dec
 
     monkeypatch.setattr(os, "fsync", fsync)
     with pytest.raises(KeyboardInterrupt):
-        decision.write_record(record, tmp_path, report.to_markdown)
+        records.write_record(record, tmp_path, render.to_markdown)
     assert list(tmp_path.iterdir()) == []
 
 
 _WRITER = textwrap.dedent("""
     import sys
-    from advisor import decision, report
-    record = decision.DecisionRecord.from_json(open(sys.argv[1]).read(), sys.argv[1])
+    from advisor import records, render
+    record = records.DecisionRecord.from_json(open(sys.argv[1]).read(), sys.argv[1])
     record = record.model_copy(update={"mermaid": "flowchart TB\\n" + "    a --> b\\n" * 400000})
     print("ready", flush=True)
     while True:
-        decision.write_record(record, sys.argv[2], report.to_markdown)
+        records.write_record(record, sys.argv[2], render.to_markdown)
 """)
 
 
 @pytest.mark.slow
-def test_killed_writer_leaves_only_complete_files(tmp_path: Path, record: decision.DecisionRecord) -> None:
+def test_killed_writer_leaves_only_complete_files(tmp_path: Path, record: records.DecisionRecord) -> None:
     """SIGKILL a process while it writes (a temporary file is there): no partial record is left."""
     source = tmp_path / "record.json"
     source.write_text(record.to_json())
@@ -266,7 +266,7 @@ def test_killed_writer_leaves_only_complete_files(tmp_path: Path, record: decisi
     for p in files:
         text = p.read_text()
         if p.suffix == ".json":
-            loaded = decision.DecisionRecord.from_json(text, str(p))
+            loaded = records.DecisionRecord.from_json(text, str(p))
             assert loaded.mermaid.count("a --> b") == 400000
         else:
             assert text.endswith("```\n"), f"{p.name} is incomplete"
@@ -290,12 +290,12 @@ def test_assess_writes_a_record(advisor, tmp_path: Path) -> None:  # type: ignor
     stem = "0001-measure-before-choosing-kubernetes-nodes-for-payments"
     assert f"Decision record written to reports/{stem}.md (and .json)" in result.stderr
     md = (tmp_path / "reports" / f"{stem}.md").read_text()
-    rec = decision.DecisionRecord.from_json((tmp_path / "reports" / f"{stem}.json").read_text(), "r.json")
+    rec = records.DecisionRecord.from_json((tmp_path / "reports" / f"{stem}.json").read_text(), "r.json")
     assert rec.date == "2023-11-14"  # SOURCE_DATE_EPOCH of the fixture
     assert rec.decision_makers == ["Ada", "Bo"]
     assert rec.profile.path == "payments.profile.yaml"
-    assert rec.profile.sha256 == decision.sha256_hex((tmp_path / "payments.profile.yaml").read_bytes())
-    assert md == report.to_markdown(rec)
+    assert rec.profile.sha256 == records.sha256_hex((tmp_path / "payments.profile.yaml").read_bytes())
+    assert md == render.to_markdown(rec)
     # the same answers, rule packs and measurements: no second record, and it says which one matches
     same = advisor("assess", "--profile", "payments.profile.yaml", "--format", "json")
     assert same.exit_code == 0, same.stderr

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 import support
 
-from advisor import decision, report
+from advisor import records, render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,12 +57,12 @@ def test_no_stale_example_records(expected: dict[str, str]) -> None:
 def test_markdown_renders_from_the_json_twin(expected: dict[str, str]) -> None:
     for name, text in expected.items():
         if name.endswith(".json"):
-            record = decision.DecisionRecord.from_json(text, name)
-            assert report.to_markdown(record) == expected[name.removesuffix(".json") + ".md"]
+            record = records.DecisionRecord.from_json(text, name)
+            assert render.to_markdown(record) == expected[name.removesuffix(".json") + ".md"]
 
 
 def test_examples_cover_both_outcomes_and_a_knock_out(expected: dict[str, str]) -> None:
-    records = [decision.DecisionRecord.from_json(t, n) for n, t in expected.items() if n.endswith(".json")]
+    records = [records.DecisionRecord.from_json(t, n) for n, t in expected.items() if n.endswith(".json")]
     assert {"bare-metal", "vm"} <= {r.recommendation for r in records}
     assert any(r.outcome == "one-ruled-out" for r in records), "one example shows a constraint ruling out an option"
     assert any(r.outcome == "measure-first" or r.close for r in records), "one example shows a close call"
@@ -82,7 +82,7 @@ def test_cli_writes_the_same_record(advisor, tmp_path: Path, monkeypatch: pytest
     (tmp_path / "docs" / "examples" / "profiles" / name).write_bytes((ROOT / gen.PROFILES / name).read_bytes())
     number = sorted(p.name for p in (ROOT / gen.PROFILES).glob("*.yaml")).index(name) + 1
     for _ in range(number - 1):  # occupy the numbers before it
-        n = decision.next_number(tmp_path / "reports")
+        n = records.next_number(tmp_path / "reports")
         (tmp_path / "reports").mkdir(exist_ok=True)
         (tmp_path / "reports" / f"{n:04d}-other.md").write_text("x\n")
     example = next(n for n in expected if n.startswith(f"{gen.REPORTS}/{number:04d}-") and n.endswith(".md"))

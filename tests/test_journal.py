@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor import atomic, decision, journal, pipeline, recording, records, repair
+from advisor import atomic, journal, pipeline, recording, records, repair
 from advisor import profile as profiles
 from advisor.errors import DataError
-from advisor.report import to_markdown
+from advisor.render import to_markdown
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "profiles" / "multi-tenant-saas.profile.yaml"
 
@@ -77,16 +77,16 @@ def test_the_lock_serialises_threads_and_is_reentrant(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def record() -> decision.DecisionRecord:
+def record() -> records.DecisionRecord:
     q = pipeline.load_questionnaire()
     prof = profiles.load(EXAMPLE, q)
     return recording.decide(prof, questionnaire=q, date="2026-02-28", profile_display="saas.profile.yaml")
 
 
 def test_repair_renders_missing_markdown_and_removes_temporaries(tmp_path: Path,
-                                                               record: decision.DecisionRecord) -> None:
+                                                               record: records.DecisionRecord) -> None:
     records.write_index(tmp_path)
-    decision.write_record(record, tmp_path, to_markdown, index=records.index_with)
+    records.write_record(record, tmp_path, to_markdown, index=records.index_with)
     rf = records.load(tmp_path, 1)
     rf.md_path.unlink()
     (tmp_path / f".{rf.md_path.name}.abcd1234.tmp").write_text("half")

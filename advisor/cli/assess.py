@@ -25,9 +25,9 @@ from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Pr
 
 if TYPE_CHECKING:
     from advisor.decide import Decision, Pack
-    from advisor.decision import MeasurementsInfo
     from advisor.profile import Profile
     from advisor.questionnaire import Mode, Questionnaire
+    from advisor.records import MeasurementsInfo
 
 
 def _split_keys(text: str | None) -> list[str]:
@@ -135,7 +135,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
     from advisor import profile as profiles
 
     if record_date is not None and not no_record:
-        from advisor.decision import check_date
+        from advisor.records import check_date
 
         try:
             check_date(record_date)
@@ -249,7 +249,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         _print(result, fmt, info)
         return int(ExitCode.OK)
 
-    from advisor import decision, recording, report
+    from advisor import recording, records, render
 
     with console.Progress("deciding, fault domains and tipping points for the record"):
         record = recording.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
@@ -262,8 +262,8 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         console.err(f"No new record: {match.md_path} holds the same assessment (same answers, rule packs and "
                     "measurements); change an answer or the rules to record a new decision")
         return int(ExitCode.OK)
-    md_path, _json_path, _written = decision.write_record(
-        record, records_dir, report.to_markdown, index=index_with,
+    md_path, _json_path, _written = records.write_record(
+        record, records_dir, render.to_markdown, index=index_with,
         on_wait=lambda: console.err(f"advisor: waiting for another advisor writing to {records_dir}"))
     console.err(f"Decision record written to {md_path} (and .json)")
     return int(ExitCode.OK)
@@ -356,13 +356,13 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
     to the records."""
 
     from advisor import measuring
-    from advisor.decision import MeasurementsInfo, default_date
     from advisor.measure import fairness
     from advisor.measure.manager import load_registry
     from advisor.measure.results import CATALOG_PROBES
     from advisor.measure.run import run_targets
     from advisor.measure.session import DEFAULT_BUDGET_S
     from advisor.measure.targets import load_targets
+    from advisor.records import MeasurementsInfo, default_date
 
     registry = load_registry()
     for warning in registry.warnings:

@@ -449,7 +449,7 @@ def _measure() -> Any:
 
 
 def _record() -> Any:
-    from advisor.decision import DecisionRecord
+    from advisor.records import DecisionRecord
 
     return DecisionRecord
 

@@ -66,16 +66,16 @@ def portfolio(inventory: Path, questionnaire_path: Path | None, rules_dirs: tupl
       advisor portfolio docs/examples/portfolio.yaml --summary-only --output-dir out
       advisor portfolio inventory.csv --records-dir reports --date 2026-11-28
     """
-    from advisor import decision, pipeline
+    from advisor import pipeline, records
     from advisor import portfolio as core
 
     if record_date is not None:
         try:
-            decision.check_date(record_date)
+            records.check_date(record_date)
         except ValueError as exc:
             message, _, hint = str(exc).partition("; ")
             raise UsageError(f"--date: {message}", hint or None) from None
-    day = record_date or decision.default_date()
+    day = record_date or records.default_date()
     questionnaire = load_questionnaire(questionnaire_path)
     from advisor.inputs import outside_allowed
 

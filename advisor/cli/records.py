@@ -21,9 +21,8 @@ from advisor.cli.common import (
 from advisor.errors import CheckFailed, DataError, UsageError
 
 if TYPE_CHECKING:
-    from advisor.decision import PackInfo
     from advisor.questionnaire import Questionnaire
-    from advisor.records import CurrentProfile, Evaluate, RecordFile
+    from advisor.records import CurrentProfile, Evaluate, PackInfo, RecordFile
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -43,7 +42,7 @@ def _number(text: str) -> int:
 
 
 def _render() -> Callable[[Any], str]:
-    from advisor.report import to_markdown
+    from advisor.render import to_markdown
 
     return to_markdown
 
@@ -67,7 +66,7 @@ def records() -> None:
     """
 
 
-_STATUSES = ["proposed", "accepted", "rejected", "superseded", "deprecated"]  # decision.STATUSES
+_STATUSES = ["proposed", "accepted", "rejected", "superseded", "deprecated"]  # records.STATUSES
 
 
 @records.command("list", context_settings=CONTEXT_SETTINGS)
@@ -275,12 +274,12 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
     revisit trigger that fires only with the re-observed values, is a finding too.
     Exit code 4 when anything is found, 0 otherwise.
     """
-    from advisor import decision, pipeline
+    from advisor import pipeline, records
     from advisor.records import check, load_all
 
     if today is not None:
         try:
-            decision.check_date(today)
+            records.check_date(today)
         except ValueError as exc:
             raise UsageError(f"--today: {exc}") from None
     from advisor.repair import state
@@ -304,12 +303,12 @@ def check_cmd(directory: Path, questionnaire_path: Path | None, profiles: tuple[
     from advisor.inputs import outside_allowed
 
     with outside_allowed(allow_outside):
-        report = check(found, today=today or decision.default_date(), types=pipeline.fact_catalog(q),
+        report = check(found, today=today or records.default_date(), types=pipeline.fact_catalog(q),
                        profiles=current, load_profile=lambda p: _current_profile(p, q), resolve_pack=_resolve_pack)
         if reobserve:
             from advisor.observe.recheck import check_observed
 
-            more, notes = check_observed(found, q, today=today or decision.default_date(),
+            more, notes = check_observed(found, q, today=today or records.default_date(),
                                          types=pipeline.fact_catalog(q))
             report.findings += more
             report.notes += notes

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from advisor import decision, pipeline, recording, report
+from advisor import pipeline, recording, records, render
 from advisor import profile as profiles
 from advisor.decide import Decision, Pack
 from advisor.portfolio.inventory import Inventory, Workload
@@ -176,7 +176,7 @@ def decide_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *
     as they arrive, in inventory order, so that their numbers and files are those of a
     serial run.
     """
-    day = decision.check_date(date) if date else decision.default_date()
+    day = records.check_date(date) if date else records.default_date()
     words = ["advisor", "portfolio", inventory.display, "--date", day]
     for r in rules or ():
         words += ["--rules", pipeline.shown_path(r)]
@@ -184,10 +184,10 @@ def decide_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *
     workloads = inventory.workloads
     out: list[Assessed] = []
     try:
-        for records in parallel_map(_decide_chunk, workloads, jobs=jobs, chunk=4):
-            for record, outcome in records:
+        for decided in parallel_map(_decide_chunk, workloads, jobs=jobs, chunk=4):
+            for record, outcome in decided:
                 w = workloads[len(out)]
-                md_path, _json_path, _ = decision.write_record(record, records_dir, report.to_markdown)
+                md_path, _json_path, _ = records.write_record(record, records_dir, render.to_markdown)
                 answers = {k: v for k, v in w.answers.items() if k != "workload_name"}
                 out.append(Assessed(w, outcome, with_defaults(answers, questionnaire), md_path.name))
             if on_progress is not None:
@@ -197,7 +197,7 @@ def decide_all(inventory: Inventory, pack: Pack, questionnaire: Questionnaire, *
     return out
 
 
-def _decide_chunk(chunk: Sequence[Workload]) -> list[tuple[decision.DecisionRecord, Outcome]]:
+def _decide_chunk(chunk: Sequence[Workload]) -> list[tuple[records.DecisionRecord, Outcome]]:
     pack, questionnaire = _WORKER["pack"], _WORKER["questionnaire"]
     out = []
     for w in chunk:

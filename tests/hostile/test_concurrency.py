@@ -18,7 +18,7 @@ from harness import run_all  # noqa: E402
 from advisor import profile as profiles  # noqa: E402
 from advisor import records, repair  # noqa: E402
 from advisor.pipeline import load_questionnaire  # noqa: E402
-from advisor.report import to_markdown  # noqa: E402
+from advisor.render import to_markdown  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "profiles" / "payments-api.profile.yaml"
 
