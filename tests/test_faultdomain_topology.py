@@ -82,40 +82,40 @@ def test_two_files_get_distinct_json_keys() -> None:
 
 BAD = {
     "cycle.yaml":
-        "tests/data/topology/cycle.yaml:7:26: VM 'vm-a' is in a cycle of parents: vm-a -> vm-b -> vm-c -> vm-a; "
-        "a VM's chain of parents must end at a host",
-    "self_parent.yaml":
-        "tests/data/topology/self_parent.yaml:10:13: node 'node-2' is declared as its own parent; "
-        "give the host or VM that runs it",
-    "unknown_node.yaml":
-        "tests/data/topology/unknown_node.yaml:11:20: service 'web' has a pod on unknown node 'nod-2'; "
-        "did you mean 'node-2'?",
-    "host_two_racks.yaml":
-        "tests/data/topology/host_two_racks.yaml:7:25: host 'host-2' is in two racks, 'rack-a' (line 5) and "
-        "'rack-b'; list each host under one rack",
-    "negative_count.yaml":
-        "tests/data/topology/negative_count.yaml:11:31: services[0].pods[0].count must be at least 1, got -2; "
-        "give how many pods of 'web' run on 'node-1', or remove the entry",
-    "zero_count.yaml":
-        "tests/data/topology/zero_count.yaml:12:16: services[0].pods[0].count must be at least 1, got 0; "
-        "give how many pods of 'web' run on 'node-1', or remove the entry",
-    "unknown_key.yaml":
-        "tests/data/topology/unknown_key.yaml:8:5: unknown key 'parnet' in vms[0]; did you mean 'parent'?",
-    "unknown_top_key.yaml":
-        "tests/data/topology/unknown_top_key.yaml:8:1: unknown key 'service' at the top level; "
-        "did you mean 'services'?",
-    "wrong_type.yaml":
-        "tests/data/topology/wrong_type.yaml:5:16: sites[0].racks[0].hosts must be a list, got a string; "
-        "write [a, b] or one '- item' line per entry",
-    "unknown_parent.yaml":
-        "tests/data/topology/unknown_parent.yaml:7:26: VM 'vm-1' has unknown parent 'hots-1'; "
-        "did you mean 'host-1'?",
-    "unknown_tenant.yaml":
-        "tests/data/topology/unknown_tenant.yaml:10:25: service 'web' has unknown tenant 'team-c'; "
-        "did you mean 'team-b'?",
+        "tests/data/topology/cycle.yaml:8:26: VM 'vm-a' is in a cycle of parents: vm-a -> vm-b -> "
+        "vm-c -> vm-a; a VM's chain of parents must end at a host",
     "duplicate_name.yaml":
-        "tests/data/topology/duplicate_name.yaml:7:12: name 'host-1' is already used by the host at line 5; "
-        "give every site, rack, host, VM and node its own name",
+        "tests/data/topology/duplicate_name.yaml:8:12: name 'host-1' is already used by the host "
+        "at line 6; give every site, rack, host, VM and node its own name",
+    "host_two_racks.yaml":
+        "tests/data/topology/host_two_racks.yaml:8:25: host 'host-2' is in two racks, 'rack-a' "
+        "(line 6) and 'rack-b'; list each host under one rack",
+    "negative_count.yaml":
+        "tests/data/topology/negative_count.yaml:12:31: services.0.pods.0.count: -2 is out of "
+        "range, must be >= 1; use a value in range",
+    "self_parent.yaml":
+        "tests/data/topology/self_parent.yaml:11:13: node 'node-2' is declared as its own parent; "
+        "give the host or VM that runs it",
+    "unknown_key.yaml":
+        "tests/data/topology/unknown_key.yaml:9:5: unknown key 'parnet'; did you mean 'parent'?",
+    "unknown_node.yaml":
+        "tests/data/topology/unknown_node.yaml:12:20: service 'web' has a pod on unknown node "
+        "'nod-2'; did you mean 'node-2'?",
+    "unknown_parent.yaml":
+        "tests/data/topology/unknown_parent.yaml:8:26: VM 'vm-1' has unknown parent 'hots-1'; did "
+        "you mean 'host-1'?",
+    "unknown_tenant.yaml":
+        "tests/data/topology/unknown_tenant.yaml:11:25: service 'web' has unknown tenant "
+        "'team-c'; did you mean 'team-b'?",
+    "unknown_top_key.yaml":
+        "tests/data/topology/unknown_top_key.yaml:9:1: unknown key 'service'; did you mean "
+        "'services'?",
+    "wrong_type.yaml":
+        "tests/data/topology/wrong_type.yaml:6:16: sites.0.racks.0.hosts: expected a list, got "
+        "'host-1'; fix the value's type",
+    "zero_count.yaml":
+        "tests/data/topology/zero_count.yaml:13:16: services.0.pods.0.count: 0 is out of range, "
+        "must be >= 1; use a value in range",
 }
 
 
@@ -138,6 +138,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 _BASE = """\
+advisor_topology: 1
 sites:
   - name: dc-1
     racks:
@@ -153,31 +154,31 @@ nodes:
     ("tail", "expected"),
     [
         ("services:\n  - {name: web, pods: [node-1]}\nclusters:\n  - {name: prod, control_plane: [node-3]}\n",
-         "fleet.yaml:12:34: cluster 'prod' has a control-plane member on unknown node 'node-3'; "
+         "fleet.yaml:13:34: cluster 'prod' has a control-plane member on unknown node 'node-3'; "
          "did you mean 'node-2'?"),
         ("services:\n  - {name: web, pods: [host-1]}\n",
-         "fleet.yaml:10:24: service 'web' has a pod on unknown node 'host-1'; 'host-1' is a host; "
+         "fleet.yaml:11:24: service 'web' has a pod on unknown node 'host-1'; 'host-1' is a host; "
          "give the name of a Kubernetes node"),
         ("services:\n  - {name: web, pods: [rack-a]}\n",
-         "fleet.yaml:10:24: service 'web' has a pod on unknown node 'rack-a'; 'rack-a' is a rack; "
+         "fleet.yaml:11:24: service 'web' has a pod on unknown node 'rack-a'; 'rack-a' is a rack; "
          "give the name of a Kubernetes node"),
         ("services:\n  - {name: web, pods: [{node: node-1, count: two}]}\n",
-         "fleet.yaml:10:46: services[0].pods[0].count must be a whole number, got a string; "
-         "give how many pods of the service run on that node"),
+         "fleet.yaml:11:46: services.0.pods.0.count: expected a whole number, got 'two'; fix the "
+         "value's type"),
         ("services:\n  - {name: web, pods: []}\n",
-         "fleet.yaml:10:23: services[0].pods is empty; list the nodes its pods run on"),
+         "fleet.yaml:11:23: services.0.pods: needs at least 1 item; add one"),
         ("services:\n  - {name: 7, pods: [node-1]}\n",
-         "fleet.yaml:10:12: services[0].name must be a string, got a number; quote it"),
+         "fleet.yaml:11:12: services.0.name: expected text, got 7; fix the value's type"),
         ("services:\n  - {name: web, pods: [node-1]}\n  - {name: web, pods: [node-2]}\n",
-         "fleet.yaml:11:12: service 'web' is declared twice (first at line 10); give each service its own name"),
-        ("services:\n  - {name: web, pods: [node-1]}\nversion: 2\n",
-         "fleet.yaml:11:10: unsupported topology format version 2; this advisor reads version 1"),
+         "fleet.yaml:12:12: service 'web' is declared twice (first at line 11); give each service "
+         "its own name"),
         ("services: {web: [node-1]}\n",
-         "fleet.yaml:9:11: services must be a list, got a mapping; write [a, b] or one '- item' line per entry"),
+         "fleet.yaml:10:11: services: expected a list, got a mapping; fix the value's type"),
         ("services:\n  - {pods: [node-1]}\n",
-         "fleet.yaml:10:5: services[0] has no 'name'; give it a name"),
+         "fleet.yaml:11:5: missing required key 'name' in services.0; add 'name:'"),
         ("services:\n  - {name: web, pods: [node-1]}\nvms:\n  - {name: vm-1, parent: rack-a}\n",
-         "fleet.yaml:12:26: parent 'rack-a' of VM 'vm-1' is a rack; a VM or node runs on a host or a VM"),
+         "fleet.yaml:13:26: parent 'rack-a' of VM 'vm-1' is a rack; a VM or node runs on a host or "
+         "a VM"),
     ],
 )
 def test_more_bad_files(tmp_path: Path, tail: str, expected: str) -> None:
@@ -192,8 +193,8 @@ def test_several_problems_of_one_phase_are_reported_together(tmp_path: Path) -> 
     with pytest.raises(DataError) as info:
         load_topology(_write(tmp_path, text), display="fleet.yaml")
     assert info.value.format().splitlines() == [
-        "fleet.yaml:7:28: node 'node-1' is declared as its own parent; give the host or VM that runs it",
-        "fleet.yaml:8:28: node 'node-2' has unknown parent 'host-9'; did you mean 'host-2'?",
+        "fleet.yaml:8:28: node 'node-1' is declared as its own parent; give the host or VM that runs it",
+        "fleet.yaml:9:28: node 'node-2' has unknown parent 'host-9'; did you mean 'host-2'?",
     ]
 
 
@@ -217,7 +218,7 @@ def test_nested_vms_and_node_cluster_mismatch(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         load_topology(_write(tmp_path, mismatch), display="fleet.yaml")
     assert info.value.format() == (
-        "fleet.yaml:11:31: node 'node-1' is listed twice as a control-plane member (in 'a' and 'b'); "
+        "fleet.yaml:12:31: node 'node-1' is listed twice as a control-plane member (in 'a' and 'b'); "
         "list each control-plane node once"
     )
 
@@ -226,3 +227,33 @@ def test_yaml_level_problems_come_from_yamlio(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         load_topology(_write(tmp_path, "- just a list\n"), display="fleet.yaml")
     assert info.value.format().startswith("fleet.yaml:1:1: expected a mapping")
+
+
+_SERVICES = "services:\n  - {name: web, pods: [node-1]}\n"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("advisor_topology: 2\n",
+         "fleet.yaml:1:19: advisor_topology: 2 is not allowed; use one of 1"),
+        ("version: 1\n",
+         "fleet.yaml:1:1: 'version' is the old name of the format key; rename it to 'advisor_topology: 1'"),
+        ("",
+         "fleet.yaml:1:1: missing required key 'advisor_topology'; add 'advisor_topology:'"),
+    ],
+)
+def test_the_format_key(tmp_path: Path, head: str, expected: str) -> None:
+    """``advisor_topology: 1`` is required, like every format's key; the old ``version: 1`` says how to rename it."""
+    text = head + _BASE.removeprefix("advisor_topology: 1\n") + _SERVICES
+    with pytest.raises(DataError) as info:
+        load_topology(_write(tmp_path, text), display="fleet.yaml")
+    assert info.value.format() == expected
+    assert info.value.exit_code == ExitCode.DATA
+
+
+def test_another_kind_of_file_is_named_not_listed(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as info:
+        load_topology(_write(tmp_path, "root: x\ndaemon: y\n"), display="fleet.yaml")
+    assert info.value.format() == ("fleet.yaml:1:1: none of the expected keys is here ('advisor_topology', 'name', "
+                                   "'sites', 'vms', ...); check that this is the right file")

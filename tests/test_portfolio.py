@@ -353,8 +353,7 @@ def test_the_inventory_format_itself_is_checked(advisor, tmp_path):
     result = advisor("portfolio", "inv.yaml")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "inv.yaml:1:1: workloads: expected a list of workloads; list them as '- profile: FILE' or '- answers: {...}'",
-        "inv.yaml:1:20: advisor_portfolio: expected 1, got 2; start the file with 'advisor_portfolio: 1'",
+        "inv.yaml:1:20: advisor_portfolio: 2 is not allowed; use one of 1",
         "inv.yaml:2:1: unknown key 'workload'; did you mean 'workloads'?",
     ]
 

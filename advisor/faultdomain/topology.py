@@ -2,7 +2,7 @@
 
 ::
 
-    version: 1
+    advisor_topology: 1
     name: shop-prod
     sites:
       - name: dc-1
@@ -21,8 +21,8 @@
         pods: [node-1, {node: node-2, count: 2}]
 
 Every problem is a :class:`~advisor.errors.DataError` with the ``file:line:col`` of
-the offending key or value. Problems of one phase (structure, names, references) are
-reported together.
+the offending key or value. Problems of one phase (structure through the model of
+:mod:`advisor.faultdomain.file`, then names, then references) are reported together.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from advisor import yamlio
-from advisor.errors import DataError, did_you_mean
+from advisor.errors import did_you_mean
+from advisor.faultdomain.file import TOPOLOGY_FORMAT, TopologyFile
 from advisor.faultdomain.metrics import Result, analyze_topology
 from advisor.faultdomain.model import FLEET, Topology
-from advisor.faultdomain.shape import TOP_KEYS, TOPOLOGY_FORMAT, WORD, Path, Raw, Reader, Ref, read_structure
-from advisor.validation import foreign
+from advisor.faultdomain.shape import WORD, Path, Raw, Reader, Ref, read_structure
+from advisor.validation import validate
 
 __all__ = ["TOPOLOGY_FORMAT", "analyze_file", "load_topology", "parse_topology"]
 
@@ -240,9 +241,8 @@ def _cycles(r: Reader, raw: Raw, vm_parent: list[int], hosts: int) -> None:
 
 def parse_topology(doc: yamlio.Document, *, max_blast_radius_pct: float = 10.0) -> Topology:
     """Validate a parsed topology document and build its :class:`Topology`."""
-    reader = Reader(doc)
-    raw = read_structure(reader, doc.plain())
-    topo = _resolve(reader, raw)
+    raw = read_structure(doc, validate(TopologyFile, doc))
+    topo = _resolve(Reader(doc), raw)
     topo.max_blast_radius_pct = max_blast_radius_pct
     return topo
 
@@ -251,9 +251,6 @@ def load_topology(path: str | os.PathLike[str], *, display: str | None = None,
                   max_blast_radius_pct: float = 10.0) -> Topology:
     """Read a topology file; every problem is a DataError with ``file:line:col``."""
     doc = yamlio.load(path, display=display, expect=dict)
-    other = foreign(doc, list(TOP_KEYS))
-    if other is not None:  # some other file: say so, never list its lines as unknown keys
-        raise DataError("", problems=[other])
     return parse_topology(doc, max_blast_radius_pct=max_blast_radius_pct)
 
 

@@ -19,14 +19,12 @@ from typing import Any
 from advisor import inputs, yamlio
 from advisor import profile as profiles
 from advisor.errors import DataError, Location, Problem, did_you_mean
+from advisor.portfolio.file import INVENTORY_FORMAT, InventoryFile
 from advisor.questionnaire import Question, Questionnaire
-from advisor.validation import foreign
+from advisor.validation import validate
 
 #: Version of the inventory format (the ``advisor_portfolio`` key).
-FORMAT = 1
-
-_TOP_KEYS = ("advisor_portfolio", "defaults", "workloads")
-_ENTRY_KEYS = ("profile", "answers")
+FORMAT = INVENTORY_FORMAT
 
 
 @dataclass
@@ -128,55 +126,23 @@ def _problem_order(p: Problem) -> tuple[int, int, int]:
 
 def _load_yaml(path: Path, display: str, questionnaire: Questionnaire) -> Inventory:
     doc = yamlio.load(path, display=display)
-    other = foreign(doc, _TOP_KEYS)
-    if other is not None:
-        raise DataError("", problems=[other])
-    root = doc.root
+    data = validate(InventoryFile, doc)  # the shape; then the answers, against the questionnaire
     problems: list[Problem] = []
-    for key in root:
-        if key not in _TOP_KEYS:
-            hint = did_you_mean(str(key), _TOP_KEYS) or f"use {', '.join(_TOP_KEYS)}"
-            problems.append(Problem(f"unknown key {key!r}", hint, doc.where((key,), key=True)))
-    version = root.get("advisor_portfolio")
-    if version != FORMAT or isinstance(version, bool):
-        where = doc.where(("advisor_portfolio",)) if "advisor_portfolio" in root else Location(display, 1, 1)
-        problems.append(Problem(f"advisor_portfolio: expected {FORMAT}, got {yamlio.to_plain(version)!r}",
-                                f"start the file with 'advisor_portfolio: {FORMAT}'", where))
     defaults = _yaml_answers(doc, ("defaults",), questionnaire, problems)
-    raw_workloads = root.get("workloads")
     listed: list[tuple[dict[str, Any], Location, Path | None, str | None]] = []
-    if not isinstance(raw_workloads, list) or not raw_workloads:
-        where = doc.where(("workloads",)) if "workloads" in root else Location(display, 1, 1)
-        problems.append(Problem("workloads: expected a list of workloads",
-                                "list them as '- profile: FILE' or '- answers: {...}'", where))
-        raw_workloads = []
-    for i, entry in enumerate(raw_workloads):
+    for i, entry in enumerate(data.workloads):
         where = doc.where(("workloads", i))
-        if not isinstance(entry, Mapping):
-            problems.append(Problem(f"workloads[{i}]: expected a mapping with 'profile' or 'answers'",
-                                    "write '- profile: FILE' or '- answers: {...}'", where))
-            continue
-        bad = [k for k in entry if k not in _ENTRY_KEYS]
-        for key in bad:
-            hint = did_you_mean(str(key), _ENTRY_KEYS) or "use 'profile' and/or 'answers'"
-            problems.append(Problem(f"unknown key {key!r} in a workload", hint,
-                                    doc.where(("workloads", i, key), key=True)))
-        if not any(k in entry for k in _ENTRY_KEYS):
-            if not bad:
-                problems.append(Problem("a workload needs 'profile' or 'answers'",
-                                        "write '- profile: FILE' or '- answers: {...}'", where))
-            continue
         values: dict[str, Any] = {}
         ppath: Path | None = None
         pshown: str | None = None
         first = len(problems)
-        if "profile" in entry:
-            loaded = _load_profile(yamlio.to_plain(entry["profile"]), path.parent, display,
-                                   doc.where(("workloads", i, "profile")), questionnaire, problems)
+        if entry.profile is not None:
+            loaded = _load_profile(entry.profile, path.parent, display, doc.where(("workloads", i, "profile")),
+                                   questionnaire, problems)
             if loaded is None:
                 continue
             values, ppath, pshown = loaded
-        inline = _yaml_answers(doc, ("workloads", i, "answers"), questionnaire, problems) if "answers" in entry else {}
+        inline = _yaml_answers(doc, ("workloads", i, "answers"), questionnaire, problems)
         merged = {**defaults, **values, **inline}
         if len(problems) > first and "workload_name" not in merged:
             continue  # its problems are reported already

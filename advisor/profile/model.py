@@ -78,9 +78,8 @@ class ProfileFile(BaseModel):
 
 
 
-def json_schema(questionnaire: Questionnaire) -> dict[str, Any]:
-    """JSON Schema of profile files for ``questionnaire``, with a schema per answer key."""
-    schema = ProfileFile.model_json_schema()
+def answer_schemas(questionnaire: Questionnaire) -> dict[str, Any]:
+    """A JSON Schema per question key of ``questionnaire`` (the values its answers may take)."""
     per_key: dict[str, Any] = {}
     for q in questionnaire.questions:
         item: dict[str, Any]
@@ -105,6 +104,13 @@ def json_schema(questionnaire: Questionnaire) -> dict[str, Any]:
         if q.default is not None:
             item["default"] = q.default
         per_key[q.key] = item
+    return per_key
+
+
+def json_schema(questionnaire: Questionnaire) -> dict[str, Any]:
+    """JSON Schema of profile files for ``questionnaire``, with a schema per answer key."""
+    schema = ProfileFile.model_json_schema()
+    per_key = answer_schemas(questionnaire)
     for section in ("answers", "defaults"):
         schema["properties"][section] = {
             "type": "object", "additionalProperties": False, "properties": per_key,

@@ -37,7 +37,7 @@ cases:
   - {name: relaxed, answers: {latency_p99_ms: 5}, expect: does-not-fire}
 """
 
-TOPOLOGY = """version: 1
+TOPOLOGY = """advisor_topology: 1
 name: t
 sites:
   - name: dc-1
@@ -163,7 +163,8 @@ OWN: dict[str, dict[str, str]] = {
         "nan-count": TOPOLOGY.replace("pods: [node-1, node-2]", "pods: [{node: node-1, count: .nan}]"),
         "escape-name": TOPOLOGY.replace("name: t\n", "name: \"\\e]0;x\\a\"\n"),
         "unknown-key": TOPOLOGY + "exec: rm -rf /\n",
-        "wrong-version": TOPOLOGY.replace("version: 1", "version: 2"),
+        "wrong-version": TOPOLOGY.replace("advisor_topology: 1", "advisor_topology: 2"),
+        "old-version-key": TOPOLOGY.replace("advisor_topology: 1", "version: 1"),
         "path-name": TOPOLOGY.replace("name: t\n", "name: ../../etc/passwd\n"),
     },
     "inventories": {
