@@ -27,3 +27,22 @@ def test_every_unit_is_in_the_layers_contract() -> None:
     table = _gen().graph_table()
     assert "Not in the layers contract" not in table, table.rsplit("\n", 1)[-1]
     assert "| `cli` |" in table and "| `yamlio` |" in table
+
+
+def test_the_app_layer_graph_is_a_mermaid_flowchart_of_its_modules() -> None:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    graph = _gen().app_graph()
+    assert graph.startswith("```mermaid\nflowchart TB\n")
+    for module in ("pipeline", "recording", "measuring", "tipping", "portfolio_assess", "observe_recheck"):
+        assert f"  {module}[" in graph or f"    {module}[" in graph, module
+    assert "cli --> pipeline" in graph and "recording --> pipeline" in graph
+    script = ROOT / ".ci" / "node" / "mermaid-parse.mjs"
+    if shutil.which("node") is None or not (ROOT / ".ci" / "node" / "node_modules" / "mermaid").exists():
+        pytest.skip("mermaid is not installed: run 'npm ci --prefix .ci/node' (.ci/run does)")
+    proc = subprocess.run(["node", str(script), "docs/architecture.md"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0 and "1 diagram(s) parsed" in proc.stdout, proc.stdout + proc.stderr
