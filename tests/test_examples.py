@@ -62,13 +62,13 @@ def test_markdown_renders_from_the_json_twin(expected: dict[str, str]) -> None:
 
 
 def test_examples_cover_both_outcomes_and_a_knock_out(expected: dict[str, str]) -> None:
-    records = [records.DecisionRecord.from_json(t, n) for n, t in expected.items() if n.endswith(".json")]
-    assert {"bare-metal", "vm"} <= {r.recommendation for r in records}
-    assert any(r.outcome == "one-ruled-out" for r in records), "one example shows a constraint ruling out an option"
-    assert any(r.outcome == "measure-first" or r.close for r in records), "one example shows a close call"
-    assert any(r.configuration and ", with " in r.configuration for r in records), "one names a configuration"
-    assert [r.number for r in records] == list(range(1, len(records) + 1))
-    for r in records:
+    recs = [records.DecisionRecord.from_json(t, n) for n, t in expected.items() if n.endswith(".json")]
+    assert {"bare-metal", "vm"} <= {r.recommendation for r in recs}
+    assert any(r.outcome == "one-ruled-out" for r in recs), "one example shows a constraint ruling out an option"
+    assert any(r.outcome == "measure-first" or r.close for r in recs), "one example shows a close call"
+    assert any(r.configuration and ", with " in r.configuration for r in recs), "one names a configuration"
+    assert [r.number for r in recs] == list(range(1, len(recs) + 1))
+    for r in recs:
         assert not Path(r.profile.path).is_absolute()
         assert all(not Path(p.path).is_absolute() for p in r.rules.packs)
 

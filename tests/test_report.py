@@ -361,14 +361,15 @@ def test_mermaid_parser_rejects_a_broken_diagram(tmp_path: Path) -> None:
 
 
 def test_escaping_helpers() -> None:
-    from advisor import markdown, records
+    from advisor import markdown
+    from advisor.records.diff import _show as show
 
     assert markdown.terminal("a\x1b[31mred\x1b]0;title\x07b\x07") == "aredb "
     assert markdown.url("javascript:alert(1)") is None and markdown.url("HTTPS://x.example/a(b)") is not None
     assert markdown.inline("<img src=x onerror=alert(1)> [a](javascript:x)") == (
         "&lt;img src=x onerror=alert(1)> \\[a\\](javascript:x)")
     assert "```" not in markdown.shell_block("echo ```").split("\n", 1)[1].rsplit("\n", 1)[0].replace("```", "", 1)
-    assert records.diff._show(0.9747870250324321) == "0.9748" and records.diff._show(26000.0) == "26000"
+    assert show(0.9747870250324321) == "0.9748" and show(26000.0) == "26000"
 
 
 def test_index_escapes_titles(tmp_path: Path, saas: records.DecisionRecord) -> None:
