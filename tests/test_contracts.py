@@ -32,7 +32,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "click only in advisor.cli": ("advisor/pipeline.py", "import click"),
     "pluggy only in advisor.measure (hookspecs and manager)": ("advisor/rules/catalog.py", "import pluggy"),
     "tabulate only in advisor.tables and the CLI": ("advisor/records/index.py", "from tabulate import tabulate"),
-    "kubernetes (an optional extra) only in the Kubernetes runner and advisor.observe.live":
+    "kubernetes (an optional extra) only in the Kubernetes runner's API adapter and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
     "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions.py", "import re2"),
     "rich only in advisor.console": ("advisor/render/body.py", "import rich"),
