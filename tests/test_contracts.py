@@ -23,8 +23,10 @@ PLANTS: dict[str, tuple[str, str]] = {
     "> input > foundation": ("advisor/yamlio.py", "from advisor import pipeline"),
     "records: lifecycle > edit > index > diff/check/writing > store > hashing/build > model > naming":
         ("advisor/records/model.py", "from advisor.records import store"),
+    "conditions: branches > compile > compiler > functions > types":
+        ("advisor/conditions/types.py", "from advisor.conditions import compiler"),
     "render: record > appendix > body > reasons > text": ("advisor/render/text.py", "from advisor.render import body"),
-    "ruamel.yaml only in advisor.yamlio": ("advisor/conditions.py", "import ruamel.yaml"),
+    "ruamel.yaml only in advisor.yamlio": ("advisor/conditions/compile.py", "import ruamel.yaml"),
     "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
     "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
     "networkx only in advisor.faultdomain.graph": ("advisor/portfolio/summary.py", "import networkx"),
@@ -34,7 +36,7 @@ PLANTS: dict[str, tuple[str, str]] = {
     "tabulate only in advisor.tables and the CLI": ("advisor/records/index.py", "from tabulate import tabulate"),
     "kubernetes (an optional extra) only in the Kubernetes runner's API adapter and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
-    "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions.py", "import re2"),
+    "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions/compiler.py", "import re2"),
     "rich only in advisor.console": ("advisor/render/body.py", "import rich"),
     "msgspec only in advisor.observe.snapshot": ("advisor/observe/dumps.py", "import msgspec"),
     "platformdirs only in advisor.cache": ("advisor/profile/document.py", "import platformdirs"),

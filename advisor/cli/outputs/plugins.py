@@ -1,0 +1,37 @@
+"""The JSON output of ``plugins``."""
+
+from __future__ import annotations
+
+from advisor.cli.outputs.common import Out
+
+
+class PluginRow(Out):
+    name: str
+    module: str
+    distribution: str | None
+    version: str | None
+    builtin: bool
+
+
+class ProbeRow(Out):
+    name: str
+    plugin: str
+    title: str
+    tools: list[str]
+    installed: bool
+    missing: list[str]
+    install_hint: str | None
+
+
+class RunnerRow(Out):
+    kind: str
+    plugin: str
+
+
+class PluginsOutput(Out):
+    """``plugins``: measurement plugins, their probes (and missing tools) and runners."""
+
+    plugins: list[PluginRow]
+    probes: list[ProbeRow]
+    runners: list[RunnerRow]
+    warnings: list[str]
