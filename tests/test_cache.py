@@ -142,5 +142,5 @@ def test_a_warm_load_does_not_import_ruamel(tmp_path: Path) -> None:
     assert cold.stdout.split(" ", 1)[1].strip() == "['yaml']"  # the first load parses the YAML (the fast path)
     warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     count, modules = warm.stdout.split(" ", 1)
-    assert int(count) > 40
+    assert int(count) >= 40  # the whole bundled pack
     assert modules.strip() == "[]"

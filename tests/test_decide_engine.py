@@ -211,7 +211,8 @@ def test_the_worked_example_of_docs_scoring_md_is_what_the_engine_says() -> None
     low, high = d.uncertainty.interval80
     assert f"{low:+.2f} to {high:+.2f}" in text
     words = " ".join(d.uncertainty.rests_on)
-    for figure in ("2.4% (0.6 to 6.4%)", "0.97x (0.9 to 1x)", "20 pods", "5 pods", "6,400 per host-year"):
+    for figure in ("2.4% (0.6 to 6.4%)", "0.97x (0.9 to 1x)", "bare metal 2.22 services", "VM-backed 0.185 services",
+                   "6,400 per host-year"):
         assert figure in words or figure.replace("x", " x") in words, figure
     assert "12 of 24 bare-metal configurations" in text and d.options["bare-metal"].feasible_configurations == 12
 
