@@ -26,6 +26,10 @@ FACTORS = {
     "platform_team_size": "small-platform-team",
     "confidential_computing_required": "confidential-edge-stores",
     "edge_offline": "offline-edge-vsphere",
+    "max_pods_per_node": "dense-pods-raised-limit",
+    "vm_pods_on_hypervisor": "saas-vsphere-pods",
+    "hardware_lead_time_weeks": "servers-arrive-too-late",
+    "capacity_needed_weeks": "servers-arrive-too-late",
 }
 
 

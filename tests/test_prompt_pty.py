@@ -491,18 +491,20 @@ def test_quick_mode_asks_what_a_trading_workload_makes_decisive(terminal, tmp_pa
 def test_a_web_platform_on_vsphere_in_full_mode_is_asked_its_licence(terminal, tmp_path, questionnaire):
     """Full mode used to take the licence's default before vSphere was chosen, and never asked it."""
     conditional = ("hypervisor_license_per_core_year", "hosts_per_site", "edge_offline", "dedicated_hardware_required")
-    full = [q.key for q in questionnaire.questions if q.key not in conditional]
+    estate = ("vm_pods_on_hypervisor", "hardware_lead_time_weeks", "capacity_needed_weeks")  # asked given vSphere
+    full = [q.key for q in questionnaire.questions if q.key not in conditional + estate]
+    more = 1 + len(estate)  # vSphere switches on the licence and the estate's questions
     term = terminal("assess", "--full", "--no-record")
     stop = full.index("existing_virtualization")
     _answer_until(term, questionnaire, full, len(full), stop)
     term.question(stop + 1, len(full), questionnaire.by_key["existing_virtualization"].prompt)
     term.send(DOWN, ENTER)  # vsphere: the licence question is switched on, in its place after the automation one
     for index, key in enumerate(["virtualization_expertise", "bare_metal_automation"], start=stop + 2):
-        term.question(index, len(full) + 1, questionnaire.by_key[key].prompt)
+        term.question(index, len(full) + more, questionnaire.by_key[key].prompt)
         term.send(ENTER)
-    term.question(stop + 4, len(full) + 1, questionnaire.by_key["hypervisor_license_per_core_year"].prompt)
+    term.question(stop + 4, len(full) + more, questionnaire.by_key["hypervisor_license_per_core_year"].prompt)
     term.send("120", ENTER)
-    term.question(stop + 5, len(full) + 1, questionnaire.by_key["cores_per_host"].prompt)
+    term.question(stop + 5, len(full) + more, questionnaire.by_key["cores_per_host"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
