@@ -135,7 +135,7 @@ def test_6_a_shared_vm_node_is_no_boundary() -> None:
 # 7. the fault-domain rule was an artefact
 
 def test_7_pods_per_host_move_the_result() -> None:
-    values = [p(new({"microservices_per_host": m})) for m in (5, 60, 150)]
+    values = [p(new({"microservices_per_host": m, "max_pods_per_node": 250})) for m in (5, 60, 150)]
     assert values[0] >= values[1] >= values[2] and values[0] > values[2]
 
 

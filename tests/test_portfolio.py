@@ -176,7 +176,8 @@ workloads:
     row = f"| a          | b          | {1 / k:.3f}      | VM-backed / bare metal | bare\\_metal\\_mandated: no / yes |"
     assert row in md
     # a threshold below the pair's distance: no flag
-    tight = advisor("portfolio", "inv.yaml", "--summary-only", "--output-dir", "tight", "--similarity", "0.02")
+    tight = advisor("portfolio", "inv.yaml", "--summary-only", "--output-dir", "tight",
+                   "--similarity", f"{0.9 / k:.4f}")
     assert tight.exit_code == 0, tight.stderr
     assert _summary(tmp_path, "tight")["consistency"] == []
 
