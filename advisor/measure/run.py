@@ -80,9 +80,12 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
                 peers: dict[Any, Runner | None] = {
                     s.role: runners[s.peer] for s in specs if s.role in ("bare-metal", "vm") and s.peer
                 }
+                siblings: dict[Any, Runner | None] = {
+                    s.role: runners[s.sibling] for s in specs if s.role in ("bare-metal", "vm") and s.sibling
+                }
                 result = run_session(by_role, probes, budget_s, band, on_progress, suite=suite, peers=peers,
                                      bands=bands, allow_disturbed=allow_disturbed, seed=seed,
-                                     plugins=registry.probe_plugin, slo_us=slo_us)
+                                     plugins=registry.probe_plugin, slo_us=slo_us, siblings=siblings)
                 result.accept_imitation = accept_imitation
                 return result
             except KeyboardInterrupt:

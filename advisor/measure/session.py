@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 from advisor._version import __version__
 from advisor.errors import AdvisorError
@@ -54,7 +55,7 @@ from advisor.measure.confounders import read_confounders
 from advisor.measure.results import MeasurementResult, ProbeResult, RunRecord
 from advisor.measure.verdicts import Ctx, metric_band
 
-__all__ = ["DEFAULT_BUDGET_S", "DESIGNS", "Progress", "metric_band", "path_kind", "run_session"]
+__all__ = ["DEFAULT_BUDGET_S", "DESIGNS", "Progress", "antagonist_site", "metric_band", "path_kind", "run_session"]
 
 #: Default time budget of a whole session, per suite (seconds).
 DEFAULT_BUDGET_S: dict[str, float] = {"quick": 60.0, "full": 900.0}
@@ -152,6 +153,7 @@ def run_session(
     plugins: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
     slo_us: float | None = None,
+    siblings: Mapping[Role, Runner | None] | None = None,
 ) -> MeasurementResult:
     """Measure ``probes`` on one or two targets and compare them; never raises KeyboardInterrupt.
 
@@ -161,7 +163,9 @@ def run_session(
     ``bands`` sets it per ``probe`` or ``probe.metric``. ``plugins`` maps probe name ->
     plugin name (for the record). ``slo_us``, the decision's p99 SLO, sets the bands of the
     latency metrics a probe scales with it (``slo_metrics``; :func:`advisor.measure.verdicts.slo_band`)
-    where no band is given.
+    where no band is given. ``siblings`` gives, per role, the target beside it (another VM on its host,
+    another pod on its node) that runs the antagonist of a probe with ``uses_sibling`` (passed to its
+    ``run`` as ``sibling``).
     """
     if not targets:
         raise ValueError("run_session needs at least one target")
@@ -177,7 +181,8 @@ def run_session(
                                design={"looks": list(design.looks), "alpha": design.alpha, "rho": design.rho},
                                decision_comparisons=m, allow_disturbed=allow_disturbed)
     ctx = Ctx(targets, roles, peers or {}, {}, result, suite, design, max(1, m), band, bands, allow_disturbed,
-               random.Random(seed), start, start + budget_s, clock, on_progress, slo_us=slo_us)
+               random.Random(seed), start, start + budget_s, clock, on_progress, slo_us=slo_us,
+               siblings=siblings or {})
     try:
         for role in roles:
             placement = _with_versions(targets[role].placement(role), targets[role], probes)
@@ -244,7 +249,29 @@ def _precheck(probe: Probe, ctx: Ctx, pr: ProbeResult) -> bool:
             pr.refused = pr.error = (f"unfair comparison: {probe.name} runs {said}; give every target a `peer` "
                                      "across the same kind of path (docs/measurement.md, 'Fair comparisons')")
             return False
+    if getattr(probe, "uses_sibling", False):
+        where = {role: antagonist_site(ctx.targets[role], ctx.siblings.get(role), role) for role in ctx.roles}
+        pr.notes.extend(f"{probe.name}: the antagonist of {ctx.targets[r].name} ran on {w}" for r, w in where.items())
+        if len({w.split(" ", 1)[0] for w in where.values()}) > 1:
+            said = " but ".join(f"on {w} for {ctx.targets[r].name} ({r})" for r, w in where.items())
+            pr.stopped = "refused"
+            pr.refused = pr.error = (f"unfair comparison: {probe.name}'s antagonist runs {said}; give every target "
+                                     "a `sibling`, or none (docs/measurement.md, 'Fair comparisons')")
+            return False
     return True
+
+
+def antagonist_site(runner: Runner, sibling: Runner | None, role: Role) -> str:
+    """Where a probe's antagonist runs for ``runner``: ``itself (NAME)``, or ``sibling NAME (KIND runner, ORIGIN)``
+    with the sibling's origin (``real``, or ``imitation: why``) from its placement."""
+    if sibling is None or sibling is runner:
+        return f"itself ({runner.name})"
+    try:
+        placement = sibling.placement(role)
+        origin = placement.origin + (f": {placement.origin_reason}" if placement.origin_reason else "")
+    except AdvisorError as exc:
+        origin = f"origin unknown: {exc.first.message}"
+    return f"sibling {sibling.name} ({sibling.kind} runner, {origin})"
 
 
 def _one_run(probe: Probe, ctx: Ctx, role: Role, pr: ProbeResult, block: int,
@@ -258,7 +285,12 @@ def _one_run(probe: Probe, ctx: Ctx, role: Role, pr: ProbeResult, block: int,
     t0 = ctx.clock()
     try:
         with _cut_at(ctx.budget_end, ctx.clock):
-            values = probe.run(runner, budget=ctx.suite, peer=ctx.peers.get(role))
+            if getattr(probe, "uses_sibling", False):
+                run_with_sibling: Any = probe.run
+                values = run_with_sibling(runner, budget=ctx.suite, peer=ctx.peers.get(role),
+                                          sibling=ctx.siblings.get(role))
+            else:
+                values = probe.run(runner, budget=ctx.suite, peer=ctx.peers.get(role))
     except AdvisorError as exc:
         rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
                         started=round(t0 - ctx.start, 3), elapsed=round(ctx.clock() - t0, 3),

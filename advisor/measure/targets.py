@@ -18,7 +18,9 @@
 
 Common keys: ``name``, ``role`` (``bare-metal``, ``vm`` or ``peer``), ``runner``
 (``local``, ``ssh``, ``kubernetes`` or a plugin's kind), ``peer`` (the target that
-runs the servers of two-host probes for this one). Every other key is an option of
+runs the servers of two-host probes for this one), ``sibling`` (the target beside
+this one, another VM on its host or another pod on its node, that runs the noisy
+probe's antagonist). Every other key is an option of
 the runner; the ``local`` runner's options are checked here, other runners check
 theirs with :meth:`TargetSpec.options_as`. Errors are ``file:line:col`` lines.
 """
@@ -48,7 +50,7 @@ __all__ = [
 
 TargetRole = Literal["bare-metal", "vm", "peer"]
 #: Keys every target has; the rest are runner options.
-COMMON_KEYS = ("name", "role", "runner", "peer")
+COMMON_KEYS = ("name", "role", "runner", "peer", "sibling")
 _NAME = r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"
 
 OptT = TypeVar("OptT", bound="RunnerOptions")
@@ -63,6 +65,7 @@ class RunnerOptions(BaseModel):
     role: str = ""
     runner: str = ""
     peer: str | None = None
+    sibling: str | None = None
 
 
 class LocalOptions(RunnerOptions):
@@ -87,6 +90,9 @@ class TargetSpec(BaseModel):
     role: TargetRole
     runner: str = Field(default="local", min_length=1)
     peer: str | None = None
+    #: The target beside this one (another VM on the same host, another pod on the same node) that runs
+    #: the noisy probe's antagonist; without it the antagonist runs inside this target.
+    sibling: str | None = None
 
     _doc: yamlio.Document | None = PrivateAttr(default=None)
     _location: Location | None = PrivateAttr(default=None)
@@ -160,14 +166,17 @@ def parse_targets(doc: yamlio.Document) -> list[TargetSpec]:
         seen[spec.name] = i
     names = [s.name for s in model.targets]
     for i, spec in enumerate(model.targets):
-        if spec.peer is not None:
-            if spec.peer not in seen:
-                hint = did_you_mean(spec.peer, names) or "name another target of this file"
-                problems.append(Problem(f"peer {spec.peer!r} is not a target of this file", hint,
-                                        doc.where(["targets", i, "peer"])))
-            elif spec.peer == spec.name:
-                problems.append(Problem("a target cannot be its own peer", "name another target or remove 'peer'",
-                                        doc.where(["targets", i, "peer"])))
+        for key in ("peer", "sibling"):
+            other = getattr(spec, key)
+            if other is None:
+                continue
+            if other not in seen:
+                hint = did_you_mean(other, names) or "name another target of this file"
+                problems.append(Problem(f"{key} {other!r} is not a target of this file", hint,
+                                        doc.where(["targets", i, key])))
+            elif other == spec.name:
+                problems.append(Problem(f"a target cannot be its own {key}", f"name another target or remove '{key}'",
+                                        doc.where(["targets", i, key])))
         if spec.runner == "local":
             try:
                 spec.options_as(LocalOptions)
@@ -190,9 +199,10 @@ def _check_roles(targets: Sequence[TargetSpec], doc: yamlio.Document) -> list[Pr
     if not any(t.role in ("bare-metal", "vm") for t in targets):
         out.append(Problem("no target to measure: every target has role 'peer'",
                            "give one target role 'bare-metal' and one role 'vm'", doc.where(["targets"])))
-    referenced = {t.peer for t in targets if t.peer}
+    referenced = {t.peer for t in targets if t.peer} | {t.sibling for t in targets if t.sibling}
     for i, t in enumerate(targets):
         if t.role == "peer" and t.name not in referenced:
             out.append(Problem(f"peer target {t.name!r} is not used by any target",
-                               "name it in another target's 'peer' key, or remove it", doc.where(["targets", i])))
+                               "name it in another target's 'peer' or 'sibling' key, or remove it",
+                               doc.where(["targets", i])))
     return out

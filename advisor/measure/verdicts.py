@@ -55,6 +55,8 @@ class Ctx:
     #: The decision's p99 SLO (µs), and the bands derived from it at a probe's first look ("probe.metric").
     slo_us: float | None = None
     derived: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: Per role, the target beside it that runs a probe's antagonist (probes with ``uses_sibling``).
+    siblings: Mapping[Role, Runner | None] = dataclasses.field(default_factory=dict)
 
 
 def _fin(x: float) -> float | None:
