@@ -44,6 +44,7 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
     file are listed with the reason :func:`probes_to_measure` gives, so a record made
     from a recorded result reads like the one made while measuring.
     """
+    from advisor.measure.plugins import extensions
     from advisor.measure.results import load_result
     from advisor.measure.results import measured_facts as _measured_facts
 
@@ -76,14 +77,21 @@ def measurement_facts(path: str | os.PathLike[str], *, display: str | None = Non
                         "placement": where})
     if skipped is None and pack is not None and before is not None:
         present = {p.name for p in result.probes}
-        reasons = probes_to_measure(before, [p for p in _catalog.PROBES if p not in present], pack)
+        reasons = probes_to_measure(before, [p for p in fact_probes() if p not in present], pack)
         skipped = {p: why for p, why in reasons.items() if why}
     info = records.MeasurementsInfo(
         path=shown, sha256=result.sha256, verdicts=verdicts, targets=targets,
         before=None if before is None else decision_before(before),
         skipped=dict(skipped or {}),
     )
-    return dict(_measured_facts(result)), info
+    return dict(_measured_facts(result, plugins=extensions().plugins)), info
+
+
+def fact_probes() -> list[str]:
+    """The probes whose verdicts rules can read: the catalog's and the measurement plugins' (in that order)."""
+    from advisor.measure.plugins import extensions
+
+    return [*_catalog.PROBES, *extensions().facts]
 
 
 def probes_to_measure(result: decision_engine.Decision, available: Collection[str],

@@ -46,6 +46,8 @@ __all__ = [
     "graph_fact_types",
     "graph_facts",
     "load_questionnaire",
+    "measured_types",
+    "plugin_layers",
 ]
 
 #: The default rule pack (format 2, with its evidence catalogue), shipped in the package (see
@@ -113,8 +115,18 @@ def question_units(questionnaire: Questionnaire) -> dict[str, str]:
 
 
 def fact_catalog(questionnaire: Questionnaire) -> dict[str, FactType]:
-    """Every fact a rule may read: profile keys, derived, graph and measured facts."""
-    return _catalog.build_catalog(questionnaire.fact_types(), graph_fact_types())
+    """Every fact a rule may read: profile keys, derived, graph and measured facts (the measurement plugins'
+    probes' included: :mod:`advisor.measure.plugins`)."""
+    from advisor.measure.plugins import extensions
+
+    return _catalog.build_catalog(questionnaire.fact_types(), graph_fact_types(), extensions().facts)
+
+
+def measured_types() -> dict[str, FactType]:
+    """The measured facts: the catalog's and those the measurement plugins' probes bring."""
+    from advisor.measure.plugins import extensions
+
+    return {**_catalog.MEASURED, **_catalog.plugin_measured(extensions().facts)}
 
 
 def check_answers(answers: Mapping[str, Any], questionnaire: Questionnaire, *,
@@ -127,11 +139,12 @@ def check_answers(answers: Mapping[str, Any], questionnaire: Questionnaire, *,
     """
     values: dict[str, Any] = {}
     measured: dict[str, Any] = {}
+    measured_facts = measured_types() if allow_measured else {}
     for key, raw in answers.items():
         where = (locations or {}).get(key)
-        if allow_measured and key in _catalog.MEASURED:
+        if key in measured_facts:
             try:
-                measured[key] = _catalog.check_fact_value(_catalog.MEASURED[key], raw)
+                measured[key] = _catalog.check_fact_value(measured_facts[key], raw)
             except ValueError as exc:
                 message, _, hint = str(exc).partition("; ")
                 raise DataError(f"{key}: {message}", hint or None, where) from None
@@ -141,7 +154,7 @@ def check_answers(answers: Mapping[str, Any], questionnaire: Questionnaire, *,
             if source in ("derived", "graph"):
                 raise DataError(f"{key!r} is a {source} fact, computed from the answers",
                                 "set the answers it is computed from (see docs/facts.md)", where)
-            names = list(questionnaire.by_key) + (list(_catalog.MEASURED) if allow_measured else [])
+            names = list(questionnaire.by_key) + list(measured_facts)
             hint = did_you_mean(str(key), names) or "run 'advisor questions --full' to list the keys"
             raise DataError(f"unknown answer key {key!r}", hint, where)
         try:
@@ -161,11 +174,11 @@ def build_facts(answers: Mapping[str, Any], questionnaire: Questionnaire, *,
     """
     values, _ = check_answers(answers, questionnaire)
     checked: dict[str, Any] = {}
+    types = measured_types() if measured else {}
     for key, raw in (measured or {}).items():
-        ftype = _catalog.MEASURED.get(key)
+        ftype = types.get(key)
         if ftype is None:
-            raise DataError(f"unknown measured fact {key!r}",
-                            did_you_mean(key, _catalog.MEASURED) or "see docs/facts.md")
+            raise DataError(f"unknown measured fact {key!r}", did_you_mean(key, types) or "see docs/facts.md")
         try:
             checked[key] = _catalog.check_fact_value(ftype, raw)
         except ValueError as exc:
@@ -215,7 +228,15 @@ def load_decision_pack(dirs: str | os.PathLike[str] | Sequence[str | os.PathLike
         return {item.id for item in evidence.load_catalogue(evidence_file) if item.audit != "rejected"}
 
     folders = packs.roots(given, require(DECISION_PACK_DIR, "rule pack"), shown_path, PACK_FOLDER)
+    folders[1:1] = plugin_layers()  # over the base pack, under the user's layers
     return packs.load(folders, fact_catalog(q), evidence=usable, evidence_file=evidence_file)
+
+
+def plugin_layers() -> list[tuple[Path, str]]:
+    """The rule-pack layers the measurement plugins ship, as (folder, name shown: ``plugin NAME: folder``)."""
+    from advisor.measure.plugins import extensions
+
+    return [(folder, f"plugin {plugin}: {shown_path(folder)}") for folder, plugin in extensions().packs]
 
 
 def decision_facts(answers: Mapping[str, Any], questionnaire: Questionnaire | None = None, *,
@@ -271,7 +292,7 @@ def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: 
     q = questionnaire or load_questionnaire()
     p = pack or load_decision_pack(questionnaire=q)
     reads = fact_reads(precise=False)
-    optional = {k for k in q.by_key if k in q.conditions} | set(_catalog.MEASURED)
+    optional = {k for k in q.by_key if k in q.conditions} | set(measured_types())
     from advisor.decide import testing as decide_testing
 
     return decide_testing.run(p, rule_facts(q), questions=list(q.by_key),

@@ -23,6 +23,7 @@ from advisor.pipeline import (
     decide_profile,
     fact_catalog,
     load_decision_pack,
+    plugin_layers,
     question_units,
     shown_path,
 )
@@ -125,6 +126,7 @@ def pack_infos(rules: Sequence[str | os.PathLike[str]] | None, pack: decision_en
     from advisor.decide import packs as layered
 
     folders = layered.roots([Path(r) for r in rules or ()], DECISION_PACK_DIR, shown_path, "rules")
+    folders[1:1] = plugin_layers()  # as load_decision_pack lays them
     names = [f"{pack.meta.name}@{pack.meta.version}", *(layer.name for layer in pack.layers)]
     infos = []
     for (root, shown), name in zip(folders, names, strict=True):

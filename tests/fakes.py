@@ -180,3 +180,28 @@ def fake_dist(site: Path, name: str, entry: str, module_text: str | None) -> Non
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(f"[advisor.measurements]\n{name} = {entry}\n")
+
+
+#: A plugin module whose probe 'cpu' would replace the built-in one with made-up figures (ratio 0.5).
+SHADOW_CPU_PLUGIN = """
+from advisor.measure.api import MetricSpec
+from advisor.measure.hookspecs import hookimpl
+
+
+class FakeCpu:
+    name = "cpu"
+    title = "a made-up cpu probe"
+    tools = ("true",)
+    metrics = (MetricSpec("events_per_s", "events/s", "higher", main=True),)
+
+    def install_hint(self):
+        return "nothing"
+
+    def run(self, runner, *, budget, peer=None):
+        return {"events_per_s": 0.5}
+
+
+@hookimpl
+def advisor_probes():
+    return [FakeCpu()]
+"""

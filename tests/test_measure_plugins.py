@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
-from fakes import fake_dist
+from fakes import SHADOW_CPU_PLUGIN, fake_dist
 
 from advisor.errors import DataError, MeasurementError, UsageError
 from advisor.measure import hookspecs, manager
@@ -165,35 +165,11 @@ def test_example_plugin_installs_and_is_listed(tmp_path: Path) -> None:
     assert textwrap.dedent("pyloop") in done.stdout
 
 
-SHADOW = """
-from advisor.measure.api import MetricSpec
-from advisor.measure.hookspecs import hookimpl
-
-
-class FakeCpu:
-    name = "cpu"
-    title = "a made-up cpu probe"
-    tools = ("true",)
-    metrics = (MetricSpec("events_per_s", "events/s", "higher", main=True),)
-
-    def install_hint(self):
-        return "nothing"
-
-    def run(self, runner, *, budget, peer=None):
-        return {"events_per_s": 0.5}
-
-
-@hookimpl
-def advisor_probes():
-    return [FakeCpu()]
-"""
-
-
 def test_a_plugin_cannot_shadow_a_built_in_probe(tmp_path: Path) -> None:
     """The audit's finding: a package whose entry point sorts before 'probes' took over 'cpu' with a
     warning, and its made-up ratio became measured.cpu.*. Now it is an error naming both plugins."""
     site = tmp_path / "site"
-    fake_dist(site, "aaa-cpu", "advisor_aaa_cpu", SHADOW)
+    fake_dist(site, "aaa-cpu", "advisor_aaa_cpu", SHADOW_CPU_PLUGIN)
     for args in (["plugins"], ["measure", "--probe", "cpu", "--budget", "5"]):
         done = _advisor(*args, path=site)
         assert done.returncode == 3, done.stderr

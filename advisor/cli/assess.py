@@ -358,7 +358,6 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
     from advisor import measuring
     from advisor.measure import fairness
     from advisor.measure.manager import load_registry
-    from advisor.measure.results import CATALOG_PROBES
     from advisor.measure.run import run_targets
     from advisor.measure.session import DEFAULT_BUDGET_S
     from advisor.measure.targets import load_targets
@@ -369,7 +368,8 @@ def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Ques
         console.err(f"advisor: warning: {warning}")
     specs = load_targets(targets_path)
     # probes other than the catalog's have no facts a rule could read: only --all-probes runs them
-    reasons = measuring.probes_to_measure(before, [p for p in registry.probes if p in CATALOG_PROBES], pack)
+    readable = measuring.fact_probes()
+    reasons = measuring.probes_to_measure(before, [p for p in registry.probes if p in readable], pack)
     chosen = sorted(registry.probes) if all_probes else [p for p, why in reasons.items() if not why]
     skipped = {} if all_probes else {p: why for p, why in reasons.items() if why}
     for name, why in sorted(skipped.items()):

@@ -37,16 +37,23 @@ def plugins(fmt: str) -> None:
                            "tools": list(probe.tools), "installed": not missing, "missing": missing,
                            "install_hint": probe.install_hint() if missing else None})
     runner_rows = [{"kind": k, "plugin": registry.runner_plugin[k]} for k in sorted(registry.runners)]
+    pack_rows = [{"plugin": plugin, "path": str(folder)} for folder, plugin in registry.rule_packs]
+    for row in probe_rows:
+        row["facts"] = f"measured.{row['name']}.*" if row["name"] in registry.fact_probes or \
+            registry.probe_plugin[row["name"]] == "probes" else None
     if fmt == "json":
         emit_json({"plugins": plugin_rows, "probes": probe_rows, "runners": runner_rows,
-                   "warnings": registry.warnings})
+                   "rule_packs": pack_rows, "warnings": registry.warnings})
         return
     console.out("Plugins")
     console.out(tabulate([[p["name"], p["module"], p["distribution"] or "-", p["version"] or "-"]
                           for p in plugin_rows], headers=["name", "module", "distribution", "version"]))
     console.out("\nProbes")
-    console.out(tabulate([[p["name"], p["plugin"], ", ".join(p["tools"]) or "-",
+    console.out(tabulate([[p["name"], p["plugin"], ", ".join(p["tools"]) or "-", p["facts"] or "-",
                            "yes" if p["installed"] else f"no: {p['install_hint']}"] for p in probe_rows],
-                         headers=["probe", "plugin", "tools", "installed"]))
+                         headers=["probe", "plugin", "tools", "facts", "installed"]))
     console.out("\nRunners")
     console.out(tabulate([[r["kind"], r["plugin"]] for r in runner_rows], headers=["kind", "plugin"]))
+    if pack_rows:
+        console.out("\nRule-pack layers (over the default pack, under --rules)")
+        console.out(tabulate([[r["plugin"], r["path"]] for r in pack_rows], headers=["plugin", "folder"]))

@@ -7,6 +7,7 @@ A plugin is a module (or object) registered in the entry-point group
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,13 @@ if TYPE_CHECKING:
 PROJECT = "advisor"
 #: The entry-point group plugins register in.
 ENTRY_POINT_GROUP = "advisor.measurements"
+#: entry-point name -> module of the built-in plugins (as in pyproject.toml).
+BUILTINS: dict[str, str] = {
+    "probes": "advisor.measure.probes",
+    "local": "advisor.measure.runners.local",
+    "ssh": "advisor.measure.runners.ssh",
+    "kubernetes": "advisor.measure.runners.kubernetes",
+}
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 #: Decorate hook implementations with ``@hookimpl``.
@@ -30,7 +38,10 @@ def advisor_probes() -> list[Probe]:  # type: ignore[empty-body]
     """Return the probes this plugin provides.
 
     Each probe's ``name`` must be unique across plugins (a clash is an error naming
-    both plugins). Built-in names: cpu, memory, disk, net, jitter, noisy.
+    both plugins). Built-in names: cpu, memory, disk, net, jitter, noisy. Each
+    probe brings the measured facts ``measured.<name>.ratio``, ``.ci_low``,
+    ``.ci_high`` and ``.verdict`` to the fact catalog; its optional ``measured_fact``
+    says what the ratio compares (docs/facts.md).
     """
 
 
@@ -41,4 +52,14 @@ def advisor_runners() -> dict[str, Callable[[TargetSpec], Runner]]:  # type: ign
     A factory receives the validated :class:`~advisor.measure.targets.TargetSpec`
     (runner-specific options are in ``spec.options``) and returns a ready
     :class:`~advisor.measure.api.Runner`. Built-in kinds: local, ssh, kubernetes.
+    """
+
+
+@hookspec
+def advisor_rule_packs() -> list[str | os.PathLike[str]]:  # type: ignore[empty-body]
+    """Return the folders of rule-pack layers this plugin ships (format 2, a ``pack.yaml`` without criteria).
+
+    They are layered over the default pack, before the user's ``--rules`` layers, so
+    their consequences can read the plugin's measured facts (``measured_by``) and a
+    rule with ``overrides: true`` replaces the estimate the plugin's probe measures.
     """

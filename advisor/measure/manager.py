@@ -10,28 +10,28 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as md
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pluggy
 
 from advisor.errors import DataError, MeasurementError, Problem, UsageError, did_you_mean, one_of
 from advisor.measure import hookspecs
-from advisor.measure.api import Probe, Runner
+from advisor.measure.api import Probe, Runner, main_metric
 from advisor.measure.targets import TargetSpec
+from advisor.rules.catalog import PROBES
 
 __all__ = ["BUILTINS", "PluginInfo", "Registry", "get_plugin_manager", "load_registry"]
 
 RunnerFactory = Callable[[TargetSpec], Runner]
+#: A probe whose facts a rule can read: ``measured.<name>.ratio`` must be a fact name.
+_FACT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 #: entry-point name -> module of the built-in plugins (as in pyproject.toml).
-BUILTINS: dict[str, str] = {
-    "probes": "advisor.measure.probes",
-    "local": "advisor.measure.runners.local",
-    "ssh": "advisor.measure.runners.ssh",
-    "kubernetes": "advisor.measure.runners.kubernetes",
-}
+BUILTINS = hookspecs.BUILTINS
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class Registry:
     warnings: list[str] = field(default_factory=list)
     #: Probe or runner names provided by more than one plugin (an error: see :func:`load_registry`).
     clashes: list[str] = field(default_factory=list)
+    #: Folders of rule-pack layers the plugins ship, with the plugin's name, in plugin order.
+    rule_packs: list[tuple[Path, str]] = field(default_factory=list)
+    #: The plugins' probes (not the built-in ones) that bring measured facts, and what their ratio compares.
+    fact_probes: dict[str, str] = field(default_factory=dict)
 
     def probe(self, name: str) -> Probe:
         """The probe called ``name``; UsageError with a suggestion if unknown."""
@@ -183,6 +187,10 @@ def load_registry(pm: pluggy.PluginManager | None = None, warnings: list[str] | 
         caller = getattr(plugin, "advisor_runners", None)
         if caller is not None:
             _collect_runners(reg, name, caller)
+        caller = getattr(plugin, "advisor_rule_packs", None)
+        if caller is not None:
+            _collect_packs(reg, name, caller)
+    _collect_facts(reg)
     if reg.clashes and check:
         hint = "uninstall one of the plugins, or rename its probe or runner"
         raise MeasurementError("", problems=[Problem(text, hint) for text in reg.clashes])
@@ -240,6 +248,40 @@ def _collect_runners(reg: Registry, plugin: str, hook: Callable[[], Any]) -> Non
             continue
         reg.runners[str(kind)] = factory
         reg.runner_plugin[str(kind)] = plugin
+
+
+def _collect_facts(reg: Registry) -> None:
+    """The measured facts of the plugins' probes: ``measured.<probe>.*``, described by ``measured_fact`` or by the
+    probe's title and main metric. A plugin probe with a built-in probe's name would shadow its facts: a clash."""
+    for name, plugin in sorted(reg.probe_plugin.items()):
+        if plugin in BUILTINS:
+            continue
+        if name in PROBES:
+            reg.clashes.append(f"probe {name!r} of {_describe(reg, plugin)} would shadow the catalog's "
+                               f"measured.{name}.* facts; a plugin cannot replace a built-in probe's facts")
+            continue
+        if not _FACT_NAME.match(name):
+            reg.warnings.append(f"plugin {plugin!r}: probe {name!r} brings no measured facts: a rule can read "
+                                "only a probe named with lower-case letters, digits and '_'")
+            continue
+        probe = reg.probes[name]
+        said = getattr(probe, "measured_fact", None)
+        try:
+            main = main_metric(probe)
+        except MeasurementError:
+            continue
+        worse = "< 1" if main.better == "higher" else "> 1"
+        reg.fact_probes[name] = str(said) if said else f"{probe.title} ({main.name}); {worse} means the VM is slower"
+
+
+def _collect_packs(reg: Registry, plugin: str, hook: Callable[[], Any]) -> None:
+    try:
+        folders = [Path(f) for f in hook()]
+    except Exception as exc:  # noqa: BLE001
+        reg.warnings.append(f"plugin {plugin!r}: advisor_rule_packs() failed: {type(exc).__name__}: "
+                            f"{_one_line(exc)}")
+        return
+    reg.rule_packs.extend((folder, plugin) for folder in folders)
 
 
 def require_tools(probe: Probe, runner: Runner) -> None:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -245,10 +246,12 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def measured_facts(result: MeasurementResult) -> dict[str, float | str]:
+def measured_facts(result: MeasurementResult, *, plugins: Mapping[str, str] | None = None) -> dict[str, float | str]:
     """The ``measured.*`` facts of a comparison (empty for a single-host measurement).
 
-    Per catalog probe: ``ratio``, ``ci_low``, ``ci_high`` (the interval of the main
+    ``plugins`` (probe -> plugin name: :attr:`advisor.measure.plugins.Extensions.plugins`) names the
+    plugins' probes that bring measured facts: their results give facts when the result says the same
+    plugin ran them. Per catalog (or such plugin) probe: ``ratio``, ``ci_low``, ``ci_high`` (the interval of the main
     metric) and ``verdict``; ``net.p99_ratio`` and ``disk.p99_ratio`` from their p99
     metric when its own verdict was reached (an inconclusive tail says nothing). A
     figure that could not be computed is absent, never guessed. Nothing comes from a
@@ -260,7 +263,9 @@ def measured_facts(result: MeasurementResult) -> dict[str, float | str]:
     if not result.comparison or (result.imitations and not result.accept_imitation):
         return facts
     for probe in result.probes:
-        if probe.name not in CATALOG_PROBES or probe.refused:
+        readable = probe.name in CATALOG_PROBES or (plugins is not None and probe.plugin is not None
+                                                    and plugins.get(probe.name) == probe.plugin)
+        if not readable or probe.refused:
             continue
         main = probe.main_metric()
         if main is None or main.comparison is None:

@@ -5,7 +5,8 @@ Four sources feed one flat namespace (docs/facts.md lists them all):
 * profile facts: one per questionnaire key (passed in, this layer does not read questionnaires);
 * derived facts: computed from the answers, each defined once in :data:`DERIVED`;
 * graph facts: ``graph.bare_metal.<metric>`` and ``graph.vm.<metric>`` from the fault-domain module;
-* measured facts: ``measured.<probe>.<metric>``, present only after a measurement (:data:`MEASURED`).
+* measured facts: ``measured.<probe>.<metric>``, present only after a measurement (:data:`MEASURED`, and
+  those a measurement plugin's probes bring: :func:`plugin_measured`).
 
 A fact that is absent makes the rules reading it *unknown*, never silently false.
 """
@@ -29,6 +30,8 @@ __all__ = [
     "check_fact_value",
     "derive",
     "facts_markdown",
+    "plugin_measured",
+    "probe_facts",
     "source_of",
 ]
 
@@ -217,19 +220,37 @@ PROBES: dict[str, str] = {
 _VERDICTS = ("faster", "slower", "equivalent", "inconclusive")
 
 
+def probe_facts(probe: str, figure: str) -> dict[str, FactType]:
+    """The measured facts of one probe: ``ratio`` (VM / bare metal of its main figure, described by ``figure``),
+    its interval ``ci_low`` and ``ci_high``, and ``verdict``."""
+    out: dict[str, FactType] = {f"measured.{probe}.ratio": FactType("float", None, f"VM / bare metal: {figure}")}
+    for bound, word in (("ci_low", "Lower"), ("ci_high", "Upper")):
+        out[f"measured.{probe}.{bound}"] = FactType(
+            "float", None, f"{word} bound of the confidence interval of measured.{probe}.ratio "
+            "(sequential design: docs/measurement.md)"
+        )
+    out[f"measured.{probe}.verdict"] = FactType(
+        "str", _VERDICTS, f"{probe}: the VM is faster, slower, equivalent (CI inside the equivalence band) "
+        "or inconclusive",
+    )
+    return out
+
+
+def plugin_measured(probes: Mapping[str, str]) -> dict[str, FactType]:
+    """The measured facts of plugin probes (name -> what their ratio compares); ValueError when one would
+    shadow a probe of the catalog (a plugin's made-up figures would become its facts)."""
+    out: dict[str, FactType] = {}
+    for probe, figure in sorted(probes.items()):
+        if probe in PROBES:
+            raise ValueError(f"plugin probe {probe!r} would shadow the catalog's measured.{probe}.* facts")
+        out.update(probe_facts(probe, figure))
+    return out
+
+
 def _measured() -> dict[str, FactType]:
     out: dict[str, FactType] = {}
     for probe, figure in PROBES.items():
-        out[f"measured.{probe}.ratio"] = FactType("float", None, f"VM / bare metal: {figure}")
-        for bound, word in (("ci_low", "Lower"), ("ci_high", "Upper")):
-            out[f"measured.{probe}.{bound}"] = FactType(
-                "float", None, f"{word} bound of the confidence interval of measured.{probe}.ratio "
-                "(sequential design: docs/measurement.md)"
-            )
-        out[f"measured.{probe}.verdict"] = FactType(
-            "str", _VERDICTS, f"{probe}: the VM is faster, slower, equivalent (CI inside the equivalence band) "
-            "or inconclusive",
-        )
+        out.update(probe_facts(probe, figure))
     out["measured.net.p99_ratio"] = FactType(
         "float", None, "VM / bare metal: request/response round-trip latency, p99; > 1 means the VM is slower"
     )
@@ -257,8 +278,13 @@ def source_of(name: str) -> Source:
     return "profile"
 
 
-def build_catalog(profile: Mapping[str, FactType], graph: Mapping[str, FactType]) -> dict[str, FactType]:
-    """One flat catalog; raises ValueError when two sources define the same name."""
+def build_catalog(profile: Mapping[str, FactType], graph: Mapping[str, FactType],
+                  plugin_probes: Mapping[str, str] | None = None) -> dict[str, FactType]:
+    """One flat catalog; raises ValueError when two sources define the same name.
+
+    ``plugin_probes`` (probe name -> what its ratio compares) adds the measured facts of
+    measurement plugins' probes (:func:`plugin_measured`).
+    """
     catalog: dict[str, FactType] = dict(profile)
     for name in profile:
         if "." in name or name in _DERIVED_NAMES:
@@ -270,6 +296,7 @@ def build_catalog(profile: Mapping[str, FactType], graph: Mapping[str, FactType]
             raise ValueError(f"graph fact {name!r} must start with graph.bare_metal. or graph.vm.")
         catalog[name] = ftype
     catalog.update(MEASURED)
+    catalog.update(plugin_measured(plugin_probes or {}))
     return catalog
 
 
@@ -324,7 +351,8 @@ _HEADINGS: dict[Source, tuple[str, str]] = {
         "Measured facts",
         "Ratios VM / bare metal from a recorded measurement, with their 95 % confidence interval. Absent "
         "unless measured, so rules that read them are *unknown* until then. The direction of each ratio "
-        "is stated per probe.",
+        "is stated per probe. An installed measurement plugin's probes add their own four facts "
+        "(docs/measurement.md, \"Writing a plugin\").",
     ),
 }
 

@@ -1,12 +1,19 @@
-"""An example advisor measurement plugin: one probe, ``pyloop``.
+"""An example advisor measurement plugin: one probe, ``pyloop``, and the rule that reads it.
 
 Install it next to advisor (``pip install docs/examples/plugin``) and it shows up
 in ``advisor plugins``; run it with ``advisor measure --probe pyloop``. It counts how
 many iterations of an empty Python loop the target runs per second, with the target's
 ``python3``: a stand-in for a real benchmark tool.
+
+The probe brings the measured facts ``measured.pyloop.ratio``, ``.ci_low``, ``.ci_high``
+and ``.verdict``; the rule-pack layer in ``rules/`` (returned by ``advisor_rule_packs``)
+overrides the compute-throughput consequence of VM-backed nodes so that a pyloop
+verdict replaces its prior range.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from advisor.measure.api import Budget, MetricSpec, ProbeError, Runner
 from advisor.measure.hookspecs import hookimpl
@@ -27,6 +34,9 @@ class PyLoopProbe:
     name = "pyloop"
     title = "Python loop throughput (example plugin)"
     tools = ("python3",)
+    #: What ``measured.pyloop.ratio`` compares (docs/facts.md).
+    measured_fact = "interpreted-code throughput (an empty Python loop, iterations per second); < 1 means the VM " \
+                    "is slower"
     metrics = (MetricSpec("loops_per_s", "1/s", "higher", main=True, description="empty loop iterations per second"),)
 
     def install_hint(self) -> str:
@@ -47,3 +57,9 @@ class PyLoopProbe:
 def advisor_probes() -> list[PyLoopProbe]:
     """The probes of this plugin."""
     return [PyLoopProbe()]
+
+
+@hookimpl
+def advisor_rule_packs() -> list[Path]:
+    """The rule-pack layer that reads this plugin's measured facts."""
+    return [Path(__file__).resolve().parent / "rules"]
