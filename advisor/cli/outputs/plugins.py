@@ -21,6 +21,8 @@ class ProbeRow(Out):
     installed: bool
     missing: list[str]
     install_hint: str | None
+    #: ``measured.<probe>.*`` when its verdicts become facts a rule can read, else None.
+    facts: str | None
 
 
 class RunnerRow(Out):
@@ -28,10 +30,16 @@ class RunnerRow(Out):
     plugin: str
 
 
+class RulePackRow(Out):
+    plugin: str
+    path: str
+
+
 class PluginsOutput(Out):
-    """``plugins``: measurement plugins, their probes (and missing tools) and runners."""
+    """``plugins``: measurement plugins, their probes (and missing tools), runners and rule-pack layers."""
 
     plugins: list[PluginRow]
     probes: list[ProbeRow]
     runners: list[RunnerRow]
+    rule_packs: list[RulePackRow]
     warnings: list[str]
