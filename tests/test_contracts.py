@@ -20,14 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 #: contract name -> (module file, the planted line). Each plant sits where the contract forbids it.
 PLANTS: dict[str, tuple[str, str]] = {
     "Layers: entry > orchestration > presentation > record > sensitivity > measurement/decision > analysis "
-    "> input > foundation": ("advisor/yamlio.py", "from advisor import pipeline"),
+    "> input > foundation": ("advisor/yamlio/text.py", "from advisor import pipeline"),
     "records: lifecycle > edit > index > diff/check/writing > store > hashing/build > model > naming":
         ("advisor/records/model.py", "from advisor.records import store"),
     "conditions: branches > compile > compiler > functions > types":
         ("advisor/conditions/types.py", "from advisor.conditions import compiler"),
+    "yamlio: document/edit/jsontext > fast/roundtrip > text":
+        ("advisor/yamlio/fast.py", "from advisor.yamlio import document"),
     "render: record > appendix > body > reasons > text": ("advisor/render/text.py", "from advisor.render import body"),
     "ruamel.yaml only in advisor.yamlio": ("advisor/conditions/compile.py", "import ruamel.yaml"),
-    "PyYAML (the C parser of the fast path) only in advisor.yamlio": ("advisor/validation.py", "import yaml"),
+    "PyYAML (the C parser of the fast path) only in advisor.yamlio.fast":
+        ("advisor/yamlio/roundtrip.py", "import yaml"),
     "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
     "networkx only in advisor.faultdomain.graph": ("advisor/portfolio/summary.py", "import networkx"),
     "numpy only in advisor.faultdomain.arrays": ("advisor/sensitivity/search.py", "import numpy"),

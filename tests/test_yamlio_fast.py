@@ -23,6 +23,7 @@ from support import examples
 
 from advisor import yamlio
 from advisor.errors import DataError
+from advisor.yamlio import document
 
 ROOT = Path(__file__).resolve().parent.parent
 _SKIP_DIRS = {".git", ".venv", "build", "node_modules", "advisor.egg-info", ".ci", "__pycache__"}
@@ -96,7 +97,7 @@ def test_the_shipped_packs_and_questionnaires_take_the_fast_path() -> None:
     shipped = [p for folder in ("rules", "questionnaires") for p in sorted((ROOT / folder).rglob("*.yaml"))]
     assert len(shipped) > 50
     declined = [p.relative_to(ROOT).as_posix() for p in shipped
-                if yamlio._parse_fast(p.read_text(encoding="utf-8"), p.name) is None]
+                if document._parse_fast(p.read_text(encoding="utf-8"), p.name) is None]
     assert declined == []
 
 
@@ -140,7 +141,7 @@ def test_the_shipped_packs_and_questionnaires_take_the_fast_path() -> None:
     ],
 )
 def test_the_fast_path_declines_what_it_cannot_vouch_for(text: str) -> None:
-    assert yamlio._parse_fast(text, "f.yaml") is None
+    assert document._parse_fast(text, "f.yaml") is None
     _same(text)
 
 
@@ -160,7 +161,7 @@ def test_the_fast_path_declines_what_it_cannot_vouch_for(text: str) -> None:
     ],
 )
 def test_the_fast_path_accepts_plain_data(text: str, data: Any) -> None:
-    doc = yamlio._parse_fast(text, "f.yaml")
+    doc = document._parse_fast(text, "f.yaml")
     assert doc is not None
     assert _typed(doc.plain()) == _typed(data)
     _same(text)
@@ -170,7 +171,7 @@ def test_an_alias_bomb_is_declined_before_parsing() -> None:
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
     text = "\n".join(lines) + "\n"
-    assert yamlio._parse_fast(text, "f.yaml") is None
+    assert document._parse_fast(text, "f.yaml") is None
     with pytest.raises(DataError, match="YAML anchors"):
         yamlio.parse(text, "f.yaml", roundtrip=False)
 
@@ -178,7 +179,7 @@ def test_an_alias_bomb_is_declined_before_parsing() -> None:
 def test_the_round_trip_tree_is_parsed_on_first_use() -> None:
     text = "# head\na: 1  # one\nb: [x, y]\n"
     doc = yamlio.parse(text, "f.yaml", roundtrip=False)
-    assert doc._data is not yamlio._UNSET  # read by the fast path
+    assert doc._data is not document._UNSET  # read by the fast path
     assert yamlio.dump(doc.root) == text  # comments kept: the tree comes from the text
     assert doc.plain() == {"a": 1, "b": ["x", "y"]}
 
