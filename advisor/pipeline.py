@@ -29,6 +29,7 @@ from advisor.rules import catalog as _catalog
 if TYPE_CHECKING:
     from advisor import decide as decision_engine
     from advisor.decide import testing as decide_testing
+    from advisor.rules import evidence
 
 __all__ = [
     "DECISION_PACK_DIR",
@@ -222,14 +223,14 @@ def load_decision_pack(dirs: str | os.PathLike[str] | Sequence[str | os.PathLike
     given = [Path(dirs)] if isinstance(dirs, (str, os.PathLike)) else [Path(d) for d in dirs or ()]
     evidence_file = DECISION_PACK_DIR / "evidence.yaml"
 
-    def usable() -> set[str]:
+    def catalogue() -> evidence.Catalogue:
         from advisor.rules import evidence
 
-        return {item.id for item in evidence.load_catalogue(evidence_file) if item.audit != "rejected"}
+        return evidence.load_catalogue(evidence_file, display=f"{PACK_FOLDER}/{evidence.EVIDENCE_FILE}")
 
     folders = packs.roots(given, require(DECISION_PACK_DIR, "rule pack"), shown_path, PACK_FOLDER)
     folders[1:1] = plugin_layers()  # over the base pack, under the user's layers
-    return packs.load(folders, fact_catalog(q), evidence=usable, evidence_file=evidence_file)
+    return packs.load(folders, fact_catalog(q), evidence=catalogue, evidence_file=evidence_file)
 
 
 def plugin_layers() -> list[tuple[Path, str]]:

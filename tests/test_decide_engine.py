@@ -91,15 +91,20 @@ def test_loader_refuses_evidence_backing_two_estimates(tmp_path: Path) -> None:
     _edit(root / "consequences" / "vm-tail-latency.yaml", "[whiteaker2011-noisy-neighbour-rtt]",
           "[felter2014-fio-random-io]")
     out = _problems(root)
-    assert "felter2014-fio-random-io" in out and "already backs" in out
+    assert "evidence 'felter2014-fio-random-io' backs two consequence estimates" in out
 
 
 def test_loader_checks_ids_against_the_evidence_catalogue(tmp_path: Path) -> None:
     from advisor.decide import load_pack
+    from advisor.rules.evidence import Catalogue, load_catalogue
 
+    full = load_catalogue(pipeline.DECISION_PACK_DIR / "evidence.yaml")
+    one = Catalogue(full.file, tuple(i for i in full if i.id == "felter2014-fio-random-io"),
+                    {"felter2014-fio-random-io": full.locations["felter2014-fio-random-io"]})
     with pytest.raises(DataError) as exc:
-        load_pack(pipeline.DECISION_PACK_DIR, pipeline.fact_catalog(Q), evidence={"felter2014-fio-random-io"})
-    assert "unknown evidence id" in exc.value.format()
+        load_pack(pipeline.DECISION_PACK_DIR, pipeline.fact_catalog(Q), evidence=one)
+    assert "which is not in the catalogue" in exc.value.format()
+    assert "cites 'felter2014-fio-random-io'" not in exc.value.format()
 
 
 def test_loader_points_at_a_bad_expression(tmp_path: Path) -> None:

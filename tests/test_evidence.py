@@ -13,15 +13,9 @@ import pytest
 from advisor import pipeline, yamlio
 from advisor.cli.reference import generated_files
 from advisor.errors import DataError
-from advisor.rules.evidence import (
-    EVIDENCE_FILE,
-    EVIDENCE_GRADES,
-    Catalogue,
-    check_citations,
-    citations,
-    load_catalogue,
-    render_markdown,
-)
+from advisor.rules.citations import check_citations, citations
+from advisor.rules.evidence import EVIDENCE_FILE, EVIDENCE_GRADES, Catalogue, load_catalogue
+from advisor.rules.evidence_reference import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "rules"
@@ -284,5 +278,6 @@ def test_rules_lint_refuses_an_item_backing_two_estimates(tmp_path: Path) -> Non
     with pytest.raises(DataError) as info:
         pipeline.lint_decision_pack([layer], pipeline.load_questionnaire())
     message = info.value.format()
-    assert "evidence 'felter2014-netperf-tcp-rr' already backs the estimate of" in message, message
+    assert ("evidence 'felter2014-netperf-tcp-rr' backs two consequence estimates (cited by 'vm-network-path' "
+            "and 'acme-network-path')") in message, message
     assert "acme-network-path.yaml:" in message and "microsecond-slo-vm" not in message

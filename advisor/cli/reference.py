@@ -62,7 +62,9 @@ def cli_reference() -> str:
 
 def evidence_reference(root: Path) -> str:
     """docs/evidence.md from the default pack's evidence catalogue and the rules citing it."""
-    from advisor.rules.evidence import EVIDENCE_FILE, citations, load_catalogue, render_markdown
+    from advisor.rules.citations import citations
+    from advisor.rules.evidence import EVIDENCE_FILE, load_catalogue
+    from advisor.rules.evidence_reference import render_markdown
 
     pack = root / "rules"
     return render_markdown(load_catalogue(pack / EVIDENCE_FILE, display=f"rules/{EVIDENCE_FILE}"), citations(pack))

@@ -16,10 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor import cache
 from advisor.conditions import Condition, Expression, FactType, compile_condition, compile_expression
 from advisor.decide.loader import PACK_FILE, Pack, load_packs
+
+if TYPE_CHECKING:
+    from advisor.rules.evidence import Catalogue
 
 __all__ = ["is_layer", "load", "pack_files", "roots"]
 
@@ -54,10 +58,10 @@ def pack_files(folders: Sequence[Path]) -> list[Path]:
 
 
 def load(folders: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType], *,
-         evidence: Callable[[], set[str]], evidence_file: Path | None = None) -> Pack:
+         evidence: Callable[[], Catalogue], evidence_file: Path | None = None) -> Pack:
     """Load ``folders`` (see :func:`roots`), through the cache unless it is off or a folder is not a pack.
 
-    ``evidence()`` gives the usable evidence ids (read only when the pack is built);
+    ``evidence()`` gives the evidence catalogue (read only when the pack is built);
     ``evidence_file`` is part of the cache key.
     """
     def build() -> Pack:
