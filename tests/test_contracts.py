@@ -27,11 +27,13 @@ PLANTS: dict[str, tuple[str, str]] = {
         ("advisor/conditions/types.py", "from advisor.conditions import compiler"),
     "yamlio: document/edit/jsontext > fast/roundtrip > text":
         ("advisor/yamlio/fast.py", "from advisor.yamlio import document"),
+    "questionnaire: loading > model/table > question":
+        ("advisor/questionnaire/question.py", "from advisor.questionnaire import model"),
     "render: record > appendix > body > reasons > text": ("advisor/render/text.py", "from advisor.render import body"),
     "ruamel.yaml only in advisor.yamlio": ("advisor/conditions/compile.py", "import ruamel.yaml"),
     "PyYAML (the C parser of the fast path) only in advisor.yamlio.fast":
         ("advisor/yamlio/roundtrip.py", "import yaml"),
-    "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire.py", "import questionary"),
+    "questionary and prompt_toolkit only in advisor.prompt": ("advisor/questionnaire/model.py", "import questionary"),
     "networkx only in advisor.faultdomain.graph": ("advisor/portfolio/summary.py", "import networkx"),
     "numpy only in advisor.faultdomain.arrays": ("advisor/sensitivity/search.py", "import numpy"),
     "click only in advisor.cli": ("advisor/pipeline.py", "import click"),
@@ -39,7 +41,8 @@ PLANTS: dict[str, tuple[str, str]] = {
     "tabulate only in advisor.tables and the CLI": ("advisor/records/index.py", "from tabulate import tabulate"),
     "kubernetes (an optional extra) only in the Kubernetes runner's API adapter and advisor.observe.live":
         ("advisor/observe/dumps.py", "import kubernetes.client"),
-    "re2 (linear-time patterns) only in advisor.questionnaire": ("advisor/conditions/compiler.py", "import re2"),
+    "re2 (linear-time patterns) only in advisor.questionnaire.question":
+        ("advisor/questionnaire/loading.py", "import re2"),
     "rich only in advisor.console": ("advisor/render/body.py", "import rich"),
     "msgspec only in advisor.observe.snapshot": ("advisor/observe/dumps.py", "import msgspec"),
     "platformdirs only in advisor.cache": ("advisor/profile/document.py", "import platformdirs"),
