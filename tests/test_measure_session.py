@@ -324,7 +324,7 @@ def test_single_target_gives_absolute_figures() -> None:
 def test_assess_measures_with_the_slo_of_its_decision() -> None:
     """`advisor assess --measure` derives the latency bands from the profile's p99 SLO."""
     from advisor import pipeline
-    from advisor.cli.assess import _slo_us
+    from advisor.cli.assess.measure_if_close import slo_us as _slo_us
 
     assert _slo_us(pipeline.decide_profile({"latency_p99_ms": 2})) == 2000.0
 

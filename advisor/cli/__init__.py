@@ -24,7 +24,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 #: name -> ("module:attribute", one-line help). Kept here so --help imports nothing else.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "assess": ("advisor.cli.assess:assess", "Answer the questionnaire and assess a workload."),
+    "assess": ("advisor.cli.assess.command:assess", "Answer the questionnaire and assess a workload."),
     "questions": ("advisor.cli.questions:questions", "List the questions, their types, choices and defaults."),
     "profile": ("advisor.cli.profile:profile", "Check workload profile files."),
     "schema": ("advisor.cli.schema:schema", "Print the JSON Schema of a file format."),
@@ -67,7 +67,7 @@ def _available(target: str) -> bool:
     module_name = target.split(":")[0]
     if module_name in sys.modules:
         return True
-    relative = module_name.removeprefix("advisor.cli.")
+    relative = module_name.removeprefix("advisor.cli.").replace(".", "/")
     return (Path(__file__).parent / f"{relative}.py").exists()
 
 

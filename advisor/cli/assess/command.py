@@ -1,15 +1,17 @@
-"""``advisor assess``: answer the questionnaire (or replay a profile) and assess."""
+"""The ``advisor assess`` command: answer the questionnaire (or replay a profile), decide, measure if close, record."""
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from advisor import console
+from advisor.cli.assess.measure_if_close import measure_if_close, worth_measuring
+from advisor.cli.assess.output import print_result
+from advisor.cli.assess.resume import free_name, interrupted, resume_command
 from advisor.cli.common import (
     CONTEXT_SETTINGS,
     FiniteFloatRange,
@@ -18,35 +20,19 @@ from advisor.cli.common import (
     complete_set,
     format_option,
     load_questionnaire,
-    measurement_progress,
     questionnaire_option,
 )
-from advisor.errors import ExitCode, Interrupted, Location, MeasurementError, Problem, UsageError
+from advisor.errors import ExitCode, Interrupted, UsageError
 
 if TYPE_CHECKING:
-    from advisor.decide import Decision, Pack
-    from advisor.profile import Profile
-    from advisor.questionnaire import Mode, Questionnaire
-    from advisor.records import MeasurementsInfo
+    from advisor.decide import Decision
+    from advisor.questionnaire import Mode
 
 
 def _split_keys(text: str | None) -> list[str]:
     if not text:
         return []
     return [k.strip() for k in text.split(",") if k.strip()]
-
-
-def _free_name(path: Path) -> Path:
-    """``path``, or ``name-2.profile.yaml`` / ``name-2.yaml`` ... when it exists: never overwrite silently."""
-    if not path.exists():
-        return path
-    suffix = ".profile.yaml" if path.name.endswith(".profile.yaml") else path.suffix
-    stem = path.name.removesuffix(suffix)
-    for n in itertools.count(2):
-        candidate = path.with_name(f"{stem}-{n}{suffix}")
-        if not candidate.exists():
-            return candidate
-    raise AssertionError("unreachable")
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -191,13 +177,13 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
                 with prompt.stop_signals():
                     prompt.ask_questions(profile, plan.ask, mode=mode, use_defaults=use_defaults)
             except (KeyboardInterrupt, EOFError) as exc:
-                raise _interrupted(exc, profile, answered_before, plan.take_default, output, profile_path,
+                raise interrupted(exc, profile, answered_before, plan.take_default, output, profile_path,
                                    answered_by) from None
         for warning in questionnaire.warnings(profile.values()):
             if not plan.ask:  # the questionnaire showed them before saving
                 console.err(f"advisor: warning: {warning}")
 
-        target = output or profile_path or _free_name(profiles.default_output(profile))
+        target = output or profile_path or free_name(profiles.default_output(profile))
         # a partial profile (Ctrl-C at the summary) with nothing left to ask is now complete: rewrite it as such
         partial = profile.provenance is not None and not profile.provenance.complete
         if profile.changed or partial or profile_path is None or target != profile_path:
@@ -215,7 +201,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         except (KeyboardInterrupt, EOFError) as exc:
             how = getattr(exc, "how", None) or ("Ctrl-D" if isinstance(exc, EOFError) else "Ctrl-C")
             raise Interrupted(f"stopped by {how}; the answers are saved in {target}; no record was written",
-                              f"resume with: {_resume_command(target)}") from None
+                              f"resume with: {resume_command(target)}") from None
 
     from advisor import pipeline
 
@@ -231,9 +217,9 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
             from advisor import measuring
 
             measured, info = measuring.measurement_facts(measurements_path, before=before, pack=pack)
-        elif measure_mode == "always" or _worth_measuring(before):
+        elif measure_mode == "always" or worth_measuring(before):
             if targets_path is not None:
-                measured, info = _measure(before, pack, profile, questionnaire, targets_path, records_dir,
+                measured, info = measure_if_close(before, pack, profile, questionnaire, targets_path, records_dir,
                                           all_probes, budget_s, force_compare, allow_disturbed, accept_imitation,
                                           always=measure_mode == "always")
             elif measure_mode == "always":
@@ -246,7 +232,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         with console.Progress("deciding"):
             result = before if before is not None and measured is None else \
                 pipeline.decide_profile(profile, pack, questionnaire=questionnaire, measured=measured)
-        _print(result, fmt, info)
+        print_result(result, fmt, info)
         return int(ExitCode.OK)
 
     from advisor import recording, records, render
@@ -255,7 +241,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         record = recording.decide(profile, rules=rules, questionnaire=questionnaire, date=record_date,
                                  decision_makers=decision_makers, title=title, measured=measured, measurements=info,
                                  pack=pack, result=before if measured is None else None)
-    _print(record.decision, fmt, info)
+    print_result(record.decision, fmt, info)
     from advisor.records import index_with, same_inputs
 
     if (match := same_inputs(records_dir, record)) is not None:
@@ -267,201 +253,3 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         on_wait=lambda: console.err(f"advisor: waiting for another advisor writing to {records_dir}"))
     console.err(f"Decision record written to {md_path} (and .json)")
     return int(ExitCode.OK)
-
-
-def _interrupted(exc: BaseException, profile: Profile, before: dict[str, Any], session_defaults: list[str],
-                 output: Path | None, profile_path: Path | None, answered_by: str | None) -> Interrupted:
-    """Save what was answered (never an empty new profile) and say how to resume, as the user ran it."""
-    from advisor import profile as profiles
-
-    how = getattr(exc, "how", None) or ("Ctrl-D" if isinstance(exc, EOFError) else "Ctrl-C")
-    for key in session_defaults:
-        profile.defaults.pop(key, None)  # not shown yet: decided (or asked) again on resume
-    target = output or profile_path or _free_name(profiles.default_output(profile))
-    given = len(profile.answers)
-    if profile_path is None and not profile.answers:
-        return Interrupted(f"stopped by {how} before the first answer; nothing was saved",
-                           f"start again with: {_resume_command(None)}")
-    if profile.answers == before and profile_path is not None and not profile.changed:
-        return Interrupted(f"stopped by {how}; {target} is unchanged", f"resume with: {_resume_command(target)}")
-    profile.write(target, source="interactive", complete=False, answered_by=answered_by)
-    return Interrupted(f"stopped by {how}; {given} answer{'s' if given != 1 else ''} saved to {target}",
-                       f"resume with: {_resume_command(target)}")
-
-
-#: options that the resume command leaves out: the saved profile holds their effect
-_NOT_REPEATED = {"profile_path", "sets", "ask", "notes", "output", "force", "answered_by"}
-
-
-def _resume_command(target: Path | None) -> str:
-    """The command as the user ran it (``ADVISOR_INVOKED_AS`` names a wrapper script), with ``--profile``."""
-    import os
-    import shlex
-
-    ctx = click.get_current_context()
-    wrapper = os.environ.get("ADVISOR_INVOKED_AS", "").strip()
-    words = [wrapper] if wrapper else ["advisor", "assess"]
-    if target is not None:
-        words += ["--profile", str(target)]
-    for param in ctx.command.params:
-        name = param.name
-        if not isinstance(param, click.Option) or name is None or name in _NOT_REPEATED:
-            continue
-        value = ctx.params.get(name)
-        if value == param.default or value in (None, (), False):
-            continue
-        flag = max(param.opts, key=len)
-        if param.is_flag:
-            words.append(flag)
-        else:
-            for item in value if isinstance(value, tuple) else (value,):
-                words += [flag, str(item)]
-    return shlex.join(words)
-
-
-_NAMES = {"bare-metal": "bare metal", "vm": "VM-backed"}
-
-
-def _worth_measuring(result: Decision) -> bool:
-    """Measure (``--measure auto``) when the decision is close or says measure first."""
-    return result.outcome == "measure-first" or (result.uncertainty is not None and result.uncertainty.close)
-
-
-def _print(result: Decision, fmt: str, info: MeasurementsInfo | None) -> None:
-    from advisor.decide.text import share
-
-    if fmt == "json":
-        console.out(result.to_json(), end="")
-        return
-    text = _result_table(result)
-    if info is not None and info.before is not None and info.verdicts:
-        b = info.before
-        p = b.get("p_bare_metal_better")
-        text += (f"\n\nBefore measuring: {b.get('outcome')}, "
-                 + (f"bare metal better in {share(p)} of the draws" if isinstance(p, (int, float)) else
-                    "no comparison")
-                 + "\nMeasured: " + "; ".join(f"{v['probe']} {v.get('verdict', '-')}"
-                                            + (f" (ratio {v['ratio']:.3g} [{v['ci_low']:.3g}, {v['ci_high']:.3g}])"
-                                               if v.get("ratio") is not None and v.get("ci_low") is not None else "")
-                                            for v in info.verdicts))
-    # the outcome sentence (the first line) in bold on a terminal
-    console.out(text, emphasis=[result.sentence])
-
-
-def _measure(before: Decision, pack: Pack, profile: Profile, questionnaire: Questionnaire,
-             targets_path: Path, records_dir: Path, all_probes: bool, budget_s: float | None,
-             force_compare: bool, allow_disturbed: bool = False, accept_imitation: bool = False, *,
-             always: bool = False) -> tuple[dict[str, Any] | None, MeasurementsInfo]:
-    """Run the probes that could flip ``before`` (its value of information) on the targets; write the result next
-    to the records."""
-
-    from advisor import measuring
-    from advisor.measure import fairness
-    from advisor.measure.manager import load_registry
-    from advisor.measure.run import run_targets
-    from advisor.measure.session import DEFAULT_BUDGET_S
-    from advisor.measure.targets import load_targets
-    from advisor.records import MeasurementsInfo, default_date
-
-    registry = load_registry()
-    for warning in registry.warnings:
-        console.err(f"advisor: warning: {warning}")
-    specs = load_targets(targets_path)
-    # probes other than the catalog's have no facts a rule could read: only --all-probes runs them
-    readable = measuring.fact_probes()
-    reasons = measuring.probes_to_measure(before, [p for p in registry.probes if p in readable], pack)
-    chosen = sorted(registry.probes) if all_probes else [p for p, why in reasons.items() if not why]
-    skipped = {} if all_probes else {p: why for p, why in reasons.items() if why}
-    for name, why in sorted(skipped.items()):
-        console.err(f"advisor: not measuring {name}: {why}")
-    before_info = measuring.decision_before(before)
-    if not chosen:
-        console.err("advisor: no measurement could change this decision; not measuring")
-        return None, MeasurementsInfo(before=before_info, skipped=skipped)
-    budget = budget_s or DEFAULT_BUDGET_S["quick"]
-    bar, on_progress = measurement_progress(budget)
-    with bar:
-        result = run_targets(registry, specs, [registry.probes[n] for n in chosen], budget_s=budget, band=None,
-                             suite="quick", on_progress=on_progress, allow_disturbed=allow_disturbed,
-                             accept_imitation=accept_imitation, slo_us=_slo_us(before))
-    result.notes.extend(fairness.warnings(result.targets))
-    for warning in fairness.warnings(result.targets):
-        console.err(f"advisor: note: {warning}")
-    for pr in result.probes:
-        if pr.refused:
-            console.err(f"advisor: {pr.name}: verdicts refused: {pr.refused}")
-    unfair = fairness.problems(result.targets) if not result.interrupted else []
-    if unfair and force_compare:
-        result.notes.append("compared with --force-compare although: " + "; ".join(unfair))
-    slug = profiles_default_slug(profile)
-    path = _free_name(records_dir / "measurements" / f"{slug}-{default_date()}.yaml")
-    digest = result.to_file(path)
-    console.err(f"advisor: measurement written to {path} (sha256 {digest[:12]})")
-    if result.interrupted:
-        raise Interrupted(f"interrupted; the finished runs were kept in {path}",
-                          f"decide with them: advisor assess --profile {profile.path} --measurements {path}")
-    idle = [p for p in result.probes if p.stopped == "skipped"]
-    if idle and len(idle) == len(result.probes):
-        # no probe could run (its tools are missing): asked to measure, that is a failure, not a silent 0
-        lines = [Problem(f"probe {p.name} cannot run: {p.error}", None, Location(str(targets_path))) for p in idle]
-        if always:
-            raise MeasurementError("", problems=[*lines, Problem("nothing was measured", "install the tools "
-                                                                 "above on the targets, then run again")])
-        for line in lines:
-            console.err(f"advisor: warning: {line.message}")
-    if unfair and not force_compare:
-        raise MeasurementError("", problems=[
-            Problem(f"cannot compare the targets: {why}", "fix the targets file or use --force-compare",
-                    Location(str(targets_path))) for why in unfair
-        ] + [Problem(f"the runs were kept in {path}", "no record was written")])
-    return measuring.measurement_facts(path, before=before, skipped=skipped, pack=pack)
-
-
-def _slo_us(before: Decision) -> float | None:
-    """The decision's p99 SLO in microseconds (the bands of the latency probes come from it), or None."""
-    value = before.facts.get("latency_p99_ms")
-    return float(value) * 1000 if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def profiles_default_slug(profile: Profile) -> str:
-    from advisor import profile as profiles
-
-    return profiles.default_output(profile).name.removesuffix(".profile.yaml")
-
-
-def _status(result: Decision, option: str) -> str:
-    opt = result.options[option]  # type: ignore[index]
-    if opt.status == "infeasible":
-        return "ruled out: " + "; ".join(opt.ruled_out_by)
-    text = f"{opt.status}, best of {opt.feasible_configurations} feasible configurations: {opt.name}"
-    if opt.conditions:
-        text += " (" + "; ".join(opt.conditions) + ")"
-    return text
-
-
-def _result_table(result: Decision) -> str:
-    from tabulate import tabulate
-
-    from advisor.decide.text import share
-
-    unc = result.uncertainty
-    summary = [["outcome", result.outcome]]
-    if result.recommendation is not None:
-        summary.append(["recommendation", result.configuration or _NAMES[result.recommendation]])
-    summary += [[_NAMES[o], _status(result, o)] for o in ("bare-metal", "vm")]
-    if unc is not None:
-        summary.append(["P(bare metal better)", f"{share(unc.p_bare_metal_better)} of {unc.samples} draws"])
-        summary.append(["U(bm) - U(vm), 80 %", f"{unc.interval80[0]:+.2f} to {unc.interval80[1]:+.2f}"])
-        summary.append(["close", "yes" if unc.close else "no"])
-    parts = [result.sentence, tabulate(summary, tablefmt="plain", disable_numparse=True)]
-    if unc is not None and unc.rests_on:
-        parts.append("What the probability rests on:\n" + "\n".join(f"- {r}" for r in unc.rests_on))
-    flipping = [p for p in result.probes if p.can_flip or p.value_of_information > 0]
-    if flipping:
-        rows = [[p.probe, p.compares, f"{p.value_of_information:.2g}", "yes" if p.can_flip else "no"]
-                for p in flipping]
-        parts.append("Measurable unknowns:\n" + tabulate(rows, headers=["probe", "compares", "value", "could flip"],
-                                                          disable_numparse=True, tablefmt="simple"))
-    if result.unknown_rules:
-        parts.append("Rules not counted (they read an unknown answer): " + ", ".join(result.unknown_rules))
-    return "\n\n".join(parts)
