@@ -1,7 +1,9 @@
 """The decision factors added to the pack in rule pack v2 (issue "Rule pack v2", item 2).
 
 Each new question is read by a rule and decides at least one archetype: without the
-answer the archetype's result is a different one. The re-checked nested-virtualisation
+answer the archetype's result is a different one (its outcome, the option it leans to, or
+the configuration and conditions of an option). Every question beyond the profile
+contract of the default questionnaire is such a factor and must be listed here. The re-checked nested-virtualisation
 constraint and the confidential-computing constraint are tested on their own.
 """
 
@@ -19,8 +21,27 @@ Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
 CASES = {Path(c.file).stem: c for c in PACK.cases}
 
+#: the answer keys of the default questionnaire's profile contract (the questions before rule pack v2)
+CONTRACT = (
+    "workload_name", "workload_class", "latency_p99_ms", "jitter_sensitive", "tenancy", "tenant_count",
+    "runs_untrusted_code", "noisy_neighbor_sensitivity", "needs_hard_resource_limits", "compliance",
+    "bare_metal_mandated", "dedicated_hardware_required", "physical_hosts", "racks", "microservices_per_host",
+    "replicas_per_service", "vms_per_host", "max_blast_radius_pct", "clusters", "k8s_versions_in_production",
+    "crd_count", "crd_owning_teams", "upgrades_per_year", "upgrade_duration_days", "gpu", "special_networking",
+    "existing_virtualization", "virtualization_expertise", "bare_metal_automation",
+    "hypervisor_license_per_core_year", "cores_per_host", "site_type", "hosts_per_site", "priority_performance",
+    "priority_isolation", "priority_operations", "priority_resilience", "priority_cost",
+)
+
 #: new question -> the archetype it decides
 FACTORS = {
+    "vm_io_paths": "telco-ptp-virtio-only",
+    "vm_cpu_pinning": "trading-without-vcpu-pinning",
+    "sandbox_runtime_acceptable": "ci-build-untrusted-no-sandbox",
+    "hosted_control_planes": "forty-clusters-hosted",
+    "vm_workloads": "legacy-vms-kubevirt",
+    "nested_virtualization_needed": "nested-virtualisation-cloud",
+    "vm_platform_licence_per_core_year": "new-vm-platform-licence",
     "demand_variability": "ci-build-bursty",
     "k8s_surface_reduction": "image-based-node-os",
     "platform_team_size": "small-platform-team",
@@ -30,25 +51,37 @@ FACTORS = {
     "vm_pods_on_hypervisor": "saas-vsphere-pods",
     "hardware_lead_time_weeks": "servers-arrive-too-late",
     "capacity_needed_weeks": "servers-arrive-too-late",
+    "spend_model": "capital-budget-vsphere",
+    "pci_estate_in_scope": "pci-card-data-off-the-estate",
 }
 
+#: further archetypes a factor decides (the other branch of its rules)
+MORE = {"spend_model": "operating-budget-estate"}
 
-def _said(d: Decision) -> tuple[str, str | None]:
-    return d.outcome, d.recommendation
+
+def _said(d: Decision) -> tuple[object, ...]:
+    options = tuple((o, r.status, r.configuration, tuple(r.conditions)) for o, r in sorted(d.options.items()))
+    return d.outcome, d.recommendation, options
 
 
 def _decide(answers: dict[str, Any]) -> Decision:
     return pipeline.decide_profile(answers, PACK, questionnaire=Q, seed=11)
 
 
-@pytest.mark.parametrize("key", sorted(FACTORS))
-def test_each_new_question_is_read_by_a_rule_and_decides_its_archetype(key: str) -> None:
+def test_every_question_beyond_the_contract_is_a_listed_factor() -> None:
+    beyond = [q.key for q in Q.questions if q.key not in CONTRACT]
+    assert set(CONTRACT) <= set(Q.by_key)
+    assert sorted(beyond) == sorted(FACTORS), set(beyond) ^ set(FACTORS)
+
+
+@pytest.mark.parametrize(("key", "archetype"), [*sorted(FACTORS.items()), *sorted(MORE.items())])
+def test_each_new_question_is_read_by_a_rule_and_decides_its_archetype(key: str, archetype: str) -> None:
     question = Q.by_key[key]
     assert question.help and question.mode in ("quick", "full")
     if question.type in ("int", "float") or (question.type == "choice" and key != "workload_class"):
         assert question.moves in ("toward-bare-metal", "toward-vm"), key
     assert any(key in rule.names for rule in PACK.rules) or any(key in d.expr.names for d in PACK.derived), key
-    case = CASES[FACTORS[key]]
+    case = CASES[archetype]
     assert key in case.model.answers
     with_answer = _decide(dict(case.model.answers))
     without = _decide({k: v for k, v in case.model.answers.items() if k != key})
