@@ -231,6 +231,15 @@ def _single_host_lines(result: Any) -> list[str]:
     return lines
 
 
+def _role_median(summary: dict[str, dict[str, float]], targets: Any, role: str) -> float | None:
+    """The median of a role's targets' medians (one target: its median; several hosts: the middle host)."""
+    import statistics
+
+    medians = [v for t in targets if t.role == role
+               if (v := summary.get(t.target, {}).get("median")) is not None]
+    return statistics.median(medians) if medians else None
+
+
 def _print_result(result: Any) -> None:
     from tabulate import tabulate
 
@@ -241,7 +250,7 @@ def _print_result(result: Any) -> None:
                 c = m.comparison
                 runs = f"{c.n_bare_metal}+{c.n_vm}" if c is not None else "-"
                 ci = f"[{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]" if c is not None and c.ci_low is not None else "-"
-                bm, vm = (m.summary.get(t.target, {}).get("median") for t in result.targets)
+                bm, vm = (_role_median(m.summary, result.targets, role) for role in ("bare-metal", "vm"))
                 verdict = c.verdict if c is not None else "-"
                 if pr.stopped in ("error", "skipped"):
                     verdict = pr.stopped
@@ -256,6 +265,9 @@ def _print_result(result: Any) -> None:
         console.out(f"(* decision metric; median per run; CI at the alpha left after spending over the looks and "
                     f"division among {result.decision_comparisons} decision comparisons: family error "
                     f"{result.design.get('alpha', 0.05):g})")
+        if result.hosts > 1:
+            console.out(f"(replicated over {result.hosts} host pairs: ratio and CI over hosts, the host is the unit; "
+                        "bare-metal and vm show the middle host's median; blocks are hosts)")
         if result.imitations:
             label = "accepted as measurements (--accept-imitation)" if result.accept_imitation else \
                 "NOT measurements of your platforms: no measured facts"

@@ -25,11 +25,14 @@ _UNKNOWN = {"", "unknown", "-"}
 
 
 def problems(targets: Sequence[Placement]) -> list[str]:
-    """Why the bare-metal and vm placements cannot be compared (empty: they can)."""
-    by_role = {t.role: t for t in targets}
-    bm, vm = by_role.get("bare-metal"), by_role.get("vm")
-    if bm is None or vm is None:
-        return []
+    """Why the bare-metal and vm placements cannot be compared (empty: they can); several hosts per platform
+    are compared in pairs (the i-th bare-metal target with the i-th vm target), each pair on its own."""
+    bms = [t for t in targets if t.role == "bare-metal"]
+    vms = [t for t in targets if t.role == "vm"]
+    return [why for bm, vm in zip(bms, vms, strict=False) for why in _pair_problems(bm, vm)]
+
+
+def _pair_problems(bm: Placement, vm: Placement) -> list[str]:
     out: list[str] = []
     if bm.cpu_model.strip() not in _UNKNOWN and vm.cpu_model.strip() not in _UNKNOWN \
             and bm.cpu_model.strip() != vm.cpu_model.strip():

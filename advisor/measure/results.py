@@ -93,6 +93,11 @@ class ComparisonRecord(_Model):
     band: float | None = None
     #: Whether the verdict counts for the decision (main metric, or a declared decision metric).
     decision: bool = True
+    #: Hosts per arm behind the interval: 1 (the runs of one host pair), or the host pairs of a replicated
+    #: comparison (advisor.measure.replication), whose interval is over hosts.
+    hosts: int = 1
+    #: Replicated comparisons: the standard deviation of the host pairs' log ratios.
+    between_host_sd: float | None = None
 
 
 class MetricResult(_Model):
@@ -170,6 +175,9 @@ class MeasurementResult(_Model):
     accept_imitation: bool = False
     elapsed_s: float = 0.0
     interrupted: bool = False
+    #: Host pairs compared (bare-metal and vm targets paired in file order); above 1 the comparisons are
+    #: replicated over hosts (advisor.measure.replication).
+    hosts: int = 1
     targets: list[Placement] = Field(default_factory=list)
     probes: list[ProbeResult] = Field(default_factory=list)
     runs: list[RunRecord] = Field(default_factory=list)

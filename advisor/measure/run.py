@@ -12,14 +12,14 @@ import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
 from advisor.errors import Interrupted
-from advisor.measure.api import Budget, Probe, Runner
+from advisor.measure import replication
+from advisor.measure.api import Budget, Probe, Role, Runner
 from advisor.measure.manager import Registry
 from advisor.measure.results import MeasurementResult
-from advisor.measure.session import Progress, run_session
-from advisor.measure.targets import TargetSpec
+from advisor.measure.session import ROLES, Progress, run_session
+from advisor.measure.targets import TargetSpec, host_pairs
 
 __all__ = ["run_targets"]
 
@@ -58,6 +58,10 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
                 slo_us: float | None = None) -> MeasurementResult:
     """Create a runner per target, measure ``probes`` on the bare-metal and vm targets, close every runner.
 
+    Several bare-metal and vm targets are compared in host pairs (file order), a session per pair with an
+    equal share of the budget, and combined with the host as the unit (:mod:`advisor.measure.replication`);
+    a single pair's result says that it rests on one host per arm.
+
     An interruption before the first finished run raises :class:`Interrupted`; later
     ones return the partial result (``interrupted`` set) so the finished runs are kept.
     Runners with a ``preflight(tools)`` method (SSH, Kubernetes) check the probes' tools
@@ -76,16 +80,24 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
                     preflight = getattr(runner, "preflight", None)
                     if callable(preflight):
                         preflight(tools)
-                by_role = {s.role: runners[s.name] for s in specs if s.role in ("bare-metal", "vm")}
-                peers: dict[Any, Runner | None] = {
-                    s.role: runners[s.peer] for s in specs if s.role in ("bare-metal", "vm") and s.peer
-                }
-                siblings: dict[Any, Runner | None] = {
-                    s.role: runners[s.sibling] for s in specs if s.role in ("bare-metal", "vm") and s.sibling
-                }
-                result = run_session(by_role, probes, budget_s, band, on_progress, suite=suite, peers=peers,
-                                     bands=bands, allow_disturbed=allow_disturbed, seed=seed,
-                                     plugins=registry.probe_plugin, slo_us=slo_us, siblings=siblings)
+                pairs = host_pairs(specs)
+                results: list[MeasurementResult] = []
+                for i, pair in enumerate(pairs):
+                    # every host pair gets an equal share of what is left of the budget
+                    share = (budget_s - sum(r.elapsed_s for r in results)) / (len(pairs) - i)
+                    roles: list[tuple[Role, TargetSpec]] = [(r, s) for s in pair for r in ROLES if s.role == r]
+                    result = run_session({r: runners[s.name] for r, s in roles}, probes, max(0.0, share), band,
+                                         on_progress, suite=suite, bands=bands, allow_disturbed=allow_disturbed,
+                                         peers={r: runners[s.peer] for r, s in roles if s.peer},
+                                         siblings={r: runners[s.sibling] for r, s in roles if s.sibling},
+                                         seed=seed if seed is None else seed + i, plugins=registry.probe_plugin,
+                                         slo_us=slo_us)
+                    results.append(result)
+                    if result.interrupted:
+                        break
+                result = replication.combine(results, [(p[0].name, p[-1].name) for p in pairs[:len(results)]])
+                if len(pairs) == 1 and result.comparison:
+                    result.notes.append(replication.SINGLE_HOST_NOTE)
                 result.accept_imitation = accept_imitation
                 return result
             except KeyboardInterrupt:

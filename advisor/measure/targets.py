@@ -45,6 +45,7 @@ __all__ = [
     "TargetSpec",
     "TargetsFile",
     "load_targets",
+    "host_pairs",
     "parse_targets",
 ]
 
@@ -137,6 +138,19 @@ class TargetsFile(BaseModel):
     targets: list[TargetSpec] = Field(min_length=1)
 
 
+def host_pairs(specs: Sequence[TargetSpec]) -> list[tuple[TargetSpec, ...]]:
+    """The targets to compare, in host pairs: the i-th bare-metal target with the i-th vm target (file order).
+
+    One pair is the usual comparison; several replicate it across hosts (the host is the unit:
+    :mod:`advisor.measure.replication`). A file with targets of one role only gives one-target "pairs".
+    """
+    bm = [s for s in specs if s.role == "bare-metal"]
+    vm = [s for s in specs if s.role == "vm"]
+    if bm and vm:
+        return list(zip(bm, vm, strict=True))
+    return [(s,) for s in bm or vm]
+
+
 def local_target(name: str = "local", role: Literal["bare-metal", "vm"] = "bare-metal", **options: Any) -> TargetSpec:
     """A target built in code (no file): this host, optionally confined."""
     spec = TargetSpec.model_validate({"name": name, "role": role, "runner": "local", **options})
@@ -190,12 +204,15 @@ def parse_targets(doc: yamlio.Document) -> list[TargetSpec]:
 
 def _check_roles(targets: Sequence[TargetSpec], doc: yamlio.Document) -> list[Problem]:
     out: list[Problem] = []
-    for role in ("bare-metal", "vm"):
-        idx = [i for i, t in enumerate(targets) if t.role == role]
-        for i in idx[1:]:
-            out.append(Problem(f"more than one target has role {role!r}",
-                               "compare one bare-metal target with one vm target; give the others role 'peer'",
-                               doc.where(["targets", i, "role"])))
+    counts = {role: [i for i, t in enumerate(targets) if t.role == role] for role in ("bare-metal", "vm")}
+    bm, vm = counts["bare-metal"], counts["vm"]
+    if len(bm) != len(vm) and (len(bm) > 1 or len(vm) > 1):
+        more, fewer = ("bare-metal", "vm") if len(bm) > len(vm) else ("vm", "bare-metal")
+        extra = counts[more][len(counts[fewer]):]
+        out.append(Problem(f"{len(bm)} bare-metal and {len(vm)} vm targets: several hosts per platform are "
+                           "compared in pairs (the i-th bare-metal target with the i-th vm target)",
+                           f"give as many {fewer} targets as {more} ones, or role 'peer' to the extra ones",
+                           doc.where(["targets", extra[0], "role"])))
     if not any(t.role in ("bare-metal", "vm") for t in targets):
         out.append(Problem("no target to measure: every target has role 'peer'",
                            "give one target role 'bare-metal' and one role 'vm'", doc.where(["targets"])))
