@@ -71,7 +71,8 @@ def test_runner_options_are_checked_with_positions(tmp_path: Path) -> None:
         ("role: vm", "role: virtual", ":8:11", "vm"),
         ("name: vm-like", "name: metal", ":7:11", "used twice"),
         ("peer: metal", "peer: metl", ":13:11", "did you mean 'metal'"),
-        ("role: vm", "role: bare-metal", ":8:11", "more than one target"),
+        ("role: vm", "role: bare-metal", ":8:11", "2 bare-metal and 0 vm targets: several hosts per platform are "
+                                                  "compared in pairs"),
         ("netns: true", "netns: maybe", ":12:12", ""),
         ("advisor_targets: 1", "advisor_targets: 2", ":1:18", ""),
     ],

@@ -208,7 +208,7 @@ def _check_roles(targets: Sequence[TargetSpec], doc: yamlio.Document) -> list[Pr
     bm, vm = counts["bare-metal"], counts["vm"]
     if len(bm) != len(vm) and (len(bm) > 1 or len(vm) > 1):
         more, fewer = ("bare-metal", "vm") if len(bm) > len(vm) else ("vm", "bare-metal")
-        extra = counts[more][len(counts[fewer]):]
+        extra = counts[more][max(1, len(counts[fewer])):]  # the first target beyond the pairs
         out.append(Problem(f"{len(bm)} bare-metal and {len(vm)} vm targets: several hosts per platform are "
                            "compared in pairs (the i-th bare-metal target with the i-th vm target)",
                            f"give as many {fewer} targets as {more} ones, or role 'peer' to the extra ones",
