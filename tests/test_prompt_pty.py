@@ -3,6 +3,15 @@
 Each test starts ``python -m advisor assess`` under pexpect, waits for every prompt
 to be drawn before it sends keys, and checks the file written. Set
 ``pytest --update-golden`` to rewrite the golden files after an intended change.
+
+Interrupts are injected deterministically, never after a sleep: Ctrl-C and Ctrl-D go
+only to a prompt seen drawn on the terminal (:meth:`Terminal.question`,
+:meth:`Terminal.prompt`). prompt_toolkit switches the terminal to raw mode before it
+draws a prompt, so the control character reaches the prompt as a key; sent between two
+prompts it would meet the terminal in cooked mode (the line discipline turns Ctrl-C
+into SIGINT at an arbitrary point and Ctrl-D into end-of-file), which is the timing
+the tests must not depend on. :meth:`Terminal.send` refuses a control character that
+does not follow a drawn prompt.
 """
 
 from __future__ import annotations
@@ -11,8 +20,8 @@ import io
 import json
 import os
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import golden
@@ -31,6 +40,7 @@ DOWN = "\x1b[B"
 ENTER = "\r"
 BACKSPACE = "\x7f"
 CTRL_C = "\x03"
+CTRL_D = "\x04"
 
 
 class Terminal:
@@ -53,6 +63,8 @@ class Terminal:
             dimensions=(40, 120), timeout=10,
         )
         self.child.logfile_read = self.transcript
+        #: a prompt was seen drawn since the last keys were sent: a control character may go to it
+        self.prompt_drawn = False
 
     def wait(self, text: str) -> None:
         """Wait until ``text`` is on the screen (exact text, not a regex)."""
@@ -63,12 +75,30 @@ class Terminal:
 
     def question(self, index: int, total: int, prompt: str) -> None:
         """Wait for the numbered prompt ``[index/total] prompt`` to be drawn."""
-        self.wait(f"[{index}/{total}] {prompt}")
+        self.prompt(f"[{index}/{total}] {prompt}")
+
+    def prompt(self, text: str) -> None:
+        """Wait for the prompt showing ``text`` to be drawn (it reads keys in raw mode from then on)."""
+        self.wait(text)
+        self.prompt_drawn = True
+
+    def prompt_matching(self, pattern: Any) -> tuple[str, ...]:
+        """Wait for a prompt matching the compiled regex ``pattern``; its groups."""
+        try:
+            self.child.expect(pattern)
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            raise AssertionError(f"no prompt matching {pattern.pattern!r}; transcript:\n{self.output()}") from exc
+        self.prompt_drawn = True
+        return tuple(self.child.match.groups())
 
     def send(self, *keys: str) -> None:
+        """Type ``keys`` at the prompt drawn last; a control character only right after a prompt was drawn."""
         for key in keys:
+            if key in (CTRL_C, CTRL_D):
+                assert self.prompt_drawn, (f"{key!r} sent without waiting for the prompt that takes it "
+                                           "(Terminal.question / Terminal.prompt)")
             self.child.send(key)
-            time.sleep(0.02)
+        self.prompt_drawn = False
 
     def finish(self) -> int:
         """Wait for the process to end; return its exit status."""
@@ -158,23 +188,23 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
             term.send(*answers[key])
 
     # the summary: change latency_p99_ms (third in the list) from 5 to 0.5, then save
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     term.send(DOWN, ENTER)
-    term.wait("Which answer?")
+    term.prompt("Which answer?")
     term.wait("p99 end-to-end latency SLO, in milliseconds: 5")
     term.send(DOWN, DOWN, ENTER)
-    term.wait(prompt["latency_p99_ms"].prompt)
+    term.prompt(prompt["latency_p99_ms"].prompt)
     term.wait("[Enter for 5;")
     term.send("0.5", ENTER)
     # a sub-millisecond SLO makes the VM platform's I/O paths and pinning decisive: asked now
-    term.wait(prompt["vm_io_paths"].prompt)
+    term.prompt(prompt["vm_io_paths"].prompt)
     term.send(ENTER)
-    term.wait(prompt["vm_cpu_pinning"].prompt)
+    term.prompt(prompt["vm_cpu_pinning"].prompt)
     term.send("n")
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     term.send(ENTER)
     # a record is written: the record names who decides
-    term.wait("Who decides?")
+    term.prompt("Who decides?")
     term.send("Platform architecture board,  CTO , CTO", ENTER)
     assert term.finish() == 0, term.output()
     assert "Profile written to payments-api.profile.yaml" in term.output()
@@ -235,9 +265,9 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
             term.send("7", ENTER)
         else:
             term.send(ENTER)
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     term.send(ENTER)
-    term.wait("Who decides?")
+    term.prompt("Who decides?")
     term.send(ENTER)  # left unnamed
     assert term.finish() == 0, term.output()
     assert "decision-makers: not named" in term.output()
@@ -266,9 +296,9 @@ def test_ask_rewrite_keeps_hand_edited_comments_and_order(terminal, tmp_path, qu
     term.question(1, 1, questionnaire.by_key["latency_p99_ms"].prompt)
     term.wait("[Enter for 5;")
     term.send("2", ENTER)
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     term.send(ENTER)
-    term.wait("Who decides?")
+    term.prompt("Who decides?")
     term.send("Payments platform board", ENTER)
     assert term.finish() == 0, term.output()
 
@@ -286,8 +316,6 @@ def test_ask_rewrite_keeps_hand_edited_comments_and_order(terminal, tmp_path, qu
 
 # ----------------------------------------------------------------- provenance, help, interrupts
 
-
-CTRL_D = "\x04"
 
 
 def _answer_until(term: Terminal, questionnaire, keys: list[str], total: int, stop_at: int) -> None:
@@ -328,7 +356,7 @@ def test_ctrl_d_keeps_the_answers_like_ctrl_c(terminal, tmp_path, questionnaire)
 
 def test_ctrl_c_before_the_first_answer_writes_nothing(terminal, tmp_path, questionnaire):
     term = terminal("assess", "--full")
-    term.wait(f"] {questionnaire.by_key['workload_name'].prompt}")
+    term.prompt(f"] {questionnaire.by_key['workload_name'].prompt}")
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     assert "stopped by Ctrl-C before the first answer; nothing was saved; start again with: advisor assess --full" \
@@ -342,7 +370,7 @@ def test_a_hangup_or_sigterm_at_save_keeps_every_answer(terminal, tmp_path, ques
 
     term = terminal("assess", "--no-record")
     _answer_until(term, questionnaire, QUICK, len(QUICK), len(QUICK))
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     os.kill(term.child.pid, getattr(signal, sig))
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
@@ -362,11 +390,7 @@ def test_interrupted_full_run_resumes_in_full_mode_and_asks_every_unseen_questio
     def next_question(term: Terminal) -> tuple[int, int, str]:
         # a prompt is redrawn while it is answered: wait for the next number
         while True:
-            try:
-                term.child.expect(numbered)
-            except (pexpect.TIMEOUT, pexpect.EOF) as exc:
-                raise AssertionError(f"no next question; transcript:\n{term.output()}") from exc
-            index, total, text = term.child.match.groups()
+            index, total, text = term.prompt_matching(numbered)
             if int(index) > last["index"]:
                 last["index"] = int(index)
                 break
@@ -407,7 +431,7 @@ def test_interrupted_full_run_resumes_in_full_mode_and_asks_every_unseen_questio
         term.send(ENTER)
         if index == total:
             break
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     term.send(ENTER)
     assert term.finish() == 0, term.output()
     assert not set(asked) & set(seen)
@@ -435,6 +459,7 @@ def test_question_mark_prints_the_full_help(terminal, questionnaire):
     term.send("?", ENTER)
     term.wait("Allowed: give a number >= 0.001 and <= 3600000 ms")
     term.wait("Enter keeps: 200")
+    term.question(3, len(QUICK), questionnaire.by_key["latency_p99_ms"].prompt)  # asked again, after the help
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     assert "does not match" not in term.output() and "expected a number, got '?'" not in term.output()
@@ -541,7 +566,7 @@ def test_ask_all_asks_every_question_of_the_mode_with_the_current_answers(termin
         if key == "latency_p99_ms":
             term.wait("[Enter for 7;")  # the current answer is the default shown
         term.send(ENTER)
-    term.wait("Save these answers?")
+    term.prompt("Save these answers?")
     term.send(ENTER)
     assert term.finish() == 0, term.output()
     saved = profiles.load(path, questionnaire)
@@ -553,7 +578,7 @@ def test_ctrl_c_at_who_decides_keeps_the_profile_and_writes_no_record(terminal, 
     path = tmp_path / "svc.profile.yaml"
     term = terminal("assess", "--set", "workload_name=svc", "--defaults", "--profile-output", path.name,
                     "--measure", "never")
-    term.wait("Who decides?")
+    term.prompt("Who decides?")
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     assert "no record was written" in term.output()
