@@ -23,6 +23,7 @@ __all__ = [
     "Completed",
     "Handle",
     "MetricSpec",
+    "PendingRun",
     "Placement",
     "Probe",
     "ProbeError",
@@ -181,6 +182,28 @@ class Probe(Protocol):
         ...
 
 
+@runtime_checkable
+class PendingRun(Protocol):
+    """A probe run started in the background (optional, see :func:`stagger`).
+
+    A probe whose tool idles before it measures (sockperf sleeps 2 s after connecting)
+    may declare ``stagger_s`` and a method ``start(runner, *, budget, peer) -> PendingRun | None``
+    besides :meth:`Probe.run`: the session then starts the next run ``stagger_s`` after
+    the previous one, while the previous one is in the part of its run the tool itself
+    discards, so the idle seconds of one run pass while the other measures, and no two
+    runs measure at the same time. ``start`` returns None when the runner cannot wait
+    for a background process; the session then calls :meth:`Probe.run`.
+    """
+
+    def finish(self) -> Mapping[str, float | str]:
+        """Wait for the run to end by itself and return its figures, as :meth:`Probe.run` does."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop the run's processes; its figures are not wanted."""
+        ...
+
+
 class ProbeError(MeasurementError):
     """A probe could not run or its tool's output could not be understood."""
 
@@ -193,6 +216,15 @@ def decision_metrics(probe: Probe) -> list[MetricSpec]:
     """The metrics whose verdicts count: the main one and those marked ``decision``."""
     main = main_metric(probe)
     return [m for m in probe.metrics if m is main or m.decision]
+
+
+def stagger(probe: Probe) -> float | None:
+    """Seconds after which a probe's next run may start while the previous one still runs (see
+    :class:`PendingRun`), or None when its runs must not overlap."""
+    value = getattr(probe, "stagger_s", None)
+    if value is None or not callable(getattr(probe, "start", None)):
+        return None
+    return float(value)
 
 
 def plausible_range(probe: Probe) -> tuple[float, float] | None:

@@ -37,22 +37,17 @@ import dataclasses
 import datetime as _dt
 import math
 import random
-import signal
 import statistics
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from types import FrameType
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from advisor._version import __version__
 from advisor.errors import AdvisorError
 from advisor.measure import disturbance, stats, verdicts
-from advisor.measure.api import Budget, Placement, Probe, Role, Runner, decision_metrics, main_metric
+from advisor.measure.api import Budget, Placement, Probe, Role, Runner, decision_metrics, main_metric, stagger
 from advisor.measure.confounders import read_confounders
-from advisor.measure.results import MeasurementResult, ProbeResult, RunRecord
+from advisor.measure.results import MeasurementResult, ProbeResult
+from advisor.measure.runs import BudgetSpent, Pipeline, Progress, one_run
 from advisor.measure.verdicts import Ctx, metric_band
 
 __all__ = ["DEFAULT_BUDGET_S", "DESIGNS", "Progress", "antagonist_site", "metric_band", "path_kind", "run_session"]
@@ -63,54 +58,6 @@ DEFAULT_BUDGET_S: dict[str, float] = {"quick": 60.0, "full": 900.0}
 DESIGNS: dict[str, stats.Design] = {"quick": stats.Design(looks=(5, 7, 10, 14, 20)),
                                     "full": stats.Design(looks=(5, 7, 10, 14, 20, 28, 40))}
 ROLES: tuple[Role, Role] = ("bare-metal", "vm")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the session is doing: shown by the CLI as one line on stderr."""
-
-    probe: str
-    target: str
-    role: Role
-    run: int
-    elapsed: float
-    remaining: float
-    message: str = ""
-
-
-class BudgetSpent(BaseException):
-    """The session's budget ended while a run was under way (or before it could start).
-
-    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` in a probe or
-    runner swallows it: the runner kills the run's processes on the way out, and the run
-    is not recorded.
-    """
-
-
-@contextmanager
-def _cut_at(end: float, clock: Callable[[], float]) -> Iterator[None]:
-    """Run the body before ``end`` (by ``clock``): BudgetSpent when no time is left, and, on the real
-    clock in the main thread (and unless someone else owns SIGALRM), an alarm that raises BudgetSpent
-    in the middle of the body when ``end`` comes."""
-    remaining = end - clock()
-    if remaining <= 0:
-        raise BudgetSpent
-    armed = (clock is time.monotonic and threading.current_thread() is threading.main_thread()
-             and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None))
-    if not armed:
-        yield
-        return
-
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise BudgetSpent
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, remaining)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def path_kind(runner: Runner, peer: Runner | None) -> str:
@@ -274,41 +221,6 @@ def antagonist_site(runner: Runner, sibling: Runner | None, role: Role) -> str:
     return f"sibling {sibling.name} ({sibling.kind} runner, {origin})"
 
 
-def _one_run(probe: Probe, ctx: Ctx, role: Role, pr: ProbeResult, block: int,
-             warmup: bool) -> RunRecord:
-    runner = ctx.targets[role]
-    if ctx.on_progress is not None:
-        ctx.on_progress(Progress(probe.name, runner.name, role, block, ctx.clock() - ctx.start,
-                                 max(0.0, ctx.budget_end - ctx.clock()), "warm-up" if warmup else ""))
-    sampler = ctx.samplers[role]
-    before = sampler.sample()
-    t0 = ctx.clock()
-    try:
-        with _cut_at(ctx.budget_end, ctx.clock):
-            if getattr(probe, "uses_sibling", False):
-                run_with_sibling: Any = probe.run
-                values = run_with_sibling(runner, budget=ctx.suite, peer=ctx.peers.get(role),
-                                          sibling=ctx.siblings.get(role))
-            else:
-                values = probe.run(runner, budget=ctx.suite, peer=ctx.peers.get(role))
-    except AdvisorError as exc:
-        rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
-                        started=round(t0 - ctx.start, 3), elapsed=round(ctx.clock() - t0, 3),
-                        error=exc.first.format())
-        ctx.result.runs.append(rec)
-        return rec
-    elapsed = ctx.clock() - t0
-    found = disturbance.assess(before, sampler.sample(), slack=sampler.slack)
-    clean = {k: float(v) for k, v in values.items()
-             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
-    context = {k: v for k, v in values.items() if isinstance(v, str)}
-    rec = RunRecord(probe=probe.name, target=runner.name, role=role, index=block, block=block, warmup=warmup,
-                    started=round(t0 - ctx.start, 3), elapsed=round(elapsed, 3), values=clean, context=context,
-                    disturbance=found.figures, disturbed=found.reasons)
-    ctx.result.runs.append(rec)
-    return rec
-
-
 def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
     specs = list(probe.metrics)
     pr = verdicts.new_probe_result(probe, ctx)
@@ -322,11 +234,21 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
     deadline = ctx.clock() + share
     block_times: list[float] = []
     block = 0
+    overlap = stagger(probe)
+    pipe = Pipeline(probe, ctx, pr, overlap) if overlap is not None else None
+
+    def draw() -> list[Role]:
+        return ctx.rng.sample(list(ctx.roles), len(ctx.roles))
+
+    def may_go_on() -> bool:  # the next block of a pipelined probe may start before this one ends
+        expected = statistics.fmean(block_times[-3:]) if block_times else 0.0
+        return block < 2 * ctx.design.n_max and ctx.clock() + expected <= ctx.budget_end
+
     try:
         warmup_start = ctx.clock()
         # a probe whose tool warms itself up in every run (``warmup = False``) skips the warm-up block
         for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles)) if getattr(probe, "warmup", True) else ():
-            rec = _one_run(probe, ctx, role, pr, 0, warmup=True)
+            rec = one_run(probe, ctx, role, pr, 0, warmup=True)
             if rec.error is not None:
                 pr.stopped, pr.error = "error", rec.error
                 return pr
@@ -337,8 +259,10 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
                 break
             block += 1
             block_start = ctx.clock()
-            records = [_one_run(probe, ctx, role, pr, block, warmup=False)
-                       for role in ctx.rng.sample(list(ctx.roles), len(ctx.roles))]
+            if pipe is not None:
+                records = pipe.block(block, draw, may_go_on)
+            else:
+                records = [one_run(probe, ctx, role, pr, block, warmup=False) for role in draw()]
             failed = next((r for r in records if r.error is not None), None)
             if failed is not None:
                 pr.stopped, pr.error = "error", failed.error
@@ -387,6 +311,8 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
     except KeyboardInterrupt:
         pr.stopped = "interrupted"
     finally:
+        if pipe is not None:
+            pipe.close()
         verdicts.fill(pr, probe, specs, samples, decided, latest, ctx)
     first = ctx.design.looks[0]
     if pr.stopped == "budget" and pr.rounds < first and block_times:

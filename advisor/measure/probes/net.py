@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
-from advisor.measure.api import Budget, Completed, MetricSpec, ProbeError, Runner
+from advisor.measure.api import Budget, Completed, Handle, MetricSpec, ProbeError, Runner
 from advisor.measure.probes._common import excerpt, require_tools, seconds
 from advisor.measure.probes.latency_parsers import SockperfResult, parse_sockperf, parse_sockperf_log
 
-__all__ = ["NetProbe"]
+__all__ = ["NetProbe", "NetRun"]
 
 #: Ports tried for the server (a random one each attempt; a busy one is retried).
 PORTS = (20000, 59999)
@@ -17,6 +18,10 @@ PORTS = (20000, 59999)
 CONNECT_WAIT = 5.0
 #: Requests per second: fixed, whatever the replies do (open loop).
 RATE = 2000
+#: sockperf's client sleeps this long after connecting, before it sends (a fixed ``sleep(2)``).
+SOCKPERF_SLEEP_S = 2.0
+#: How often a freshly spawned server is checked for its listening socket.
+LISTEN_POLL_S = 0.02
 
 
 class NetProbe:
@@ -81,6 +86,15 @@ class NetProbe:
                                  "observations", "late", "dropped")
     #: Whole seconds per run (sockperf's -t is an integer; it spends 0.4 s of it warming up).
     durations = {"quick": 1, "full": 10}
+    #: Runs overlap (:class:`~advisor.measure.api.PendingRun`): the next run starts when the previous one
+    #: ends its 2-s sleep and begins sockperf's own 0.4-s warm-up, whose requests are not counted. The new
+    #: client's start (exec, connect, its warm-up messages) falls in that discarded part, and it sleeps while
+    #: the previous one measures (1 s with -t 1) and exits, so no two runs measure at the same time.
+    stagger_s = SOCKPERF_SLEEP_S
+
+    def __init__(self) -> None:
+        self._options: dict[int, tuple[bool, bool]] = {}
+        self._waitable: dict[int, bool] = {}
 
     def install_hint(self) -> str:
         return "apt-get install sockperf (Debian/Ubuntu) or dnf install sockperf, on both targets"
@@ -98,12 +112,23 @@ class NetProbe:
     def server_command(bind: str, port: int) -> list[str]:
         return ["sockperf", "server", "--tcp", "-i", bind, "-p", str(port)]
 
-    @staticmethod
-    def client_options(runner: Runner) -> tuple[bool, bool]:
-        """Whether the target's sockperf has ``--full-rtt`` and ``--full-log``."""
-        done = runner.run(["sockperf", "under-load", "--help"], timeout=30)
-        text = done.stdout + done.stderr
-        return "--full-rtt" in text, "--full-log" in text
+    def client_options(self, runner: Runner) -> tuple[bool, bool]:
+        """Whether the target's sockperf has ``--full-rtt`` and ``--full-log`` (asked once per runner)."""
+        key = id(runner)
+        if key not in self._options:
+            done = runner.run(["sockperf", "under-load", "--help"], timeout=30)
+            text = done.stdout + done.stderr
+            self._options[key] = ("--full-rtt" in text, "--full-log" in text)
+        return self._options[key]
+
+    def _endpoints(self, runner: Runner, peer: Runner | None) -> tuple[Runner, str, str]:
+        """The server's runner, the address the client connects to and the address the server binds."""
+        require_tools(runner, self.tools, self.install_hint())
+        if peer is None:
+            return runner, "127.0.0.1", "127.0.0.1"
+        require_tools(peer, self.tools, self.install_hint())
+        address = peer.address()
+        return peer, address, "::" if ":" in address else "0.0.0.0"
 
     def _client(self, runner: Runner, argv: list[str], timeout: float) -> tuple[SockperfResult, str] | None:
         """The client's summary and output; None while the server refuses connections for CONNECT_WAIT s."""
@@ -120,14 +145,7 @@ class NetProbe:
             time.sleep(0.2)
 
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
-        require_tools(runner, self.tools, self.install_hint())
-        server_runner = peer if peer is not None else runner
-        if peer is not None:
-            require_tools(peer, self.tools, self.install_hint())
-            address = peer.address()
-            bind = "::" if ":" in address else "0.0.0.0"
-        else:
-            address = bind = "127.0.0.1"
+        server_runner, address, bind = self._endpoints(runner, peer)
         t = seconds(budget, self.durations["quick"], self.durations["full"])
         full_rtt, full_log = self.client_options(runner)
         server_out: Completed | None = None
@@ -147,6 +165,46 @@ class NetProbe:
                          f"check that TCP ports {PORTS[0]}-{PORTS[1]} are open between the targets; "
                          f"server said: {said}")
 
+    def start(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> NetRun | None:
+        """Start a run in the background: the server, once it listens, then the client (which sleeps 2 s
+        before it sends). None when the client's runner cannot wait for a background process."""
+        if not self._waitable.get(id(runner), True):
+            return None
+        server_runner, address, bind = self._endpoints(runner, peer)
+        t = seconds(budget, self.durations["quick"], self.durations["full"])
+        full_rtt, full_log = self.client_options(runner)
+        server = self._listening_server(server_runner, bind)
+        try:
+            client = runner.spawn(self.client_command(address, server[1], t, full_rtt, full_log))
+        except BaseException:
+            server[0].stop()
+            raise
+        if not callable(getattr(client, "wait", None)):
+            self._waitable[id(runner)] = False
+            client.stop()
+            server[0].stop()
+            return None
+        return NetRun(client, server[0], t * 3 + 30)
+
+    def _listening_server(self, server_runner: Runner, bind: str) -> tuple[Handle, int]:
+        """A server spawned on a free port and listening (its socket seen in /proc/net/tcp*)."""
+        said = ""
+        for _ in range(3):
+            port = random.randint(*PORTS)
+            handle = server_runner.spawn(self.server_command(bind, port))
+            listening = re.compile(rf":{port:04X} [0-9A-F]+:0000 0A ")
+            deadline = time.monotonic() + CONNECT_WAIT
+            while time.monotonic() < deadline:
+                done = server_runner.run(["cat", "/proc/net/tcp", "/proc/net/tcp6"], timeout=30)
+                if listening.search(done.stdout):
+                    return handle, port
+                time.sleep(LISTEN_POLL_S)
+            out = handle.stop()
+            said = out.stdout + "\n" + out.stderr
+            if "Address already in use" not in said:
+                break
+        raise ProbeError("the sockperf server did not listen", f"server said: {excerpt(said)}")
+
     @staticmethod
     def _figures(summary: SockperfResult, text: str) -> dict[str, float]:
         """The run's figures: from the full log (timed from the intended send) when there is one."""
@@ -161,3 +219,26 @@ class NetProbe:
                           co_corrected=1.0, uncorrected_avg_us=summary.avg_us, uncorrected_p99_us=summary.p99_us,
                           observations=float(log.observations), late=float(log.late))
         return values
+
+
+class NetRun:
+    """A net run under way: its client and server (see :meth:`NetProbe.start`)."""
+
+    def __init__(self, client: Handle, server: Handle, timeout: float) -> None:
+        self.client = client
+        self.server = server
+        self.timeout = timeout
+
+    def finish(self) -> dict[str, float]:
+        try:
+            done: Completed = self.client.wait(self.timeout)  # type: ignore[attr-defined]
+        finally:
+            self.server.stop()
+        text = done.stdout + "\n" + done.stderr
+        if done.returncode != 0 and "avg-" not in text:
+            raise ProbeError(f"sockperf client exited with status {done.returncode}: {excerpt(text)}", None)
+        return NetProbe._figures(parse_sockperf(text), text)
+
+    def cancel(self) -> None:
+        self.client.stop()
+        self.server.stop()

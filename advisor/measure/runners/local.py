@@ -89,6 +89,17 @@ class LocalHandle:
     def pid(self) -> int:
         return self._proc.pid
 
+    def wait(self, timeout: float) -> Completed:
+        """Wait for the process to end by itself and return its output; after ``timeout`` s its group
+        is killed and ProbeTimeout raised."""
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise ProbeTimeout(f"{' '.join(self._argv)} did not finish in {timeout:g} s",
+                               "its processes were killed; raise the timeout or check the target") from None
+        return self.stop()
+
     def stop(self) -> Completed:
         if self._done is not None:
             return self._done
