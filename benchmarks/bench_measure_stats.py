@@ -50,6 +50,7 @@ import math
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -79,10 +80,13 @@ KNOWN_SLOWER = {"net"}
 QUICK = ("cpu", "memory", "net", "jitter")
 #: --quick: the probe of each session in turn (each probe in a quarter of the sessions: 10 A/A + 5 A/B) ...
 ROTATION = ("cpu", "memory", "net", "jitter")
-#: ... and its session budget (s): the warm-up block and the planned looks it reaches, from the block lengths
-#: on a 2-vCPU guest (cpu 2.2 s: 5 blocks; memory 2.8 s: 7; jitter 1.2 s, two 0.5-s cyclictest runs and
-#: their files: 14; net 6.7 s, sockperf sleeping 2 s a run, no warm-up block: 5).
-QUICK_BUDGETS = {"cpu": 15.0, "memory": 24.0, "net": 36.0, "jitter": 18.0}
+#: ... and its session budget (s): its share of a 60-s quick suite (the session gives each probe an equal
+#: share of what is left, in the order cpu, jitter, memory, net) when the probes before it decide at their
+#: typical times on a 2-vCPU guest: cpu 15 s of 60 (decides in about 12), jitter 16 of 48 (about 10),
+#: memory 19 of 38 (about 17), net the 21-22 s left (5 blocks of 4 s: its runs overlap by sockperf's 2-s sleep).
+QUICK_BUDGETS = {"cpu": 15.0, "jitter": 16.0, "memory": 19.0, "net": 22.0}
+#: --quick also runs this many whole quick suites (A/A, budget 60 s): the time to verdict of the suite itself.
+QUICK_SUITES = 4
 #: Seconds a session costs on top of its budget (interpreter start, placement, the result file).
 OVERHEAD_S = 1.0
 
@@ -152,7 +156,7 @@ def session(kind: str, probes: list[str], budget: float, extra: list[str], tmp: 
                                   "all_blocks_ratio": _all_blocks_ratio(runs, main["name"]),
                                   "refused": pr.get("refused"), "stopped": pr["stopped"], "time": took,
                                   "blocks": pr["rounds"], "disturbed": pr.get("disturbed_blocks", 0)}
-    return {"kind": kind, "probes": probes_out, "wall": wall, "load": (before, _load()),
+    return {"kind": kind, "probes": probes_out, "wall": wall, "elapsed": result["elapsed_s"], "load": (before, _load()),
             "exit": done.returncode}
 
 
@@ -167,76 +171,130 @@ def _all_blocks_ratio(runs: list[dict[str, Any]], metric: str) -> float | None:
     return math.exp(statistics.fmean(diffs)) if diffs else None
 
 
-def report(sessions: list[dict[str, Any]], probes: list[str]) -> None:
-    if not sessions:
-        print("no session ran (the time box was too short for the first one)")
-        return
+def _figures(sessions: list[dict[str, Any]], probes: list[str]) -> dict[str, Any]:
+    """Every acceptance figure of the sessions: per probe and kind, pooled, the whole suites, the load."""
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for s in sessions:
+        if s.get("suite"):
+            continue
         for name, p in s.get("probes", {}).items():
             by[(s["kind"], name)].append(p)
-    print(f"{'probe':8} {'kind':4} {'n':>3} {'refused':>8} {'verdicts':>8} {'false':>7} {'equiv.':>7} "
-          f"{'ratio err':>9} {'t verdict':>9}")
+    rows = []
     for name in probes:
         for kind in ("aa", "ab"):
-            rows = by.get((kind, name), [])
-            if not rows:
+            got = by.get((kind, name), [])
+            if not got:
                 continue
-            refused = [r for r in rows if r["refused"]]
-            judged = [r for r in rows if not r["refused"]]
+            refused = [r for r in got if r["refused"]]
+            judged = [r for r in got if not r["refused"]]
             decided = [r for r in judged if r["verdict"] not in (None, "inconclusive")]
             if kind == "aa":
                 false = [r for r in decided if r["verdict"] in ("faster", "slower")]
-                equiv = [r for r in judged if r["verdict"] == "equivalent"]
-                equiv_txt = f"{len(equiv) / len(judged):7.0%}" if judged else "      -"
-                err_txt = "        -"
+                equiv: float | None = (sum(r["verdict"] == "equivalent" for r in judged) / len(judged)
+                                       if judged else None)
+                error = None
             else:
                 false = [r for r in decided if (name in KNOWN_AB or name in KNOWN_SLOWER) and r["verdict"] != "slower"]
-                equiv_txt = "      -"
+                equiv = None
                 errors = [r["ratio"] / KNOWN_AB[name] - 1 for r in judged if name in KNOWN_AB and r["ratio"]]
-                err_txt = f"{statistics.median(errors):+9.1%}" if errors else "        -"
-            false_txt = f"{len(false) / len(decided):7.1%}" if decided else "      -"
+                error = statistics.median(errors) if errors else None
             times = [r["time"] for r in decided]
-            time_txt = f"{statistics.median(times):8.0f}s" if times else "        -"
-            print(f"{name:8} {kind:4} {len(rows):3} {len(refused):8} {len(decided):8} {false_txt} {equiv_txt} "
-                  f"{err_txt} {time_txt}")
+            rows.append({"probe": name, "kind": kind, "sessions": len(got), "refused": len(refused),
+                         "decided": len(decided), "verdicts": dict(sorted(_count(r["verdict"] for r in decided))),
+                         "false": len(false), "equivalent": equiv, "ratio_error": error,
+                         "time": statistics.median(times) if times else None})
     medians = {}
     for name in probes:
-        rows = [p for s in sessions for n, p in s.get("probes", {}).items() if n == name and not p["refused"]
-                and p["verdict"] not in (None, "inconclusive")]
-        if rows:
-            medians[name] = statistics.median(r["time"] for r in rows)
-    if medians:
-        print(f"quick suite, the probes' median times to verdict summed: {sum(medians.values()):.0f} s ("
-              + ", ".join(f"{n} {v:.0f} s" for n, v in medians.items()) + "; target 60 s)")
-    for name in KNOWN_AB:
-        refused = [r["all_blocks_ratio"] for r in by.get(("ab", name), []) if r["refused"] and r["all_blocks_ratio"]]
-        if refused:
-            print(f"{name} A/B sessions refused as disturbed: their ratio over all blocks would have been "
-                  f"{min(refused):.3f}-{max(refused):.3f} (truth {KNOWN_AB[name]})")
-    walls = [s["wall"] for s in sessions]
-    loads = [float(x) for s in sessions for x in s["load"] if x != "?"]
-    errors = [s for s in sessions if "error" in s]
+        times = [p["time"] for s in sessions if not s.get("suite") for n, p in s.get("probes", {}).items()
+                 if n == name and not p["refused"] and p["verdict"] not in (None, "inconclusive")]
+        if times:
+            medians[name] = statistics.median(times)
     pooled = [(s["kind"], name, p["verdict"]) for s in sessions for name, p in s.get("probes", {}).items()
               if not p["refused"] and p["verdict"] not in (None, "inconclusive")]
     wrong = [v for kind, name, v in pooled
              if (kind == "aa" and v in ("faster", "slower"))
              or (kind == "ab" and (name in KNOWN_AB or name in KNOWN_SLOWER) and v != "slower")]
-    if pooled:
-        print(f"\nfalse verdicts over every probe: {len(wrong)} of {len(pooled)} decided comparisons "
-              f"({len(wrong) / len(pooled):.1%}; target <= 5 %)")
-    counts = {k: sum(1 for s in sessions if s["kind"] == k) for k in ("aa", "ab")}
-    print(f"\nsessions {len(sessions)} ({counts['aa']} A/A, {counts['ab']} A/B; {len(errors)} failed); "
-          f"wall median {statistics.median(walls):.0f} s, max {max(walls):.0f} s, total {sum(walls) / 60:.1f} min; "
-          f"load average 1 min during the run: {min(loads):.1f}-{max(loads):.1f}, {os.cpu_count()} CPUs")
-    for s in errors[:3]:
-        print(f"  failed: {s['error']}")
+    suites = [s for s in sessions if s.get("suite") and "probes" in s]
+    loads = [float(x) for s in sessions for x in s["load"] if x != "?"]
+    return {"rows": rows, "medians": medians, "decided": len(pooled), "wrong": len(wrong),
+            "suites": [{"elapsed": s["elapsed"], "verdicts": {n: p["verdict"] for n, p in s["probes"].items()},
+                        "refused": sorted(n for n, p in s["probes"].items() if p["refused"])} for s in suites],
+            "sessions": {k: sum(1 for s in sessions if s["kind"] == k and not s.get("suite")) for k in ("aa", "ab")},
+            "failed": [s["error"] for s in sessions if "error" in s],
+            "load": (min(loads), max(loads)) if loads else None, "cpus": os.cpu_count()}
+
+
+def _count(items: Any) -> list[tuple[str, int]]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        counts[str(item)] += 1
+    return list(counts.items())
+
+
+def _pct(x: float | None, signed: bool = False) -> str:
+    return "" if x is None else (f"{x:+.1%}" if signed else f"{x:.0%}")
+
+
+def report(fig: dict[str, Any]) -> str:
+    """The figures as Markdown: the table per probe and kind, then the pooled and whole-suite figures."""
+    targets = {"cpu": "80 %", "memory": "80 %", "net": "50 %", "jitter": "50 %"}
+    lines = ["| probe | kind | sessions | refused (disturbed) | decided | verdicts | false | A/A equivalent "
+             "(target) | A/B ratio error (median) | time to verdict (median) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in fig["rows"]:
+        kind = "A/A" if r["kind"] == "aa" else "A/B (0.5 quota, an imitation)"
+        verdicts = ", ".join(f"{k} {v}" for k, v in r["verdicts"].items())
+        equiv = f"**{_pct(r['equivalent'])}** ({targets.get(r['probe'], '-')})" if r["equivalent"] is not None else ""
+        time_txt = f"{r['time']:.0f} s" if r["time"] is not None else ""
+        lines.append(f"| {r['probe']} | {kind} | {r['sessions']} | {r['refused']} | {r['decided']} | {verdicts} | "
+                     f"{r['false']} | {equiv} | {_pct(r['ratio_error'], signed=True)} | {time_txt} |")
+    lines.append("")
+    if fig["decided"]:
+        lines.append(f"- False verdicts over every probe: **{fig['wrong']} of {fig['decided']}** decided comparisons "
+                     f"({fig['wrong'] / fig['decided']:.1%}; target at most 5 %).")
+    if fig["medians"]:
+        total = sum(fig["medians"].values())
+        parts = ", ".join(f"{n} {v:.0f} s" for n, v in fig["medians"].items())
+        lines.append(f"- Quick suite's time to verdict, the probes' median times summed: **{total:.0f} s** ({parts}; "
+                     "target 60 s).")
+    for s in fig["suites"]:
+        verdicts = ", ".join(f"{n} {v}" for n, v in s["verdicts"].items())
+        refused = f"; refused as disturbed: {', '.join(s['refused'])}" if s["refused"] else ""
+        lines.append(f"- Whole quick suite, A/A, budget 60 s: {s['elapsed']:.0f} s ({verdicts}{refused}).")
+    n = fig["sessions"]
+    load = f"{fig['load'][0]:.1f} to {fig['load'][1]:.1f}" if fig["load"] else "unknown"
+    lines.append(f"- Sessions: {n['aa']} A/A and {n['ab']} A/B one-probe sessions, {len(fig['suites'])} whole "
+                 f"suites; {len(fig['failed'])} failed; load average (1 min) {load} on {fig['cpus']} CPUs.")
+    for error in fig["failed"][:3]:
+        lines.append(f"  - failed: {error}")
+    return "\n".join(lines)
+
+
+BEGIN, END = "<!-- bench_measure_stats: begin -->", "<!-- bench_measure_stats: end -->"
+
+
+def write_docs(path: Path, text: str, command: str, took: float) -> None:
+    """Replace the generated block of ``path`` (between BEGIN and END) with the figures, atomically."""
+    doc = path.read_text()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"{path}: no {BEGIN} ... {END} block to replace")
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    block = (f"{BEGIN}\nGenerated by `{command}` on {stamp}, {took:.1f} min "
+             "(local targets: a cgroup quota is an imitation of a VM, so this measures the statistics and the "
+             f"probes, not a hypervisor):\n\n{text}\n{END}")
+    head, rest = doc.split(BEGIN, 1)
+    new = head + block + rest.split(END, 1)[1]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(new)
+    tmp.replace(path)
 
 
 def plan(args: argparse.Namespace) -> list[tuple[str, list[str], float]]:
     """The sessions to run: (kind, probes, budget), A/A and A/B interleaved evenly, so a change of the
-    machine's load hits both."""
+    machine's load hits both; with --quick the whole suites are spread among them ("suite")."""
     slots = [(i / args.aa, "aa") for i in range(args.aa)] + [((j + 0.5) / args.ab, "ab") for j in range(args.ab)]
+    if args.quick:
+        slots += [((k + 0.25) / args.suites, "suite") for k in range(args.suites)]
     order = [kind for _, kind in sorted(slots)]
     if not args.quick:
         probes = args.probe or list(QUICK)
@@ -244,6 +302,9 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str], float]]:
     seen = {"aa": 0, "ab": 0}
     out = []
     for kind in order:
+        if kind == "suite":
+            out.append((kind, [], 60.0))  # no --probe: the quick suite in its own order
+            continue
         probe = ROTATION[seen[kind] % len(ROTATION)]
         seen[kind] += 1
         out.append((kind, [probe], QUICK_BUDGETS[probe]))
@@ -255,14 +316,18 @@ def main() -> None:
     parser.add_argument("--simulate", action="store_true", help="simulated error rates of the sequential design")
     parser.add_argument("--sequences", type=int, default=100_000, help="simulated sequences per scenario")
     parser.add_argument("--quick", action="store_true",
-                        help="the unattended acceptance run: 40 A/A + 20 A/B one-probe sessions within --minutes")
+                        help="the unattended acceptance run: 40 A/A + 20 A/B one-probe sessions and 4 whole quick "
+                             "suites within --minutes")
     parser.add_argument("--minutes", type=float, default=None,
                         help="start no session that could not finish within this many minutes [--quick: 25]")
     parser.add_argument("--aa", type=int, default=40, help="A/A sessions (identical targets)")
     parser.add_argument("--ab", type=int, default=20, help="A/B sessions (0.5 CPU quota)")
+    parser.add_argument("--suites", type=int, default=QUICK_SUITES, help="--quick: whole quick suites (A/A, 60 s)")
     parser.add_argument("--probe", action="append", default=[], help="probes (default: the quick suite)")
     parser.add_argument("--budget", type=float, default=60.0, help="budget per session, seconds (not --quick)")
     parser.add_argument("--json", type=Path, default=None, help="also write every session's figures here")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the figures into docs/performance.md (its generated measurement block)")
     args, extra = parser.parse_known_args()
     if args.simulate:
         simulate(args.sequences)
@@ -280,17 +345,28 @@ def main() -> None:
             if time.monotonic() - began + budget + OVERHEAD_S > minutes * 60:
                 skipped += 1
                 continue
-            s = session(kind, probes, budget, extra, Path(tmp), i)
+            s = session("aa" if kind == "suite" else kind, probes, budget, extra, Path(tmp), i)
+            s["suite"] = kind == "suite"
             sessions.append(s)
             short = {n: (p["verdict"], p["refused"] is not None) for n, p in s.get("probes", {}).items()}
-            print(f"[{i + 1}/{len(sessions_plan)}] {kind} {'+'.join(probes)} {s['wall']:.0f} s "
+            print(f"[{i + 1}/{len(sessions_plan)}] {kind} {'+'.join(probes) or 'quick suite'} {s['wall']:.0f} s "
                   f"load {s['load'][0]}->{s['load'][1]} {short}", flush=True)
     print()
-    probes_seen = list(dict.fromkeys(p for _, ps, _ in sessions_plan for p in ps))
-    report(sessions, probes_seen)
     took = (time.monotonic() - began) / 60
+    if not sessions:
+        print("no session ran (the time box was too short for the first one)")
+        return
+    probes_seen = list(dict.fromkeys([*(p for _, ps, _ in sessions_plan for p in ps),
+                                      *(n for s in sessions for n in s.get("probes", {}))]))
+    fig = _figures(sessions, probes_seen)
+    text = report(fig)
+    print(text)
     print(f"benchmark took {took:.1f} min" + (f"; {skipped} session(s) not started: the {minutes:g}-minute "
                                               "time box was reached" if skipped else ""))
+    if args.write_docs:
+        command = "benchmarks/bench_measure_stats.py " + " ".join(sys.argv[1:])
+        write_docs(Path(__file__).resolve().parent.parent / "docs" / "performance.md", text, command, took)
+        print("wrote the figures into docs/performance.md")
     if args.json is not None:
         args.json.write_text(json.dumps(sessions, indent=1))
 
