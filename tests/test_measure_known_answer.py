@@ -149,6 +149,36 @@ def test_known_answer_under_an_antagonist_on_the_other_cpu(record_property: pyte
 
 
 @needs_sysbench
+@needs_cgroup
+@pytest.mark.skipif(shutil.which("stress-ng") is None, reason="apt-get install stress-ng")
+def test_a_known_answer_disturbed_on_its_own_cpu_is_refused(record_property: pytest.RecordProperty) -> None:
+    """A CPU hog on CPU 1, the CPU the known answer runs on, at the targets' own priority (nice -20): both
+    targets get about half the CPU, so the ratio over the runs is near 1 instead of 0.5, a wrong answer.
+    The hog is not one of the session's processes, so every run is disturbed and the verdict refused."""
+    import subprocess
+
+    def high_priority() -> None:  # as the local runner does: the process and its session's autogroup
+        os.setpriority(os.PRIO_PROCESS, 0, -20)
+        with open("/proc/self/autogroup", "w") as fh:  # noqa: PTH123 - between fork and exec
+            fh.write("-20")
+
+    hog = subprocess.Popen(["stress-ng", "--cpu", "1", "--taskset", "1", "-t", "120s"], preexec_fn=high_priority,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(0.5)
+        _, pr = _quota_known_answer(budget_s=15)
+    finally:
+        os.killpg(hog.pid, 9)
+        hog.wait()
+    comp = pr.metrics[0].comparison  # type: ignore[attr-defined]
+    record_property("disturbed_ratio", f"{comp.ratio} [{comp.ci_low}, {comp.ci_high}] {comp.verdict}; "
+                                       f"refused: {pr.refused}")  # type: ignore[attr-defined]
+    assert pr.refused is not None and pr.refused.startswith("disturbed:"), pr.refused  # type: ignore[attr-defined]
+    assert "others_cpu" in pr.refused  # type: ignore[attr-defined]
+    assert comp.verdict == "inconclusive", comp
+
+
+@needs_sysbench
 def test_same_target_twice_is_equivalent_or_refused(record_property: pytest.RecordProperty) -> None:
     a = LocalRunner("ka-a", cpus=[1], nice=-20)
     b = LocalRunner("ka-b", cpus=[1], nice=-20)

@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 from support import examples
 
 from advisor.measure import stats
+from advisor.measure.api import decision_metrics
+from advisor.measure.probes import builtin_probes
+from advisor.measure.session import DESIGNS
 
 
 @pytest.mark.parametrize(("df", "expected"), [(1, 12.7062), (2, 4.3027), (5, 2.5706), (10, 2.2281), (30, 2.0423),
@@ -116,11 +119,20 @@ def test_summarize() -> None:
 
 
 # --------------------------------------------------------------------------- error rates under optional stopping
-QUICK = stats.Design(looks=(5, 7, 10, 14, 20))
+#: The session's own quick design, and its number of decision comparisons (the quick suite's decision metrics).
+QUICK = DESIGNS["quick"]
+QUICK_M = sum(len(decision_metrics(p)) for p in builtin_probes() if p.name in ("cpu", "memory", "net", "jitter"))
 SEQUENCES = 30_000
 
 
-@pytest.mark.parametrize("m", [1, 6])
+def test_the_simulated_design_is_the_quick_suites() -> None:
+    from advisor.cli.measure import QUICK_PROBES
+
+    assert QUICK.looks == (5, 7, 10, 14, 20) and QUICK_M == 5
+    assert set(QUICK_PROBES) == {"cpu", "memory", "net", "jitter"}
+
+
+@pytest.mark.parametrize("m", [1, QUICK_M])
 @pytest.mark.parametrize("edge", [0.95, 1 / 0.95])
 def test_false_equivalence_at_the_band_edge_is_bounded(edge: float, m: int) -> None:
     """True ratio exactly at the band edge: 'equivalent' is wrong; its rate stays under alpha / 2 / m
