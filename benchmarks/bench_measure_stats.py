@@ -30,14 +30,15 @@ tools of the probes.
 
 ``--quick`` is the unattended acceptance run that fits 25 minutes on 2 CPUs: 40 A/A and
 20 A/B sessions of ONE probe each, rotating over the quick suite (``ROTATION``: 10 A/A and
-5 A/B per probe), each with the budget the probe gets in a 60-s quick suite that reaches
-its planned looks (``QUICK_BUDGETS``); a session that could not finish inside ``--minutes``
-is not started (the report says how many ran). The report adds the quick suite's time to
-verdict: the probes' median times to verdict, summed. The full quick suite in every session (without
-``--quick``) takes about 2 minutes a session.
+5 A/B per probe), each with its share of a 60-s quick suite (``QUICK_BUDGETS``), and 3
+whole quick suites (A/A, budget 60 s) among them; a session that could not finish inside
+``--minutes`` is not started (the report says how many were not). The report adds the
+quick suite's time to verdict: the probes' median times to verdict summed, and the whole
+suites' elapsed times. ``--write-docs`` writes the report into docs/performance.md. The
+full quick suite in every session (without ``--quick``) takes about a minute a session.
 
     .venv/bin/python benchmarks/bench_measure_stats.py --simulate
-    .venv/bin/python benchmarks/bench_measure_stats.py --quick                    # the acceptance run, <= 25 min
+    .venv/bin/python benchmarks/bench_measure_stats.py --quick --write-docs       # the acceptance run, <= 25 min
     .venv/bin/python benchmarks/bench_measure_stats.py --aa 40 --ab 20            # every probe every session
     .venv/bin/python benchmarks/bench_measure_stats.py --aa 2 --ab 1 --probe cpu   # a quick check
 """
@@ -86,7 +87,7 @@ ROTATION = ("cpu", "memory", "net", "jitter")
 #: memory 19 of 38 (about 17), net the 21-22 s left (5 blocks of 4 s: its runs overlap by sockperf's 2-s sleep).
 QUICK_BUDGETS = {"cpu": 15.0, "jitter": 16.0, "memory": 19.0, "net": 22.0}
 #: --quick also runs this many whole quick suites (A/A, budget 60 s): the time to verdict of the suite itself.
-QUICK_SUITES = 4
+QUICK_SUITES = 3
 #: Seconds a session costs on top of its budget (interpreter start, placement, the result file).
 OVERHEAD_S = 1.0
 
@@ -255,8 +256,10 @@ def report(fig: dict[str, Any]) -> str:
     if fig["medians"]:
         total = sum(fig["medians"].values())
         parts = ", ".join(f"{n} {v:.0f} s" for n, v in fig["medians"].items())
+        missing = [p for p in dict.fromkeys(r["probe"] for r in fig["rows"]) if p not in fig["medians"]]
+        none = f"; no verdict at all: {', '.join(missing)}" if missing else ""
         lines.append(f"- Quick suite's time to verdict, the probes' median times summed: **{total:.0f} s** ({parts}; "
-                     "target 60 s).")
+                     f"target 60 s{none}).")
     for s in fig["suites"]:
         verdicts = ", ".join(f"{n} {v}" for n, v in s["verdicts"].items())
         refused = f"; refused as disturbed: {', '.join(s['refused'])}" if s["refused"] else ""
@@ -316,7 +319,7 @@ def main() -> None:
     parser.add_argument("--simulate", action="store_true", help="simulated error rates of the sequential design")
     parser.add_argument("--sequences", type=int, default=100_000, help="simulated sequences per scenario")
     parser.add_argument("--quick", action="store_true",
-                        help="the unattended acceptance run: 40 A/A + 20 A/B one-probe sessions and 4 whole quick "
+                        help="the unattended acceptance run: 40 A/A + 20 A/B one-probe sessions and 3 whole quick "
                              "suites within --minutes")
     parser.add_argument("--minutes", type=float, default=None,
                         help="start no session that could not finish within this many minutes [--quick: 25]")
