@@ -409,7 +409,7 @@ def test_fairness_anti_affinity_keeps_other_runners_off_the_node() -> None:
     term = doc["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"][
         "requiredDuringSchedulingIgnoredDuringExecution"][0]
     assert term["topologyKey"] == "kubernetes.io/hostname"
-    assert {"key": f"{LABEL_PREFIX}/slot", "operator": "NotIn", "values": ["metal-1a2b3c"]} in \
+    assert {"key": f"{LABEL_PREFIX}/group", "operator": "NotIn", "values": ["metal-1a2b3c"]} in \
         term["labelSelector"]["matchExpressions"]
 
 
@@ -635,6 +635,26 @@ def test_targets_never_share_a_node(fake: FakeKubernetesAPI) -> None:
     for r in (a, b):
         r.close()
     assert fake.running_processes() == 0
+
+
+def test_a_sibling_pod_runs_on_its_targets_node_and_others_stay_off(fake: FakeKubernetesAPI) -> None:
+    """The noisy probe's neighbour: the sibling's pod joins its target's node and group; a third runner's pod
+    still needs a node of its own."""
+    target, sibling, other = make_runner(fake, "vm"), make_runner(fake, "vm-nb"), make_runner(fake, "x")
+    sibling.beside(target)
+    assert sibling.run(["true"], timeout=10).returncode == 0
+    assert target.pod is not None and sibling.node == target.node and sibling.group == target.group
+    assert other.run(["true"], timeout=10).returncode == 0
+    assert other.node not in (None, target.node) and max(fake.max_slots_per_node.values()) == 2
+    with pytest.raises(ProbeError, match="a kubernetes sibling sits beside a kubernetes target"):
+        sibling.beside(FakeRunnerForK8s())  # type: ignore[arg-type]
+    for r in (sibling, target, other):
+        r.close()
+    assert fake.running_processes() == 0 and fake.jobs == {}
+
+
+class FakeRunnerForK8s:
+    name, kind = "local-one", "local"
 
 
 def test_one_node_pool_holds_one_target_at_a_time(fake: FakeKubernetesAPI) -> None:

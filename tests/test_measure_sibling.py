@@ -236,3 +236,31 @@ def test_the_documented_sibling_example_is_a_valid_targets_file() -> None:
     block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     specs = parse_targets(yamlio.parse(block, "docs/measurement.md"))
     assert {s.name: s.sibling for s in specs if s.sibling} == {"metal": "metal-neighbour", "vm": "vm-neighbour"}
+
+
+class _PlacingRunner(FakeRunner):
+    """A runner that can be placed beside another (as the Kubernetes runner places a pod on a node)."""
+
+    placed: list[tuple[str, str]] = []
+
+    def beside(self, target: Runner) -> None:
+        self.placed.append((self.name, target.name))
+
+
+def test_run_targets_places_each_sibling_beside_its_target(tmp_path: Path) -> None:
+    from advisor.measure.manager import Registry
+
+    (tmp_path / "t.yaml").write_text(textwrap.dedent("""\
+        advisor_targets: 1
+        targets:
+          - {name: metal, role: bare-metal, runner: placing, sibling: metal-nb}
+          - {name: metal-nb, role: peer, runner: placing}
+          - {name: virt, role: vm, runner: placing, sibling: virt-nb}
+          - {name: virt-nb, role: peer, runner: placing}
+        """))
+    registry = Registry(runners={"placing": lambda spec: _PlacingRunner(spec.name)})
+    probe = _SiblingProbe()
+    _PlacingRunner.placed.clear()
+    run_targets(registry, load_targets(tmp_path / "t.yaml"), [probe], budget_s=30, band=None, suite="quick")
+    assert sorted(_PlacingRunner.placed) == [("metal-nb", "metal"), ("virt-nb", "virt")]
+    assert {("metal", "metal-nb"), ("virt", "virt-nb")} <= set(probe.calls)

@@ -73,6 +73,10 @@ def run_targets(registry: Registry, specs: Sequence[TargetSpec], probes: Sequenc
             try:
                 for spec in specs:
                     runners[spec.name] = registry.make_runner(spec)
+                for spec in specs:  # a runner that can place its target beside another's (a pod on its node)
+                    beside = getattr(runners[spec.sibling], "beside", None) if spec.sibling else None
+                    if callable(beside):
+                        beside(runners[spec.name])
                 # remote runners check every tool the probes need up front and name the host and
                 # the install command, instead of failing probe by probe
                 tools = list(dict.fromkeys(t for probe in probes for t in probe.tools))

@@ -223,10 +223,12 @@ def job_manifest(
     node: str | None = None,
     env: Mapping[str, str] | None = None,
     escape: bool = True,
+    group: str | None = None,
 ) -> dict[str, Any]:
     """The Job that runs ``argv`` once on a node of the target's pool (see the module docstring).
 
-    ``slot`` identifies the runner: pods of other slots are kept off the node.
+    ``slot`` identifies the runner; ``group`` (default: the slot) the runners that may share a node: pods of
+    other groups are kept off it (a target and its sibling, the noisy probe's neighbour, form one group).
     ``timeout`` (seconds of running time; None for servers: :data:`SERVER_DEADLINE`) plus the
     start timeout is the Job's ``activeDeadlineSeconds``.
     """
@@ -239,6 +241,7 @@ def job_manifest(
         f"{LABEL_PREFIX}/target": _label_safe(target),
         f"{LABEL_PREFIX}/probe": _label_safe(probe),
         f"{LABEL_PREFIX}/slot": _label_safe(slot),
+        f"{LABEL_PREFIX}/group": _label_safe(group or slot),
         f"{LABEL_PREFIX}/job": name,
     }
     selector = dict(opts.node_selector)
@@ -266,7 +269,7 @@ def job_manifest(
         "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
             "labelSelector": {"matchExpressions": [
                 {"key": "app.kubernetes.io/name", "operator": "In", "values": [APP_LABEL]},
-                {"key": f"{LABEL_PREFIX}/slot", "operator": "NotIn", "values": [_label_safe(slot)]},
+                {"key": f"{LABEL_PREFIX}/group", "operator": "NotIn", "values": [_label_safe(group or slot)]},
             ]},
             "topologyKey": "kubernetes.io/hostname",
         }]}},

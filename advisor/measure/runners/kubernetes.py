@@ -116,8 +116,11 @@ class KubernetesRunner:
         self._api_factory = api_factory or (lambda: official_api(options.kubeconfig, options.context))
         self.poll_interval = poll_interval
         self.delete_wait = delete_wait
-        #: Labels this runner's pod carries; pods of other slots are kept off its node.
+        #: Labels this runner's pod carries; pods of other groups are kept off its node (the group is the slot,
+        #: or that of the target this runner sits beside: :meth:`beside`).
         self.slot = f"{name}-{secrets.token_hex(3)}"
+        self.group = self.slot
+        self._beside: KubernetesRunner | None = None
         #: The node of the runner's pod (or the ``node`` option before it runs).
         self.node: str | None = options.node
         #: The Job of the runner's pod and the pod, once started.
@@ -190,8 +193,20 @@ class KubernetesRunner:
                     "(each kubernetes target needs a node of its own while the session runs)")
             time.sleep(self.poll_interval)
 
+    def beside(self, target: Runner) -> None:
+        """Run this runner's pod on the node of ``target``'s pod (this is its ``sibling``: another pod on the same
+        node, the noisy probe's neighbour); the two share a group, which keeps every other pod off the node."""
+        if not isinstance(target, KubernetesRunner):
+            raise ProbeError(f"{self.name}: a kubernetes sibling sits beside a kubernetes target, not {target.name!r} "
+                             f"({target.kind})", "give the target a sibling of its own runner kind")
+        self._beside = target
+        self.group = target.group
+
     def _ensure_pod(self) -> str:
         """The runner's pod, created (a Job whose container waits) and running on first use."""
+        if self._beside is not None and self.pod is None:
+            self._beside._ensure_pod()  # its node first: the sibling's pod goes there
+            self.node = self._beside.node
         with self._lock:
             if self._closed:
                 raise ProbeError(f"{self.name}: the runner is closed", "open a new measurement session")
@@ -201,7 +216,7 @@ class KubernetesRunner:
             self.job = name
             try:  # the create is inside: a Ctrl-C while the API call returns must not leak the Job
                 body = job_manifest(self.options, target=self.name, name=name, argv=_POD_MAIN,
-                                    probe="session", slot=self.slot, timeout=None, node=self.node)
+                                    probe="session", slot=self.slot, timeout=None, node=self.node, group=self.group)
                 self._call("create a Job", self.api.create_namespaced_job, self.options.namespace, body)
                 pod = self._wait_running(name, time.monotonic() + self.options.start_timeout)
             except BaseException:
