@@ -42,6 +42,29 @@ def test_blocks_in_random_order_with_a_discarded_warm_up() -> None:
     assert not bm.closed  # the caller owns the runners
 
 
+def test_a_probe_with_a_short_warm_up_runs_it_for_the_discarded_block() -> None:
+    """``warm_up`` (cpu: 300 sysbench events instead of 1 s) is called for the warm-up block only; being
+    shorter than a block it gives no estimate of one, so the first block runs."""
+    clock = FakeClock()
+    _, _, targets = two()
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.005), "virt": jitter(1000, 0.005)}, clock, cost=2.0)
+    warmed: list[str] = []
+
+    def warm_up(runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        warmed.append(runner.name)
+        clock.now += 0.2
+        return {"value": 1.0}
+
+    probe.warm_up = warm_up  # type: ignore[attr-defined]
+    result = run_session(targets, [probe], budget_s=100, band=0.05, clock=clock, seed=1)
+    pr = result.probes[0]
+    assert sorted(warmed) == ["metal", "virt"]
+    warm = [r for r in result.runs if r.warmup]
+    assert len(warm) == 2 and all(r.values == {"value": 1.0} for r in warm)
+    assert pr.stopped == "decided" and pr.rounds == 5 and len(probe.calls) == 10  # run() for the blocks only
+    assert clock.now == pytest.approx(20.4)
+
+
 def test_a_probe_that_warms_itself_up_skips_the_warm_up_block() -> None:
     """``warmup = False`` (net: sockperf warms up and drops its own start in every run): no discarded block,
     and the budget check of the first block has no estimate yet, so the first block runs."""

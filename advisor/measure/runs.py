@@ -122,7 +122,10 @@ def one_run(probe: Probe, ctx: Ctx, role: Role, pr: ProbeResult, block: int, war
     t0 = ctx.clock()
     try:
         with cut_at(ctx.budget_end, ctx.clock):
-            if getattr(probe, "uses_sibling", False):  # its antagonist runs on the target's sibling
+            warm: Any = getattr(probe, "warm_up", None) if warmup else None
+            if callable(warm):  # a shorter run of the same tool, discarded anyway
+                values = warm(ctx.targets[role], budget=ctx.suite, peer=ctx.peers.get(role))
+            elif getattr(probe, "uses_sibling", False):  # its antagonist runs on the target's sibling
                 run_with_sibling: Any = probe.run
                 values = run_with_sibling(ctx.targets[role], budget=ctx.suite, peer=ctx.peers.get(role),
                                           sibling=ctx.siblings.get(role))

@@ -252,7 +252,8 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
             if rec.error is not None:
                 pr.stopped, pr.error = "error", rec.error
                 return pr
-            block_times[:] = [ctx.clock() - warmup_start]  # the first estimate of a block's length
+            if not callable(getattr(probe, "warm_up", None)):  # a short warm-up says nothing of a block
+                block_times[:] = [ctx.clock() - warmup_start]  # the first estimate of a block's length
         while True:
             if block_times and ctx.clock() + statistics.fmean(block_times[-3:]) > ctx.budget_end:
                 pr.stopped = "budget"  # the session's budget is a hard ceiling: no block it cannot finish

@@ -32,6 +32,9 @@ class CpuProbe:
     plausible = (0.05, 1.25)
     #: Seconds per run for the quick and the full budget (short runs: the run is the unit).
     durations = {"quick": 1, "full": 10}
+    #: Events of the discarded warm-up run (a fixed amount of work, a few tenths of a second: sysbench's
+    #: ``--time`` takes whole seconds, and a warm-up only needs the binary, the caches and the clock warm).
+    warmup_events = 300
 
     def install_hint(self) -> str:
         return "apt-get install sysbench (Debian/Ubuntu) or dnf install sysbench (EPEL)"
@@ -39,6 +42,14 @@ class CpuProbe:
     def command(self, budget: Budget) -> list[str]:
         t = seconds(budget, self.durations["quick"], self.durations["full"])
         return ["sysbench", "cpu", "--threads=1", f"--time={t}", "--cpu-max-prime=20000", "--percentile=99", "run"]
+
+    def warm_up(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        """The session's discarded warm-up run: the same test for a fixed few hundred events."""
+        require_tools(runner, self.tools, self.install_hint())
+        argv = ["sysbench", "cpu", "--threads=1", "--time=0", f"--events={self.warmup_events}",
+                "--cpu-max-prime=20000", "--percentile=99", "run"]
+        parsed = parse_sysbench_cpu(checked(runner, argv, timeout=60).stdout)
+        return {"events_per_s": parsed["events_per_s"], "latency_p99_ms": parsed["latency_p99_ms"]}
 
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
         require_tools(runner, self.tools, self.install_hint())

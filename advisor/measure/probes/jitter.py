@@ -13,6 +13,8 @@ HISTOGRAM_US = 20000
 #: The wake-up interval (µs) and the wake-ups of one quick run: 2500 x 200 µs = 0.5 s.
 INTERVAL_US = 200
 QUICK_LOOPS = 2500
+#: Wake-ups of the session's discarded warm-up run (0.1 s).
+WARMUP_LOOPS = 500
 PRIVILEGE_HINT = (
     "cyclictest needs SCHED_FIFO (priority 80) and mlockall: run the target's commands as root, or grant "
     "CAP_SYS_NICE and CAP_IPC_LOCK (in a pod: securityContext.capabilities.add), and do not confine it to a "
@@ -101,6 +103,13 @@ class JitterProbe:
         if id(runner) not in self._cpus:
             self._cpus[id(runner)] = pick_cpu(runner)
         return self._cpus[id(runner)]
+
+    def warm_up(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        """The session's discarded warm-up run: a fifth of a quick run under SCHED_OTHER."""
+        require_tools(runner, self.tools, self.install_hint())
+        other = run_cyclictest(runner, self.cpu(runner), 1, realtime=False, loops=WARMUP_LOOPS)
+        assert other.p90_us is not None
+        return {"other_p90_us": other.p90_us}
 
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
         require_tools(runner, self.tools, self.install_hint())

@@ -19,6 +19,8 @@ LLC_MULTIPLE = 4
 #: Assumed LLC size when the target describes none.
 DEFAULT_LLC = 32 << 20
 MIN_BLOCK = 64 << 20
+#: The discarded warm-up run reads this block once at random (a tenth of a second or so).
+WARMUP_BLOCK = 16 << 20
 
 
 def _pow2_ceil(n: int) -> int:
@@ -109,6 +111,17 @@ class MemoryProbe:
                                                timeout=30).stdout))
             self._sizing[key] = (llc, block, threads)
         return self._sizing[key]
+
+    def warm_up(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        """The session's discarded warm-up run: the target sized (once), then one random read of a small block
+        with the run's threads (sysbench's ``--time`` takes whole seconds; a warm-up only needs the binary,
+        the caches and the clock warm)."""
+        require_tools(runner, self.tools, self.install_hint())
+        _, _, threads = self.sizing(runner)
+        argv = ["sysbench", "memory", f"--threads={threads}", f"--memory-block-size={WARMUP_BLOCK // 1024}K",
+                f"--memory-total-size={WARMUP_BLOCK * threads // (1 << 20)}M", "--memory-oper=read",
+                "--memory-access-mode=rnd", "--time=0", "run"]
+        return {"random_mb_per_s": parse_sysbench_memory(checked(runner, argv, timeout=60).stdout)}
 
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
         require_tools(runner, self.tools, self.install_hint())
