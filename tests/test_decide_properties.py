@@ -64,8 +64,8 @@ def test_the_contract_questions_declare_a_direction() -> None:
     assert len(DECLARED) >= 15
 
 
-#: One stream of generated profiles for every declared answer, each decided once per process
-#: (``_before``): the keys share the decisions before the change, and each still checks 500 profiles.
+#: One stream of generated profiles for every declared answer and the priorities, each decided once per
+#: process (``_before``): the tests share the decisions before the change, and each still checks 500 profiles.
 _STREAM_RNG = random.Random("monotone")
 _STREAM: list[dict[str, Any]] = []
 _BEFORE: dict[int, Decision] = {}
@@ -114,15 +114,17 @@ def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) ->
 
 @pytest.mark.slow
 def test_every_priority_matters() -> None:
-    rng = random.Random("priorities")
+    rng = random.Random("priorities")  # the raised criterion; the profiles are the monotonicity tests' stream
     checked = 0
-    while checked < PROFILES:
-        answers = gen.profile(Q, rng)
+    for i in range(PROFILES * 20):
+        if checked == PROFILES:
+            break
+        answers = _profile(i)
         criterion = rng.choice(CRITERIA)
         key = f"priority_{criterion}"
         if answers[key] >= 5:
             continue
-        before = _decide(answers)
+        before = _before(i)  # decided once per process, shared with the monotonicity tests
         after = _decide({**answers, key: answers[key] + 1})
         if before.uncertainty is None or after.uncertainty is None:
             continue
@@ -140,6 +142,7 @@ def test_every_priority_matters() -> None:
             for o in ("bare-metal", "vm"):
                 if before.options[o].configuration != after.options[o].configuration:
                     assert value[1][o] >= value[0][o] - 1e-3, (criterion, o, answers)
+    assert checked == PROFILES, "too few profiles where a priority can be raised"
 
 
 def test_priorities_weigh_every_criterion_even_where_nothing_differs_by_default() -> None:

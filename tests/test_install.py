@@ -82,8 +82,10 @@ def _user_session(advisor: Path, work: Path) -> None:
 
 
 def test_wheel_in_a_clean_venv_outside_the_checkout(tmp_path: Path) -> None:
+    # built from a copy: setuptools builds in the source folder, and a build/ left in the checkout keeps files
+    # deleted since (a removed rule would still be packaged by the next build)
     build = _run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--disable-pip-version-check",
-                  "-w", tmp_path / "dist", ROOT], tmp_path)
+                  "-w", tmp_path / "dist", _copy_checkout(tmp_path / "checkout")], tmp_path)
     assert not _warnings(build.stdout + build.stderr), "\n".join(_warnings(build.stdout + build.stderr))
     wheel = next((tmp_path / "dist").glob("advisor-*.whl"))
     venv = tmp_path / "venv"
