@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -281,3 +282,20 @@ def test_rules_lint_refuses_an_item_backing_two_estimates(tmp_path: Path) -> Non
     assert ("evidence 'felter2014-netperf-tcp-rr' backs two consequence estimates (cited by 'vm-network-path' "
             "and 'acme-network-path')") in message, message
     assert "acme-network-path.yaml:" in message and "microsecond-slo-vm" not in message
+
+
+def test_the_pack_loader_refuses_a_rejected_item_with_the_catalogue_check(tmp_path: Path) -> None:
+    """The loader runs the one citation check: a layer's rule citing a rejected item is refused as such."""
+    layer = tmp_path / "acme"
+    (layer / "consequences").mkdir(parents=True)
+    (layer / "pack.yaml").write_text("advisor_rule_pack: 2\nname: acme\nversion: 1\n", encoding="utf-8")
+    rule = layer / "consequences" / "acme-network-path.yaml"
+    text = (PACK / "consequences" / "vm-network-path.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^evidence: \[.*\]$", "evidence: [newstack-soft-vs-hard-limits]", text, flags=re.MULTILINE)
+    rule.write_text(text.replace("id: vm-network-path", "id: acme-network-path"), encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        pipeline.lint_decision_pack([layer], pipeline.load_questionnaire())
+    message = info.value.format()
+    assert "acme-network-path.yaml:" in message
+    assert "rule 'acme-network-path' cites the rejected item 'newstack-soft-vs-hard-limits'" in message, message
+    assert "the reason is in rules/evidence.yaml:" in message, message
