@@ -46,8 +46,8 @@ PROBE_TEXT: dict[str, str] = {
     "cpu": "CPU throughput, VM-backed / bare metal",
     "memory": "memory bandwidth, VM-backed / bare metal",
     "disk": "4K random-read IOPS, VM-backed / bare metal",
-    "net": "request/response round trip, VM-backed / bare metal",
-    "jitter": "wake-up latency p99, VM-backed / bare metal",
+    "net": "request/response round trip at 2000 requests/s, median, VM-backed / bare metal",
+    "jitter": "wake-up latency of an ordinary thread, p90, VM-backed / bare metal",
     "noisy": "slowdown under a noisy neighbour, VM-backed / bare metal",
 }
 
