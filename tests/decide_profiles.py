@@ -49,7 +49,9 @@ def _number(q: Any, rng: random.Random) -> int | float:
 def profile(questionnaire: Questionnaire, rng: random.Random) -> dict[str, Any]:
     """One random profile: every answerable question gets a value (priorities included)."""
     out: dict[str, Any] = {}
-    late = random.Random(hash(rng.getstate()))  # the later factors draw apart: earlier profiles stay as they were
+    # the later factors draw apart, so that earlier profiles stay as they were; seeded from the integers of
+    # the state only (the hash of the whole state includes hash(None), which differs from process to process)
+    late = random.Random(hash(rng.getstate()[1]))
     for q in questionnaire.questions:
         if q.key in ("workload_name", "bare_metal_mandated"):
             continue

@@ -2,7 +2,9 @@
 
 * Monotonicity: for every numeric and ordinal answer whose question declares ``moves:
   toward-bare-metal`` or ``toward-vm``, a larger answer never moves the probability that
-  bare metal is better the other way (an option ruled out counts as probability 0 or 1).
+  bare metal is better the other way (an option ruled out counts as probability 0 or 1),
+  and it does move the decision its way in some profiles (a declaration nothing exercises
+  is no claim); an answer declared ``moves: none`` changes nothing.
 * Every priority matters: raising one priority moves ``E[U_bm - U_vm]`` toward the
   option better on that criterion, by exactly the raise times the criterion's value gap
   when the chosen configurations stay the same; an option that re-chooses its
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import decide_profiles as gen
@@ -27,6 +30,8 @@ SAMPLES = 32  # common random numbers make monotonicity exact at any sample coun
 Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
 DECLARED = sorted(k for k, q in Q.by_key.items() if q.moves in ("toward-bare-metal", "toward-vm"))
+#: The answers declared to move nothing (the priorities have their own test below).
+UNMOVING = sorted(k for k, q in Q.by_key.items() if q.moves == "none" and not k.startswith("priority_"))
 
 
 def _score(d: Decision) -> float | None:
@@ -52,6 +57,26 @@ SANDBOX_SENSITIVE = ("latency_p99_ms",)
 
 def _sandboxed(d: Decision) -> bool:
     return "runtime=" in d.options["bare-metal"].configuration
+
+
+_RANK = {"infeasible": 0, "feasible-if": 1, "feasible": 2}
+
+
+def _toward_bare_metal(before: Decision, after: Decision) -> int:
+    """+1 if ``after`` is further toward bare metal than ``before``, -1 toward VM nodes, 0 if neither.
+
+    Finer than the probability, which sits at 0 or 1 in most profiles: a change of an
+    option's screening status, else of the expected utility difference, else of the probability.
+    """
+    def rank(d: Decision) -> tuple[int, float, float]:
+        st = {o: _RANK[r.status] for o, r in d.options.items()}
+        u = d.uncertainty
+        return (st["bare-metal"] - st["vm"], u.p_bare_metal_better if u else 0.0, u.expected_difference if u else 0.0)
+    r1, r2 = rank(before), rank(after)
+    for a, b in zip(r1, r2, strict=True):
+        if abs(a - b) > 1e-9:
+            return 1 if b > a else -1
+    return 0
 
 
 def test_the_contract_questions_declare_a_direction() -> None:
@@ -83,24 +108,28 @@ def _before(i: int) -> Decision:
     return _BEFORE[i]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("key", DECLARED)
-def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) -> None:
-    want = Q.by_key[key].moves
-    rng = random.Random(f"monotone:{key}")  # the larger answers
-    checked = 0
+def _larger_answers(key: str, rng: random.Random) -> Iterator[tuple[dict[str, Any], Any, Decision, Decision]]:
+    """(profile, a larger answer, the decision before, after) for the profiles where ``key`` applies and can grow."""
     for i in range(PROFILES * 20):
-        if checked == PROFILES:
-            break
         answers = _profile(i)
         if key not in answers:
             continue
         bigger = gen.larger(Q, key, answers[key], rng)
-        if bigger is None:
-            continue
-        before, after = _before(i), _decide({**answers, key: bigger})
+        if bigger is not None:
+            yield answers, bigger, _before(i), _decide({**answers, key: bigger})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", DECLARED)
+def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) -> None:
+    want = Q.by_key[key].moves
+    checked = exercised = 0
+    for answers, bigger, before, after in _larger_answers(key, random.Random(f"monotone:{key}")):
+        if checked == PROFILES:
+            break
         if key in SANDBOX_SENSITIVE and (_sandboxed(before) or _sandboxed(after)):
             continue
+        exercised += _toward_bare_metal(before, after) == (1 if want == "toward-bare-metal" else -1)
         s1, s2 = _score(before), _score(after)
         if s1 is None or s2 is None:
             continue
@@ -110,6 +139,22 @@ def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) ->
         assert not against, (f"{key} {answers[key]!r} -> {bigger!r} moved P(bare metal better) {s1} -> {s2}, "
                              f"against {want}; profile {answers}")
     assert checked == PROFILES, f"{key}: too few profiles where both answers apply"
+    # the declaration is exercised: the answer does move the decision its way in some profiles
+    assert exercised >= PROFILES // 100, f"{key}: declared {want}, moved the decision that way in {exercised} profiles"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", UNMOVING)
+def test_an_answer_declared_to_move_nothing_moves_nothing(key: str) -> None:
+    """``moves: none`` (e.g. ``racks``) is a claim too: no answer of it changes the decision at all."""
+    checked = 0
+    for answers, bigger, before, after in _larger_answers(key, random.Random(f"unmoving:{key}")):
+        if checked == PROFILES // 5:
+            break
+        checked += 1
+        assert _toward_bare_metal(before, after) == 0, (key, answers[key], bigger, answers)
+        assert [c.value for c in after.criteria] == [c.value for c in before.criteria], (key, answers)
+    assert checked == PROFILES // 5, f"{key}: too few profiles where the answer applies"
 
 
 @pytest.mark.slow
