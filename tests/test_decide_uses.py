@@ -26,27 +26,60 @@ ROOT = Path(__file__).resolve().parent.parent
 Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
 
-#: answer -> (the attributes it enters, why that is not counting one fact twice)
-SHARED: dict[str, tuple[frozenset[str], str]] = {
-    "physical_hosts": (frozenset({"cost.overhead_pct", "operations.upgrade_days", "resilience.kernel_blast",
-                                  "resilience.quorum_loss"}),
-                       "the fleet's size scales four different things: the headroom one host failure needs, "
-                       "the hosts to upgrade, one kernel's share of the fleet, and whether a cluster's "
-                       "control-plane members can sit on different hosts"),
-    "clusters": (frozenset({"cost.overhead_pct", "operations.upgrade_days", "resilience.quorum_loss"}),
-                 "each cluster keeps its own failure headroom, is upgraded on its own and has its own quorum"),
-    "existing_virtualization": (frozenset({"cost.overhead_pct", "operations.layers", "operations.skills_gap",
-                                           "operations.upgrade_days"}),
-                                "the platform in place says which platform the VM option is (public cloud or "
-                                "on premises: capacity, layers, skills, upgrade work differ in kind)"),
-    "bare_metal_automation": (frozenset({"cost.overhead_pct", "operations.skills_gap", "operations.upgrade_days"}),
-                              "provisioning automation moves hosts between clusters, is a skill, and shortens "
-                              "host upgrades"),
-    "site_type": (frozenset({"cost.overhead_pct", "operations.layers"}),
-                  "at an edge site the VM platform's management appliances take capacity and are a layer"),
-    "tenancy": (frozenset({"isolation.boundary", "isolation.tenants_per_kernel"}),
-                "whether tenants are untrusted decides whether a boundary is needed at all; how many share a "
-                "kernel is the tenant count (one for a single team)"),
+#: The argued exceptions: answer -> {attribute it enters: what of the answer that estimate reads, and the
+#: consequence it estimates}. Each is one fact of the answer entering one estimate of a different consequence,
+#: never the same consequence twice (docs/scoring.md, "Each fact counts once"); where two attributes share a
+#: criterion the reason says why they are different quantities. Restructurings weighed and refused: one
+#: "fleet-shape" estimate per criterion would add a kernel failure's lost capacity to clusters without quorum
+#: (services' capacity plus clusters is no quantity); folding the boundary into the tenants per kernel would
+#: make an untrusted single-team workload (no other tenant to reach) and a trusted 500-team platform (no
+#: attacker) score alike.
+SHARED: dict[str, dict[str, str]] = {
+    "physical_hosts": {
+        "cost.overhead_pct": "the failure headroom: a host's worth of capacity is 100 / hosts per cent of the fleet",
+        "operations.upgrade_days": "the VM option's hypervisor hosts to patch each year, a few hours each",
+        "resilience.kernel_blast": "one kernel's share of the fleet (100 / hosts), weighed against the accepted "
+                                   "share: the services' capacity a kernel failure or node drain takes",
+        "resilience.quorum_loss": "whether three hosts exist to put each cluster's control-plane members on "
+                                  "different hosts: the clusters that stop scheduling when one host fails (a "
+                                  "different failure and a different loss from the kernel blast radius)",
+    },
+    "clusters": {
+        "cost.overhead_pct": "a bare-metal host belongs to one cluster: one host of headroom per cluster, and "
+                             "peak capacity stranded in each",
+        "operations.upgrade_days": "each cluster is upgraded on its own: versions to support and CRD checks per "
+                                   "upgrade, per cluster",
+        "resilience.quorum_loss": "three control-plane members per cluster to place on the hosts",
+    },
+    "existing_virtualization": {
+        "cost.overhead_pct": "in a public cloud bare-metal instances come only in the largest size and are held "
+                             "for the peak; single-tenant VM hardware means dedicated hosts",
+        "operations.layers": "on premises the team runs the hypervisor and the guest provisioning, in a public "
+                             "cloud the provider: the layers the team must understand and debug",
+        "operations.skills_gap": "in a public cloud the provider supplies the hypervisor know-how the team's own "
+                                 "expertise answers for on premises",
+        "operations.upgrade_days": "in a public cloud the provider patches the hypervisor hosts: the days of "
+                                   "patching work a year (labour, not the layers to understand nor the know-how)",
+    },
+    "bare_metal_automation": {
+        "cost.overhead_pct": "full automation moves hosts between clusters, halving the capacity stranded in "
+                             "each cluster's peak",
+        "operations.skills_gap": "the only answer on bare-metal lifecycle know-how (the VM option's is "
+                                 "virtualization_expertise): a team without the tooling lacks the skill",
+        "operations.upgrade_days": "re-imaging a node by hand takes more days a year than by automation (labour, "
+                                   "not know-how)",
+    },
+    "site_type": {
+        "cost.overhead_pct": "at an edge site the VM platform's management appliances take a share of few hosts",
+        "operations.layers": "an edge site run cut off from the centre needs the hypervisor's manager at the "
+                             "site (read with edge_offline; a datacenter site is the centre)",
+    },
+    "tenancy": {
+        "isolation.boundary": "its trust: untrusted tenants need a boundary between them (how hard one escape "
+                              "is)",
+        "isolation.tenants_per_kernel": "its count: a single team is one tenant, otherwise tenant_count (how "
+                                        "many tenants one escape reaches)",
+    },
 }
 
 #: the answers the issue's acceptance names: each enters exactly one estimate, with no exception
@@ -60,7 +93,7 @@ def _uses(pack: object = PACK) -> dict[str, dict[str, list[str]]]:
 
 def _unargued(uses: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
     """The answers entering several estimates that ``SHARED`` does not argue for (or not with these attributes)."""
-    argued = {k: attrs for k, (attrs, _) in SHARED.items() if k not in ONCE}
+    argued = {k: frozenset(attrs) for k, attrs in SHARED.items() if k not in ONCE}
     return {k: sorted(a) for k, a in uses.items() if len(a) != 1 and frozenset(a) != argued.get(k)}
 
 
@@ -71,7 +104,7 @@ def test_each_answer_enters_exactly_one_consequence_estimate() -> None:
         assert len(uses.get(key, {})) == 1, (key, uses.get(key))
     wrong = _unargued(uses)
     assert not wrong, f"answers entering several estimates, unargued: {wrong}"
-    stale = [k for k, (attrs, _) in SHARED.items() if frozenset(uses.get(k, {})) != attrs]
+    stale = [k for k, attrs in SHARED.items() if frozenset(uses.get(k, {})) != frozenset(attrs)]
     assert not stale, f"exceptions that no longer match the pack: {stale}"
 
 
