@@ -37,7 +37,7 @@ NUMERIC: dict[str, tuple[float, float, bool]] = {  # key -> (low, high, log scal
 
 #: Questions added after the property tests' profiles were fixed, drawn from their own stream.
 LATER_FACTORS = ("max_pods_per_node", "vm_pods_on_hypervisor", "hardware_lead_time_weeks", "capacity_needed_weeks",
-                 "spend_model", "pci_estate_in_scope")
+                 "spend_model", "pci_estate_in_scope", "data_residency_required", "platform_in_jurisdiction")
 
 
 def _number(q: Any, rng: random.Random) -> int | float:

@@ -164,7 +164,7 @@ def test_defaults_write_a_complete_profile(advisor, tmp_path, questionnaire):
         "2023-11-14T22:13:20Z", None, "ci", "set", True, __version__)
     validated = advisor("profile", "validate", "payments-api.profile.yaml")
     assert validated.exit_code == 0
-    assert validated.stdout == "payments-api.profile.yaml: valid (3 answers, 53 defaults)\n"
+    assert validated.stdout == "payments-api.profile.yaml: valid (3 answers, 55 defaults)\n"
 
 
 def test_output_refuses_to_overwrite_without_force(advisor, tmp_path, questionnaire):
@@ -223,7 +223,7 @@ def test_questions_json_and_yaml(advisor, questionnaire, args, expected):
     assert as_json.exit_code == 0
     data = json.loads(as_json.stdout)
     assert [q["key"] for q in data] == expected
-    assert len(expected) == (56 if args else 20)
+    assert len(expected) == (58 if args else 20)
     by_key = {q["key"]: q for q in data}
     assert by_key["latency_p99_ms"]["default"] == 200
     assert by_key["latency_p99_ms"]["unit"] == "ms"
@@ -253,12 +253,12 @@ def test_profile_validate_ok_partial_and_bad(advisor, tmp_path):
 
     result = advisor("profile", "validate", "ok.yaml", "partial.yaml")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ("ok.yaml: valid (1 answers, 55 defaults)\n"
-                             "partial.yaml: valid (1 answers, 53 defaults; not yet answered: crd_count, gpu)\n")
+    assert result.stdout == ("ok.yaml: valid (1 answers, 57 defaults)\n"
+                             "partial.yaml: valid (1 answers, 55 defaults; not yet answered: crd_count, gpu)\n")
 
     result = advisor("profile", "validate", "ok.yaml", "bad.yaml")
     assert result.exit_code == 1
-    assert result.stdout == "ok.yaml: valid (1 answers, 55 defaults)\n"
+    assert result.stdout == "ok.yaml: valid (1 answers, 57 defaults)\n"
     assert result.stderr == (
         f"bad.yaml:{latency_line}:19: latency_p99_ms: expected a number, got 'fast'; "
         "give a number >= 0.001 and <= 3600000 ms\n"

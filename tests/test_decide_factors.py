@@ -53,10 +53,12 @@ FACTORS = {
     "capacity_needed_weeks": "servers-arrive-too-late",
     "spend_model": "capital-budget-vsphere",
     "pci_estate_in_scope": "pci-card-data-off-the-estate",
+    "data_residency_required": "residency-estate-abroad",
+    "platform_in_jurisdiction": "residency-estate-abroad",
 }
 
 #: further archetypes a factor decides (the other branch of its rules)
-MORE = {"spend_model": "operating-budget-estate"}
+MORE = {"spend_model": "operating-budget-estate", "platform_in_jurisdiction": "residency-no-cloud-region"}
 
 
 def _said(d: Decision) -> tuple[object, ...]:

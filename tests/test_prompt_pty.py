@@ -516,7 +516,7 @@ def test_quick_mode_asks_what_a_trading_workload_makes_decisive(terminal, tmp_pa
 def test_a_web_platform_on_vsphere_in_full_mode_is_asked_its_licence(terminal, tmp_path, questionnaire):
     """Full mode used to take the licence's default before vSphere was chosen, and never asked it."""
     conditional = ("hypervisor_license_per_core_year", "hosts_per_site", "edge_offline", "dedicated_hardware_required",
-                   "pci_estate_in_scope")  # the last is asked given PCI DSS and a platform today: neither here
+                   "pci_estate_in_scope", "platform_in_jurisdiction")  # asked given PCI DSS, residency: neither here
     estate = ("vm_pods_on_hypervisor", "hardware_lead_time_weeks", "capacity_needed_weeks")  # asked given vSphere
     full = [q.key for q in questionnaire.questions if q.key not in conditional + estate]
     more = 1 + len(estate)  # vSphere switches on the licence and the estate's questions
