@@ -13,20 +13,14 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
+from advisor.measure.plugins import BUILTINS, ENTRY_POINT_GROUP
+
 if TYPE_CHECKING:
     from advisor.measure.api import Probe, Runner
     from advisor.measure.targets import TargetSpec
 
 PROJECT = "advisor"
-#: The entry-point group plugins register in.
-ENTRY_POINT_GROUP = "advisor.measurements"
-#: entry-point name -> module of the built-in plugins (as in pyproject.toml).
-BUILTINS: dict[str, str] = {
-    "probes": "advisor.measure.probes",
-    "local": "advisor.measure.runners.local",
-    "ssh": "advisor.measure.runners.ssh",
-    "kubernetes": "advisor.measure.runners.kubernetes",
-}
+__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "PROJECT", "hookimpl", "hookspec"]
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 #: Decorate hook implementations with ``@hookimpl``.

@@ -18,9 +18,17 @@ import importlib.metadata as md
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor.measure.hookspecs import BUILTINS, ENTRY_POINT_GROUP
+__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "Extensions", "extensions"]
 
-__all__ = ["Extensions", "extensions"]
+#: The entry-point group plugins register in (kept here, without pluggy, so that deciding imports no pluggy).
+ENTRY_POINT_GROUP = "advisor.measurements"
+#: entry-point name -> module of the built-in plugins (as in pyproject.toml).
+BUILTINS: dict[str, str] = {
+    "probes": "advisor.measure.probes",
+    "local": "advisor.measure.runners.local",
+    "ssh": "advisor.measure.runners.ssh",
+    "kubernetes": "advisor.measure.runners.kubernetes",
+}
 
 
 @dataclass(frozen=True)
