@@ -10,7 +10,8 @@ from support import golden
 
 from advisor import pipeline
 from advisor.conditions import FactType
-from advisor.rules.catalog import DERIVED, MEASURED, PROBES, build_catalog, check_fact_value, derive, facts_markdown
+from advisor.rules.catalog import DERIVED, MEASURED, PROBES, build_catalog, check_fact_value, derive
+from advisor.rules.catalog_reference import facts_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from advisor import pipeline
 from advisor.cli import run
 from advisor.cli.outputs import schema_of
 from advisor.resources import PACK_FOLDER
-from advisor.rules.catalog import facts_markdown
+from advisor.rules.catalog_reference import facts_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / PACK_FOLDER

@@ -25,7 +25,8 @@ def facts(questionnaire_path: Path | None, sources: tuple[str, ...], fmt: str) -
     after a measurement.
     """
     from advisor.pipeline import fact_catalog
-    from advisor.rules.catalog import facts_markdown, source_of
+    from advisor.rules.catalog import source_of
+    from advisor.rules.catalog_reference import facts_markdown
 
     catalog = fact_catalog(load_questionnaire(questionnaire_path))
     if sources:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-__all__ = ["PLACEMENT_SCRIPT", "install_command", "resolve_path", "sections"]
+from advisor.measure.api import Placement, Role
+
+__all__ = ["PLACEMENT_SCRIPT", "install_command", "placement_from", "resolve_path", "sections"]
 
 
 def resolve_path(value: str, base_dir: str | None) -> str:
@@ -59,3 +62,30 @@ def sections(text: str) -> dict[str, str]:
         elif current is not None:
             current.append(line)
     return {k: "\n".join(v) for k, v in out.items()}
+
+
+def placement_from(script_output: str, *, target: str, role: Role, runner: str, hostname: str | None,
+                   fallback_hostname: str, extra: Mapping[str, str], **fields: Any) -> Placement:
+    """The placement a remote target reports through :data:`PLACEMENT_SCRIPT`'s output.
+
+    ``hostname`` (when the runner knows it better, e.g. a pod's node) wins over the
+    script's; ``fallback_hostname`` is used when neither says; ``extra`` is completed
+    with the CPU architecture when the caller did not set it; ``fields`` are further
+    :class:`~advisor.measure.api.Placement` fields (the pinned CPUs, the cgroup).
+    """
+    from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
+
+    parts = sections(script_output)
+    nproc = parts.get("nproc", "").strip()
+    detect = parts.get("virt")
+    return Placement(
+        target=target, role=role, runner=runner,
+        hostname=hostname or parts.get("hostname", "").strip() or fallback_hostname,
+        cpu_model=cpu_model_from_cpuinfo(parts.get("cpuinfo", "")),
+        cpus_online=int(nproc) if nproc.isdigit() else 0,
+        kernel=parts.get("kernel", "").strip() or "unknown",
+        virtualization=parse_virtualization(detect.strip() if detect else None, parts.get("cpuinfo", ""),
+                                            parts.get("dmi")),
+        extra=dict(extra),
+        **fields,
+    )

@@ -30,8 +30,7 @@ from typing import Any
 from advisor.errors import MeasurementError
 from advisor.measure.api import Completed, Placement, ProbeError, ProbeTimeout, Role, Runner
 from advisor.measure.hookspecs import hookimpl
-from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
-from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, resolve_path, sections
+from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, placement_from, resolve_path
 from advisor.measure.runners.k8s_api import (
     FATAL_WAITING,
     KubernetesAPI,
@@ -342,9 +341,6 @@ class KubernetesRunner:
 
     def placement(self, role: Role) -> Placement:
         done = self.run(["sh", "-c", PLACEMENT_SCRIPT], timeout=60)
-        parts = sections(done.stdout)
-        nproc = parts.get("nproc", "").strip()
-        detect = parts.get("virt")
         extra = {"namespace": self.options.namespace, "image": self.options.image, "node": self.node or "unknown"}
         if self.options.context:
             extra["context"] = self.options.context
@@ -355,18 +351,10 @@ class KubernetesRunner:
             except MeasurementError:
                 node = None  # RBAC may not allow it: the pod's view is enough
         extra.update(node_facts(node))
-        return Placement(
-            target=self.name, role=role, runner=self.kind,
-            hostname=self.node or parts.get("hostname", "").strip() or "unknown",
-            cpu_model=cpu_model_from_cpuinfo(parts.get("cpuinfo", "")),
-            cpus_online=int(nproc) if nproc.isdigit() else 0,
-            kernel=parts.get("kernel", "").strip() or "unknown",
-            virtualization=parse_virtualization(detect.strip() if detect else None, parts.get("cpuinfo", ""),
-                                                parts.get("dmi")),
-            cgroup=f"kubernetes requests/limits cpu={self.options.cpu} memory={self.options.memory}"
-            if self.options.cpu or self.options.memory else None,
-            extra=extra,
-        )
+        cgroup = (f"kubernetes requests/limits cpu={self.options.cpu} memory={self.options.memory}"
+                  if self.options.cpu or self.options.memory else None)
+        return placement_from(done.stdout, target=self.name, role=role, runner=self.kind, hostname=self.node,
+                              fallback_hostname="unknown", extra=extra, cgroup=cgroup)
 
     def close(self) -> None:
         """Stop the background processes and delete the runner's Job and pod; idempotent."""

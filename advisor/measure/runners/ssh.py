@@ -38,8 +38,7 @@ from typing import IO
 from advisor.errors import MeasurementError
 from advisor.measure.api import Completed, Placement, ProbeTimeout, Role, Runner
 from advisor.measure.hookspecs import hookimpl
-from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
-from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, resolve_path, sections
+from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, placement_from, resolve_path, sections
 from advisor.measure.runners.ssh_options import (
     SSHError,
     SSHOptions,
@@ -334,25 +333,14 @@ class SSHRunner:
     def placement(self, role: Role) -> Placement:
         """Describe the remote host with one ssh call (a fixed script: no user data in it)."""
         done = self._plain(["sh", "-c", PLACEMENT_SCRIPT], timeout=self.options.connect_timeout + 20)
-        parts = sections(done.stdout)
-        nproc = parts.get("nproc", "").strip()
-        detect = parts.get("virt")
-        extra = {"ssh": self.options.destination, "arch": parts.get("arch", "").strip()}
+        extra = {"ssh": self.options.destination, "arch": sections(done.stdout).get("arch", "").strip()}
         if self.options.jump_host:
             extra["jump_host"] = self.options.jump_host
         if self.options.sudo:
             extra["sudo"] = "yes"
-        return Placement(
-            target=self.name, role=role, runner=self.kind,
-            hostname=parts.get("hostname", "").strip() or self.options.host,
-            cpu_model=cpu_model_from_cpuinfo(parts.get("cpuinfo", "")),
-            cpus_online=int(nproc) if nproc.isdigit() else 0,
-            kernel=parts.get("kernel", "").strip() or "unknown",
-            virtualization=parse_virtualization(detect.strip() if detect else None, parts.get("cpuinfo", ""),
-                                                parts.get("dmi")),
-            pinned_cpus=tuple(self.options.cpus) if self.options.cpus else None,
-            extra=extra,
-        )
+        return placement_from(done.stdout, target=self.name, role=role, runner=self.kind, hostname=None,
+                              fallback_hostname=self.options.host, extra=extra,
+                              pinned_cpus=tuple(self.options.cpus) if self.options.cpus else None)
 
     def close(self) -> None:
         """Stop every spawned command still running; idempotent."""
