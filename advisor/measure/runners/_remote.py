@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.measure.api import Placement, Role
+from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
 
 __all__ = ["PLACEMENT_SCRIPT", "install_command", "placement_from", "resolve_path", "sections"]
 
@@ -64,18 +65,14 @@ def sections(text: str) -> dict[str, str]:
     return {k: "\n".join(v) for k, v in out.items()}
 
 
-def placement_from(script_output: str, *, target: str, role: Role, runner: str, hostname: str | None,
+def placement_from(parts: Mapping[str, str], *, target: str, role: Role, runner: str, hostname: str | None,
                    fallback_hostname: str, extra: Mapping[str, str], **fields: Any) -> Placement:
-    """The placement a remote target reports through :data:`PLACEMENT_SCRIPT`'s output.
+    """The placement a remote target reports through :data:`PLACEMENT_SCRIPT` (its :func:`sections`).
 
     ``hostname`` (when the runner knows it better, e.g. a pod's node) wins over the
-    script's; ``fallback_hostname`` is used when neither says; ``extra`` is completed
-    with the CPU architecture when the caller did not set it; ``fields`` are further
+    script's; ``fallback_hostname`` is used when neither says; ``fields`` are further
     :class:`~advisor.measure.api.Placement` fields (the pinned CPUs, the cgroup).
     """
-    from advisor.measure.runners import cpu_model_from_cpuinfo, parse_virtualization
-
-    parts = sections(script_output)
     nproc = parts.get("nproc", "").strip()
     detect = parts.get("virt")
     return Placement(

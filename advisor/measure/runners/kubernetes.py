@@ -30,7 +30,7 @@ from typing import Any
 from advisor.errors import MeasurementError
 from advisor.measure.api import Completed, Placement, ProbeError, ProbeTimeout, Role, Runner
 from advisor.measure.hookspecs import hookimpl
-from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, placement_from, resolve_path
+from advisor.measure.runners._remote import PLACEMENT_SCRIPT, install_command, placement_from, resolve_path, sections
 from advisor.measure.runners.k8s_api import (
     FATAL_WAITING,
     KubernetesAPI,
@@ -353,8 +353,8 @@ class KubernetesRunner:
         extra.update(node_facts(node))
         cgroup = (f"kubernetes requests/limits cpu={self.options.cpu} memory={self.options.memory}"
                   if self.options.cpu or self.options.memory else None)
-        return placement_from(done.stdout, target=self.name, role=role, runner=self.kind, hostname=self.node,
-                              fallback_hostname="unknown", extra=extra, cgroup=cgroup)
+        return placement_from(sections(done.stdout), target=self.name, role=role, runner=self.kind,
+                              hostname=self.node, fallback_hostname="unknown", extra=extra, cgroup=cgroup)
 
     def close(self) -> None:
         """Stop the background processes and delete the runner's Job and pod; idempotent."""

@@ -333,12 +333,13 @@ class SSHRunner:
     def placement(self, role: Role) -> Placement:
         """Describe the remote host with one ssh call (a fixed script: no user data in it)."""
         done = self._plain(["sh", "-c", PLACEMENT_SCRIPT], timeout=self.options.connect_timeout + 20)
-        extra = {"ssh": self.options.destination, "arch": sections(done.stdout).get("arch", "").strip()}
+        parts = sections(done.stdout)
+        extra = {"ssh": self.options.destination, "arch": parts.get("arch", "").strip()}
         if self.options.jump_host:
             extra["jump_host"] = self.options.jump_host
         if self.options.sudo:
             extra["sudo"] = "yes"
-        return placement_from(done.stdout, target=self.name, role=role, runner=self.kind, hostname=None,
+        return placement_from(parts, target=self.name, role=role, runner=self.kind, hostname=None,
                               fallback_hostname=self.options.host, extra=extra,
                               pinned_cpus=tuple(self.options.cpus) if self.options.cpus else None)
 
