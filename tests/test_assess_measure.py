@@ -80,9 +80,14 @@ def test_close_result_triggers_measurement_and_the_record_shows_before_and_after
     cpu = next(v for v in m["verdicts"] if v["probe"] == "cpu")
     facts = record["decision"]["facts"]
     if cpu["verdict"].startswith("refused: disturbed"):
-        # a busy machine (the test suite's own neighbours): no verdict, no fact, the result stands
+        # a busy machine (the test suite's own neighbours): no cpu verdict, no cpu fact
         assert "measured.cpu.verdict" not in facts
-        assert (record["outcome"], record["recommendation"]) == ("measure-first", "none")  # still to measure
+        outcome = (record["outcome"], record["recommendation"])
+        if not any(k.startswith("measured.") for k in facts):
+            assert outcome == ("measure-first", "none")  # nothing measured: still to measure
+        else:
+            # another probe's facts decide it (net: the quota also slows the network path) or leave it to measure
+            assert outcome in {("measure-first", "none"), ("recommend", "bare-metal")}, outcome
         pytest.skip("the machine was too busy for a verdict; the refusal was checked")
     # half a CPU: about 0.5 on a quiet machine; a busy one widens the interval but the VM stays slower
     assert cpu["ratio"] < 0.9, cpu
