@@ -128,11 +128,13 @@ class LocalRunner:
     kind = "local"
 
     def __init__(self, name: str = "local", *, cpus: Sequence[int] | None = None, cpu_quota: float | None = None,
-                 netns: bool = False, nice: int | None = None) -> None:
+                 netns: bool = False, nice: int | None = None, cpu_period_us: int = PERIOD_US) -> None:
         global _counter
         self.name = name
         self.cpus: tuple[int, ...] | None = tuple(cpus) if cpus else None
         self.cpu_quota = cpu_quota
+        #: The CFS period of the quota (the default is the kernel's and Kubernetes' 100 ms).
+        self.cpu_period_us = cpu_period_us
         self.nice = nice
         self._closed = False
         self._versions: dict[str, str | None] = {}
@@ -170,7 +172,8 @@ class LocalRunner:
 
     def _make_cgroup(self, quota: float) -> None:
         name = self._resource_name()
-        quota_us = max(1000, int(round(quota * PERIOD_US)))
+        period = self.cpu_period_us
+        quota_us = max(1000, int(round(quota * period)))
         try:
             if (CGROUP_ROOT / "cgroup.controllers").exists():
                 root = CGROUP_ROOT
@@ -180,10 +183,10 @@ class LocalRunner:
                 path = root / name
                 path.mkdir()
                 self.cgroup_dir = path
-                (path / "cpu.max").write_text(f"{quota_us} {PERIOD_US}")
+                (path / "cpu.max").write_text(f"{quota_us} {period}")
                 if self.nice is not None:
                     (path / "cpu.weight").write_text(str(max(1, min(10000, nice_weight(self.nice) * 100 // 1024))))
-                self.cgroup_desc = f"v2 cpu.max {quota_us} {PERIOD_US} (quota {quota:g})"
+                self.cgroup_desc = f"v2 cpu.max {quota_us} {period} (quota {quota:g})"
             else:
                 root = CGROUP_ROOT / "cpu"
                 if not (root / "cpu.cfs_quota_us").exists():
@@ -192,12 +195,12 @@ class LocalRunner:
                 path = root / name
                 path.mkdir()
                 self.cgroup_dir = path
-                (path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+                (path / "cpu.cfs_period_us").write_text(str(period))
                 (path / "cpu.cfs_quota_us").write_text(str(quota_us))
                 grant_rt_runtime(root, path, quota)
                 if self.nice is not None:
                     (path / "cpu.shares").write_text(str(max(2, min(262144, nice_weight(self.nice)))))
-                self.cgroup_desc = f"v1 cpu quota {quota:g}"
+                self.cgroup_desc = f"v1 cpu quota {quota:g}" + ("" if period == PERIOD_US else f", period {period} us")
         except OSError as exc:
             raise MeasurementError(f"target {self.name!r}: cannot create a cgroup for cpu_quota ({exc.strerror})",
                                    "cpu_quota needs root and a writable cgroup 'cpu' controller") from None
