@@ -13,14 +13,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
-from advisor import __version__, console
-from advisor.cli.common import CONTEXT_SETTINGS
-from advisor.errors import AdvisorError, ExitCode
+from advisor import __version__
 
-__all__ = ["COMMANDS", "cli", "main"]
+__all__ = ["COMMANDS", "CONTEXT_SETTINGS", "cli", "main"]
+
+#: The context settings of every command (re-exported by :mod:`advisor.cli.common`).
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 #: name -> ("module:attribute", one-line help). Kept here so --help imports nothing else.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -104,26 +106,37 @@ def run(args: list[str], show_traceback: bool = False) -> int:
     """Run the command line ``args``; return the exit code (never raises for user errors)."""
     try:
         result = cli.main(args=args, prog_name="advisor", standalone_mode=False)
-    except AdvisorError as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - sorted out by _failed
+        return _failed(exc, show_traceback)
+    if isinstance(result, int):
+        return int(result)
+    from advisor.errors import ExitCode
+
+    return int(ExitCode.OK)
+
+
+def _failed(exc: BaseException, show_traceback: bool) -> int:
+    """The exit code of a failed run, after its one line on stderr (the error modules are imported only now)."""
+    from advisor import console
+    from advisor.errors import AdvisorError, ExitCode
+
+    if isinstance(exc, AdvisorError):
         if show_traceback:
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exception(exc)
         with contextlib.suppress(OSError):  # the terminal may be gone (a hangup): the exit code still tells
             click.echo(console.printable(exc.format()), err=True)
         return int(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    if isinstance(exc, click.exceptions.Exit):
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
         click.echo("advisor: interrupted", err=True)
         return int(ExitCode.INTERRUPTED)
-    except click.ClickException as exc:
+    if isinstance(exc, click.ClickException):
         exc.show()
         return int(ExitCode.USAGE) if isinstance(exc, click.UsageError) else int(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("advisor: interrupted", err=True)
-        return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         # stdout closed early (e.g. piped into head): not an error of ours
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -131,16 +144,15 @@ def run(args: list[str], show_traceback: bool = False) -> int:
         except OSError:
             pass
         return int(ExitCode.OK)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-        if show_traceback:
-            import traceback
+    # the last line of defence: no traceback for users
+    if show_traceback:
+        import traceback
 
-            traceback.print_exc()  # and still exit 70, not Python's 1 (which means "data error")
-        detail = " ".join(str(exc).split())[:200]  # one line, and never a whole file echoed
-        click.echo(
-            console.printable(f"advisor: internal error: {type(exc).__name__}: {detail}; rerun with --traceback and "
-                              "report it"),
-            err=True,
-        )
-        return int(ExitCode.INTERNAL)
-    return int(result) if isinstance(result, int) else int(ExitCode.OK)
+        traceback.print_exception(exc)  # and still exit 70, not Python's 1 (which means "data error")
+    detail = " ".join(str(exc).split())[:200]  # one line, and never a whole file echoed
+    click.echo(
+        console.printable(f"advisor: internal error: {type(exc).__name__}: {detail}; rerun with --traceback and "
+                          "report it"),
+        err=True,
+    )
+    return int(ExitCode.INTERNAL)

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from click.shell_completion import CompletionItem
 
 from advisor import console
+from advisor.cli import CONTEXT_SETTINGS as CONTEXT_SETTINGS  # kept here for the commands
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from advisor.questionnaire import Questionnaire
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 #: The one set of output formats: table for people, json for tools, the others where they make sense.
@@ -97,6 +97,12 @@ def measurement_progress(budget_s: float) -> tuple[console.Progress, Callable[[A
 # each reads as little as it can and never fails: a broken file completes to nothing.
 
 
+def _item(value: str, help: str | None = None) -> CompletionItem:
+    from click.shell_completion import CompletionItem  # only when completing: --help need not import it
+
+    return CompletionItem(value, help=help)
+
+
 def complete_rule_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Rule ids of the bundled pack and the --rules layers, from the file names constraints|consequences/<id>.yaml."""
     from advisor.resources import PACK_FOLDER, bundled_dir
@@ -106,7 +112,7 @@ def complete_rule_ids(ctx: click.Context, param: click.Parameter, incomplete: st
     for root in roots:
         with contextlib.suppress(OSError):
             ids.update(p.stem for folder in ("constraints", "consequences") for p in (root / folder).glob("*.yaml"))
-    return [CompletionItem(i) for i in sorted(ids) if i.startswith(incomplete)]
+    return [_item(i) for i in sorted(ids) if i.startswith(incomplete)]
 
 
 def _question_keys(ctx: click.Context) -> list[str]:
@@ -120,14 +126,14 @@ def complete_set(ctx: click.Context, param: click.Parameter, incomplete: str) ->
     """``--set KEY=``: the question keys (the value is the user's)."""
     if "=" in incomplete:
         return []
-    return [CompletionItem(f"{k}=") for k in _question_keys(ctx) if k.startswith(incomplete)]
+    return [_item(f"{k}=") for k in _question_keys(ctx) if k.startswith(incomplete)]
 
 
 def complete_keys(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """``--ask KEY[,KEY...]``: the question keys, after the last comma."""
     done, _, last = incomplete.rpartition(",")
     head = f"{done}," if done else ""
-    return [CompletionItem(head + k) for k in _question_keys(ctx) if k.startswith(last)]
+    return [_item(head + k) for k in _question_keys(ctx) if k.startswith(last)]
 
 
 def complete_record_numbers(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -138,7 +144,7 @@ def complete_record_numbers(ctx: click.Context, param: click.Parameter, incomple
         for p in folder.glob("[0-9][0-9][0-9][0-9]-*.json"):
             items[p.name[:4]] = p.stem[5:].replace("-", " ")
     wanted = incomplete.lstrip("0")
-    return [CompletionItem(n, help=title) for n, title in sorted(items.items())
+    return [_item(n, help=title) for n, title in sorted(items.items())
             if n.startswith(incomplete) or (wanted and n.lstrip("0").startswith(wanted))]
 
 
@@ -150,7 +156,7 @@ def complete_probe_names(ctx: click.Context, param: click.Parameter, incomplete:
         names = sorted(load_registry().probes)
     except Exception:  # noqa: BLE001 - completion must not fail on a broken plugin
         return []
-    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+    return [_item(n) for n in names if n.startswith(incomplete)]
 
 
 def questionnaire_option(func: F) -> F:
