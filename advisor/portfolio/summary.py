@@ -91,21 +91,8 @@ def _cell(text: Any) -> str:
 
 
 def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    """A GitHub markdown table, as tabulate's ``github`` format writes it.
-
-    Large tables of plain ASCII text are laid out here, in one pass (tabulate takes
-    about half a millisecond per row); anything else goes through tabulate.
-    """
-    cells = [[c.strip() for c in r] for r in rows]
-    if len(cells) < 200 or not all(c.isascii() and c.isprintable() for r in cells for c in r):
-        return tables.markdown(rows, headers)
-    widths = [len(h) + 2 for h in headers]
-    for r in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, r, strict=True)]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
-    return "\n".join(lines)
+    """A GitHub markdown table, as tabulate's ``github`` format writes it (see :func:`advisor.tables.markdown`)."""
+    return tables.markdown(rows, headers)
 
 
 def _p(value: float | None) -> str:
