@@ -1,4 +1,4 @@
-"""advisor.tables: a Markdown table of plain ASCII text is laid out without tabulate, byte for byte as tabulate does."""
+"""advisor.tables: a table of plain ASCII text is laid out without tabulate, byte for byte as tabulate does."""
 
 from __future__ import annotations
 
@@ -43,6 +43,26 @@ def test_any_table_is_laid_out_as_tabulate_does(table: tuple[list[list[str]], li
     assert tables.markdown(rows, headers) == _tabulate(rows, headers)
 
 
+@settings(max_examples=300, deadline=None)
+@given(_tables(_ASCII), st.booleans())
+def test_plain_ascii_text_tables_are_laid_out_as_tabulate_does(table: tuple[list[list[str]], list[str]],
+                                                              plain: bool) -> None:
+    rows, headers = table
+    if plain:
+        assert tables.plain(rows) == tabulate(rows, tablefmt="plain", disable_numparse=True)
+    else:
+        assert tables._plain_text(rows, headers) is not None
+        assert tables.text(rows, headers) == tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_tables(_ANY))
+def test_any_text_table_is_laid_out_as_tabulate_does(table: tuple[list[list[str]], list[str]]) -> None:
+    rows, headers = table
+    assert tables.plain(rows) == tabulate(rows, tablefmt="plain", disable_numparse=True)
+    assert tables.text(rows, headers) == tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
 def test_wide_characters_and_numbers_go_through_tabulate() -> None:
     assert tables._plain_markdown([["日本"]], ["name"]) is None
     assert tables._plain_markdown([["a\nb"]], ["name"]) is None
@@ -50,8 +70,9 @@ def test_wide_characters_and_numbers_go_through_tabulate() -> None:
     assert tables._plain_markdown([["a", "b"]], ["one"]) is None
 
 
-def test_an_ascii_markdown_table_imports_no_tabulate() -> None:
+def test_an_ascii_table_imports_no_tabulate() -> None:
     code = ("import sys; from advisor import tables; tables.markdown([['a', 'b']], ['x', 'y']); "
+            "tables.plain([['a', 'b']]); tables.text([['a', 'b']], ['x', 'y']); "
             "print('tabulate' in sys.modules, 'wcwidth' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -47,8 +47,7 @@ def _status(result: Decision, option: str) -> str:
 
 
 def _result_table(result: Decision) -> str:
-    from tabulate import tabulate
-
+    from advisor import tables
     from advisor.decide.text import share
 
     unc = result.uncertainty
@@ -60,15 +59,14 @@ def _result_table(result: Decision) -> str:
         summary.append(["P(bare metal better)", f"{share(unc.p_bare_metal_better)} of {unc.samples} draws"])
         summary.append(["U(bm) - U(vm), 80 %", f"{unc.interval80[0]:+.2f} to {unc.interval80[1]:+.2f}"])
         summary.append(["close", "yes" if unc.close else "no"])
-    parts = [result.sentence, tabulate(summary, tablefmt="plain", disable_numparse=True)]
+    parts = [result.sentence, tables.plain(summary)]
     if unc is not None and unc.rests_on:
         parts.append("What the probability rests on:\n" + "\n".join(f"- {r}" for r in unc.rests_on))
     flipping = [p for p in result.probes if p.can_flip or p.value_of_information > 0]
     if flipping:
         rows = [[p.probe, p.compares, f"{p.value_of_information:.2g}", "yes" if p.can_flip else "no"]
                 for p in flipping]
-        parts.append("Measurable unknowns:\n" + tabulate(rows, headers=["probe", "compares", "value", "could flip"],
-                                                          disable_numparse=True, tablefmt="simple"))
+        parts.append("Measurable unknowns:\n" + tables.text(rows, ["probe", "compares", "value", "could flip"]))
     if result.unknown_rules:
         parts.append("Rules not counted (they read an unknown answer): " + ", ".join(result.unknown_rules))
     return "\n\n".join(parts)
