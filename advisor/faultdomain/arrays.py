@@ -55,9 +55,10 @@ class _Level:
                  service_count: int) -> None:
         self.size = max(size, 1)
         self.service_count = service_count
-        codes = _unique(services * self.size + places)
-        self.services = codes // self.size
-        self.places = codes % self.size
+        codes = services * self.size
+        codes += places
+        codes = _unique(codes)
+        self.services, self.places = np.divmod(codes, self.size)
 
     def touched(self) -> npt.NDArray[np.int64]:
         return np.bincount(self.places, minlength=self.size)
@@ -116,8 +117,13 @@ def metrics(topo: Topology) -> dict[str, MetricValue]:
     pod_service = np.repeat(np.arange(services, dtype=np.int64), np.diff(_array(topo.service_start)))
     pod_node = _array(topo.pod_node)
     node_machine = _array(topo.node_machine)
-    host_list, vm_chains = machine_hosts(topo)
-    machine_host = _array(host_list)
+    vm_parent = _array(topo.vm_parent)
+    nesting = bool(np.any(vm_parent >= hosts))  # a VM inside a VM
+    if nesting:
+        host_list, vm_chains = machine_hosts(topo)
+        machine_host = _array(host_list)
+    else:  # each VM's parent is its host: no chains to follow
+        machine_host = np.concatenate((np.arange(hosts, dtype=np.int64), vm_parent))
 
     level_machine = _Level(pod_service, node_machine[pod_node], machines, services)
     del pod_service
@@ -131,7 +137,7 @@ def metrics(topo: Topology) -> dict[str, MetricValue]:
     outage_rack = np.bincount(level_rack.places[rack_single], minlength=level_rack.size)
     spof_vms = 0
     touched_vm = level_machine.touched()  # per machine; a VM's own pods
-    if any(len(c) > 1 for c in vm_chains):  # nested VMs: a VM also holds the pods of the VMs inside it
+    if nesting:  # a VM also holds the pods of the VMs inside it
         pairs = list(zip(level_machine.services.tolist(), level_machine.places.tolist(), strict=True))
         nested = Counter(v for _, v in {(s, v) for s, m in pairs for v in vm_chains[m]})
         touched_vm = np.zeros(machines, dtype=np.int64)

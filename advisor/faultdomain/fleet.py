@@ -6,9 +6,9 @@ The spreading modelled here is documented in docs/fault-domains.md ("Spreading")
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 
 from advisor.errors import DataError, did_you_mean, one_of
 from advisor.faultdomain.model import (
@@ -151,7 +151,7 @@ def _racks(p: FleetParams) -> tuple[int, list[int], list[int]]:
 def generate(p: FleetParams, option: str) -> Topology:
     """The topology of one option (``"bare_metal"`` or ``"vm"``) for a profile.
 
-    Linear in hosts + VMs + pods apart from sorting each cluster's node list.
+    Linear in hosts + VMs + pods.
     """
     if option not in OPTIONS:
         raise ValueError(f"unknown option {option!r}")
@@ -177,8 +177,10 @@ def generate(p: FleetParams, option: str) -> Topology:
     node_cluster = [i % clusters for i in range(workers)]
 
     # Each cluster's worker list, ordered by (rank of the node among the cluster's nodes
-    # on its host, rank of the host among the cluster's hosts in its rack, rack).
-    keys: list[list[tuple[int, int, int, int]]] = [[] for _ in range(clusters)]
+    # on its host, rank of the host among the cluster's hosts in its rack, rack). Linear:
+    # the nodes are dealt into buckets by (node rank, host rank), and within a bucket they
+    # arrive in rack order already (hosts are numbered rack by rack, one per rack a bucket).
+    buckets: list[dict[tuple[int, int], list[int]]] = [{} for _ in range(clusters)]
     rows: dict[tuple[int, int], int] = {}
     # the first layer of each list holds one node per distinct host (rank 0 on its host)
     first_layer = [0] * clusters
@@ -193,15 +195,28 @@ def generate(p: FleetParams, option: str) -> Topology:
                 rows[(c, rack)] = row + 1
                 on_host[c] = [row, 1]
                 first_layer[c] += 1
-                keys[c].append((0, row, rack, i))
+                key = (0, row)
             else:
-                keys[c].append((seen[1], seen[0], rack, i))
+                key = (seen[1], seen[0])
                 seen[1] += 1
+            bucket = buckets[c].get(key)
+            if bucket is None:
+                buckets[c][key] = [i]
+            else:
+                bucket.append(i)
     order: list[list[int]] = []
     for c in range(clusters):
-        keys[c].sort()
-        order.append(list(map(itemgetter(3), keys[c])))
-    del keys, rows
+        by_key = buckets[c]
+        ranks = 1 + max(rank for rank, _ in by_key)
+        host_ranks = 1 + max(row for _, row in by_key)
+        ring: list[int] = []
+        for rank in range(ranks):
+            for row in range(host_ranks):
+                ring.extend(by_key.get((rank, row), ()))
+        # fresh integers laid out in ring order: the pods below repeat the ring, and reading
+        # them back (the metrics' arrays) then walks memory in order instead of at random
+        order.append(array("q", ring).tolist())
+    del buckets, rows
 
     # Services: split among the clusters in proportion to their worker nodes and numbered
     # cluster by cluster; the cluster's q-th service has tenant q % T and its replica r
