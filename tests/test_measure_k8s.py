@@ -260,6 +260,11 @@ class FakeKubernetesAPI:
         for pid in _pids_in({pod.name}):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        # SIGKILL takes effect when the process next runs: on a busy CPU a killed process still shows as
+        # running for a moment. A Foreground deletion returns when the pod's processes are gone.
+        deadline = time.monotonic() + 10
+        while _pids_in({pod.name}) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _model(self, pod: FakePod) -> Any:
         state: Any
@@ -577,15 +582,26 @@ def test_timeout_kills_the_command_group_in_the_pod(fake: FakeKubernetesAPI) -> 
 def test_ctrl_c_deletes_the_pod(fake: FakeKubernetesAPI) -> None:
     runner = make_runner(fake)
     runner.run(["true"], timeout=5)
-    # a real SIGINT to the main thread, as Ctrl-C sends it: it interrupts the blocking read of the exec
-    # (_thread.interrupt_main only sets a flag, seen when the command ends 30 s later)
-    timer = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    pod = next(iter(fake.pods))
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def ctrl_c_once_the_command_runs() -> None:
+        # `timeout` and its `sleep` both run in the pod; then a real SIGINT to the main thread, as a
+        # terminal's Ctrl-C: it interrupts the wait for the command (_thread.interrupt_main would only
+        # set a flag, seen when the command ends 30 s later)
+        deadline = time.monotonic() + 20
+        while fake.exec_processes(pod) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    timer = threading.Thread(target=ctrl_c_once_the_command_runs, daemon=True)
     timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            runner.run(["sleep", "30"], timeout=60)
-    finally:
-        timer.cancel()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(["sleep", "30"], timeout=60)
+    timer.join()
+    assert time.monotonic() - started < 25, "the interrupt did not stop the command"
     assert fake.jobs == {} and len(fake.deleted) == 1
     assert fake.running_processes() == 0
 
