@@ -6,7 +6,6 @@ not import numpy: only computing metrics does.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 
 import numpy as np
@@ -98,8 +97,9 @@ def _max(values: npt.NDArray[np.int64]) -> int:
 
 
 def _array(values: list[int]) -> npt.NDArray[np.int64]:
-    # through array.array: about 5x faster than np.asarray on a list of Python ints
-    return np.frombuffer(array("q", values), dtype=np.int64)
+    # np.fromiter with the count: about 5x faster than np.asarray on a list of Python ints with
+    # older numpy, and a third faster than going through array.array with numpy 2
+    return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
 def metrics(topo: Topology) -> dict[str, MetricValue]:
