@@ -230,7 +230,10 @@ def generate(p: FleetParams, option: str) -> Topology:
     for c in range(clusters):
         ring = order[c]
         need = per_cluster[c] * replicas
-        pod_node.extend((ring * -(-need // len(ring)))[:need])
+        whole, rest = divmod(need, len(ring))
+        for _ in range(whole):  # the ring again and again, without a copy of it the size of the pods
+            pod_node.extend(ring)
+        pod_node.extend(ring[:rest])
         service_tenant.extend((list(range(tenants)) * -(-per_cluster[c] // tenants))[: per_cluster[c]])
     service_start = list(range(0, services * replicas + 1, replicas))
 
