@@ -145,6 +145,20 @@ def test_slower_vm_and_direction_of_latency() -> None:
     assert "descriptive" in p99.comparison.note
 
 
+def test_the_looks_are_cut_to_those_the_probes_share_reaches_after_its_first_block() -> None:
+    """A 20-s budget at 2 s a block (two 1-s runs) reaches 9 blocks: looks 5 and 7 get the whole alpha, and
+    a probe still undecided at 7 stops there, for the budget."""
+    clock = FakeClock()
+    bm, vm, targets = two()
+    probe = FakeProbe("cpu", {"metal": jitter(1000, 0.04), "virt": jitter(970, 0.04, shift=4)}, clock, cost=1.0)
+    result = run_session(targets, [probe], budget_s=20, clock=clock)
+    pr = result.probes[0]
+    assert pr.rounds == 7 and pr.stopped == "budget", (pr.rounds, pr.stopped)
+    assert any("looks planned for this probe's share of the budget: 5, 7 blocks" in n for n in pr.notes), pr.notes
+    comp = pr.main_metric().comparison
+    assert comp is not None and comp.alpha == pytest.approx(0.05 - 0.05 * (5 / 7) ** 2)  # the look at 7
+
+
 def test_budget_ends_inconclusive() -> None:
     clock = FakeClock()
     bm, vm, targets = two()

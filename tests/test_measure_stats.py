@@ -71,6 +71,16 @@ def test_spending_adds_up_to_alpha_and_is_divided_among_comparisons() -> None:
     assert design.spent(40, 4) == pytest.approx(0.0125)  # beyond the last look nothing more is spent
 
 
+def test_a_design_cut_to_the_looks_a_budget_reaches_spends_the_whole_alpha_over_them() -> None:
+    design = stats.Design(looks=(5, 7, 10, 14, 20), alpha=0.05, rho=2.0)
+    cut = design.within(8)
+    assert cut.looks == (5, 7) and cut.n_max == 7
+    assert cut.look_alpha(5, 0) + cut.look_alpha(7, 5) == pytest.approx(0.05)  # none kept for 10, 14, 20
+    assert cut.look_alpha(5, 0) > 8 * design.look_alpha(5, 0)  # the first look gets (20/7)^2 times the alpha
+    assert design.within(3).looks == (5,)  # short of the first look: that look gets all of it
+    assert design.within(50) == design
+
+
 @pytest.mark.parametrize(
     ("low", "high", "better", "expected"),
     [

@@ -164,6 +164,21 @@ def run_session(
     return result
 
 
+def _reachable_design(ctx: Ctx, pr: ProbeResult, block_s: float, end: float) -> Ctx:
+    """The probe's design cut to the planned looks its share of the budget reaches at the first block's pace.
+
+    Fixed after the first block, before any look (a block's duration is not the compared figure), so the
+    alpha of every look is set before its data are seen and the union bound holds as before; what changes
+    is that no alpha is kept for looks the budget cannot reach (a 60-s quick suite gives a probe 15-22 s:
+    5 to 8 blocks, where the quick design plans looks up to 20)."""
+    reach = pr.rounds + max(0, math.floor((end - ctx.clock()) / max(block_s, 1e-3)))
+    design = ctx.design.within(reach)
+    if design.looks != ctx.design.looks and reach >= design.looks[0]:
+        pr.notes.append(f"looks planned for this probe's share of the budget: {', '.join(map(str, design.looks))} "
+                        f"blocks (the whole alpha spent over them; about {block_s:.1f} s a block)")
+    return dataclasses.replace(ctx, design=design)
+
+
 def _budget_said(pr: ProbeResult, design: stats.Design) -> str:
     """What a probe stopped by the budget has: its blocks and whether a planned look was reached."""
     if pr.rounds == 0:
@@ -232,6 +247,7 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
     latest: dict[str, stats.Comparison] = {}
     last_look = 0
     deadline = ctx.clock() + share
+    planned = ctx.design.n_max
     block_times: list[float] = []
     block = 0
     overlap = stagger(probe)
@@ -272,6 +288,8 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
             if pr.rounds == 1:
                 block_times.clear()  # the warm-up's estimate gives way to measured blocks
             block_times.append(ctx.clock() - block_start)
+            if pr.rounds == 1 and len(ctx.roles) > 1:
+                ctx = _reachable_design(ctx, pr, block_times[0], min(deadline, ctx.budget_end))
             disturbed = any(r.disturbed for r in records)
             pr.disturbed_blocks += disturbed
             keep = not disturbed or ctx.allow_disturbed or len(ctx.roles) == 1  # alone: figures, no verdict
@@ -302,7 +320,8 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
                     pr.stopped = "decided"
                     break
             if n >= ctx.design.n_max or block >= 2 * ctx.design.n_max:
-                pr.stopped = "max-runs"
+                # the last look the budget reaches (a cut design) is the budget's stop, not the design's
+                pr.stopped = "max-runs" if ctx.design.n_max >= planned else "budget"
                 break
             if (out_of_time and block >= first) or out_of_session:
                 pr.stopped = "budget"

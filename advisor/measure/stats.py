@@ -7,7 +7,8 @@ confidence interval is a paired Student t interval on the ``d``.
 
 **Optional stopping is paid for.** The session looks at the data only at the planned
 looks of a :class:`Design` (a number of valid blocks: 5, 7, 10, 14, 20, 28, 40 by
-default) and the last one the budget allows. Look ``k`` uses a two-sided interval of
+default; a session cuts them to those a probe's share of the budget reaches, see
+:meth:`Design.within`) and the last one the budget allows. Look ``k`` uses a two-sided interval of
 level ``1 - a_k``, where the ``a_k`` are increments of the alpha-spending function
 ``alpha * min(1, n / n_max) ** rho`` (Lan-DeMets, power family). Since the increments
 add up to at most ``alpha``, the probability that *any* look gives a wrong verdict is
@@ -33,6 +34,7 @@ incomplete beta function.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import random
@@ -86,6 +88,12 @@ class Design:
 
     def is_look(self, n: int) -> bool:
         return n in self.looks
+
+    def within(self, blocks: int) -> Design:
+        """The design cut to the planned looks that ``blocks`` blocks reach (at least the first look), so that
+        the whole ``alpha`` is spent over looks a probe can reach, none kept for looks its budget cannot."""
+        reach = tuple(k for k in self.looks if k <= blocks) or self.looks[:1]
+        return dataclasses.replace(self, looks=reach)
 
     def previous_look(self, n: int) -> int:
         """The planned look before ``n`` blocks (0 when ``n`` is at or before the first)."""

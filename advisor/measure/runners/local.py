@@ -123,7 +123,13 @@ class LocalHandle:
 
 
 class LocalRunner:
-    """Run commands on this host, in a cgroup / pinned / in a network namespace if asked."""
+    """Run commands on this host, in a cgroup / pinned / in a network namespace if asked.
+
+    ``cpu_period_us`` is the CFS period of the quota (100 ms by default, the kernel's and Kubernetes'
+    default): a target idle between runs starts each run with a whole quota at a random phase of the
+    period, so a run of ``t`` seconds gets up to half a period more than ``quota * t``; a shorter period
+    makes that edge smaller (the known-answer tests use 20 ms).
+    """
 
     kind = "local"
 
