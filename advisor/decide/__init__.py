@@ -9,6 +9,7 @@
 * :mod:`advisor.decide.sampling`: seeded streams, common random numbers;
 * :mod:`advisor.decide.variants`: the configurations of each option;
 * :mod:`advisor.decide.voi`: value of information of the measurable unknowns;
+* :mod:`advisor.decide.best`: each option at its best configuration, draw by draw;
 * :mod:`advisor.decide.outcome`: the result model;
 * :mod:`advisor.decide.uses`: which estimate each answer and evidence item enters (no double counting);
 * :mod:`advisor.decide.text`: rule text with the user's numbers, and the one wording of a probability;

@@ -6,9 +6,12 @@ weighted value of its attributes. Raising ``p_c`` therefore moves ``E[U_bm - U_v
 by ``E[v_c,bm - v_c,vm]``: always toward the option better on ``c``.
 
 For each option every configuration is screened, the feasible ones are estimated,
-and the one with the highest expected utility is chosen. The two chosen
-configurations are then compared draw by draw (common random numbers) to give
-``P(bare metal better)`` and the 80 % interval of ``U_bm - U_vm``.
+and the one with the highest expected utility is chosen (the recommended configuration,
+and the expected difference ``E[U_bm - U_vm]`` of the two chosen). ``P(bare metal
+better)`` and the 80 % interval of ``U_bm - U_vm`` compare the options draw by draw
+(common random numbers), each at its best feasible configuration *in that draw*
+(:mod:`advisor.decide.best`), so that a re-chosen configuration cannot move the
+probability against an answer's direction.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.decide import sampling
+from advisor.decide.best import best_draws
 from advisor.decide.consequences import Estimate, estimate_all
 from advisor.decide.loader import Attribute, Pack
 from advisor.decide.model import CRITERIA, OPTIONS, Criterion, Option, OutcomeKind
@@ -197,13 +201,16 @@ def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
     probes: list[ProbeResult] = []
     if len(feasible) == 2:
         d, terms = _difference(pack, chosen, prio, sampler, n)
+        best = {o: best_draws(pack.attributes, [e.estimates for e in per_option[o] if e.screen.status != "infeasible"],
+                              prio, sampler.values, n) for o in OPTIONS}
+        d_best = [a - b for a, b in zip(best["bare-metal"], best["vm"], strict=True)]
         criteria = _criteria(pack, chosen, prio, sampler, f, units)
         values = probe_values(d, terms)
         probes = [ProbeResult(probe=v.probe, compares=PROBE_TEXT.get(v.probe, v.probe),
                               value_of_information=_r(v.evpi), can_flip=v.can_flip,
                               rules=sorted({e.rule_id for o in OPTIONS for e in chosen[o].estimates.values()
                                             if e.probe == v.probe and e.rule_id})) for v in values]
-        uncertainty = _uncertainty(pack, d, seed, n, criteria, probes, values)
+        uncertainty = _uncertainty(pack, d, d_best, seed, n, criteria, probes, values)
     elif len(feasible) == 1:
         criteria = []
     outcome, recommendation, sentence = _outcome(pack, results, uncertainty, probes)
@@ -293,10 +300,11 @@ def _range_text(row: AttributeResult) -> str:
     return f"{fmt(row.mode, row.unit)} ({fmt(row.low)} to {fmt(row.high, row.unit)})"
 
 
-def _uncertainty(pack: Pack, d: list[float], seed: int, n: int, criteria: list[CriterionResult],
-                 probes: list[ProbeResult], values: list[Any]) -> Uncertainty:
-    p = (sum(1.0 for x in d if x > 1e-12) + 0.5 * sum(1.0 for x in d if abs(x) <= 1e-12)) / n
-    s = sorted(d)
+def _uncertainty(pack: Pack, d: list[float], d_best: list[float], seed: int, n: int,
+                 criteria: list[CriterionResult], probes: list[ProbeResult], values: list[Any]) -> Uncertainty:
+    """P and the interval from ``d_best`` (each option at its best per draw); the mean of ``d`` (chosen)."""
+    p = (sum(1.0 for x in d_best if x > 1e-12) + 0.5 * sum(1.0 for x in d_best if abs(x) <= 1e-12)) / n
+    s = sorted(d_best)
     mean = sum(d) / n
     low_band, high_band = pack.meta.close
     rests: list[str] = []

@@ -186,8 +186,9 @@ def _rests_on(record: DecisionRecord) -> str:
         return ""
     low, high = unc.interval80
     text = (f"The probability is the share of {unc.samples} seeded draws over the consequence ranges below in which "
-            "that option has the higher utility (the priorities times the valued consequences); in 80 % of the "
-            f"draws the utility difference, bare metal minus VM-backed, lies between {low:+.2f} and {high:+.2f}.")
+            "that option, at its best configuration in that draw, has the higher utility (the priorities times the "
+            "valued consequences); in 80 % of the draws the utility difference, bare metal minus VM-backed, lies "
+            f"between {low:+.2f} and {high:+.2f}.")
     measured = [r for r in unc.rests_on if r.startswith("most of")]
     if measured:
         text += " " + upper_first(inline(measured[0])) + "."

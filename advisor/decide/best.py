@@ -1,0 +1,52 @@
+"""Per draw, the utility of an option at its best configuration for that draw.
+
+``P(bare metal better)`` is the share of draws in which bare metal, in whichever of its
+feasible configurations is best in that draw, beats VM-backed in whichever of its
+feasible configurations is best in that draw. Each configuration's utility in a draw is a
+sum of monotone value functions of monotone triangular draws (common random numbers), so
+an answer that moves each option's configurations one way moves the maximum the same
+way: the share cannot move against it when a chosen configuration changes (docs/scoring.md).
+
+Configurations whose uncertain estimates are the same (same attribute, stream and range)
+differ by a constant in every draw; only the best of them can be a maximum, so each such
+group costs one vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from advisor.decide.model import Criterion
+
+__all__ = ["best_draws"]
+
+
+def best_draws(attributes: Mapping[str, Any], estimates: Iterable[Mapping[str, Any]],
+               prio: Mapping[Criterion, int], values: Callable[[Any, Any], list[float] | float],
+               n: int) -> list[float]:
+    """``max`` over the configurations (their ``estimates``) of the utility, draw by draw."""
+    groups: dict[tuple[Any, ...], tuple[float, list[tuple[float, list[float]]]]] = {}
+    for ests in estimates:
+        const = 0.0
+        vecs: list[tuple[float, list[float]]] = []
+        key: list[Any] = []
+        for name, attr in attributes.items():
+            k = prio[attr.criterion] * attr.spec.weight
+            est = ests[name]
+            v = values(attr, est)
+            if isinstance(v, float):
+                const += k * v
+            else:
+                vecs.append((k, v))
+                key.append((name, est.stream, est.low, est.mode, est.high))
+        g = tuple(key)
+        if g not in groups or groups[g][0] < const:
+            groups[g] = (const, vecs)
+    best: list[float] = []
+    for const, vecs in groups.values():
+        u = [const] * n
+        for k, v in vecs:
+            u = [x + k * y for x, y in zip(u, v, strict=True)]
+        best = u if not best else [a if a >= b else b for a, b in zip(best, u, strict=True)]
+    return best
