@@ -44,9 +44,28 @@ def best_draws(attributes: Mapping[str, Any], estimates: Iterable[Mapping[str, A
         if g not in groups or groups[g][0] < const:
             groups[g] = (const, vecs)
     best: list[float] = []
+    scaled: dict[tuple[float, int], list[float]] = {}  # k * v, computed once for the groups that share it
     for const, vecs in groups.values():
-        u = [const] * n
+        terms = []
         for k, v in vecs:
-            u = [x + k * y for x, y in zip(u, v, strict=True)]
+            s = scaled.get((k, id(v)))
+            if s is None:
+                s = scaled[(k, id(v))] = [k * y for y in v]
+            terms.append(s)
+        u = _summed(const, terms, n)
         best = u if not best else [a if a >= b else b for a, b in zip(best, u, strict=True)]
     return best
+
+
+def _summed(const: float, terms: list[list[float]], n: int) -> list[float]:
+    """``const + t1 + t2 + ...`` draw by draw, added left to right (the same floats as one term at a time)."""
+    u = [const] * n
+    i = 0
+    while len(terms) - i >= 3:
+        u = [w + a + b + c for w, a, b, c in zip(u, terms[i], terms[i + 1], terms[i + 2], strict=True)]
+        i += 3
+    if len(terms) - i == 2:
+        u = [w + a + b for w, a, b in zip(u, terms[i], terms[i + 1], strict=True)]
+    elif len(terms) - i == 1:
+        u = [w + a for w, a in zip(u, terms[i], strict=True)]
+    return u
