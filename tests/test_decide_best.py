@@ -14,7 +14,6 @@ def _naive(attributes, estimates, prio, values, n):  # type: ignore[no-untyped-d
     """The definition, one configuration at a time (no grouping, no shared terms)."""
     best: list[float] = []
     for ests in estimates:
-        u = [0.0] * n
         const = 0.0
         vecs = []
         for name, attr in attributes.items():

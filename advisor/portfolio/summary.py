@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from advisor import tables
 from advisor.atomic import write_text
 from advisor.decide import Pack
 from advisor.errors import DataError, Location, Problem
@@ -17,6 +16,7 @@ from advisor.portfolio.assess import Assessed
 from advisor.portfolio.consistency import MAX_FLAGS, Flag
 from advisor.portfolio.inventory import Inventory
 from advisor.questionnaire import Questionnaire
+from advisor.tables import markdown as _table  # tabulate's github layout
 
 SUMMARY_MD = "portfolio-summary.md"
 SUMMARY_JSON = "portfolio-summary.json"
@@ -88,11 +88,6 @@ def _cell(text: Any) -> str:
     for ch in ("\\", "|", "*", "_", "`", "[", "]"):
         out = out.replace(ch, "\\" + ch)
     return re.sub(r"<(?=[A-Za-z/!?])", r"\\<", out) or " "
-
-
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    """A GitHub markdown table, as tabulate's ``github`` format writes it (see :func:`advisor.tables.markdown`)."""
-    return tables.markdown(rows, headers)
 
 
 def _p(value: float | None) -> str:
