@@ -97,11 +97,14 @@ def test_cli_writes_the_same_record(advisor, tmp_path: Path, monkeypatch: pytest
 
 
 def test_examples_are_not_in_the_users_records_folder(expected: dict[str, str]) -> None:
-    # reports/ ships with a README only, so a new user's first record is 0001 (and the user's own
-    # records there never make this suite fail)
+    # reports/ ships with a README only, so a new user's first record is 0001, and the user's own
+    # records there never make this suite fail: not even the first record of an example profile, which has
+    # an example's file name (0001-run-store-edge-...) but the user's date and decision makers
     assert (ROOT / "reports" / "README.md").is_file()
     assert not _gen().REPORTS.startswith("reports")
-    assert not [n for n in expected if (ROOT / "reports" / n.rsplit("/", 1)[1]).exists()]
+    copies = [n for n in expected if (ROOT / "reports" / n.rsplit("/", 1)[1]).is_file()
+              and (ROOT / "reports" / n.rsplit("/", 1)[1]).read_text(encoding="utf-8") == expected[n]]
+    assert not copies, f"example records copied into reports/: {copies}"
 
 
 def test_no_rule_text_template_reaches_a_record(expected: dict[str, str]) -> None:
