@@ -46,7 +46,7 @@ CTRL_D = "\x04"
 class Terminal:
     """One ``advisor`` process on a pseudo-terminal, with a transcript for failure messages."""
 
-    def __init__(self, args: list[str], cwd: Path) -> None:
+    def __init__(self, args: list[str], cwd: Path, **extra_env: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ADVISOR_", "PYTEST_"))}
         env.update({
             "SOURCE_DATE_EPOCH": EPOCH,
@@ -56,6 +56,7 @@ class Terminal:
             "LINES": "40",
             # no cursor-position requests: a pty does not answer them
             "PROMPT_TOOLKIT_NO_CPR": "1",
+            **extra_env,
         })
         self.transcript = io.StringIO()
         self.child = pexpect.spawn(
@@ -123,8 +124,8 @@ class Terminal:
 def terminal(tmp_path: Path):
     started: list[Terminal] = []
 
-    def start(*args: str) -> Terminal:
-        term = Terminal(list(args), tmp_path)
+    def start(*args: str, **env: str) -> Terminal:
+        term = Terminal(list(args), tmp_path, **env)
         started.append(term)
         return term
 
@@ -444,6 +445,22 @@ def test_interrupted_full_run_resumes_in_full_mode_and_asks_every_unseen_questio
     final = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
     assert final.provenance is not None and final.provenance.complete
     assert set(final.answers) == set(seen) | set(asked)
+
+
+def test_the_resume_hint_of_the_quickstart_names_the_script_and_the_mode(terminal, tmp_path, questionnaire):
+    # scripts/quickstart runs `advisor assess "$@"` and names itself in ADVISOR_INVOKED_AS
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "quickstart").read_text(encoding="utf-8")
+    assert 'ADVISOR_INVOKED_AS="$0"' in script and "export ADVISOR_INVOKED_AS" in script
+    assert 'advisor assess "$@"' in script
+    term = terminal("assess", "--full", ADVISOR_INVOKED_AS="./scripts/quickstart")
+    term.prompt(f"] {questionnaire.by_key['workload_name'].prompt}")
+    term.send("svc", ENTER)
+    term.prompt(f"] {questionnaire.by_key['workload_class'].prompt}")
+    term.send(CTRL_C)
+    assert term.finish() == 130, term.output()
+    assert ("advisor: stopped by Ctrl-C; 1 answer saved to svc.profile.yaml; "
+            "resume with: ./scripts/quickstart --profile svc.profile.yaml --full") in term.output()
+    assert list(profiles.load(tmp_path / "svc.profile.yaml", questionnaire).answers) == ["workload_name"]
 
 
 def test_question_mark_prints_the_full_help(terminal, questionnaire):
