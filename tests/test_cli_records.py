@@ -139,6 +139,24 @@ def test_diff_names_the_answer_that_changed_the_outcome(advisor: Run, two: Path)
     assert data["recommendation"] == ["vm", "bare-metal"]
 
 
+def test_diff_from_a_measure_first_record_names_the_one_answer_that_settled_it(advisor: Run, tmp_path: Path) -> None:
+    # 0001 is a close call (measure first: recorded as 'none', VM-backed leading); 0002 differs in one answer
+    # and recommends VM-backed nodes. The re-evaluation must read a measure-first outcome as the record does
+    # ('none', not the leader), or the one answer that settled it is missed and the packs are blamed.
+    for name, extra in (("a", []), ("b", ["--set", "existing_virtualization=public-cloud"])):
+        result = advisor("assess", "--set", "workload_name=pay", *extra, "--defaults", "--profile-output",
+                         f"{name}.profile.yaml", "--date", "2026-01-01")
+        assert result.exit_code == 0, result.stderr
+    assert _record(tmp_path / "reports", 1)["outcome"] == "measure-first"
+    result = advisor("records", "diff", "1", "2")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "0001 -> 0002: recommendation none -> vm",
+        "answer existing_virtualization: none -> public-cloud  [changes the outcome]",
+        "changed the outcome: answer existing_virtualization",
+    ]
+
+
 def test_check_exit_codes(advisor: Run, two: Path) -> None:
     result = advisor("records", "check", "--today", "2026-06-01")
     assert result.exit_code == 0, result.stdout + result.stderr

@@ -79,7 +79,7 @@ def _evaluator() -> records.Evaluate:
                  reference: Mapping[str, Any]) -> str:
         roots = [pipeline.DECISION_PACK_DIR if p.path == "rules" else Path(p.path) for p in packs]
         pack = pipeline.load_decision_pack(roots[-1], q)
-        return pipeline.decide_profile(answers, pack, questionnaire=q, measured=measured).recommendation or "none"
+        return records.recommendation_of(pipeline.decide_profile(answers, pack, questionnaire=q, measured=measured))
 
     return evaluate
 
@@ -367,8 +367,11 @@ def test_diff_re_evaluates_a_format_2_pack_with_the_decision_engine_and_the_draw
     seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
     for answers in (a, {**a, "bare_metal_mandated": True}, {**a, "existing_virtualization": "public-cloud"},
                     {**a, "latency_p99_ms": 0.05}):
-        expected = pipeline.decide_profile(answers, decided, questionnaire=q, seed=seed).recommendation or "none"
+        # read as the record reads it: a measure-first or tied outcome recommends nothing
+        expected = records.recommendation_of(pipeline.decide_profile(answers, decided, questionnaire=q, seed=seed))
         assert evaluate(answers, {}, infos, a) == expected, answers
+    assert pipeline.decide_profile(a, decided, questionnaire=q, seed=seed).outcome == "measure-first"
+    assert evaluate(a, {}, infos, a) == "none"
     assert evaluate({**a, "bare_metal_mandated": True}, {}, infos, a) == "bare-metal"
     assert evaluate({**a, "existing_virtualization": "public-cloud"}, {}, infos, a) == "vm"
 

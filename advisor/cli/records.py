@@ -199,6 +199,7 @@ def _evaluator(questionnaire: Questionnaire) -> Evaluate:
     """
     from advisor import pipeline
     from advisor.decide import sampling
+    from advisor.records import recommendation_of
 
     loaded: dict[tuple[Path, ...], Any] = {}
 
@@ -211,7 +212,7 @@ def _evaluator(questionnaire: Questionnaire) -> Evaluate:
         seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
         decided = pipeline.decide_profile(answers, loaded[roots], questionnaire=questionnaire, measured=measured,
                                           seed=seed)
-        return decided.recommendation or "none"
+        return recommendation_of(decided)  # as the record reads it: a measure-first leader is not chosen
 
     return evaluate
 

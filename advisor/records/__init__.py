@@ -21,7 +21,7 @@ This package returns data and never prints; rendering is :mod:`advisor.render`, 
 
 from __future__ import annotations
 
-from advisor.records.build import build_record, probability_of
+from advisor.records.build import build_record, probability_of, recommendation_of
 from advisor.records.check import CheckFinding, CheckReport, CurrentProfile, check
 from advisor.records.diff import Change, Diff, Evaluate, diff
 from advisor.records.edit import Render, edit_markdown, link_line
@@ -111,6 +111,7 @@ __all__ = [
     "pack_sha256",
     "parse_number",
     "probability_of",
+    "recommendation_of",
     "record_paths",
     "rows",
     "rules_sha256",

@@ -7,8 +7,26 @@ from typing import Any
 
 from advisor._version import __version__
 from advisor.decide.outcome import Decision
-from advisor.records.model import REVIEW_MONTHS, DecisionRecord, MeasurementsInfo, ProfileInfo, RulesInfo
+from advisor.records.model import (
+    REVIEW_MONTHS,
+    DecisionRecord,
+    MeasurementsInfo,
+    ProfileInfo,
+    Recommendation,
+    RulesInfo,
+)
 from advisor.records.naming import add_months, check_date, default_date, default_title
+
+
+def recommendation_of(result: Decision) -> Recommendation:
+    """What a record says was recommended for ``result``: its option when one is chosen, else ``none``.
+
+    A tie, a measure-first outcome (an option leads, but a measurement could change it) and
+    two ruled-out options recommend nothing. Everything that compares a re-evaluation with a
+    record (``records diff``) reads the decision through this, as the record did.
+    """
+    chosen = result.outcome in ("recommend", "one-ruled-out")
+    return result.recommendation if chosen and result.recommendation else "none"
 
 
 def build_record(*, number: int, title: str | None, date: str | None, decision_makers: Sequence[str],
@@ -23,8 +41,7 @@ def build_record(*, number: int, title: str | None, date: str | None, decision_m
     """A proposed record from a decision (:class:`advisor.decide.Decision`); ``graph`` is
     ``faultdomain.to_json(...)`` of the same facts."""
     day = check_date(date) if date else default_date()
-    chosen = result.outcome in ("recommend", "one-ruled-out")
-    recommendation = result.recommendation if chosen and result.recommendation else "none"
+    recommendation = recommendation_of(result)
     return DecisionRecord(
         number=number,
         title=title or default_title(workload, recommendation, result.outcome),
