@@ -120,11 +120,23 @@ def test_public_list_without_kinds_is_read_by_shape_and_classified_by_instance_t
     assert values(PUBLIC / "gpu-k8s-status")["existing_virtualization"] == "public-cloud"
 
 
-def test_all_public_dumps_together_are_three_clusters_on_two_platforms() -> None:
-    got = values(*(PUBLIC / d for d in ("eks-honeycomb", "vsphere-warlock", "gpu-k8s-status")))
-    assert got["clusters"] == 3
-    assert got["k8s_versions_in_production"] == 2  # 1.21 (EKS) and 1.26 (vSphere); the third shows none
-    assert got["existing_virtualization"] == "public-cloud"  # 14 cloud nodes against 1 vSphere node
+def test_public_gke_node_from_the_api_is_a_google_cloud_vm_with_one_zone() -> None:
+    result = observe(dumps=[PUBLIC / "gke-managedkube"])
+    got = {o.key: o.value for o in result.estate.observed}
+    assert got == {"clusters": 1, "k8s_versions_in_production": 1, "special_networking": ["none"],
+                   "existing_virtualization": "public-cloud", "racks": 1}  # the beta zone label counts
+    assert result.problems == []
+    assert result.estate.summary[0].endswith("1 node: 1 vm (gcp); OS Container-Optimized OS from Google (1); "
+                                             "kernel 4.14.56+ (1); runtime docker (1)")
+    assert result.estate.answer("k8s_versions_in_production").derivation == (  # type: ignore[union-attr]
+        "distinct kubelet minor versions over all nodes (1.10)")
+
+
+def test_all_public_dumps_together_are_four_clusters_on_two_platforms() -> None:
+    got = values(*(PUBLIC / d for d in ("eks-honeycomb", "vsphere-warlock", "gpu-k8s-status", "gke-managedkube")))
+    assert got["clusters"] == 4
+    assert got["k8s_versions_in_production"] == 3  # 1.21 (EKS), 1.26 (vSphere), 1.10 (GKE); k8s-status shows none
+    assert got["existing_virtualization"] == "public-cloud"  # 15 cloud nodes against 1 vSphere node
 
 
 # ---------------------------------------------------------------- generated estates: each derivation
@@ -226,6 +238,7 @@ def test_wrong_kind_of_dump_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "cfg.json").write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": []}))
     problems: list[Problem] = []
     assert read_folder(tmp_path, problems, display="estate/prod") is None
+    assert {u.key: u.reason for u in observe(dumps=[tmp_path]).estate.unobserved}["clusters"] == "no cluster read"
     assert [p.format() for p in problems] == [
         "estate/prod/cfg.json: wrong kind of dump: holds Config, none of nodes, namespaces, pods, deployments, "
         "statefulsets, daemonsets, crds; dump them with: kubectl get nodes,namespaces,pods,deployments,"

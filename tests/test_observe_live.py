@@ -159,6 +159,38 @@ def test_live_read_pages_through_lists_and_matches_the_dump(prod: FakeAPIServer,
     assert len(pod_pages) > 3 and pod_pages[1]["continue"] == ["4"] and pod_pages[0]["limit"] == ["4"]
 
 
+PUBLIC = Path(__file__).parent / "data" / "observe" / "public"
+
+
+def public_nodes(folder: Path) -> dict[str, Any]:
+    """The nodes of a public dump (tests/data/observe/public) as one list of Node objects."""
+    data = json.loads(next(folder.glob("*.json")).read_text(encoding="utf-8"))
+    nodes = data["items"] if "items" in data else [data]
+    return {"items": [{**node, "kind": "Node"} for node in nodes]}
+
+
+def test_live_read_of_the_public_dumps_observes_what_the_dumps_show(tmp_path: Path) -> None:
+    folders = sorted(PUBLIC.iterdir())
+    servers = {f.name: FakeAPIServer(public_nodes(f), {"serverVersion": {"gitVersion": "v0.0.0-fake"}})
+               for f in folders}
+    try:
+        config = kubeconfig(tmp_path / "kubeconfig", {name: s.url for name, s in servers.items()})
+        got = observe(contexts=list(servers), kubeconfig=str(config), timeout=5)
+        assert all(len(s.requests) == len(PATHS) + 1 for s in servers.values())  # every list and /version, once
+    finally:
+        for server in servers.values():
+            server.close()
+    expected = observe(dumps=folders)
+    assert got.problems == [] and expected.problems == []
+    assert len(folders) >= 4 and {o.key: o.value for o in got.estate.observed}["clusters"] == len(folders)
+    live = {o.key: (o.value, o.derivation) for o in got.estate.observed}
+    dumped = {o.key: (o.value, o.derivation) for o in expected.estate.observed}
+    assert {k: live[k] for k in dumped} == dumped
+    # the API answers the lists the dumps lack (CRDs, namespaces, ...) with empty lists: those answers are extra
+    unread = {u.key for u in expected.estate.unobserved if u.reason.startswith("no cluster with")}
+    assert set(live) - set(dumped) <= unread and live["crd_count"] == (0, "distinct CRD names over all clusters (0)")
+
+
 def test_rbac_refusal_and_timeout_are_one_line_each_and_the_rest_is_kept(
         prod: FakeAPIServer, edge: FakeAPIServer, tmp_path: Path, advisor) -> None:
     kubeconfig(tmp_path / "kubeconfig", {"prod": prod.url, "edge": edge.url})

@@ -141,7 +141,7 @@ def derive(snapshots: Sequence[Snapshot], settings: Settings | None = None,
         usable = [s for s in snapshots if all(s.has(k) for k in kinds)]
         if not usable:
             names = " and ".join(RESOURCE[k] for k in kinds)
-            estate.unobserved.append(Unobserved(key, f"no cluster with {names} read"))
+            estate.unobserved.append(Unobserved(key, f"no cluster with {names} read" if kinds else "no cluster read"))
             continue
         try:
             value, how = func(usable, settings)
