@@ -18,10 +18,10 @@ from typing import Any
 
 from advisor import inputs, yamlio
 from advisor import profile as profiles
-from advisor.errors import DataError, Location, Problem, did_you_mean
+from advisor.errors import DataError, Location, Problem, did_you_mean, one_of
 from advisor.portfolio.file import INVENTORY_FORMAT, InventoryFile
 from advisor.questionnaire import Question, Questionnaire
-from advisor.validation import validate
+from advisor.validation import MAX_PROBLEMS, validate
 
 #: Version of the inventory format (the ``advisor_portfolio`` key).
 FORMAT = INVENTORY_FORMAT
@@ -114,7 +114,11 @@ def _finish(workloads: list[tuple[dict[str, Any], Location, Path | None, str | N
     if not out and not problems:
         problems.append(Problem("no workloads", "list at least one workload", Location(display, 1, 1)))
     if problems:
-        raise DataError("", problems=sorted(problems, key=_problem_order))
+        shown = sorted(problems, key=_problem_order)[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:  # a 100,000-row file with a bad column is not 100,000 lines
+            shown.append(Problem(f"{len(problems) - MAX_PROBLEMS:,} more problems not shown",
+                                 "fix those above and run again", Location(display)))
+        raise DataError("", problems=shown)
     return Inventory(display, out)
 
 
@@ -183,9 +187,9 @@ def _ordered(values: Mapping[str, Any], questionnaire: Questionnaire) -> dict[st
 
 
 def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Inventory:
-    text = yamlio.read_text(path, display=display)
+    text = yamlio.read_text(path, display=display, kind="CSV")
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote is an error, not data
     try:
         header = next(reader)
     except StopIteration:
@@ -194,6 +198,7 @@ def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Invento
     except csv.Error as exc:
         raise DataError(f"invalid CSV: {exc}", "fix the quoting", Location(display, 1, 1)) from None
     columns: list[str | None] = []
+    suggested = False
     for col, raw_key in enumerate(header, start=1):
         key = raw_key.strip()
         where = Location(display, 1, col)
@@ -204,8 +209,14 @@ def _load_csv(path: Path, display: str, questionnaire: Questionnaire) -> Invento
             else:
                 columns.append(key)
         else:
-            problems.append(_unknown_key(key, questionnaire, where, ("profile",)))
+            problems.append(unknown := _unknown_key(key, questionnaire, where, ("profile",)))
+            suggested = suggested or (unknown.hint or "").startswith("did you mean")
             columns.append(None)
+    if not any(columns) and not suggested:
+        # some other file (a password file is one CSV column): quoting its header would print its first line
+        raise DataError(f"none of the expected columns is here ({one_of(['profile', *questionnaire.keys()], 4)})",
+                        "check that this is the right file (a header row of question keys, separated by commas)",
+                        Location(display, 1, 1))
     listed: list[tuple[dict[str, Any], Location, Path | None, str | None]] = []
     line = reader.line_num + 1
     while True:

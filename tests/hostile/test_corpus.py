@@ -60,6 +60,7 @@ FILE_OPTIONS: dict[str, list[str]] = {
     "graph-profile": ["graph", "--profile", "{F}"],
     "measure-targets": ["measure", "--targets", "{F}"],
     "portfolio-inventory": ["portfolio", "{F}", "--summary-only"],
+    "portfolio-inventory-csv": ["portfolio", "{F}", "--summary-only"],
     "whatif-profile": ["whatif", "--profile", "{F}"],
     "records-check-profile": ["records", "check", "--records-dir", "recs/-none", "--profile", "{F}"],
 }
@@ -180,7 +181,7 @@ def _workspace(root: Path) -> list[tuple[str, Path, list[str]]]:
             if make is None:
                 path = f"/dev/{kind.split('-', 1)[1]}"
             else:
-                target = specials / f"{option}-{kind}.yaml"
+                target = specials / f"{option}-{kind}{'.csv' if option.endswith('-csv') else '.yaml'}"
                 make(target)
                 path = target.relative_to(root).as_posix()
             jobs.append((f"special/{option}/{kind}", root, [a.replace("{F}", path) for a in argv]))
@@ -292,6 +293,8 @@ def test_the_corpus_is_large_and_fully_pinned() -> None:
     surfaces = {c.split("/")[0] for c in cases}
     assert {"profiles", "set", "rules", "topologies", "inventories", "names", "targets", "records",
             "measurements", "questionnaires", "special"} <= surfaces
+    assert sum(c.startswith("inventories/csv-") for c in cases) >= 25  # CSV inventories, not only YAML ones
+    assert sum(c.startswith("special/portfolio-inventory-csv/") for c in cases) == len(SPECIALS)
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
