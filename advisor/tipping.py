@@ -182,6 +182,7 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     """
     from advisor import decide as decision_engine
     from advisor.decide import sampling
+    from advisor.decide.reuse import Reuse
 
     if isinstance(answers, Profile):
         questionnaire = questionnaire or answers.questionnaire
@@ -193,14 +194,16 @@ def tipping_points(answers: Mapping[str, Any] | Profile, pack: decision_engine.P
     seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")})
 
     draws: dict[tuple[int, int], Any] = {}  # value draws shared by every evaluation (same seed, same pack)
+    reuse = Reuse()  # and each option's configurations, while the facts its rules read are unchanged
 
-    def run(values: Mapping[str, Any]) -> decision_engine.Decision:
+    def run(values: Mapping[str, Any], brief: bool = True) -> decision_engine.Decision:
         return decision_engine.decide(p, decision_facts(values, q, measured=measured), seed=seed, units=units,
-                                      draws=draws)
+                                      draws=draws, reuse=reuse, brief=brief)
 
-    first = base if base is not None else decision_engine.decide(p, facts, seed=seed, units=units, draws=draws)
+    first = base if base is not None else decision_engine.decide(p, facts, seed=seed, units=units, draws=draws,
+                                                                 reuse=reuse)
     close = (float(p.meta.close[0]), float(p.meta.close[1]))
-    before = None if compare_with is None else run(compare_with)
+    before = None if compare_with is None else run(compare_with, brief=False)
     from advisor import sensitivity
 
     decided = _screen_decided(p, first, units)

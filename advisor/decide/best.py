@@ -24,15 +24,20 @@ __all__ = ["best_draws"]
 
 def best_draws(attributes: Mapping[str, Any], estimates: Iterable[Mapping[str, Any]],
                prio: Mapping[Criterion, int], values: Callable[[Any, Any], list[float] | float],
-               n: int) -> list[float]:
-    """``max`` over the configurations (their ``estimates``) of the utility, draw by draw."""
+               n: int, scaled: dict[tuple[float, int], tuple[list[float], list[float]]] | None = None
+               ) -> list[float]:
+    """``max`` over the configurations (their ``estimates``) of the utility, draw by draw.
+
+    ``scaled`` keeps ``(v, k * v)`` by ``(k, id(v))``, for the caller to keep across calls
+    (an entry counts only for the very list ``v``); by default it lasts one call.
+    """
+    weighted = [(name, attr, prio[attr.criterion] * attr.spec.weight) for name, attr in attributes.items()]
     groups: dict[tuple[Any, ...], tuple[float, list[tuple[float, list[float]]]]] = {}
     for ests in estimates:
         const = 0.0
         vecs: list[tuple[float, list[float]]] = []
         key: list[Any] = []
-        for name, attr in attributes.items():
-            k = prio[attr.criterion] * attr.spec.weight
+        for name, attr, k in weighted:
             est = ests[name]
             v = values(attr, est)
             if isinstance(v, float):
@@ -44,14 +49,14 @@ def best_draws(attributes: Mapping[str, Any], estimates: Iterable[Mapping[str, A
         if g not in groups or groups[g][0] < const:
             groups[g] = (const, vecs)
     best: list[float] = []
-    scaled: dict[tuple[float, int], list[float]] = {}  # k * v, computed once for the groups that share it
+    scaled = {} if scaled is None else scaled  # k * v, computed once for the groups that share it
     for const, vecs in groups.values():
         terms = []
         for k, v in vecs:
             s = scaled.get((k, id(v)))
-            if s is None:
-                s = scaled[(k, id(v))] = [k * y for y in v]
-            terms.append(s)
+            if s is None or s[0] is not v:
+                s = scaled[(k, id(v))] = (v, [k * y for y in v])
+            terms.append(s[1])
         u = _summed(const, terms, n)
         best = u if not best else [a if a >= b else b for a, b in zip(best, u, strict=True)]
     return best

@@ -92,7 +92,7 @@ class Attribute:
     spec: AttributeSpec
     value: ValueFunction
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{self.criterion}.{self.name}"
 
@@ -178,6 +178,10 @@ class Consequence:
         return self.rule.id
 
     @property
+    def memo_key(self) -> str:
+        return self.rule.id
+
+    @property
     def probe(self) -> str | None:
         return self.rule.measured_by.probe if self.rule.measured_by is not None else None
 
@@ -226,6 +230,19 @@ class Pack:
 
     def attributes_of(self, criterion: Criterion) -> list[Attribute]:
         return self._by_criterion[criterion]
+
+    @cached_property
+    def weights(self) -> dict[Criterion, list[tuple[str, float]]]:
+        """Each criterion's attributes as (key, weight), in the pack's order, criteria in their order."""
+        return {c: [(a.key, a.spec.weight) for a in self.attributes_of(c)] for c in CRITERIA}
+
+    @cached_property
+    def default_estimates(self) -> dict[str, Any]:
+        """The estimate of each attribute no rule estimates: its default, certain (shared, immutable)."""
+        from advisor.decide.consequences import Estimate
+
+        return {k: Estimate(k, a.spec.default, a.spec.default, a.spec.default, "default")
+                for k, a in self.attributes.items()}
 
     @cached_property
     def _by_criterion(self) -> dict[Criterion, list[Attribute]]:

@@ -73,26 +73,34 @@ def _one(rule: Consequence, facts: Mapping[str, Any]) -> Estimate:
     return Estimate(key, *got, "prior", rule.id, stream, rule.probe if verdict is None else None)
 
 
-Memo = dict[tuple[str, tuple[Any, ...]], Any]
+Memo = dict[tuple[Any, tuple[Any, ...]], Any]
 
 
-def estimate_all(pack: Pack, facts: Mapping[str, Any], option: str,
-                 memo: Memo | None = None) -> tuple[dict[str, Estimate], list[str]]:
-    """Every attribute of ``option`` for ``facts`` (which include the configuration): estimates, unknown rules.
+def estimate_all(pack: Pack, facts: Mapping[str, Any], option: str, memo: Memo | None = None,
+                 config: Mapping[str, Any] | None = None, prefixes: Mapping[str, Any] | None = None
+                 ) -> tuple[dict[str, Estimate], list[str]]:
+    """Every attribute of ``option`` for ``facts`` with the configuration's facts ``config`` over them:
+    estimates, unknown rules.
 
     ``memo`` keeps each rule's result by the configuration facts it reads, so that
-    configurations agreeing on them do not evaluate it again.
+    configurations agreeing on them do not evaluate it again (``facts`` and ``config``
+    are merged only for a rule the memo does not hold); with ``prefixes``, also by
+    ``prefixes[rule.id]`` (what else it reads, as for :func:`advisor.decide.screen.screen`).
     """
     out: dict[str, Estimate] = {}
     unknown: list[str] = []
     by: dict[str, str] = {}
     memo = {} if memo is None else memo
+    cf = config or {}
+    full = None if cf else facts
     for rule in pack.consequences_of(option):
-        mkey = (rule.id, tuple([facts.get(n) for n in rule.config_reads]))
+        mkey = (rule.id if prefixes is None else prefixes[rule.id],
+                tuple([cf[n] if n in cf else facts.get(n) for n in rule.config_reads]))
         got = memo.get(mkey)
         if got is None:
-            applies = rule.when.evaluate(facts)
-            got = memo[mkey] = (applies, _one(rule, facts) if applies else None)
+            full = {**facts, **cf} if full is None else full
+            applies = rule.when.evaluate(full)
+            got = memo[mkey] = (applies, _one(rule, full) if applies else None)
         applies, est = got
         if applies is None:
             unknown.append(rule.id)
@@ -101,15 +109,14 @@ def estimate_all(pack: Pack, facts: Mapping[str, Any], option: str,
             continue
         key = rule.attribute.key
         if key in by:
-            config = ", ".join(f"{k[7:]}={v}" for k, v in sorted(facts.items()) if k.startswith("config."))
-            raise DataError(f"{rule.id} and {by[key]} both estimate {key} of {option} ({config})",
+            shown = ", ".join(f"{k[7:]}={v}" for k, v in sorted({**facts, **cf}.items()) if k.startswith("config."))
+            raise DataError(f"{rule.id} and {by[key]} both estimate {key} of {option} ({shown})",
                             "an attribute is estimated once: make their 'when' conditions exclusive")
         by[key] = rule.id
         if est.source == "unknown":
             unknown.append(rule.id)
         out[key] = est
-    for key, attr in pack.attributes.items():
+    for key, default in pack.default_estimates.items():
         if key not in out:
-            d = attr.spec.default
-            out[key] = Estimate(key, d, d, d, "default")
+            out[key] = default
     return out, unknown

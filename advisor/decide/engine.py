@@ -35,6 +35,7 @@ from advisor.decide.outcome import (
     Status,
     Uncertainty,
 )
+from advisor.decide.reuse import Draws, Reuse, Sampler
 from advisor.decide.screen import Screen, screen
 from advisor.decide.text import fmt, render, share
 from advisor.decide.variants import OPTION_LABELS, Configuration, configurations
@@ -89,46 +90,17 @@ class _Config:
     eu: float
 
 
-#: Value draws per estimate: ``(attribute, stream, low, mode, high) -> values``, for one seed and sample size.
-Draws = dict[tuple[str, str | None, float, float, float], "list[float] | float"]
-
-
-class _Sampler:
-    """Value draws per estimate, cached: many configurations share an estimate (and, given
-    ``cache``, many decisions on the same draws: what-if evaluations of one profile)."""
-
-    def __init__(self, seed: int, n: int, cache: Draws | None = None) -> None:
-        self.seed, self.n = seed, n
-        self._cache: Draws = {} if cache is None else cache
-
-    def values(self, attr: Attribute, est: Estimate) -> list[float] | float:
-        key = (attr.key, est.stream, est.low, est.mode, est.high)
-        got = self._cache.get(key)
-        if got is None:
-            if est.certain or est.stream is None:
-                got = attr.value(est.mode)
-            else:
-                us = sampling.stream(self.seed, est.stream, self.n)
-                got = attr.value.many(sampling.triangular(est.low, est.mode, est.high, us))
-            self._cache[key] = got
-        return got
-
-    def expected(self, attr: Attribute, est: Estimate) -> float:
-        v = self.values(attr, est)
-        return v if isinstance(v, float) else sum(v) / len(v)
-
-
 def _evaluate(pack: Pack, facts: Mapping[str, Any], config: Configuration, prio: Mapping[Criterion, int],
-              sampler: _Sampler, units: Mapping[str, str], memo: dict[tuple[str, tuple[Any, ...]], Any]) -> _Config:
-    f = dict(facts)
-    f.update(config.facts)
-    scr = screen(pack, f, config.option, units, memo)
+              sampler: Sampler, units: Mapping[str, str], memo: dict[tuple[Any, tuple[Any, ...]], Any],
+              prefixes: Mapping[str, Any] | None) -> _Config:
+    scr = screen(pack, facts, config.option, units, memo, config.facts, prefixes)
     if scr.status == "infeasible":
         return _Config(config, scr, {}, [], {}, {}, float("-inf"))
-    estimates, unknown = estimate_all(pack, f, config.option, memo)
-    expected = {k: sampler.expected(pack.attributes[k], e) for k, e in estimates.items()}
-    crit = {c: sum(a.spec.weight * expected[a.key] for a in pack.attributes_of(c)) for c in CRITERIA}
-    eu = sum(prio[c] * crit[c] for c in CRITERIA)
+    estimates, unknown = estimate_all(pack, facts, config.option, memo, config.facts, prefixes)
+    attributes = pack.attributes
+    expected = {k: sampler.expected(attributes[k], e) for k, e in estimates.items()}
+    crit = {c: sum([w * expected[k] for k, w in weights]) for c, weights in pack.weights.items()}
+    eu = sum([prio[c] * crit[c] for c in CRITERIA])
     return _Config(config, scr, estimates, unknown, expected, crit, eu)
 
 
@@ -171,7 +143,8 @@ def _as_list(v: list[float] | float, n: int) -> list[float]:
 
 def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
            units: Mapping[str, str] | None = None, samples: int | None = None,
-           draws: dict[tuple[int, int], Draws] | None = None) -> Decision:
+           draws: dict[tuple[int, int], Draws] | None = None, reuse: Reuse | None = None,
+           brief: bool = False) -> Decision:
     """Decide between the options for ``facts`` (answers, derived, graph and measured facts).
 
     ``seed`` defaults to a hash of the facts; pass the same seed to compare variants of
@@ -179,6 +152,10 @@ def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
     overrides the pack's number of draws. ``draws``: a dict kept by the caller across
     decisions with the same pack, where the value draws of each ``(seed, samples)`` are
     reused (an estimate with the same range on the same stream has the same draws).
+    ``reuse``: kept by the caller with ``draws`` (:class:`advisor.decide.reuse.Reuse`), an
+    option's configurations are taken from an earlier decision that read the same facts.
+    ``brief``: the outcome, option, configuration, P and probes only (``criteria`` and
+    ``rests_on`` left empty), as a what-if search needs them.
     """
     f = prepare(pack, facts)
     units = dict(units or {})
@@ -186,11 +163,21 @@ def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
     seed = sampling.profile_seed({k: v for k, v in facts.items() if not k.startswith("graph.")}) \
         if seed is None else seed
     n = samples or pack.meta.samples
-    sampler = _Sampler(seed, n, None if draws is None else draws.setdefault((seed, n), {}))
+    sampler = Sampler(seed, n, None if draws is None else draws.setdefault((seed, n), {}))
     prio = priorities(f)
-    memo: dict[tuple[str, tuple[Any, ...]], Any] = {}
-    per_option: dict[Option, list[_Config]] = {
-        o: [_evaluate(pack, f, c, prio, sampler, units, memo) for c in configurations(pack, o)] for o in OPTIONS}
+    prefixes = reuse.start(pack, f, units) if reuse is not None else None
+    memo: dict[tuple[Any, tuple[Any, ...]], Any] = reuse.rules if reuse is not None else {}
+    kept: dict[Option, list[Any]] = {}  # option -> [its configurations, their best per draw (when computed)]
+    for o in OPTIONS:
+        key = reuse.key(o, f, prio, seed, n) if reuse is not None else ()
+        got = reuse.options.get(key) if reuse is not None else None
+        if got is None:
+            got = [[_evaluate(pack, f, c, prio, sampler, units, memo, prefixes) for c in configurations(pack, o)],
+                   None]
+            if reuse is not None:
+                reuse.options[key] = got
+        kept[o] = got
+    per_option: dict[Option, list[_Config]] = {o: kept[o][0] for o in OPTIONS}
     chosen = {o: _choose(per_option[o]) for o in OPTIONS}
     results = {o: _option_result(o, per_option[o], chosen[o]) for o in OPTIONS}
     hits = _constraint_results(pack, per_option, chosen)
@@ -201,16 +188,19 @@ def decide(pack: Pack, facts: Mapping[str, Any], *, seed: int | None = None,
     probes: list[ProbeResult] = []
     if len(feasible) == 2:
         d, terms = _difference(pack, chosen, prio, sampler, n)
-        best = {o: best_draws(pack.attributes, [e.estimates for e in per_option[o] if e.screen.status != "infeasible"],
-                              prio, sampler.values, n) for o in OPTIONS}
-        d_best = [a - b for a, b in zip(best["bare-metal"], best["vm"], strict=True)]
-        criteria = _criteria(pack, chosen, prio, sampler, f, units)
+        for o in OPTIONS:
+            if kept[o][1] is None:
+                kept[o][1] = best_draws(pack.attributes, [e.estimates for e in per_option[o]
+                                                          if e.screen.status != "infeasible"], prio, sampler.values, n,
+                                        reuse.scaled if reuse is not None else None)
+        d_best = [a - b for a, b in zip(kept["bare-metal"][1], kept["vm"][1], strict=True)]
+        criteria = [] if brief else _criteria(pack, chosen, prio, sampler, f, units)
         values = probe_values(d, terms)
         probes = [ProbeResult(probe=v.probe, compares=PROBE_TEXT.get(v.probe, v.probe),
                               value_of_information=_r(v.evpi), can_flip=v.can_flip,
                               rules=sorted({e.rule_id for o in OPTIONS for e in chosen[o].estimates.values()
                                             if e.probe == v.probe and e.rule_id})) for v in values]
-        uncertainty = _uncertainty(pack, d, d_best, seed, n, criteria, probes, values)
+        uncertainty = _uncertainty(pack, d, d_best, seed, n, criteria, probes, values, brief)
     elif len(feasible) == 1:
         criteria = []
     outcome, recommendation, sentence = _outcome(pack, results, uncertainty, probes)
@@ -236,7 +226,7 @@ def _constraint_results(pack: Pack, per_option: Mapping[Option, list[_Config]],
     return sorted(out.values(), key=lambda c: (OPTIONS.index(c.option), c.rule_id, c.sentence))
 
 
-def _difference(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Criterion, int], sampler: _Sampler,
+def _difference(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Criterion, int], sampler: Sampler,
                 n: int) -> tuple[list[float], dict[str, Term]]:
     d = [0.0] * n
     probe_parts: dict[str, list[tuple[float, Attribute, Estimate]]] = {}
@@ -266,7 +256,7 @@ def _difference(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Crit
 
 
 def _criteria(pack: Pack, chosen: Mapping[Option, _Config], prio: Mapping[Criterion, int],
-              sampler: _Sampler, facts: Mapping[str, Any], units: Mapping[str, str]) -> list[CriterionResult]:
+              sampler: Sampler, facts: Mapping[str, Any], units: Mapping[str, str]) -> list[CriterionResult]:
     by_id = {c.id: c for c in pack.consequences}
     seen = {o: {**facts, **chosen[o].config.facts} for o in OPTIONS}
     out = []
@@ -301,12 +291,22 @@ def _range_text(row: AttributeResult) -> str:
 
 
 def _uncertainty(pack: Pack, d: list[float], d_best: list[float], seed: int, n: int,
-                 criteria: list[CriterionResult], probes: list[ProbeResult], values: list[Any]) -> Uncertainty:
+                 criteria: list[CriterionResult], probes: list[ProbeResult], values: list[Any],
+                 brief: bool = False) -> Uncertainty:
     """P and the interval from ``d_best`` (each option at its best per draw); the mean of ``d`` (chosen)."""
     p = (sum(1.0 for x in d_best if x > 1e-12) + 0.5 * sum(1.0 for x in d_best if abs(x) <= 1e-12)) / n
     s = sorted(d_best)
     mean = sum(d) / n
     low_band, high_band = pack.meta.close
+    flipping = [pr.probe for pr in probes if pr.can_flip]
+    close = low_band <= p <= high_band or bool(flipping)
+    return Uncertainty(p_bare_metal_better=_r(p), interval80=[_r(_quantile(s, 0.1)), _r(_quantile(s, 0.9))],
+                       expected_difference=_r(mean), close=close, samples=n, seed=seed,
+                       rests_on=[] if brief else _rests(criteria, flipping, values))
+
+
+def _rests(criteria: list[CriterionResult], flipping: list[str], values: list[Any]) -> list[str]:
+    """What the result rests on: the criteria that decide it most, and what a measurement could change."""
     rests: list[str] = []
     ranked = sorted((c for c in criteria if c.favours is not None), key=lambda c: -abs(c.contribution))
     for c in ranked[:3]:
@@ -321,7 +321,6 @@ def _uncertainty(pack: Pack, d: list[float], d_best: list[float], seed: int, n: 
         detail = "; ".join(text for _, text in diffs[:2])
         rests.append(f"{c.criterion} (priority {c.priority}) favours {OPTION_LABELS[c.favours or 'vm']} "
                      f"by {abs(c.contribution):.2f}: {detail}")
-    flipping = [pr.probe for pr in probes if pr.can_flip]
     if flipping:
         rests.append("a measurement of " + ", ".join(flipping) + " could change the result")
     elif values:
@@ -329,9 +328,7 @@ def _uncertainty(pack: Pack, d: list[float], d_best: list[float], seed: int, n: 
         if top.spread > 0:
             rests.append(f"most of the remaining spread comes from the {top.probe} estimate, which a measurement "
                          "would narrow")
-    close = low_band <= p <= high_band or bool(flipping)
-    return Uncertainty(p_bare_metal_better=_r(p), interval80=[_r(_quantile(s, 0.1)), _r(_quantile(s, 0.9))],
-                       expected_difference=_r(mean), close=close, samples=n, seed=seed, rests_on=rests)
+    return rests
 
 
 def _outcome(pack: Pack, results: Mapping[Option, OptionResult], unc: Uncertainty | None,

@@ -84,18 +84,26 @@ def _one(rule: Constraint, facts: Mapping[str, Any], units: Mapping[str, str]) -
 
 
 def screen(pack: Pack, facts: Mapping[str, Any], option: str, units: Mapping[str, str],
-           memo: dict[tuple[str, tuple[Any, ...]], Any] | None = None) -> Screen:
-    """The constraint hits of ``option`` for ``facts`` (which include the configuration's facts).
+           memo: dict[tuple[Any, tuple[Any, ...]], Any] | None = None, config: Mapping[str, Any] | None = None,
+           prefixes: Mapping[str, Any] | None = None) -> Screen:
+    """The constraint hits of ``option`` for ``facts`` with the configuration's facts ``config`` over them.
 
-    ``memo`` keeps each rule's hit by the configuration facts it reads.
+    ``memo`` keeps each rule's hit by the configuration facts it reads (and, with
+    ``prefixes``, by ``prefixes[rule.memo_key]``: what else it reads, see
+    :class:`advisor.decide.reuse.Reuse`); ``facts`` and ``config`` are merged only for a
+    rule the memo does not hold.
     """
     memo = {} if memo is None else memo
+    cf = config or {}
+    full = None if cf else facts
     hits = []
     for rule in pack.constraints_of(option):
-        key = (rule.memo_key, tuple([facts.get(n) for n in rule.config_reads]))
+        key = (rule.memo_key if prefixes is None else prefixes[rule.memo_key],
+               tuple([cf[n] if n in cf else facts.get(n) for n in rule.config_reads]))
         hit = memo.get(key, memo)
         if hit is memo:
-            hit = memo[key] = _one(rule, facts, units)
+            full = {**facts, **cf} if full is None else full
+            hit = memo[key] = _one(rule, full, units)
         if hit is not None:
             hits.append(hit)
     return Screen(tuple(hits))

@@ -8,6 +8,7 @@ A configuration is a set of ``config.<dimension>`` facts that rules read, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
 
 from advisor.decide.loader import Pack
@@ -25,8 +26,9 @@ class Configuration:
     phrases: tuple[str, ...]  # the phrase of each value ('' for a plain one)
     indices: tuple[int, ...]  # position of each value in its dimension (0: plain)
 
-    @property
+    @cached_property
     def facts(self) -> dict[str, str]:
+        """``config.<dimension>: value`` of each dimension (computed once: do not change it)."""
         return {f"config.{d}": v for d, v in self.values}
 
     @property
@@ -50,11 +52,23 @@ class Configuration:
 
 
 def configurations(pack: Pack, option: Option) -> list[Configuration]:
-    """Every configuration of ``option``, the plain one first."""
-    dims = pack.dimensions[option]
-    out = []
-    for idx in product(*(range(len(d.values)) for d in dims)):
-        values = tuple((d.name, d.values[i]) for d, i in zip(dims, idx, strict=True))
-        phrases = tuple(d.phrases[d.values[i]] if i else "" for d, i in zip(dims, idx, strict=True))
-        out.append(Configuration(option, values, phrases, tuple(idx)))
-    return out
+    """Every configuration of ``option``, the plain one first (built once per pack)."""
+    kept = _BUILT.get(id(pack))
+    if kept is None or kept[0] is not pack:
+        kept = _BUILT[id(pack)] = (pack, {})
+        if len(_BUILT) > 8:  # a process rarely holds more than a pack or two
+            del _BUILT[next(iter(_BUILT))]
+    built = kept[1].get(option)
+    if built is None:
+        dims = pack.dimensions[option]
+        out = []
+        for idx in product(*(range(len(d.values)) for d in dims)):
+            values = tuple((d.name, d.values[i]) for d, i in zip(dims, idx, strict=True))
+            phrases = tuple(d.phrases[d.values[i]] if i else "" for d, i in zip(dims, idx, strict=True))
+            out.append(Configuration(option, values, phrases, tuple(idx)))
+        built = kept[1][option] = tuple(out)
+    return list(built)
+
+
+#: Configurations built per pack: id(pack) -> (the pack, option -> its configurations).
+_BUILT: dict[int, tuple[Pack, dict[Option, tuple[Configuration, ...]]]] = {}
