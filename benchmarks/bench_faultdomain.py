@@ -8,10 +8,17 @@ as the CLI runs it (imports not timed), ``--runs`` times per size, and report th
 median wall-clock time (and the median CPU time). The sizes are interleaved round by
 round so that load from other processes hits all sizes alike. Each process reports its
 own peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``); the largest
-is shown. Every doubling of the size (1k -> 2k, 5k -> 10k, 50k -> 100k) should cost
-<= 2.2x (linear). The last round also times the phases (generate / metrics) of each option.
+is shown. The last round also times the phases (generate / metrics) of each option.
 
-    .venv/bin/python benchmarks/bench_faultdomain.py [--runs 3] [--sizes 1000 2000 5000 10000 50000 100000] [--check]
+Growth: every doubling of the size (1k -> 2k, 5k -> 10k, 50k -> 100k) should cost
+<= 2.2x (linear). Each round runs the sizes in turn (the order reversed every other
+round), so the two sizes of a doubling run next to each other; the ratio of that pair
+is taken in every round, and the goal is judged on the **median of the paired
+ratios** of the wall-clock time *and* on the ratio of the median times, whichever is
+larger (the spread of the paired ratios and the CPU-time ratio are shown beside them).
+The minimum, which flatters, is shown but never judged.
+
+    .venv/bin/python benchmarks/bench_faultdomain.py [--runs 7] [--sizes 1000 2000 5000 10000 50000 100000] [--check]
 """
 
 from __future__ import annotations
@@ -84,7 +91,7 @@ def _run(hosts: int, phases: bool) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="fresh processes per size (median reported)")
+    parser.add_argument("--runs", type=int, default=7, help="rounds: fresh processes per size (medians reported)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000, 10000, 50000, 100000])
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -97,7 +104,7 @@ def main() -> int:
     # Rounds interleave the sizes, so that load from other processes hits every size alike.
     runs: dict[int, list[dict[str, Any]]] = {h: [] for h in args.sizes}
     for i in range(args.runs):
-        for hosts in args.sizes:
+        for hosts in (args.sizes if i % 2 == 0 else args.sizes[::-1]):
             runs[hosts].append(_run(hosts, phases=i == args.runs - 1))
 
     rows: dict[int, dict[str, Any]] = {}
@@ -123,12 +130,17 @@ def main() -> int:
     ok = True
     for small, big in ((1000, 2000), (5000, 10000), (50000, 100000)):
         if small in rows and big in rows:
-            ratio = rows[big]["median"] / rows[small]["median"]
-            cpu_ratio = rows[big]["cpu"] / rows[small]["cpu"]
+            paired = sorted(b["seconds"] / a["seconds"] for a, b in zip(runs[small], runs[big], strict=True))
+            paired_cpu = [b["cpu_seconds"] / a["cpu_seconds"] for a, b in zip(runs[small], runs[big], strict=True)]
+            of_medians = rows[big]["median"] / rows[small]["median"]
+            ratio = max(statistics.median(paired), of_medians)
             met = ratio <= TARGET_RATIO
             ok &= met
-            print(f"scaling {small:,} -> {big:,} hosts: x{ratio:.2f} wall, x{cpu_ratio:.2f} CPU "
-                  f"(target <= {TARGET_RATIO}: {'met' if met else 'MISSED'})")
+            print(f"scaling {small:,} -> {big:,} hosts: paired x{statistics.median(paired):.2f} "
+                  f"(x{paired[0]:.2f} to x{paired[-1]:.2f} over {len(paired)} rounds), of the medians "
+                  f"x{of_medians:.2f}, CPU x{statistics.median(paired_cpu):.2f}, of the minimums "
+                  f"x{rows[big]['min'] / rows[small]['min']:.2f} (target <= {TARGET_RATIO} on the larger of "
+                  f"the first two: {'met' if met else 'MISSED'})")
     for hosts, (seconds, peak) in TARGETS.items():
         if hosts not in rows:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from faultdomain_reference import reference_metrics
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,3 +68,34 @@ def topologies(draw: st.DrawFn) -> Topology:
 @given(topologies())
 def test_random_fleets_match_the_graph_walk(topo: Topology) -> None:
     assert compute_metrics(topo) == reference_metrics(topo)
+
+
+@settings(max_examples=examples(1), deadline=None)
+@given(topologies())
+def test_64_bit_codes_give_what_32_bit_codes_give(topo: Topology) -> None:
+    """Indices and pair codes are 32-bit when they fit, else 64-bit: both give the same metrics.
+
+    With the 32-bit bound lowered to 3, every array of these small fleets takes the 64-bit path.
+    """
+    import pytest
+
+    from advisor.faultdomain import arrays
+
+    narrow = arrays.metrics(topo)
+    assert arrays._array([1, 2], 10).dtype == np.int32 and arrays._array([1, 2], 2**31).dtype == np.int64
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrays, "_INT32_MAX", 3)
+        assert arrays._array([1, 2], 10).dtype == np.int64
+        assert arrays.metrics(topo) == narrow
+
+
+def test_a_code_past_32_bits_takes_64() -> None:
+    """services * places past 2**31 - 1: the pairs are coded in 64 bits and decode to the same pairs."""
+    from advisor.faultdomain.arrays import _Level
+
+    services = np.array([0, 0, 70_000, 70_000], dtype=np.int32)
+    places = np.array([5, 5, 40_000, 39_999], dtype=np.int32)
+    level = _Level(services, places, 50_000, 70_001)  # codes up to 70,000 * 50,000 + 49,999 > 2**31
+    assert level.services.tolist() == [0, 70_000, 70_000] and level.places.tolist() == [5, 39_999, 40_000]
+    assert level.touched()[[5, 39_999, 40_000]].tolist() == [1, 1, 1]
+    assert level.single_mask().tolist() == [True, False, False]

@@ -7,6 +7,7 @@ not import numpy: only computing metrics does.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,18 +44,29 @@ def machine_hosts(topo: Topology) -> tuple[list[int], list[tuple[int, ...]]]:
     return machine_host, chains
 
 
+Index = npt.NDArray[Any]  # integer indices or codes, 32- or 64-bit (see _index_type)
+
+_INT32_MAX = int(np.iinfo(np.int32).max)
+
+
+def _index_type(bound: int) -> type[np.int32] | type[np.int64]:
+    """32-bit integers for values up to ``bound`` when they fit (half the memory to fill and to read), else 64-bit."""
+    return np.int32 if bound <= _INT32_MAX else np.int64
+
+
 class _Level:
     """The distinct (service, place) pairs of one level of the tree, sorted by service.
 
     ``touched`` counts, per place, the services with a pod there (the blast radius);
     ``single`` counts, per place, the services whose pods are all there (the outage).
+    A pair is coded ``service * size + place``: in 32 bits when every code fits, else in 64.
     """
 
-    def __init__(self, services: npt.NDArray[np.int64], places: npt.NDArray[np.int64], size: int,
-                 service_count: int) -> None:
+    def __init__(self, services: Index, places: Index, size: int, service_count: int) -> None:
         self.size = max(size, 1)
         self.service_count = service_count
-        codes = services * self.size
+        codes: Index = services.astype(_index_type(max(service_count, 1) * self.size))  # a copy, multiplied in place
+        codes *= self.size
         codes += places
         codes = _unique(codes)
         self.services, self.places = np.divmod(codes, self.size)
@@ -65,18 +77,18 @@ class _Level:
     def single_mask(self) -> npt.NDArray[np.bool_]:
         """Which pairs belong to a service with a single place."""
         per_service = np.bincount(self.services, minlength=max(self.service_count, 1))
-        mask: npt.NDArray[np.bool_] = per_service[self.services] == 1
+        mask: npt.NDArray[np.bool_] = (per_service == 1)[self.services]  # a flag per service, then per pair
         return mask
 
     def single(self) -> npt.NDArray[np.int64]:
         return np.bincount(self.places[self.single_mask()], minlength=self.size)
 
-    def up(self, parent: npt.NDArray[np.int64], size: int) -> _Level:
+    def up(self, parent: Index, size: int) -> _Level:
         """The pairs one level up: each place replaced by its parent."""
         return _Level(self.services, parent[self.places], size, self.service_count)
 
 
-def _unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _unique(values: Index) -> Index:
     """The sorted distinct values, sorting in place.
 
     The codes come grouped by service (the pods of a service are contiguous, and each
@@ -92,14 +104,18 @@ def _unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return values[keep]
 
 
-def _max(values: npt.NDArray[np.int64]) -> int:
+def _max(values: npt.NDArray[np.integer[Any]]) -> int:
     return int(values.max()) if values.size else 0
 
 
-def _array(values: list[int]) -> npt.NDArray[np.int64]:
-    # np.fromiter with the count: about 5x faster than np.asarray on a list of Python ints with
-    # older numpy, and a third faster than going through array.array with numpy 2
-    return np.fromiter(values, dtype=np.int64, count=len(values))
+def _array(values: list[int], bound: int) -> Index:
+    """``values`` (indices or counts up to ``bound``) as an array, in 32 bits when they fit.
+
+    np.fromiter with the count: about 5x faster than np.asarray on a list of Python ints with
+    older numpy, and a third faster than going through array.array with numpy 2; a value that
+    does not fit the type raises instead of wrapping.
+    """
+    return np.fromiter(values, dtype=_index_type(bound), count=len(values))
 
 
 def metrics(topo: Topology) -> dict[str, MetricValue]:
@@ -114,22 +130,23 @@ def metrics(topo: Topology) -> dict[str, MetricValue]:
     services = topo.services
     hosts = topo.hosts
     machines = hosts + topo.vms
-    pod_service = np.repeat(np.arange(services, dtype=np.int64), np.diff(_array(topo.service_start)))
-    pod_node = _array(topo.pod_node)
-    node_machine = _array(topo.node_machine)
-    vm_parent = _array(topo.vm_parent)
+    pod_service = np.repeat(np.arange(services, dtype=_index_type(services)),
+                            np.diff(_array(topo.service_start, topo.pods)))
+    pod_node = _array(topo.pod_node, topo.nodes)
+    node_machine = _array(topo.node_machine, machines)
+    vm_parent = _array(topo.vm_parent, machines)
     nesting = bool(np.any(vm_parent >= hosts))  # a VM inside a VM
     if nesting:
         host_list, vm_chains = machine_hosts(topo)
-        machine_host = _array(host_list)
+        machine_host = _array(host_list, hosts)
     else:  # each VM's parent is its host: no chains to follow
-        machine_host = np.concatenate((np.arange(hosts, dtype=np.int64), vm_parent))
+        machine_host = np.concatenate((np.arange(hosts, dtype=vm_parent.dtype), vm_parent))
 
     level_machine = _Level(pod_service, node_machine[pod_node], machines, services)
     del pod_service
     level_host = level_machine.up(machine_host, hosts) if topo.vms else level_machine
-    level_rack = level_host.up(_array(topo.host_rack), topo.racks)
-    level_site = level_rack.up(_array(topo.rack_site), topo.site_count)
+    level_rack = level_host.up(_array(topo.host_rack, topo.racks), topo.racks)
+    level_site = level_rack.up(_array(topo.rack_site, topo.site_count), topo.site_count)
 
     touched_host = level_host.touched()
     outage_host = level_host.single()
@@ -153,7 +170,7 @@ def metrics(topo: Topology) -> dict[str, MetricValue]:
     on_hosts = kernel_machines[kernel_machines < hosts]
     on_vms = kernel_machines[kernel_machines >= hosts]
     kernel_blast = max(_max(touched_host[on_hosts]), _max(touched_vm[on_vms]))
-    tenant_of = _array(topo.service_tenant)
+    tenant_of = _array(topo.service_tenant, topo.tenant_count)
     tenants = int(_unique(tenant_of.copy()).size)
     if tenants > 1:
         tenant_level = _Level(tenant_of[level_machine.services], level_machine.places, machines, topo.tenant_count)
