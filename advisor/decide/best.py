@@ -33,13 +33,17 @@ def best_draws(attributes: Mapping[str, Any], estimates: Iterable[Mapping[str, A
     """
     weighted = [(name, attr, prio[attr.criterion] * attr.spec.weight) for name, attr in attributes.items()]
     groups: dict[tuple[Any, ...], tuple[float, list[tuple[float, list[float]]]]] = {}
+    seen: dict[int, tuple[Any, list[float] | float]] = {}  # configurations share estimates: each valued once
     for ests in estimates:
         const = 0.0
         vecs: list[tuple[float, list[float]]] = []
         key: list[Any] = []
         for name, attr, k in weighted:
             est = ests[name]
-            v = values(attr, est)
+            got = seen.get(id(est))
+            if got is None or got[0] is not est:
+                got = seen[id(est)] = (est, values(attr, est))
+            v = got[1]
             if isinstance(v, float):
                 const += k * v
             else:

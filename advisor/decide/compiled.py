@@ -75,6 +75,20 @@ def _path_key(path: Sequence[str | int]) -> str:
     return "\x1f".join(str(p) for p in path)
 
 
+def config_values(names: tuple[str, ...], config: Mapping[str, Any], facts: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of the configuration facts ``names`` (a rule's ``config_reads``): ``config`` over ``facts``.
+
+    The key under which a rule's result is kept for the configurations that agree on them
+    (most rules read none or one: those skip building a list).
+    """
+    if not names:
+        return ()
+    if len(names) == 1:
+        name = names[0]
+        return (config[name] if name in config else facts.get(name),)
+    return tuple([config[n] if n in config else facts.get(n) for n in names])
+
+
 @dataclass(frozen=True)
 class Layer:
     """One folder of a layered pack: its name@version and where it was read from."""

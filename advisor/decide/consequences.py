@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from advisor.decide.compiled import config_values
 from advisor.decide.loader import Consequence, Pack, Range
 from advisor.errors import DataError
 
@@ -94,8 +95,7 @@ def estimate_all(pack: Pack, facts: Mapping[str, Any], option: str, memo: Memo |
     cf = config or {}
     full = None if cf else facts
     for rule in pack.consequences_of(option):
-        mkey = (rule.id if prefixes is None else prefixes[rule.id],
-                tuple([cf[n] if n in cf else facts.get(n) for n in rule.config_reads]))
+        mkey = (rule.id if prefixes is None else prefixes[rule.id], config_values(rule.config_reads, cf, facts))
         got = memo.get(mkey)
         if got is None:
             full = {**facts, **cf} if full is None else full

@@ -117,7 +117,7 @@ class Sampler:
     def __init__(self, seed: int, n: int, cache: Draws | None = None) -> None:
         self.seed, self.n = seed, n
         self._cache: Draws = {} if cache is None else cache
-        self._means: dict[int, float] = {}
+        self._means: dict[int, tuple[Estimate, float]] = {}
 
     def values(self, attr: Attribute, est: Estimate) -> list[float] | float:
         key = (attr.key, est.stream, est.low, est.mode, est.high)
@@ -132,10 +132,10 @@ class Sampler:
         return got
 
     def expected(self, attr: Attribute, est: Estimate) -> float:
+        got = self._means.get(id(est))  # an entry counts only for the very estimate it was made for
+        if got is not None and got[0] is est:
+            return got[1]
         v = self.values(attr, est)
-        if isinstance(v, float):
-            return v
-        mean = self._means.get(id(v))  # the draws are kept (by the cache) as long as the sampler
-        if mean is None:
-            mean = self._means[id(v)] = sum(v) / len(v)
+        mean = v if isinstance(v, float) else sum(v) / len(v)
+        self._means[id(est)] = (est, mean)
         return mean

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from advisor.decide.compiled import config_values
 from advisor.decide.loader import Constraint, Pack
 from advisor.decide.text import render
 
@@ -99,7 +100,7 @@ def screen(pack: Pack, facts: Mapping[str, Any], option: str, units: Mapping[str
     hits = []
     for rule in pack.constraints_of(option):
         key = (rule.memo_key if prefixes is None else prefixes[rule.memo_key],
-               tuple([cf[n] if n in cf else facts.get(n) for n in rule.config_reads]))
+               config_values(rule.config_reads, cf, facts))
         hit = memo.get(key, memo)
         if hit is memo:
             full = {**facts, **cf} if full is None else full
