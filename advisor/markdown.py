@@ -24,6 +24,8 @@ _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1
 def terminal(text: Any) -> str:
     """``text`` without escape sequences or control characters (tabs and newlines become spaces)."""
     out = _ESCAPE_SEQUENCE.sub("", str(text))
+    if out.isprintable():  # the common case, without a pass in Python over every character
+        return out
     return "".join(ch if ch.isprintable() else " " for ch in out)
 
 
