@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,14 @@ def test_wheel_in_a_clean_venv_outside_the_checkout(tmp_path: Path) -> None:
                   "-w", tmp_path / "dist", _copy_checkout(tmp_path / "checkout")], tmp_path)
     assert not _warnings(build.stdout + build.stderr), "\n".join(_warnings(build.stdout + build.stderr))
     wheel = next((tmp_path / "dist").glob("advisor-*.whl"))
+    # the licence travels with the package: its text in the wheel, its SPDX expression in the metadata (PEP 639)
+    with zipfile.ZipFile(wheel) as built:
+        names = built.namelist()
+        licence = [n for n in names if re.fullmatch(r"advisor-[^/]+\.dist-info/licenses/LICENSE", n)]
+        assert licence, [n for n in names if ".dist-info/" in n]
+        assert "Apache License" in built.read(licence[0]).decode()
+        metadata = built.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: Apache-2.0" in metadata and "License-File: LICENSE" in metadata
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", venv], tmp_path)
     _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel], tmp_path)
