@@ -157,6 +157,24 @@ def test_diff_from_a_measure_first_record_names_the_one_answer_that_settled_it(a
     ]
 
 
+def test_diff_of_two_measure_first_records_says_when_the_lead_moved(advisor: Run, tmp_path: Path) -> None:
+    # both close calls (recorded as 'none'), but a sub-millisecond SLO moves the lead from VM-backed to bare metal
+    for name, slo in (("a", "200"), ("b", "0.3333")):
+        result = advisor("assess", "--set", "workload_name=pay", "--set", f"latency_p99_ms={slo}", "--defaults",
+                         "--profile-output", f"{name}.profile.yaml", "--date", "2026-01-01")
+        assert result.exit_code == 0, result.stderr
+    first, second = _record(tmp_path / "reports", 1), _record(tmp_path / "reports", 2)
+    assert (first["outcome"], second["outcome"]) == ("measure-first", "measure-first")
+    lead = (first["decision"]["recommendation"], second["decision"]["recommendation"])
+    assert lead == ("vm", "bare-metal")
+    result = advisor("records", "diff", "1", "2")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ("0001 -> 0002: recommendation none (unchanged: measure first in both; "
+                                             "the leading option vm -> bare-metal)")
+    data = json.loads(advisor("records", "diff", "1", "2", "--format", "json").stdout)
+    assert data["leading"] == ["vm", "bare-metal"] and data["outcome_changed"] is False
+
+
 def test_check_exit_codes(advisor: Run, two: Path) -> None:
     result = advisor("records", "check", "--today", "2026-06-01")
     assert result.exit_code == 0, result.stdout + result.stderr

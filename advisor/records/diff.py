@@ -66,6 +66,11 @@ class Diff:
         return self.a.recommendation != self.b.recommendation
 
     @property
+    def leading(self) -> tuple[str | None, str | None]:
+        """The option each record's measure-first outcome leans to (None for any other outcome)."""
+        return _leading(self.a), _leading(self.b)
+
+    @property
     def deciding(self) -> list[Change]:
         """The inputs that flip the outcome on their own."""
         return [c for c in self.changes if c.flips]
@@ -73,7 +78,13 @@ class Diff:
     def lines(self) -> list[str]:
         a, b = self.a, self.b
         head = f"{a.number:04d} -> {b.number:04d}: recommendation {a.recommendation}"
-        head += f" -> {b.recommendation}" if self.outcome_changed else " (unchanged)"
+        lead_a, lead_b = self.leading
+        if self.outcome_changed:
+            head += f" -> {b.recommendation}"
+        elif lead_a and lead_b and lead_a != lead_b:  # both measure first, but the lead has moved
+            head += f" (unchanged: measure first in both; the leading option {lead_a} -> {lead_b})"
+        else:
+            head += " (unchanged)"
         out = [head]
         out += [c.format() for c in self.changes] or ["no differences in answers, rules or measurements"]
         if self.outcome_changed:
@@ -85,10 +96,14 @@ class Diff:
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a.number, "b": self.b.number, "recommendation": [self.a.recommendation,
                                                                            self.b.recommendation],
-                "outcome_changed": self.outcome_changed,
+                "outcome_changed": self.outcome_changed, "leading": list(self.leading),
                 "changes": [{"kind": c.kind, "name": c.name, "before": c.before, "after": c.after,
                              "flips": c.flips} for c in self.changes],
                 "changed_the_outcome": [f"{c.kind} {c.name}" for c in self.deciding], "notes": list(self.notes)}
+
+
+def _leading(rec: DecisionRecord) -> str | None:
+    return rec.decision.recommendation if rec.outcome == "measure-first" else None
 
 
 def _measured(rec: DecisionRecord) -> dict[str, Any]:

@@ -33,6 +33,8 @@ class RecordsDiffOutput(Out):
     b: int
     recommendation: list[str]
     outcome_changed: bool
+    #: the option each record leans to when its outcome is measure-first (null otherwise)
+    leading: list[str | None]
     changes: list[ChangeRow]
     changed_the_outcome: list[str]
     notes: list[str]
