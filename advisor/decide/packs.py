@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from advisor import cache
 from advisor.conditions import Condition, Expression, FactType, compile_condition, compile_expression
 from advisor.decide.loader import PACK_FILE, Pack, load_packs
+from advisor.inputs import MAX_BYTES
 
 if TYPE_CHECKING:
     from advisor.rules.evidence import Catalogue
@@ -57,6 +58,13 @@ def pack_files(folders: Sequence[Path]) -> list[Path]:
     return files
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def load(folders: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType], *,
          evidence: Callable[[], Catalogue], evidence_file: Path | None = None) -> Pack:
     """Load ``folders`` (see :func:`roots`), through the cache unless it is off or a folder is not a pack.
@@ -70,6 +78,8 @@ def load(folders: Sequence[tuple[Path, str]], catalog: Mapping[str, FactType], *
     if not all((path / PACK_FILE).is_file() for path, _ in folders):
         return build()  # the loader says what is wrong
     files = pack_files([path for path, _ in folders])
+    if any(_size(f) > MAX_BYTES for f in files):
+        return build()  # never hash a file the loader refuses by its size (a 100 MB rule file: at once)
     if evidence_file is not None:
         files.append(evidence_file.resolve())
     extra = [f"shown={shown}" for _, shown in folders] + [f"{name}={fact!r}" for name, fact in sorted(catalog.items())]

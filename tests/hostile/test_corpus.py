@@ -91,6 +91,14 @@ SPECIALS: dict[str, Callable[[Path], None] | None] = {
     "dev-null": None,
 }
 
+#: Special files made inside a rule pack and a records folder: name -> maker.
+IN_FOLDERS: dict[str, Callable[[Path], None]] = {
+    "fifo": _fifo,
+    "directory": lambda p: p.mkdir(),
+    "big-100mb": _big,
+    "dev-zero": lambda p: p.symlink_to("/dev/zero"),
+}
+
 _W = ["--set", "workload_name=w"]
 _ASSESS = ["--defaults", "--no-record", "--measure", "never"]
 
@@ -185,15 +193,18 @@ def _workspace(root: Path) -> list[tuple[str, Path, list[str]]]:
                 make(target)
                 path = target.relative_to(root).as_posix()
             jobs.append((f"special/{option}/{kind}", root, [a.replace("{F}", path) for a in argv]))
-    fifo_pack = root / "packs" / "with-fifo"
-    (fifo_pack / "consequences").mkdir(parents=True)
-    (fifo_pack / "pack.yaml").write_text("advisor_rule_pack: 2\nname: f\nversion: 1\ndescription: t\n")
-    os.mkfifo(fifo_pack / "consequences" / "low-latency.yaml")
-    jobs.append(("special/rules-lint/fifo-rule-file", root, ["rules", "lint", "packs/with-fifo"]))
-    fifo_recs = root / "recs" / "with-fifo"
-    fifo_recs.mkdir()
-    os.mkfifo(fifo_recs / "0001-a.json")
-    jobs.append(("special/records-list/fifo-record", root, ["records", "list", "--records-dir", "recs/with-fifo"]))
+    # a rule file and a record file that are not regular files or are 100 MB: the formats no file option names
+    for kind, make in IN_FOLDERS.items():
+        pack = root / "packs" / f"with-{kind}"
+        (pack / "consequences").mkdir(parents=True)
+        (pack / "pack.yaml").write_text("advisor_rule_pack: 2\nname: f\nversion: 1\ndescription: t\n")
+        make(pack / "consequences" / "low-latency.yaml")
+        jobs.append((f"special/rules-lint/{kind}-rule-file", root, ["rules", "lint", f"packs/with-{kind}"]))
+        recs = root / "recs" / f"with-{kind}"
+        recs.mkdir()
+        make(recs / "0001-a.json")
+        jobs.append((f"special/records-list/{kind}-record", root, ["records", "list", "--records-dir",
+                                                                   f"recs/with-{kind}"]))
     jobs += _folders(root)
     for case, argv in ARGV_CASES.items():
         n = case.replace("/", "-")
