@@ -76,17 +76,20 @@ class Reuse:
         self._units: tuple[tuple[str, str], ...] = ()
         self._reads: dict[str, tuple[str, ...]] = {}  # memo key of a rule, or an option -> the facts it reads
         self._keys: list[str] = []
+        self._ids: dict[tuple[str, tuple[Any, ...]], int] = {}
         self.rules: dict[tuple[Any, ...], Any] = {}
         self.options: dict[tuple[Any, ...], Any] = {}
         self.scaled: dict[tuple[float, int], tuple[list[float], list[float]]] = {}  # for best_draws
 
-    def start(self, pack: Pack, facts: Mapping[str, Any], units: Mapping[str, str]) -> dict[str, tuple[Any, ...]]:
-        """Begin a decision: each rule's memo key with the values of what it reads in ``facts`` (prepared)."""
+    def start(self, pack: Pack, facts: Mapping[str, Any], units: Mapping[str, str]) -> dict[str, int]:
+        """Begin a decision: for each rule's memo key, a number standing for the rule with the values of
+        what it reads in ``facts`` (prepared); the same number in every decision where those are the same."""
         shown = tuple(sorted(units.items()))
         if pack is not self._pack or shown != self._units:
             self._pack, self._units, self._reads = pack, shown, {}
             self.rules.clear()
             self.options.clear()
+            self._ids.clear()
             rules: list[Constraint | Consequence] = [*pack.constraints, *pack.consequences]
             for rule in rules:
                 self._reads[rule.memo_key] = _reads(rule)
@@ -94,7 +97,8 @@ class Reuse:
                 self._reads[option] = tuple(sorted({n for r in rules if r.rule.option == option
                                                     for n in (*self._reads[r.memo_key], *r.config_reads)}))
             self._keys = [r.memo_key for r in rules]
-        return {key: (key, self._values(facts, self._reads[key])) for key in self._keys}
+        ids = self._ids  # each (rule, values) as a small number: a memo key then hashes cheaply
+        return {key: ids.setdefault((key, self._values(facts, self._reads[key])), len(ids)) for key in self._keys}
 
     @staticmethod
     def _values(facts: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
