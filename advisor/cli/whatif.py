@@ -14,6 +14,7 @@ from advisor.cli.common import (
     InputFile,
     complete_set,
     format_option,
+    keep_loaded,
     load_questionnaire,
     questionnaire_option,
 )
@@ -68,6 +69,7 @@ def whatif(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         before = profiles.gather(questionnaire, profile_path=profile_path, sets=(), use_defaults=True,
                                  reask=(), mode="full", interactive=False).profile.values()
     pack = pipeline.load_decision_pack(list(rules_dirs), questionnaire)
+    keep_loaded()
     budget = tipping.WHATIF_BUDGET_MS if budget_ms is None else budget_ms
     analysis = tipping.tipping_points(answers, pack, questionnaire, budget_ms=budget, compare_with=before)
     if fmt == "json":

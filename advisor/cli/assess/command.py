@@ -19,6 +19,7 @@ from advisor.cli.common import (
     complete_keys,
     complete_set,
     format_option,
+    keep_loaded,
     load_questionnaire,
     questionnaire_option,
 )
@@ -207,6 +208,7 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
 
     rules = list(rules_dirs) or None
     pack = pipeline.load_decision_pack(rules, questionnaire)
+    keep_loaded()
     measured: dict[str, Any] | None = None
     info = None
     before: Decision | None = None
