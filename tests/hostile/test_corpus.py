@@ -29,6 +29,7 @@ CORPUS = HERE / "corpus"
 EXPECTED_FILE = HERE / "expected.json"
 PROFILE = HERE.parent.parent / "docs" / "examples" / "profiles" / "payments-api.profile.yaml"
 RECORDS = HERE.parent.parent / "docs" / "examples" / "records"
+ESTATE = HERE.parent.parent / "docs" / "examples" / "estate" / "prod"
 
 #: Exit codes the CLI documents; 70 (internal error) must never happen.
 DOCUMENTED = {0, 1, 2, 3, 4}
@@ -63,6 +64,8 @@ FILE_OPTIONS: dict[str, list[str]] = {
     "portfolio-inventory-csv": ["portfolio", "{F}", "--summary-only"],
     "whatif-profile": ["whatif", "--profile", "{F}"],
     "records-check-profile": ["records", "check", "--records-dir", "recs/-none", "--profile", "{F}"],
+    "observe-profile": ["observe", "--dump", "estate-prod", "--dry-run", "--profile", "{F}"],
+    "measure-profile": ["measure", "--profile", "{F}"],
 }
 
 
@@ -164,6 +167,7 @@ def _workspace(root: Path) -> list[tuple[str, Path, list[str]]]:
     """Copy the corpus to ``root``, make what cannot be committed; the jobs (case, cwd, argv)."""
     shutil.copytree(CORPUS, root, dirs_exist_ok=True)
     shutil.copy(PROFILE, root / "P.yaml")
+    shutil.copytree(ESTATE, root / "estate-prod")
     (root / "recs" / "-none").mkdir(parents=True)
     (root / "out").mkdir()
     (root / "redos-profile.yaml").write_text(
