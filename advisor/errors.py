@@ -62,6 +62,10 @@ class Problem:
         return text
 
 
+#: At most this many problem lines are printed for one error (``--format json`` lists them all).
+MAX_SHOWN = 50
+
+
 class AdvisorError(Exception):
     """Base of every user-facing error. Subclasses pick the exit code."""
 
@@ -86,8 +90,12 @@ class AdvisorError(Exception):
         return self.problems[0]
 
     def format(self) -> str:
-        """All problems, one line each."""
-        return "\n".join(p.format() for p in self.problems)
+        """The problems, one line each: at most :data:`MAX_SHOWN`, then how many more there are."""
+        lines = [p.format() for p in self.problems[:MAX_SHOWN]]
+        if len(self.problems) > MAX_SHOWN:  # 4,000 unknown parents are not 4,000 lines
+            lines.append(Problem(f"{len(self.problems) - MAX_SHOWN:,} more problems not shown",
+                                 "fix those above and run again").format())
+        return "\n".join(lines)
 
 
 class DataError(AdvisorError):

@@ -166,6 +166,9 @@ OWN: dict[str, dict[str, str]] = {
         "wrong-version": TOPOLOGY.replace("advisor_topology: 1", "advisor_topology: 2"),
         "old-version-key": TOPOLOGY.replace("advisor_topology: 1", "version: 1"),
         "path-name": TOPOLOGY.replace("name: t\n", "name: ../../etc/passwd\n"),
+        "many-unknown-parents": TOPOLOGY.replace("  - {name: vm-1, parent: host-1}\n", "".join(
+            f"  - {{name: vm-{i}, parent: hots-{i}}}\n" for i in range(1, 201))).replace("parent: vm-1",
+                                                                                          "parent: host-1"),
     },
     "inventories": {
         "profile-etc-shadow": "advisor_portfolio: 1\nworkloads:\n  - profile: /etc/shadow\n",
