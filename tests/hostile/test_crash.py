@@ -76,10 +76,10 @@ def _jobs(root: Path) -> list[tuple[str, Path, list[str], float, int]]:
     plans: list[tuple[str, list[str], float, int]] = []
     for step in range(1, 7):  # journal, JSON, markdown, index, journal removed, after
         plans.append(("assess", ASSESS, 0.0, step))
-    plans += [("assess", ASSESS, rng.uniform(0.05, 0.9) * took["assess"], 0) for _ in range(12)]
+    plans += [("assess", ASSESS, rng.uniform(0.05, 0.9) * took["assess"], 0) for _ in range(40)]
     for step in range(1, 9):  # journal, 2 x (JSON, markdown), index, journal removed, after
         plans.append(("supersede", SUPERSEDE, 0.0, step))
-    plans += [("supersede", SUPERSEDE, rng.uniform(0.0, 0.9) * took["supersede"], 0) for _ in range(110)]
+    plans += [("supersede", SUPERSEDE, rng.uniform(0.0, 0.9) * took["supersede"], 0) for _ in range(80)]
     jobs = []
     for i, (kind, argv, after, step) in enumerate(plans):
         folder = root / f"f{i:03d}"
