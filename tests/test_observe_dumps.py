@@ -130,6 +130,8 @@ def test_public_gke_node_from_the_api_is_a_google_cloud_vm_with_one_zone() -> No
                                              "kernel 4.14.56+ (1); runtime docker (1)")
     assert result.estate.answer("k8s_versions_in_production").derivation == (  # type: ignore[union-attr]
         "distinct kubelet minor versions over all nodes (1.10)")
+    missing = {u.key: u.reason for u in result.estate.unobserved}
+    assert missing["physical_hosts"].startswith("1 of 1 node is not known to be bare metal")
 
 
 def test_all_public_dumps_together_are_four_clusters_on_two_platforms() -> None:

@@ -322,7 +322,8 @@ def _hosts(snaps: Sequence[Snapshot], settings: Settings) -> tuple[Any, str]:
     platforms = _platforms(snaps, settings)
     metal = sum(1 for p in platforms if p.kind == "bare-metal")
     if not platforms or metal < len(platforms):
-        raise _Skip(f"{len(platforms) - metal} of {_n(len(platforms), 'node')} are not known to be bare metal: "
+        verb = "is" if len(platforms) - metal == 1 else "are"
+        raise _Skip(f"{len(platforms) - metal} of {_n(len(platforms), 'node')} {verb} not known to be bare metal: "
                     "the physical hosts under VMs are not visible to Kubernetes")
     return metal, f"bare-metal nodes over all clusters ({metal})"
 
