@@ -69,7 +69,12 @@ class _Level:
         codes *= self.size
         codes += places
         codes = _unique(codes)
-        self.services, self.places = np.divmod(codes, self.size)
+        # decoded into the narrower type of a service and a place (64-bit codes need not give 64-bit halves);
+        # every service is below service_count and every place below size, so the cast cannot wrap
+        narrow = _index_type(max(service_count, self.size))
+        self.services: Index = np.empty(codes.size, dtype=narrow)
+        self.places: Index = np.empty(codes.size, dtype=narrow)
+        np.divmod(codes, self.size, out=(self.services, self.places), casting="unsafe")
 
     def touched(self) -> npt.NDArray[np.int64]:
         return np.bincount(self.places, minlength=self.size)
