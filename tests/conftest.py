@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,12 @@ settings.register_profile("ci", max_examples=20, derandomize=True, database=None
                           print_blob=True)
 settings.register_profile("thorough", max_examples=200, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Keep pytest's rewritten test modules (tests/**/__pycache__) even under PYTHONDONTWRITEBYTECODE, which CI
+# sets: each pytest process (every xdist worker, the serial run) would otherwise rewrite the asserts of every
+# test module anew, about 3 of its 6 CPU seconds of collection. Modules imported from here on are cached; the
+# processes the tests start still inherit the variable (scripts/test compiles advisor's modules for them).
+sys.dont_write_bytecode = False
 
 TESTS_DIR = Path(__file__).resolve().parent
 GOLDEN_DIR = TESTS_DIR / "golden"
