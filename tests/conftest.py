@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -46,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Compiled packs go to a cache folder of this test run, never the user's (subprocesses inherit it)."""
     support.UPDATE_GOLDEN = bool(config.getoption("update_golden"))
+    config.addinivalue_line("markers", 'xdist_group(name): pytest-xdist\'s; xdist_group("cpu1") on a test that takes '
+                            "the CPU-1 lock for a part of it (sshd_fixture.cpu_heavy): a parallel run gives these "
+                            "and the cpu1 tests to one worker")
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         # started in the background of a shell script (`pytest ... &`, as scripts/test starts the serial run),
         # which ignores Ctrl-C for it: let Ctrl-C stop the run, and let the Ctrl-C tests' SIGINT reach the
@@ -55,10 +61,69 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def _holds_cpu1_lock(item: pytest.Item) -> bool:
+    """Marked ``cpu1``, or ``xdist_group("cpu1")`` for a test that takes the lock for a part (``cpu_heavy``)."""
+    return item.get_closest_marker("cpu1") is not None or any(
+        (mark.args[:1] or (mark.kwargs.get("name"),))[0] == "cpu1" for mark in item.iter_markers("xdist_group"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``slow`` first, in their order: a parallel run starts its longest tests early
-    instead of ending on one of them alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    instead of ending on one of them alone. Then the tests that hold the CPU-1 lock, which a parallel
+    run gives to one worker (:func:`pytest_xdist_make_scheduler`); an xdist worker lists them for it."""
+    items.sort(key=lambda item: 1 if _holds_cpu1_lock(item) else 0 if item.get_closest_marker("slow") else 2)
+    listing = getattr(config, "workerinput", {}).get(_CPU1_TESTS)
+    if listing:
+        part = Path(f"{listing}.{os.getpid()}")
+        part.write_text(json.dumps([item.nodeid for item in items if _holds_cpu1_lock(item)]), encoding="utf-8")
+        os.replace(part, listing)
+
+
+#: The workers' input naming the file where they list the tests that hold the CPU-1 lock.
+_CPU1_TESTS = "advisor_cpu1_tests"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """(pytest-xdist, in the controller) Where the workers list the tests that hold the CPU-1 lock."""
+    node.workerinput[_CPU1_TESTS] = str(_cpu1_listing(node.config))
+
+
+def _cpu1_listing(config: pytest.Config) -> Path:
+    key = "_advisor_cpu1_listing"
+    if not hasattr(config, key):
+        folder = tempfile.mkdtemp(prefix="advisor-test-xdist-")
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+        setattr(config, key, Path(folder) / "cpu1-tests.json")
+    return Path(getattr(config, key))
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """(pytest-xdist) ``-n N`` sends the tests that hold the CPU-1 lock to one worker, one after the other.
+
+    While the serial comparisons hold CPU 1 (scripts/test), at most one worker then waits for the
+    lock and the other keeps CPU 0 busy, instead of both waiting with CPU 0 idle. The other tests
+    are handed out one at a time, in the collection order. (``--dist loadgroup`` would do this from
+    the ``xdist_group`` marks, but its group does not reach the controller with pytest >= 9.2.)
+    An explicit ``--dist`` other than ``load`` is kept.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    listing = _cpu1_listing(config)
+
+    class Cpu1InOneWorker(LoadScopeScheduling):  # type: ignore[misc]
+        held: set[str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.held is None:  # the workers wrote the list while collecting, before scheduling starts
+                self.held = set(json.loads(listing.read_text(encoding="utf-8"))) if listing.exists() else set()
+            return "cpu1" if nodeid in self.held else nodeid
+
+    config.option.loadscopereorder = False  # keep the collection order (not the group first)
+    return Cpu1InOneWorker(config, log)
 
 
 #: The CPU the timing-sensitive benchmark comparisons (``-m serial``) pin their targets to.

@@ -756,6 +756,7 @@ def test_stdin_is_refused(fake: FakeKubernetesAPI) -> None:
     assert fake.created == []
 
 
+@pytest.mark.xdist_group("cpu1")  # holds the CPU-1 lock for its benchmark (cpu_heavy): one worker runs these
 def test_cpu_probe_through_the_kubernetes_runner(fake: FakeKubernetesAPI) -> None:
     probe = load_registry().probes["cpu"]
     runner = make_runner(fake)

@@ -393,6 +393,7 @@ targets:
     return path
 
 
+@pytest.mark.xdist_group("cpu1")  # holds the CPU-1 lock for its benchmark (cpu_heavy): one worker runs these
 @pytest.mark.slow
 def test_measure_compares_an_ssh_target_with_a_local_one(sshd: SSHD, tmp_path: Path, advisor: Any) -> None:
     if subprocess.run(["sh", "-c", "command -v sysbench"], capture_output=True).returncode != 0:
