@@ -150,6 +150,16 @@ def check_answers(answers: Mapping[str, Any], questionnaire: Questionnaire, *,
                 message, _, hint = str(exc).partition("; ")
                 raise DataError(f"{key}: {message}", hint or None, where) from None
             continue
+        if key in questionnaire.retired_by_key:
+            try:
+                mapped = questionnaire.migrate(key, raw)
+            except ValueError as exc:
+                message, _, hint = str(exc).partition("; ")
+                raise DataError(message, hint or None, where) from None
+            for new_key, value in mapped.items():
+                if new_key not in answers:  # an answer given explicitly wins
+                    values[new_key] = questionnaire.by_key[new_key].parse(value, from_text=False)
+            continue
         if key not in questionnaire.by_key:
             source = _catalog.source_of(key) if isinstance(key, str) else "profile"
             if source in ("derived", "graph"):
@@ -208,7 +218,7 @@ def _facts(values: Mapping[str, Any], measured: Mapping[str, Any], questionnaire
 # --------------------------------------------------------------------------- the decision engine
 
 _FLEET_KEYS = ("physical_hosts", "racks", "microservices_per_host", "replicas_per_service", "vms_per_host",
-               "clusters", "tenant_count", "hosts_per_site", "tenancy", "site_type", "max_blast_radius_pct")
+               "clusters", "tenant_count", "hosts_per_site", "site_type", "max_blast_radius_pct")
 
 
 def load_decision_pack(dirs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,

@@ -42,7 +42,7 @@ def test_a_cached_pack_equals_a_cold_load(cache_dir: Path) -> None:
     second = pipeline.load_decision_pack()  # decoded from the entry
     assert second == first == _cold()
     assert [r.when.source for r in second.rules] == [r.when.source for r in first.rules]
-    facts = pipeline.build_facts({"tenancy": "multi-tenant-untrusted"}, pipeline.load_questionnaire())
+    facts = pipeline.build_facts({"untrusted_tenants": True}, pipeline.load_questionnaire())
     assert [r.when.evaluate(facts) for r in second.rules] == [r.when.evaluate(facts) for r in first.rules]
 
 

@@ -17,7 +17,8 @@ from advisor import __version__, yamlio
 from advisor import profile as profiles
 
 QUICK = [
-    "workload_name", "workload_class", "latency_p99_ms", "jitter_sensitive", "tenancy", "compliance",
+    "workload_name", "workload_class", "latency_p99_ms", "jitter_sensitive", "tenant_count", "untrusted_tenants",
+    "compliance",
     "bare_metal_mandated", "physical_hosts", "microservices_per_host", "k8s_versions_in_production", "crd_count",
     "upgrades_per_year", "upgrade_duration_days", "gpu", "existing_virtualization", "priority_performance",
     "priority_isolation", "priority_operations", "priority_resilience", "priority_cost",
@@ -124,8 +125,14 @@ def test_defaults_cannot_invent_a_required_answer(advisor, tmp_path):
                             "give a number >= 0.001 and <= 3600000 ms"),
     ("latency_p99_ms=0", "--set: latency_p99_ms: 0 is out of range; give a number >= 0.001 and <= 3600000 ms"),
     ("priority_cost=9", "--set: priority_cost: 9 is out of range; give a whole number >= 1 and <= 5"),
-    ("tenancy=shared", "--set: tenancy: 'shared' is not a choice; "
-                       "choose one of 'single-team', 'multi-team', 'multi-tenant-untrusted'"),
+    ("workload_class=shared", "--set: workload_class: 'shared' is not a choice; "
+                              "choose one of 'web-services', 'data-processing', 'ml-training', 'ml-inference', "
+                              "'trading', 'telco-cnf', 'hpc', 'ci-build', 'edge', 'stateful-database'"),
+    ("tenancy=single-team", "--set: 'tenancy' was retired: it carried two independent facts, how many tenants "
+                            "share the nodes and whether they must be kept apart; they are tenant_count and "
+                            "untrusted_tenants; answer tenant_count, untrusted_tenants instead (single-team -> "
+                            "tenant_count: 1; multi-team -> untrusted_tenants: false; multi-tenant-untrusted -> "
+                            "untrusted_tenants: true)"),
     ("compliance=none,pci-dss", "--set: compliance: 'none' cannot be combined with other choices; "
                                 "remove it or the others"),
     ("jitter_sensitive=maybe", "--set: jitter_sensitive: expected yes or no, got 'maybe'; answer true or false"),
@@ -212,7 +219,7 @@ def test_questions_table_full(advisor, questionnaire):
     assert result.exit_code == 0
     keys = [row.split()[0] for row in result.stdout.splitlines()[2:] if row and not row.startswith(" ")]
     assert keys == questionnaire.keys()
-    assert "tenancy != 'single-team'" in result.stdout
+    assert "full; quick when untrusted_tenants or workload_class == 'ci-build'" in result.stdout
     assert result.stderr == ""
 
 
@@ -223,12 +230,11 @@ def test_questions_json_and_yaml(advisor, questionnaire, args, expected):
     assert as_json.exit_code == 0
     data = json.loads(as_json.stdout)
     assert [q["key"] for q in data] == expected
-    assert len(expected) == (58 if args else 20)
+    assert len(expected) == (58 if args else 21)
     by_key = {q["key"]: q for q in data}
     assert by_key["latency_p99_ms"]["default"] == 200
     assert by_key["latency_p99_ms"]["unit"] == "ms"
-    assert [c["value"] for c in by_key["tenancy"]["choices"]] == ["single-team", "multi-team",
-                                                                   "multi-tenant-untrusted"]
+    assert [c["value"] for c in by_key["gpu"]["choices"]][:2] == ["none", "inference"]
     assert "default" not in by_key["workload_name"]  # required
     as_yaml = advisor("questions", *args, "--format", "yaml")
     assert as_yaml.exit_code == 0
@@ -288,7 +294,7 @@ def test_schema_profile_is_valid_json_schema_and_accepts_written_profiles(adviso
 
     data["answers"]["latency_p99_ms"] = "fast"
     data["answers"]["rack"] = 4
-    data["defaults"]["tenancy"] = "shared"
+    data["defaults"]["tenant_count"] = "many"
     errors = sorted(e.message for e in validator.iter_errors(data))
     assert len(errors) == 3, errors
     assert any("'rack' was unexpected" in e for e in errors)

@@ -193,17 +193,17 @@ def test_check_exit_codes(advisor: Run, two: Path) -> None:
 def test_check_fires_a_trigger_for_a_changed_profile(advisor: Run, two: Path) -> None:
     path = next(two.glob("0001-*.json"))
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["revisit_triggers"] = ["tenancy == 'multi-tenant-untrusted'"]
+    data["revisit_triggers"] = ["untrusted_tenants"]
     path.write_text(json.dumps(data), encoding="utf-8")
     assert advisor("records", "supersede", "--force-supersede", "2", "1").exit_code == 0  # only 0001 stays in force
     assert advisor("records", "check", "--today", "2026-06-01", "--profile", "a.profile.yaml").exit_code == 0
-    changed = advisor("assess", "--profile", "a.profile.yaml", "--set", "tenancy=multi-tenant-untrusted",
+    changed = advisor("assess", "--profile", "a.profile.yaml", "--set", "untrusted_tenants=yes",
                       "--defaults", "--no-record")
     assert changed.exit_code == 0, changed.stderr
     result = advisor("records", "check", "--today", "2026-06-01")  # re-reads the record's own profile file
     assert result.exit_code == 4
     assert result.stdout == (f"reports/{_md_name(two, 1)}: revisit trigger fires for a.profile.yaml: "
-                             "tenancy == 'multi-tenant-untrusted'\n")
+                             "untrusted_tenants\n")
 
 
 def test_check_rejects_a_bad_date(advisor: Run, two: Path) -> None:

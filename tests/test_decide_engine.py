@@ -175,7 +175,7 @@ def test_the_json_is_deterministic_and_names_no_confidence() -> None:
 
 def test_the_recommendation_names_its_configuration() -> None:
     d = pipeline.decide_profile({"workload_class": "ci-build", "runs_untrusted_code": True,
-                                 "tenancy": "single-team"}, PACK, questionnaire=Q)
+                                 "tenant_count": 1}, PACK, questionnaire=Q)
     assert d.configuration is not None and ("Kata" in d.configuration or "gVisor" in d.configuration)
     assert d.sentence.lower().startswith(d.configuration.lower())
 

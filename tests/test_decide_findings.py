@@ -119,7 +119,7 @@ def test_5_measured_parity_cancels_the_prior_and_adds_nothing() -> None:
 
 # 6. isolation credited to VM nodes that do not isolate
 
-SAAS = {"tenancy": "multi-tenant-untrusted", "tenant_count": 500, "physical_hosts": 20}
+SAAS = {"untrusted_tenants": True, "tenant_count": 500, "physical_hosts": 20}
 
 
 def test_6_a_shared_vm_node_is_no_boundary() -> None:
@@ -172,7 +172,7 @@ def test_7_a_host_failure_takes_all_its_vm_nodes() -> None:
 def test_8_ties_and_knock_outs_are_distinct_outcomes() -> None:
     d = new({"gpu": "training"})
     assert d.outcome != "both-ruled-out"
-    both = new({"workload_class": "ci-build", "runs_untrusted_code": True, "tenancy": "single-team",
+    both = new({"workload_class": "ci-build", "runs_untrusted_code": True, "tenant_count": 1,
                 "sandbox_runtime_acceptable": False})
     assert both.outcome == "both-ruled-out" and both.recommendation is None
     assert {c.option for c in both.constraints if c.kind in ("configuration", "infeasible")} == {"bare-metal", "vm"}
@@ -214,7 +214,7 @@ def test_each_outcome_has_its_own_sentence(outcome: str) -> None:
     profiles = {
         "recommend": {"existing_virtualization": "public-cloud"},
         "one-ruled-out": {"bare_metal_mandated": True},
-        "both-ruled-out": {"workload_class": "ci-build", "runs_untrusted_code": True, "tenancy": "single-team",
+        "both-ruled-out": {"workload_class": "ci-build", "runs_untrusted_code": True, "tenant_count": 1,
                            "sandbox_runtime_acceptable": False},
         "measure-first": {},
     }

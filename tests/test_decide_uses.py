@@ -31,9 +31,7 @@ PACK = pipeline.load_decision_pack(questionnaire=Q)
 #: never the same consequence twice (docs/scoring.md, "Each fact counts once"); where two attributes share a
 #: criterion the reason says why they are different quantities. Restructurings weighed and refused: one
 #: "fleet-shape" estimate per criterion would add a kernel failure's lost capacity to clusters without quorum
-#: (services' capacity plus clusters is no quantity); folding the boundary into the tenants per kernel would
-#: make an untrusted single-team workload (no other tenant to reach) and a trusted 500-team platform (no
-#: attacker) score alike.
+#: (services' capacity plus clusters is no quantity).
 SHARED: dict[str, dict[str, str]] = {
     "physical_hosts": {
         "cost.overhead_pct": "the failure headroom: a host's worth of capacity is 100 / hosts per cent of the fleet",
@@ -74,17 +72,11 @@ SHARED: dict[str, dict[str, str]] = {
         "operations.layers": "an edge site run cut off from the centre needs the hypervisor's manager at the "
                              "site (read with edge_offline; a datacenter site is the centre)",
     },
-    "tenancy": {
-        "isolation.boundary": "its trust: untrusted tenants need a boundary between them (how hard one escape "
-                              "is)",
-        "isolation.tenants_per_kernel": "its count: a single team is one tenant, otherwise tenant_count (how "
-                                        "many tenants one escape reaches)",
-    },
 }
 
 #: the answers the issue's acceptance names: each enters exactly one estimate, with no exception
-ONCE = ("microservices_per_host", "vms_per_host", "replicas_per_service", "tenant_count", "max_blast_radius_pct",
-        "latency_p99_ms")
+ONCE = ("microservices_per_host", "vms_per_host", "replicas_per_service", "tenant_count", "untrusted_tenants",
+        "max_blast_radius_pct", "latency_p99_ms")
 
 
 def _uses(pack: object = PACK) -> dict[str, dict[str, list[str]]]:

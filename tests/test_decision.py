@@ -51,7 +51,7 @@ def test_record_fields_from_the_assessment(record: records.DecisionRecord) -> No
     assert record.profile.path == "saas.profile.yaml"
     assert record.profile.sha256 == records.sha256_hex(EXAMPLE.read_bytes())
     assert record.profile.questionnaire.id == "default"
-    assert record.profile.answers["tenancy"] == "multi-tenant-untrusted"
+    assert record.profile.answers["untrusted_tenants"] is True
     [pack] = record.rules.packs
     assert (pack.name, pack.path) == (pipeline.load_decision_pack().meta.name, "rules")
     assert pack.sha256 == records.pack_sha256(pipeline.DECISION_PACK_DIR)

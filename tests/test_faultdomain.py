@@ -60,7 +60,7 @@ from advisor.faultdomain import (
 # Counts: 24 worker VMs + 3 control-plane VMs = 27 VMs = 27 nodes = 27 kernels;
 #   15 / 27 pods per kernel, 27 / 3 = 9 kernels per tenant.
 FLEET_A = FleetParams(physical_hosts=6, racks=2, vms_per_host=4, replicas_per_service=3, services=5,
-                      clusters=1, tenancy="multi-team", tenant_count=3)
+                      clusters=1, tenant_count=3)
 
 EXPECTED_A: dict[str, dict[str, MetricValue]] = {
     "bare_metal": {
@@ -104,7 +104,7 @@ EXPECTED_A: dict[str, dict[str, MetricValue]] = {
 #   Same host and rack figures; SPOFs add the 4 busy VMs -> 10.
 #   12 worker VMs + 3 control-plane VMs = 15 kernels; 4 / 15 pods per kernel.
 FLEET_B = FleetParams(physical_hosts=6, racks=2, vms_per_host=2, replicas_per_service=1, services=4,
-                      clusters=1, tenancy="single-team", max_blast_radius_pct=25.0)
+                      clusters=1, tenant_count=1, max_blast_radius_pct=25.0)
 
 EXPECTED_B: dict[str, dict[str, MetricValue]] = {
     "bare_metal": {
@@ -206,7 +206,7 @@ def _host_of(topo: Topology, node: int) -> int:
 # --------------------------------------------------------------------------- the docs' worked example
 # docs/fault-domains.md, "Worked example": the profile below, numbers computed by hand there.
 WORKED = {"physical_hosts": 6, "racks": 2, "microservices_per_host": 2, "replicas_per_service": 3,
-          "vms_per_host": 4, "clusters": 1, "tenancy": "multi-team", "tenant_count": 3}
+          "vms_per_host": 4, "clusters": 1, "tenant_count": 3}
 
 
 def test_docs_worked_example() -> None:
@@ -235,7 +235,7 @@ def test_defaults_and_service_derivation() -> None:
     assert p == FleetParams()
     # 20 hosts * 20 services per host = 400 slots; 400 // 3 = 133 services.
     assert p.service_count == 133 and p.tenants == 5
-    assert FleetParams.from_answers({"tenancy": "single-team", "tenant_count": 40}).tenants == 1
+    assert FleetParams.from_answers({"tenant_count": 1}).tenants == 1
     assert FleetParams.from_answers({"physical_hosts": 1, "microservices_per_host": 1,
                                      "replicas_per_service": 5}).service_count == 1
     # None means unanswered; whole floats are accepted; other keys are ignored.
@@ -251,8 +251,9 @@ def test_defaults_and_service_derivation() -> None:
         ({"racks": True},
          "advisor: fault-domain model: racks must be a whole number of at least 1, got True; "
          "fix the answer in the profile"),
-        ({"tenancy": "multi-tenant"},
-         "advisor: fault-domain model: unknown tenancy 'multi-tenant'; did you mean 'multi-team'?"),
+        ({"tenant_count": 0},
+         "advisor: fault-domain model: tenant_count must be a whole number of at least 1, got 0; "
+         "fix the answer in the profile"),
         ({"site_type": "cloud"},
          "advisor: fault-domain model: unknown site_type 'cloud'; use one of 'datacenter', 'edge'"),
         ({"max_blast_radius_pct": 150},

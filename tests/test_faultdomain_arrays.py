@@ -18,7 +18,6 @@ params = st.builds(
     replicas_per_service=st.integers(1, 7),
     vms_per_host=st.integers(1, 5),
     clusters=st.integers(1, 6),
-    tenancy=st.sampled_from(["single-team", "multi-team", "multi-tenant-untrusted"]),
     tenant_count=st.integers(1, 8),
     site_type=st.sampled_from(["datacenter", "edge"]),
     hosts_per_site=st.integers(1, 6),

@@ -12,13 +12,13 @@ from advisor.rules.catalog import DERIVED, MEASURED
 
 def test_defaults_fill_applicable_questions_only() -> None:
     q = pipeline.load_questionnaire()
-    facts = pipeline.build_facts({"workload_name": "api", "tenancy": "single-team"}, q)
+    facts = pipeline.build_facts({"workload_name": "api", "tenant_count": 1}, q)
     assert facts["workload_class"] == "web-services" and facts["compliance"] == ["none"]
-    for absent in ("tenant_count", "hosts_per_site", "hypervisor_license_per_core_year",
+    for absent in ("hosts_per_site", "hypervisor_license_per_core_year",
                    "dedicated_hardware_required"):
         assert absent not in facts, absent
     assert facts["licence_cost_per_year"] == 0.0  # the licence question did not apply
-    assert facts["tenants_effective"] == 1
+    assert facts["tenant_count"] == 1 and facts["untrusted_tenants"] is False
     assert facts["edge_sites"] == 0
 
 
@@ -31,13 +31,13 @@ def test_derived_facts_from_a_full_profile() -> None:
         "physical_hosts": 10, "vms_per_host": 8, "microservices_per_host": 7, "replicas_per_service": 2,
         "upgrades_per_year": 4, "upgrade_duration_days": 2.5, "clusters": 3, "existing_virtualization": "vsphere",
         "hypervisor_license_per_core_year": 350, "cores_per_host": 32, "special_networking": ["sr-iov"],
-        "compliance": ["pci-dss"], "tenancy": "multi-tenant-untrusted", "tenant_count": 40, "crd_count": 50,
+        "compliance": ["pci-dss"], "untrusted_tenants": True, "tenant_count": 40, "crd_count": 50,
         "crd_owning_teams": 0, "site_type": "edge", "hosts_per_site": 3, "k8s_versions_in_production": 2,
     }, pipeline.load_questionnaire())
     assert {d.name: facts[d.name] for d in DERIVED} == {
         "upgrade_days_per_year": 30.0, "total_nodes_bare_metal": 10, "total_nodes_vm": 80, "services_total": 35,
         "licence_cost_per_year": 112000.0, "special_networking_needed": True, "compliance_in_scope": True,
-        "tenants_effective": 40, "crds_per_owning_team": 50.0, "edge_sites": 4, "version_skew_burden": 6,
+        "crds_per_owning_team": 50.0, "edge_sites": 4, "version_skew_burden": 6,
     }
 
 
@@ -63,7 +63,12 @@ def test_catalog_has_every_source_once() -> None:
 
 @pytest.mark.parametrize(("answers", "measured", "message"), [
     ({"latency_p99": 1}, None, "advisor: unknown answer key 'latency_p99'; did you mean 'latency_p99_ms'?"),
-    ({"tenancy": "multi-tenat"}, None, "advisor: tenancy: 'multi-tenat' is not a choice; did you mean 'multi-team'?"),
+    ({"workload_class": "trade"}, None, "advisor: workload_class: 'trade' is not a choice; did you mean 'trading'?"),
+    ({"tenancy": "shared"}, None, "advisor: tenancy was retired (it carried two independent facts, how many tenants "
+                                  "share the nodes and whether they must be kept apart; they are tenant_count and "
+                                  "untrusted_tenants) and 'shared' was never one of its values; answer tenant_count, "
+                                  "untrusted_tenants instead (single-team -> tenant_count: 1; multi-team -> "
+                                  "untrusted_tenants: false; multi-tenant-untrusted -> untrusted_tenants: true)"),
     ({"edge_sites": 2}, None, "advisor: 'edge_sites' is a derived fact, computed from the answers; set the answers "
                               "it is computed from (see docs/facts.md)"),
     ({}, {"measured.net.ratoi": 1.0}, "advisor: unknown measured fact 'measured.net.ratoi'; did you mean "
@@ -93,8 +98,22 @@ def test_assess_takes_answers_or_a_profile() -> None:
 def test_byte_identical_json_across_runs() -> None:
     q = pipeline.load_questionnaire()
     pack = pipeline.load_decision_pack(questionnaire=q)
-    answers = {"latency_p99_ms": 1.5, "tenancy": "multi-tenant-untrusted", "compliance": ["soc2", "pci-dss"]}
+    answers = {"latency_p99_ms": 1.5, "untrusted_tenants": True, "compliance": ["soc2", "pci-dss"]}
     outputs = {pipeline.decide_profile(answers, pack, questionnaire=q).to_json() for _ in range(3)}
     outputs.add(pipeline.decide_profile(dict(sorted(answers.items())), pipeline.load_decision_pack(questionnaire=q),
                                         questionnaire=q).to_json())
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ({"tenancy": "single-team"}, {"tenant_count": 1, "untrusted_tenants": False}),
+    ({"tenancy": "multi-team", "tenant_count": 7}, {"tenant_count": 7, "untrusted_tenants": False}),
+    ({"tenancy": "multi-tenant-untrusted"}, {"tenant_count": 5, "untrusted_tenants": True}),
+    ({"tenancy": "multi-tenant-untrusted", "untrusted_tenants": False}, {"untrusted_tenants": False}),  # explicit wins
+])
+def test_the_retired_tenancy_answer_maps_to_the_two_facts_it_carried(old: dict[str, object],
+                                                                     new: dict[str, object]) -> None:
+    """Profiles written before the split still decide as before: the count and the trust, each its own answer."""
+    facts = pipeline.build_facts(old, pipeline.load_questionnaire())
+    assert "tenancy" not in facts
+    assert {k: facts[k] for k in new} == new

@@ -19,7 +19,7 @@ EXAMPLES = ROOT / "docs" / "examples"
 NODE_DIR = ROOT / ".ci" / "node"
 
 BATCH = {"workload_name": "batch", "workload_class": "data-processing", "latency_p99_ms": 5000,
-         "tenancy": "single-team"}
+         "tenant_count": 1}
 
 
 def _copy_examples(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ workloads:
   - answers: {{workload_name: a}}
   - answers: {{workload_name: b, bare_metal_mandated: true}}
   - answers: {{workload_name: far, workload_class: trading, latency_p99_ms: 0.05, jitter_sensitive: true,
-               special_networking: [sr-iov, dpdk], tenancy: multi-tenant-untrusted, physical_hosts: 500}}
+               special_networking: [sr-iov, dpdk], untrusted_tenants: true, physical_hosts: 500}}
 """)
     result = advisor("portfolio", "inv.yaml", "--summary-only")
     assert result.exit_code == 0, result.stderr
@@ -188,7 +188,8 @@ def test_far_apart_profiles_are_not_flagged_even_when_results_differ(questionnai
         core.Workload("web", dict(BATCH, workload_name="web"), Location("x", 1, 1)),
         core.Workload("hft", {"workload_name": "hft", "workload_class": "trading", "latency_p99_ms": 0.05,
                               "jitter_sensitive": True, "special_networking": ["sr-iov", "dpdk"],
-                              "bare_metal_mandated": True}, Location("x", 2, 1)),
+                              "noisy_neighbor_sensitivity": "high", "physical_hosts": 12, "bare_metal_mandated": True},
+                      Location("x", 2, 1)),
     ])
     entries = core.assess_all(inv, pack, questionnaire)
     assert {e.result.recommendation for e in entries} == {"vm", "bare-metal"}
@@ -218,7 +219,7 @@ def test_bucketed_consistency_check_finds_every_nearest_pair(questionnaire):
     workloads = []
     for i in range(60):
         answers = {"workload_name": f"w{i}", "bare_metal_mandated": rng.random() < 0.3,
-                   "tenancy": rng.choice(["single-team", "multi-team"]), "jitter_sensitive": rng.random() < 0.3,
+                   "tenant_count": rng.choice([1, 5]), "jitter_sensitive": rng.random() < 0.3,
                    "latency_p99_ms": rng.choice([1, 2, 200, 201, 205]), "gpu": rng.choice(["none", "inference"]),
                    "physical_hosts": rng.choice([20, 21, 25])}
         workloads.append(core.Workload(f"w{i}", answers, Location("x", i + 1, 1)))
@@ -299,7 +300,7 @@ workloads:
       latency_p99: 5
   - answers:
       workload_name: b
-      tenancy: shared
+      workload_class: shared
   - answers:
       workload_name: a
   - profile: profiles/nope.profile.yaml
@@ -308,8 +309,8 @@ workloads:
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "bad.yaml:5:7: unknown question key 'latency_p99'; did you mean 'latency_p99_ms'?",
-        "bad.yaml:8:16: tenancy: 'shared' is not a choice; choose one of 'single-team', 'multi-team', "
-        "'multi-tenant-untrusted'",
+        "bad.yaml:8:23: workload_class: 'shared' is not a choice; choose one of 'web-services', 'data-processing', "
+        "'ml-training', 'ml-inference', 'trading', 'telco-cnf', 'hpc', 'ci-build', 'edge', 'stateful-database'",
         "bad.yaml:9:5: duplicate workload name 'a' (lines 3 and 9); give each workload its own workload_name",
         "bad.yaml:11:14: profile file 'profiles/nope.profile.yaml' not found; "
         "give a path relative to the inventory file",
@@ -319,14 +320,14 @@ workloads:
 
 
 def test_every_problem_of_a_csv_inventory_is_reported_with_row_and_column(advisor, tmp_path):
-    _write(tmp_path / "bad.csv", "workload_name,tennancy,latency_p99_ms,compliance\n"
+    _write(tmp_path / "bad.csv", "workload_name,tenant_cont,latency_p99_ms,compliance\n"
                                  "a,multi-team,fast,pci-dss\n"
                                  "b,multi-team,5,\"pci-dss,nope\"\n"
                                  "a,multi-team,5,none\n")
     result = advisor("portfolio", "bad.csv", "--summary-only")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "bad.csv:1:2: unknown question key 'tennancy'; did you mean 'tenancy'?",
+        "bad.csv:1:2: unknown question key 'tenant_cont'; did you mean 'tenant_count'?",
         "bad.csv:2:3: latency_p99_ms: expected a number, got 'fast'; give a number >= 0.001 and <= 3600000 ms",
         "bad.csv:3:4: compliance: 'nope' is not a choice; did you mean 'none'?",
         "bad.csv:4:1: duplicate workload name 'a' (lines 2 and 4); give each workload its own workload_name",

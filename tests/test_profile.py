@@ -30,9 +30,10 @@ CONTRACT: list[tuple] = [
      "web-services", "quick", ALWAYS, None),
     ("latency_p99_ms", "float", None, 200, "quick", ALWAYS, (0.001, False, ANY)),
     ("jitter_sensitive", "bool", None, False, "quick", ALWAYS, None),
-    ("tenancy", "choice", ["single-team", "multi-team", "multi-tenant-untrusted"], "multi-team", "quick", ALWAYS,
-     None),
-    ("tenant_count", "int", None, 5, "full", "tenancy != 'single-team'", (1, False, ANY)),
+    # tenancy (single-team, multi-team, multi-tenant-untrusted) carried two facts: it is retired, split into the
+    # count and the trust; profiles that still carry it load through its mapping (test_a_retired_answer_...)
+    ("tenant_count", "int", None, 5, "quick", ALWAYS, (1, False, ANY)),
+    ("untrusted_tenants", "bool", None, False, "quick", ALWAYS, None),
     ("runs_untrusted_code", "bool", None, False, "full", ALWAYS, None),
     ("noisy_neighbor_sensitivity", "choice", ["low", "medium", "high"], "medium", "full", ALWAYS, None),
     ("needs_hard_resource_limits", "bool", None, False, "full", ALWAYS, None),
@@ -74,6 +75,7 @@ CONTRACT: list[tuple] = [
 
 def test_contract_has_38_questions_in_order(questionnaire):
     assert len(CONTRACT) == 38
+    assert [r.key for r in questionnaire.retired] == ["tenancy"]
     assert questionnaire.id == "default" and questionnaire.version == 1
     # the contract's keys come first, in order; questions added later follow them
     assert questionnaire.keys()[:38] == [row[0] for row in CONTRACT]
@@ -119,8 +121,6 @@ def test_question_matches_the_contract(questionnaire, row):
 
 
 @pytest.mark.parametrize(("key", "applies", "does_not_apply"), [
-    ("tenant_count", {"tenancy": "multi-team"}, {"tenancy": "single-team"}),
-    ("tenant_count", {"tenancy": "multi-tenant-untrusted"}, {"tenancy": "single-team"}),
     ("dedicated_hardware_required", {"compliance": ["pci-dss"]}, {"compliance": ["none"]}),
     ("hypervisor_license_per_core_year", {"existing_virtualization": "vsphere"}, {"existing_virtualization": "none"}),
     ("hypervisor_license_per_core_year", {"existing_virtualization": "nutanix"},
@@ -148,7 +148,7 @@ def _fresh(questionnaire, *, complete: bool) -> str:
     p.set_answer("latency_p99_ms", 0.25)
     p.set_answer("upgrade_duration_days", 5.0)
     p.set_answer("compliance", ["pci-dss", "gdpr"])
-    for key in ("tenancy", "gpu", "special_networking", "racks"):
+    for key in ("tenant_count", "gpu", "special_networking", "racks"):
         p.set_default(key)
     return p.render(source="interactive", complete=complete, answered_by="tester")
 
@@ -363,9 +363,14 @@ def _profile_text(answers: str, defaults: str = "", questionnaire: str = "{id: d
      "p.yaml:4:3: unknown question key 'latency_p99_m'; did you mean 'latency_p99_ms'?"),
     (_profile_text("  latency_p99_ms: '5'\n"),
      "p.yaml:4:19: latency_p99_ms: expected a number, got '5'; give a number >= 0.001 and <= 3600000 ms"),
+    (_profile_text("  workload_class: shared\n"),
+     "p.yaml:4:19: workload_class: 'shared' is not a choice; choose one of 'web-services', 'data-processing', "
+     "'ml-training', 'ml-inference', 'trading', 'telco-cnf', 'hpc', 'ci-build', 'edge', 'stateful-database'"),
     (_profile_text("  tenancy: shared\n"),
-     "p.yaml:4:12: tenancy: 'shared' is not a choice; "
-     "choose one of 'single-team', 'multi-team', 'multi-tenant-untrusted'"),
+     "p.yaml:4:12: tenancy was retired (it carried two independent facts, how many tenants share the nodes and "
+     "whether they must be kept apart; they are tenant_count and untrusted_tenants) and 'shared' was never one of its "
+     "values; answer tenant_count, untrusted_tenants instead (single-team -> tenant_count: 1; multi-team -> "
+     "untrusted_tenants: false; multi-tenant-untrusted -> untrusted_tenants: true)"),
     (_profile_text("  gpu: none\n", "  gpu: none\n"),
      "p.yaml:6:3: 'gpu' is both answered and defaulted; keep it under 'answers' only"),
     (_profile_text("  gpu: none\n", questionnaire="{id: other, version: 1}"),
@@ -395,21 +400,19 @@ def test_parse_assignment_is_the_same_validation_as_typing(questionnaire):
 def test_plan_asks_only_missing_quick_questions(questionnaire):
     p = profiles.new(questionnaire)
     p.set_answer("workload_name", "api")
-    p.set_answer("tenancy", "single-team")
+    p.set_answer("tenant_count", 1)
     plan = profiles.plan(p, mode="quick", use_defaults=False, interactive=True)
     quick = [q.key for q in questionnaire.selected("quick")]
-    assert plan.ask == [k for k in quick if k not in ("workload_name", "tenancy")]
+    assert plan.ask == [k for k in quick if k not in ("workload_name", "tenant_count")]
     assert plan.missing == []
     full_only = [k for k in questionnaire.keys() if k not in quick]
     assert plan.take_default == full_only
     full = profiles.plan(p, mode="full", use_defaults=False, interactive=True)
-    assert "tenant_count" not in full.ask  # its condition is false for single-team
-    assert "tenant_count" in full.take_default
     assert "hosts_per_site" not in full.ask  # site_type defaults to datacenter
     headless = profiles.plan(p, mode="quick", use_defaults=False, interactive=False)
     assert headless.ask == [] and headless.missing == plan.ask
-    reask = profiles.plan(p, mode="quick", use_defaults=True, reask=["tenancy"], interactive=True)
-    assert reask.ask == ["tenancy"]
+    reask = profiles.plan(p, mode="quick", use_defaults=True, reask=["tenant_count"], interactive=True)
+    assert reask.ask == ["tenant_count"]
 
 
 @pytest.mark.parametrize("name", ["123", "007", "yes", "On", "null", "True", "NaN", "1e3", "1_000", "0x1F",
@@ -431,13 +434,13 @@ def test_defaults_follow_earlier_answers(questionnaire):
     assert questionnaire.default_for("latency_p99_ms", {"workload_class": "trading"}) == 0.1
     assert questionnaire.default_for("latency_p99_ms", {"workload_class": "web-services"}) == 200
     p = profiles.new(questionnaire)
-    p.set_answer("tenancy", "single-team")
-    p.set_default("tenant_count")  # not asked: its condition is false, its default follows tenancy
-    assert p.defaults["tenant_count"] == 1 and p.origin("tenant_count") == "default"
+    p.set_answer("workload_class", "ci-build")
+    p.set_default("runs_untrusted_code")  # not asked: its default follows the workload class
+    assert p.defaults["runs_untrusted_code"] is True and p.origin("runs_untrusted_code") == "default"
 
 
 def test_consistency_warnings_are_printed_on_replay(advisor):
-    result = advisor("assess", "--set", "workload_name=x", "--set", "tenancy=multi-tenant-untrusted",
+    result = advisor("assess", "--set", "workload_name=x", "--set", "untrusted_tenants=yes",
                      "--set", "runs_untrusted_code=no", "--defaults", "--no-record", "--measure", "never")
     assert result.exit_code == 0, result.stderr
     assert "advisor: warning: the platform is shared with untrusted tenants, yet no third-party code runs" \
@@ -478,3 +481,20 @@ def test_default_when_is_checked_at_load(tmp_path):
         questionnaires.load(path)
     assert "q.yaml:12:16: unknown fact 'c'; a default_when can only use the keys of earlier questions" \
         in info.value.format()
+
+
+def test_a_retired_answer_still_loads_as_the_answers_it_stands_for(questionnaire, tmp_path):
+    """tenancy carried the tenant count and their trust; a profile written with it loads as the two answers,
+    keeps its note, and is written back without it."""
+    path = tmp_path / "old.profile.yaml"
+    path.write_text(_profile_text("  workload_name: saas\n  tenancy: multi-tenant-untrusted\n  tenant_count: 40\n",
+                                  "  racks: 4\n") + "notes:\n  tenancy: customers, contract clause 7\n",
+                    encoding="utf-8")
+    p = profiles.load(path, questionnaire)
+    assert p.answers == {"workload_name": "saas", "untrusted_tenants": True, "tenant_count": 40}
+    assert p.notes == {"untrusted_tenants": "customers, contract clause 7"}
+    single = tmp_path / "single.profile.yaml"
+    single.write_text(_profile_text("  workload_name: api\n", "  tenancy: single-team\n"), encoding="utf-8")
+    q = profiles.load(single, questionnaire)
+    assert q.defaults == {"tenant_count": 1} and q.answers == {"workload_name": "api"}
+    assert "tenancy" not in q.render(source="file")

@@ -139,7 +139,8 @@ def _prompts(questionnaire, keys: list[str]) -> list[str]:
 
 
 QUICK = [
-    "workload_name", "workload_class", "latency_p99_ms", "jitter_sensitive", "tenancy", "compliance",
+    "workload_name", "workload_class", "latency_p99_ms", "jitter_sensitive", "tenant_count", "untrusted_tenants",
+    "compliance",
     "bare_metal_mandated", "physical_hosts", "microservices_per_host", "k8s_versions_in_production", "crd_count",
     "upgrades_per_year", "upgrade_duration_days", "gpu", "existing_virtualization", "priority_performance",
     "priority_isolation", "priority_operations", "priority_resilience", "priority_cost",
@@ -158,7 +159,8 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
         "workload_class": [DOWN, ENTER],              # data-processing
         "latency_p99_ms": [],                          # handled below: invalid value first
         "jitter_sensitive": ["y"],                     # confirm accepts y without Enter
-        "tenancy": [ENTER],                            # default multi-team
+        "tenant_count": [ENTER],                       # default 5
+        "untrusted_tenants": [ENTER],                  # default no
         "compliance": [ENTER],                         # default [none]
         "bare_metal_mandated": [ENTER],                # default no
         "physical_hosts": ["40", ENTER],
@@ -223,7 +225,7 @@ def test_quick_questionnaire_with_invalid_value_and_change_matchesgolden(termina
     assert loaded.answers["physical_hosts"] == 40 and loaded.answers["priority_cost"] == 2
     assert loaded.answers["hypervisor_license_per_core_year"] == 350
     assert loaded.answers["vm_cpu_pinning"] is False and "special_networking" not in loaded.answers
-    assert loaded.values()["tenancy"] == "multi-team"  # Enter took the default
+    assert loaded.values()["tenant_count"] == 5 and loaded.values()["untrusted_tenants"] is False  # Enter: defaults
     assert set(loaded.values()) == set(questionnaire.keys())
     assert loaded.provenance is not None and loaded.provenance.complete is True
 
@@ -233,15 +235,15 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
     term = terminal("assess", "--answered-by", "tester")
     # the select pointer starts on the default: web-services (first) and multi-team (second)
     given = {"workload_name": ["store-edge", ENTER], "workload_class": [DOWN] * 8 + [ENTER],  # edge
-             "latency_p99_ms": ["20", ENTER], "jitter_sensitive": ["y"], "tenancy": [DOWN, ENTER],
-             "tenant_count": [ENTER], "runs_untrusted_code": [ENTER]}
+             "latency_p99_ms": ["20", ENTER], "jitter_sensitive": ["y"], "tenant_count": [ENTER],
+             "untrusted_tenants": ["y"], "runs_untrusted_code": [ENTER]}
     # an edge workload makes the site type decisive (one more question in quick mode); untrusted tenants
-    # make their number and untrusted code decisive (two more), and untrusted code the sandbox (one more)
-    totals = [len(QUICK)] * 2 + [len(QUICK) + 1] * 3 + [len(QUICK) + 3] * 2
+    # make untrusted code decisive (one more), and untrusted code the sandbox (one more)
+    totals = [len(QUICK)] * 2 + [len(QUICK) + 1] * 4 + [len(QUICK) + 2]
     for index, key in enumerate(given, start=1):
         term.question(index, totals[index - 1], prompt[key].prompt)
         term.send(*given[key])
-    term.question(8, len(QUICK) + 4, prompt["compliance"].prompt)
+    term.question(8, len(QUICK) + 3, prompt["compliance"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     target = "store-edge.profile.yaml"
@@ -250,14 +252,14 @@ def test_ctrl_c_saves_partial_profile_and_resume_asks_only_the_rest(terminal, tm
 
     partial = profiles.load(tmp_path / target, questionnaire)
     assert partial.answers == {"workload_name": "store-edge", "workload_class": "edge", "latency_p99_ms": 20.0,
-                               "jitter_sensitive": True, "tenancy": "multi-tenant-untrusted", "tenant_count": 5,
+                               "jitter_sensitive": True, "tenant_count": 5, "untrusted_tenants": True,
                                "runs_untrusted_code": True}
     assert partial.provenance is not None and partial.provenance.complete is False
     assert "complete: false" in (tmp_path / target).read_text(encoding="utf-8")
-    assert not set(QUICK[5:]) & set(partial.values()), "unanswered quick questions must stay missing"
+    assert not set(QUICK[6:]) & set(partial.values()), "unanswered quick questions must stay missing"
 
     # resume: only the 15 missing quick questions and the 2 follow-ups not yet answered, numbered from 1
-    rest = [*QUICK[5:QUICK.index("existing_virtualization") + 1], "site_type",
+    rest = [*QUICK[6:QUICK.index("existing_virtualization") + 1], "site_type",
             *QUICK[QUICK.index("priority_performance"):], "sandbox_runtime_acceptable"]
     term = terminal("assess", "--profile", target)
     for index, key in enumerate(rest, start=1):
@@ -332,7 +334,7 @@ def test_confirming_a_shown_default_is_an_answer(terminal, tmp_path, questionnai
     _answer_until(term, questionnaire, QUICK, len(QUICK), 3)
     term.question(4, len(QUICK), questionnaire.by_key["jitter_sensitive"].prompt)
     term.send(ENTER)
-    term.question(5, len(QUICK), questionnaire.by_key["tenancy"].prompt)
+    term.question(5, len(QUICK), questionnaire.by_key["tenant_count"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)
@@ -556,12 +558,12 @@ def test_a_web_platform_on_vsphere_in_full_mode_is_asked_its_licence(terminal, t
 
 def test_multi_select_unticks_none_and_names_the_selections(terminal, tmp_path, questionnaire):
     term = terminal("assess", "--no-record")
-    _answer_until(term, questionnaire, QUICK, len(QUICK), 5)
-    term.question(6, len(QUICK), questionnaire.by_key["compliance"].prompt)
+    _answer_until(term, questionnaire, QUICK, len(QUICK), 6)
+    term.question(7, len(QUICK), questionnaire.by_key["compliance"].prompt)
     term.send(DOWN, " ", DOWN, DOWN, " ", ENTER)  # tick PCI DSS and SOC 2; None was ticked
     term.wait("selected: PCI DSS, SOC 2")
     # PCI DSS makes single-tenant hardware and confidential computing decisive: two more in quick mode
-    term.question(7, len(QUICK) + 2, questionnaire.by_key["bare_metal_mandated"].prompt)
+    term.question(8, len(QUICK) + 2, questionnaire.by_key["bare_metal_mandated"].prompt)
     term.send(CTRL_C)
     assert term.finish() == 130, term.output()
     saved = profiles.load(tmp_path / "svc.profile.yaml", questionnaire)

@@ -123,7 +123,7 @@ def test_outcome_is_one_sentence_with_the_configuration_and_the_probability(saas
 @pytest.mark.parametrize(("answers", "kind", "first"), [
     ({"bare_metal_mandated": True}, "one-ruled-out",
      'Chosen option: "Bare metal", because VM-backed is ruled out: a written mandate requires bare-metal nodes.'),
-    ({"workload_class": "ci-build", "runs_untrusted_code": True, "tenancy": "single-team",
+    ({"workload_class": "ci-build", "runs_untrusted_code": True, "tenant_count": 1,
       "sandbox_runtime_acceptable": False}, "both-ruled-out", "Chosen option: none. Both options are ruled out: bare "
      "metal because "),
     ({}, "measure-first", 'Chosen option: none yet, measure first. "VM-backed" leads, with a probability of'),

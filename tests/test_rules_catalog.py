@@ -49,8 +49,6 @@ def test_not_applicable_inputs_get_their_neutral_value() -> None:
 @pytest.mark.parametrize(("facts", "name", "value"), [
     ({"site_type": "edge", "physical_hosts": 10, "hosts_per_site": 3}, "edge_sites", 4),
     ({"site_type": "datacenter", "physical_hosts": 10}, "edge_sites", 0),
-    ({"tenancy": "single-team"}, "tenants_effective", 1),
-    ({"tenancy": "multi-team", "tenant_count": 7}, "tenants_effective", 7),
     ({"crd_count": 9, "crd_owning_teams": 0}, "crds_per_owning_team", 9.0),
     ({"physical_hosts": 1, "microservices_per_host": 1, "replicas_per_service": 3}, "services_total", 1),
     ({"special_networking": ["none"]}, "special_networking_needed", False),

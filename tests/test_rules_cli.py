@@ -235,12 +235,13 @@ def test_facts_formats(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_coverage_asks_for_an_unknown_case_when_a_derived_fact_reads_an_optional_question(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rule = (PACK / "constraints" / "pools-need-hosts.yaml").read_text()
-    assert "when: tenants_effective > physical_hosts" in rule  # tenants_effective reads tenant_count (optional)
+    rule = (PACK / "constraints" / "capital-budget-subscription.yaml").read_text()
+    # vm_licence_per_host reads hypervisor_license_per_core_year (optional: asked of an estate only)
+    assert "when: spend_model == 'capital' and vm_licence_per_host > 0" in rule
     without = "overrides: true\n" + "".join(line for line in rule.splitlines(keepends=True)[:-2])
     assert "expect: unknown" not in without
-    layer = write_layer(tmp_path / "acme", {"constraints/pools-need-hosts.yaml": without})
+    layer = write_layer(tmp_path / "acme", {"constraints/capital-budget-subscription.yaml": without})
     code, _, err = cli(capsys, "rules", "test", "--coverage", str(layer))
     assert code == 4
-    assert err.splitlines() == ["acme/constraints/pools-need-hosts.yaml:12:1: coverage: pools-need-hosts: no case "
-                                "that unknown; add the case or the rule"]
+    assert err.splitlines() == ["acme/constraints/capital-budget-subscription.yaml:20:1: coverage: "
+                                "capital-budget-subscription: no case that unknown; add the case or the rule"]

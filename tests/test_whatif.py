@@ -119,16 +119,17 @@ def test_probability_crossing_the_close_band_tips_it(q: Questionnaire, real: dec
 
 def test_outcome_kinds_have_their_own_sentences(q: Questionnaire, real: decide.Decision) -> None:
     def d(a: Mapping[str, Any]) -> tuple[str, str | None, float]:
-        tenancy = a.get("tenancy", "multi-team")
-        return {"multi-team": ("recommend", "vm", 0.1), "single-team": ("tie", None, 0.5),
-                "multi-tenant-untrusted": ("measure-first", "bare-metal", 0.6)}[tenancy]
+        automation = a.get("bare_metal_automation", "partial")
+        return {"partial": ("recommend", "vm", 0.1), "none": ("tie", None, 0.5),
+                "full": ("measure-first", "bare-metal", 0.6)}[automation]
 
-    analysis = sensitivity.analyse({"tenancy": "multi-team"}, _fake(q, real, d), q, keys={"tenancy"})
+    analysis = sensitivity.analyse({"bare_metal_automation": "partial"}, _fake(q, real, d), q,
+                                   keys={"bare_metal_automation"})
     sentences = sorted(p.sentence for p in analysis.tipping_points)
     assert sentences == [
-        "Setting the tenancy to One team would make it a tie (P(bare metal better) 0.10 -> 0.50).",
-        "Setting the tenancy to Untrusted tenants would call for measuring first, with bare metal leading "
+        "Setting the bare-metal automation to Full would call for measuring first, with bare metal leading "
         "(P(bare metal better) 0.10 -> 0.60).",
+        "Setting the bare-metal automation to None would make it a tie (P(bare metal better) 0.10 -> 0.50).",
     ]
 
 
@@ -162,9 +163,9 @@ def test_questions_whose_condition_is_false_are_skipped(q: Questionnaire, real: 
         calls.append(a)
         return "recommend", "vm", 0.1
 
-    analysis = sensitivity.analyse({"tenancy": "single-team"}, _fake(q, real, d), q)
-    assert {"tenant_count", "hosts_per_site", "dedicated_hardware_required"} <= set(analysis.not_applicable)
-    assert not any("tenant_count" in a or "hosts_per_site" in a for a in calls)
+    analysis = sensitivity.analyse({"site_type": "datacenter"}, _fake(q, real, d), q)
+    assert {"hosts_per_site", "dedicated_hardware_required"} <= set(analysis.not_applicable)
+    assert not any("hosts_per_site" in a or "dedicated_hardware_required" in a for a in calls)
     assert not any("workload_name" in a for a in calls)
 
 
@@ -172,21 +173,21 @@ def test_questions_whose_condition_is_false_are_skipped(q: Questionnaire, real: 
 
 
 def _point(**kw: Any) -> sensitivity.TippingPoint:
-    base: dict[str, Any] = dict(key="tenancy", kind="choice", group="input", current="multi-team", direction="set",
-                                threshold="single-team", before=None, item=None, outcome="recommend",
+    base: dict[str, Any] = dict(key="bare_metal_automation", kind="choice", group="input", current="partial",
+                                direction="set", threshold="none", before=None, item=None, outcome="recommend",
                                 recommendation="vm", configuration="VM-backed", p_before=0.9, p_after=0.2,
-                                changes=("recommendation",), relative_change=1.0, label="the tenancy",
-                                labels={"single-team": "One team", "multi-tenant-untrusted": "Untrusted tenants"})
+                                changes=("recommendation",), relative_change=1.0, label="the bare-metal automation",
+                                labels={"none": "None", "full": "Full"})
     base.update(kw)
     return sensitivity.TippingPoint(**base)
 
 
 def test_choices_with_one_effect_are_merged_into_one_trigger() -> None:
-    points = [_point(threshold="multi-tenant-untrusted"), _point(threshold="single-team")]
-    assert sensitivity.revisit_triggers(points) == ["tenancy in ['multi-tenant-untrusted', 'single-team']"]
-    assert sensitivity.revisit_sentences(points) == ["Revisit if the tenancy becomes Untrusted tenants or One team."]
+    points = [_point(threshold="full"), _point(threshold="none")]
+    assert sensitivity.revisit_triggers(points) == ["bare_metal_automation in ['full', 'none']"]
+    assert sensitivity.revisit_sentences(points) == ["Revisit if the bare-metal automation becomes Full or None."]
     analysis = sensitivity.Analysis("recommend", "bare-metal", "bare metal", 0.9, tuple(points), (), (), 3, True)
-    assert analysis.changes() == ["Setting the tenancy to Untrusted tenants or One team would make VM-backed the "
+    assert analysis.changes() == ["Setting the bare-metal automation to Full or None would make VM-backed the "
                                   "better option."]
     # another effect is another sentence
     points.append(_point(threshold="x", outcome="tie", recommendation=None, configuration=None))
@@ -244,7 +245,8 @@ def test_triggers_compile_and_hold_exactly_past_the_threshold(q: Questionnaire, 
 _profiles = st.fixed_dictionaries({
     "latency_p99_ms": st.sampled_from([0.05, 0.5, 2.0, 8.0, 50.0, 200.0]),
     "jitter_sensitive": st.booleans(),
-    "tenancy": st.sampled_from(["single-team", "multi-team", "multi-tenant-untrusted"]),
+    "tenant_count": st.sampled_from([1, 5, 300]),
+    "untrusted_tenants": st.booleans(),
     "compliance": st.sampled_from([["none"], ["pci-dss"], ["hipaa", "soc2"]]),
     "physical_hosts": st.integers(3, 40),
     "gpu": st.sampled_from(["none", "inference", "training-multi-node"]),
@@ -369,7 +371,7 @@ def test_cli_profile_and_errors(advisor: Callable[..., CliResult], tmp_path: Pat
 def test_shared_draws_give_the_same_decisions(q: Questionnaire, pack: decide.Pack) -> None:
     """What-if evaluations share value draws across decisions: the decisions are those made without sharing."""
     draws: dict[tuple[int, int], Any] = {}
-    variants = [{}, {"latency_p99_ms": 0.5}, {"physical_hosts": 200}, {"tenancy": "multi-tenant-untrusted"},
+    variants = [{}, {"latency_p99_ms": 0.5}, {"physical_hosts": 200}, {"untrusted_tenants": True},
                 {"existing_virtualization": "vsphere", "priority_cost": 5}]
     for answers in variants:
         facts = pipeline.decision_facts(answers, q)

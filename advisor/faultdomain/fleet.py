@@ -19,7 +19,6 @@ from advisor.faultdomain.model import (
     OPTION_LABELS,
     OPTIONS,
     SITE_TYPES,
-    TENANCIES,
     VM,
     FleetTooLarge,
     Topology,
@@ -48,7 +47,6 @@ class FleetParams:
     replicas_per_service: int = 3
     vms_per_host: int = 4
     clusters: int = 3
-    tenancy: str = "multi-team"
     tenant_count: int = 5
     site_type: str = "datacenter"
     hosts_per_site: int = 3
@@ -69,11 +67,6 @@ class FleetParams:
             raise DataError(
                 f"fault-domain model: services must be a whole number of at least 1, got {self.services!r}",
                 "leave it unset to derive it from the profile",
-            )
-        if self.tenancy not in TENANCIES:
-            raise DataError(
-                f"fault-domain model: unknown tenancy {self.tenancy!r}",
-                did_you_mean(str(self.tenancy), TENANCIES) or f"use one of {one_of(TENANCIES)}",
             )
         if self.site_type not in SITE_TYPES:
             raise DataError(
@@ -115,15 +108,15 @@ class FleetParams:
             elif isinstance(value, float) and value.is_integer():
                 value = int(value)
             values[name] = value
-        for name in ("tenancy", "site_type", "max_blast_radius_pct"):
+        for name in ("site_type", "max_blast_radius_pct"):
             value = answers.get(name)
             values[name] = getattr(defaults, name) if value is None else value
         return cls(**values)  # type: ignore[arg-type]
 
     @property
     def tenants(self) -> int:
-        """Tenants modelled: ``tenant_count``, or 1 for a single team."""
-        return 1 if self.tenancy == "single-team" else self.tenant_count
+        """Tenants modelled: ``tenant_count`` (1 for a single team)."""
+        return self.tenant_count
 
     @property
     def service_count(self) -> int:
@@ -276,7 +269,6 @@ def generate(p: FleetParams, option: str) -> Topology:
         tenant_count=tenants,
         cluster_count=clusters,
         control_plane=control_plane,
-        tenancy=p.tenancy,
         max_blast_radius_pct=float(p.max_blast_radius_pct),
         names={"site": ["dc-1"]} if p.site_type == "datacenter" else {},
     )

@@ -28,7 +28,6 @@ __all__ = [
     "OPTION_LABELS",
     "OPTIONS",
     "SITE_TYPES",
-    "TENANCIES",
     "VM",
     "Topology",
 ]
@@ -44,7 +43,6 @@ OPTION_LABELS = {BARE_METAL: "bare metal", VM: "VM-backed", FLEET: "fleet"}
 #: Control-plane members (etcd + API server) modelled per cluster.
 CONTROL_PLANE_MEMBERS = 3
 
-TENANCIES = ("single-team", "multi-team", "multi-tenant-untrusted")
 SITE_TYPES = ("datacenter", "edge")
 
 #: Largest generated fleet: beyond this the graph would not fit the time and memory budget.
@@ -84,8 +82,6 @@ class Topology:
     cluster_count: int
     #: node indices of each cluster's control-plane members
     control_plane: list[list[int]]
-    #: the profile tenancy, when known (None for topology files)
-    tenancy: str | None = None
     #: the accepted blast radius in percent (profile ``max_blast_radius_pct``)
     max_blast_radius_pct: float = 10.0
     #: names per kind ("site", "rack", "host", "vm", "node", "service", "tenant", "cluster");

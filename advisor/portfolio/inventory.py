@@ -67,6 +67,9 @@ def _parse_value(question: Question, raw: Any, from_text: bool, where: Location,
 
 
 def _unknown_key(key: str, questionnaire: Questionnaire, where: Location, extra: Sequence[str] = ()) -> Problem:
+    if key in questionnaire.retired_by_key:
+        return Problem(f"{key!r} was retired: {questionnaire.retired_by_key[key].why}", questionnaire.retired_hint(key),
+                       where)
     hint = did_you_mean(key, [*questionnaire.by_key, *extra]) or "run 'advisor questions --full' to list the keys"
     return Problem(f"unknown question key {key!r}", hint, where)
 
@@ -173,6 +176,15 @@ def _yaml_answers(doc: yamlio.Document, at: tuple[str | int, ...], questionnaire
         return {}
     out: dict[str, Any] = {}
     for key, raw in node.items():
+        if key in questionnaire.retired_by_key:
+            try:
+                mapped = questionnaire.migrate(key, yamlio.to_plain(raw))
+            except ValueError as exc:
+                message, _, hint = str(exc).partition("; ")
+                problems.append(Problem(message, hint or None, doc.where((*at, key))))
+                continue
+            out.update({k: v for k, v in mapped.items() if k not in node})  # an answer given explicitly wins
+            continue
         if key not in questionnaire.by_key:
             problems.append(_unknown_key(str(key), questionnaire, doc.where((*at, key), key=True)))
             continue

@@ -24,6 +24,9 @@ def parse_assignment(text: str, questionnaire: Questionnaire) -> tuple[str, Any]
     if match is None:
         raise UsageError(f"{text!r} is not key=value", "write e.g. --set latency_p99_ms=5", where)
     key, raw = match.group(1), match.group(2)
+    if key in questionnaire.retired_by_key:
+        raise UsageError(f"{key!r} was retired: {questionnaire.retired_by_key[key].why}",
+                         questionnaire.retired_hint(key), where)
     if key not in questionnaire.by_key:
         raise UsageError(f"unknown question key {key!r}", suggest_key(key, questionnaire.keys()), where)
     try:

@@ -12,7 +12,22 @@ from advisor.conditions import Condition, FactType, compile_condition
 from advisor.errors import DataError, did_you_mean
 from advisor.questionnaire.question import Check, Mode, Question
 
-__all__ = ["Questionnaire"]
+__all__ = ["Questionnaire", "Retired"]
+
+
+class Retired(BaseModel):
+    """A question no longer asked, and the answers each of its values stands for today.
+
+    Profiles written before the change still load: the retired answer is replaced by the
+    answers of its value's mapping (an answer given explicitly wins).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the key profiles used to carry")
+    why: str = Field(min_length=1, description="why it was retired, one line")
+    values: dict[str, dict[str, Any]] = Field(
+        min_length=1, description="each old value -> the answers (new question key -> value) it stands for")
 
 
 class Questionnaire(BaseModel):
@@ -27,6 +42,8 @@ class Questionnaire(BaseModel):
     description: str = ""
     questions: tuple[Question, ...] = Field(min_length=1)
     checks: tuple[Check, ...] = Field((), description="consistency warnings between answers, shown before saving")
+    retired: tuple[Retired, ...] = Field((), description="questions no longer asked, mapped to today's answers so "
+                                         "that older profiles still load")
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Questionnaire:
@@ -36,6 +53,15 @@ class Questionnaire(BaseModel):
                 raise ValueError(f"questions.{i}.key: {q.key!r} is already the key of an earlier question; "
                                  "each key may appear once")
             seen.add(q.key)
+        for i, r in enumerate(self.retired):
+            if r.key in seen:
+                raise ValueError(f"retired.{i}.key: {r.key!r} is still the key of a question; retire it or ask it")
+            for value, mapped in r.values.items():
+                for key, new in mapped.items():
+                    target = next((t for t in self.questions if t.key == key), None)
+                    if target is None:
+                        raise ValueError(f"retired.{i}.values.{value}: {key!r} is not a question key")
+                    target.parse(new, from_text=False)
         return self
 
     @cached_property
@@ -79,6 +105,25 @@ class Questionnaire(BaseModel):
         types = self.fact_types()
         return tuple((compile_condition(c.when, types), c.message) for c in self.checks)
 
+    @cached_property
+    def retired_by_key(self) -> dict[str, Retired]:
+        return {r.key: r for r in self.retired}
+
+    def migrate(self, key: str, value: Any) -> dict[str, Any]:
+        """The answers a retired ``key`` with ``value`` stands for (ValueError: a value it never had)."""
+        r = self.retired_by_key[key]
+        if not isinstance(value, str) or value not in r.values:
+            raise ValueError(f"{key} was retired ({r.why}) and {value!r} was never one of its values; "
+                             f"{self.retired_hint(key)}")
+        return dict(r.values[value])
+
+    def retired_hint(self, key: str) -> str:
+        """What to write instead of the retired ``key``, in one line."""
+        r = self.retired_by_key[key]
+        ways = "; ".join(f"{old} -> " + ", ".join(f"{k}: {_yaml_word(v)}" for k, v in new.items())
+                         for old, new in r.values.items())
+        return f"answer {', '.join(sorted({k for new in r.values.values() for k in new}))} instead ({ways})"
+
     def default_for(self, key: str, answers: Mapping[str, Any]) -> Any:
         """The default of ``key`` given the earlier ``answers`` (its ``default_when``, else ``default``)."""
         for condition, value in self.default_conditions.get(key, ()):
@@ -100,6 +145,9 @@ class Questionnaire(BaseModel):
         try:
             return self.by_key[key]
         except KeyError:
+            if key in self.retired_by_key:
+                raise DataError(f"{key!r} was retired: {self.retired_by_key[key].why}",
+                                self.retired_hint(key)) from None
             hint = did_you_mean(key, self.by_key) or "run 'advisor questions' to list the keys"
             raise DataError(f"unknown question key {key!r}", hint) from None
 
@@ -125,3 +173,7 @@ class Questionnaire(BaseModel):
 
     def defaults(self) -> dict[str, Any]:
         return {q.key: q.default for q in self.questions if q.default is not None}
+
+
+def _yaml_word(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)

@@ -43,7 +43,8 @@ def front_matter(record: DecisionRecord) -> str:
 _SUMMARY = {
     "workload_class": "{}",
     "latency_p99_ms": "a p99 latency SLO of {}",
-    "tenancy": "tenancy: {}",
+    "tenant_count": "tenant count: {}",
+    "untrusted_tenants": "tenants kept apart: {}",
     "compliance": "compliance: {}",
     "physical_hosts": "{} in scope",
     "site_type": "site: {}",

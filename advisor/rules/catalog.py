@@ -87,10 +87,6 @@ def _licence(f: Inputs) -> float:
     return float(per_core * f("cores_per_host") * f("physical_hosts"))
 
 
-def _tenants(f: Inputs) -> int:
-    return 1 if f("tenancy") == "single-team" else int(f("tenant_count"))
-
-
 def _edge_sites(f: Inputs) -> int:
     if f("site_type") != "edge":
         return 0
@@ -152,13 +148,6 @@ DERIVED: tuple[DerivedFact, ...] = (
         "compliance != ['none']",
         ("compliance",),
         lambda f: f("compliance") != ["none"],
-    ),
-    DerivedFact(
-        "tenants_effective",
-        _fact("int", "Tenants sharing the platform (1 for a single team)"),
-        "1 if tenancy == 'single-team' else tenant_count",
-        ("tenancy", "tenant_count"),
-        _tenants,
     ),
     DerivedFact(
         "crds_per_owning_team",

@@ -278,7 +278,7 @@ class Analysis:
         """What would change the answer: one sentence per tipping point, smallest change first.
 
         The choices of one answer that have the same effect are merged into one
-        sentence ("Setting the tenancy to One team or Untrusted tenants would ...").
+        sentence ("Setting the workload class to Trading or HPC would ...").
         """
         return [s for s, _ in _merged(self.tipping_points, limit)]
 
@@ -348,7 +348,7 @@ def revisit_triggers(tipping_points: Sequence[TippingPoint], limit: int = 5) -> 
     compiles them against the questionnaire's fact types and evaluates them on a later
     profile (``advisor records check``). The first ``limit`` distinct ones, smallest
     change first; the choices of one answer with the same effect are merged
-    (``tenancy in ['single-team', 'multi-tenant-untrusted']``).
+    (``workload_class in ['trading', 'hpc']``).
     """
     return [t.condition for _, t in _merged(tipping_points, limit)]
 

@@ -11,7 +11,7 @@ _OPTION = {"bare-metal": "bare metal", "vm": "VM-backed"}
 _NOUNS: dict[str, tuple[str, bool]] = {
     "workload_class": ("the workload class", False),
     "latency_p99_ms": ("the p99 latency SLO", True),
-    "tenancy": ("the tenancy", False),
+    "untrusted_tenants": ("whether the tenants must be kept apart", False),
     "tenant_count": ("the number of tenants", False),
     "noisy_neighbor_sensitivity": ("the noisy-neighbour sensitivity", False),
     "compliance": ("the compliance regimes", False),

