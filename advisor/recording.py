@@ -63,9 +63,11 @@ def _context(values: Mapping[str, Any], profile: Profile | None, q: Questionnair
     for key, value in values.items():
         if key not in q.by_key:
             continue
+        origin = profile.origin(key) if profile is not None else None
         row: dict[str, Any] = {"key": key, "question": q.by_key[key].prompt,
-                               "answer": _answer_text(value, q.by_key[key]), "default": key not in given}
-        if profile is not None and (origin := profile.origin(key)) is not None:
+                               "answer": _answer_text(value, q.by_key[key]),
+                               "default": origin == "default" if origin is not None else key not in given}
+        if origin is not None:
             row["origin"] = origin
         if notes.get(key):
             row["note"] = notes[key]

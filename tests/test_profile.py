@@ -5,7 +5,10 @@ Run ``pytest --update-golden`` to rewrite the golden files after an intended cha
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -498,3 +501,43 @@ def test_a_retired_answer_still_loads_as_the_answers_it_stands_for(questionnaire
     q = profiles.load(single, questionnaire)
     assert q.defaults == {"tenant_count": 1} and q.answers == {"workload_name": "api"}
     assert "tenancy" not in q.render(source="file")
+
+
+# ----------------------------------------------------------------- a value under defaults that is not the default
+
+STALE_DEFAULTS = """advisor_profile: 1
+questionnaire: {id: default, version: 1}
+answers:
+  workload_name: stale
+defaults:
+  gpu: none
+  vm_io_paths: [passthrough, virtio, sr-iov]
+  bare_metal_mandated: true
+"""
+
+
+def test_a_value_under_defaults_that_is_not_the_default_counts_as_an_answer(questionnaire, tmp_path):
+    path = tmp_path / "stale.yaml"
+    path.write_text(STALE_DEFAULTS, encoding="utf-8")
+    loaded = profiles.load(path, questionnaire)
+    # a hand edit under defaults drives a knock-out: it is the profile's choice, not the default
+    assert loaded.edited_defaults() == {"bare_metal_mandated": (True, False)}
+    assert loaded.origin("bare_metal_mandated") == "answered"
+    assert loaded.origin("gpu") == "default"  # the default itself
+    assert loaded.origin("vm_io_paths") == "default"  # the default's choices in another order
+    assert loaded.where_default("bare_metal_mandated") == f"{path}:8:24"
+
+
+def test_assess_says_so_and_the_record_does_not_call_it_a_default(tmp_path):
+    (tmp_path / "stale.yaml").write_text(STALE_DEFAULTS, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "advisor", "assess", "--profile", "stale.yaml", "--defaults",
+                           "--measure", "never", "--date", "2026-01-01"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0] == (
+        "stale.yaml:8:24: bare_metal_mandated: true is under 'defaults' but the default here is false; it counts "
+        "as an answer (move it under 'answers' to say so)")
+    (twin,) = (tmp_path / "reports").glob("0001-*.json")
+    row = next(r for r in json.loads(twin.read_text(encoding="utf-8"))["context"] if r["key"] == "bare_metal_mandated")
+    assert (row["default"], row["origin"]) == (False, "answered")
+    assert json.loads(twin.read_text(encoding="utf-8"))["recommendation"] == "bare-metal"

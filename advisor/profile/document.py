@@ -73,8 +73,29 @@ class Profile:
             entry = self.answer_provenance.get(key)
             return entry.kind if entry is not None else "answered"
         if key in self.defaults:
-            return "default"
+            return "answered" if key in self.edited_defaults() else "default"
         return None
+
+    def edited_defaults(self) -> dict[str, tuple[Any, Any]]:
+        """Values under ``defaults`` that are not the questionnaire's default for the other values: key ->
+        (value, the default). A hand edit, or a default that has changed since the file was written: either
+        way the value is the profile's choice, not the default, and counts as an answer."""
+        values = self.values()
+        out: dict[str, tuple[Any, Any]] = {}
+        for key, value in self.defaults.items():
+            question = self.questionnaire.by_key.get(key)
+            if question is None or question.default is None:
+                continue
+            default = question.parse(self.questionnaire.default_for(key, values), from_text=False)
+            if not _same(value, default):
+                out[key] = (value, default)
+        return out
+
+    def where_default(self, key: str) -> str:
+        """``file:line:col`` of ``key`` under ``defaults`` (the file's name when it has no position)."""
+        if self._doc is None:
+            return str(self.path or "profile")
+        return str(self._doc.where(("defaults", key)))
 
     def origins(self) -> dict[str, Origin]:
         """The origin of every value, in questionnaire order."""
@@ -264,3 +285,10 @@ def _sync_provenance(root: Any, entries: Mapping[str, AnswerProvenance], questio
         root.insert(list(root.keys()).index("provenance"), "answer_provenance", section)
     else:
         root["answer_provenance"] = section
+
+
+def _same(value: Any, default: Any) -> bool:
+    """A multi-select is the same in any order; anything else by equality."""
+    if isinstance(value, list) and isinstance(default, list):
+        return sorted(map(str, value)) == sorted(map(str, default))
+    return bool(value == default)
