@@ -97,15 +97,13 @@ def test_records_show_uses_a_pager_on_a_terminal_for_a_long_record(tmp_path: Pat
     assert piped.stdout == md.read_text(encoding="utf-8") and not (tmp_path / "paged.txt").exists()
 
 
-def test_assess_and_portfolio_draw_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_path: Path) -> None:
-    # steps of a few seconds: a 5,000-host fleet's decision, and 800 workloads assessed in one process
-    big = ["assess", "--set", "workload_name=big", "--set", "physical_hosts=5000", "--set",
-           "microservices_per_host=200", "--defaults", "--no-record", "--measure", "never"]
-    rows = "".join(f"w{i},{20 + i % 50}\n" for i in range(800))
+def test_portfolio_draws_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_path: Path) -> None:
+    # 300 distinct workloads (no two alike, so none is reused): a step of a few seconds in one process.
+    # assess's own steps ("deciding", the record's tipping points) now end within the second, so draw nothing
+    rows = "".join(f"w{i},{20 + i}\n" for i in range(300))
     (tmp_path / "inventory.csv").write_text("workload_name,physical_hosts\n" + rows, encoding="utf-8")
     fleet = ["portfolio", "inventory.csv", "--summary-only", "--output-dir", "out", "--force", "-j", "1"]
-    for args, label in ((big, "deciding"), (fleet, "assessing workloads")):
-        assert label in _pty(args, tmp_path), args
-        piped = _piped(args, tmp_path)
-        shown = piped.stdout + piped.stderr  # the label is the bar's alone: the plain output never says it
-        assert label not in shown and "\x1b" not in shown, piped.stderr
+    assert "assessing workloads" in _pty(fleet, tmp_path)
+    piped = _piped(fleet, tmp_path)
+    shown = piped.stdout + piped.stderr  # the label is the bar's alone: the plain output never says it
+    assert "assessing workloads" not in shown and "\x1b" not in shown, piped.stderr
