@@ -82,7 +82,7 @@ def test_loader_refuses_a_non_monotone_value_function(tmp_path: Path) -> None:
 
 def test_loader_refuses_a_configuration_of_the_other_option(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    _edit(root / "consequences" / "vm-layers.yaml", "config.runtime == 'gvisor'", "config.kubevirt == 'kubevirt'")
+    _edit(root / "consequences" / "vm-operations.yaml", "config.runtime == 'gvisor'", "config.kubevirt == 'kubevirt'")
     assert "config.kubevirt is not a configuration of vm" in _problems(root)
 
 

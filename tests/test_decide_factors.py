@@ -128,8 +128,8 @@ def test_titles_state_the_users_values_against_the_threshold_with_units() -> Non
     # 64 cores x 200 = 12,800 a host; x 20 hosts
     assert titles["vm-licence"] == ("VM-backed: hypervisor licences of 12,800 per host-year, "
                                     "256,000 per year for 20 hosts")
-    assert titles["bm-kernel-blast"] == ("Bare metal: a host kernel carries the pods of 20 services per host, "
-                                         "3 replicas each: 2.22 services' capacity, weighed against 10% accepted")
+    assert titles["bm-failure-loss"] == ("Bare metal: a host kernel carries the pods of 20 services per host, "
+                                         "3 replicas each: 2.22 services' capacity vs 10% accepted; clusters: 0")
     for text in [*titles.values(), *sentences.values()]:
         assert "unknown" not in text and "{" not in text, text
         for unit in ("pods pods", "tenants tenants", "clusters clusters", "per host per host"):

@@ -141,7 +141,7 @@ def test_7_pods_per_host_move_the_result() -> None:
 
 def _blast(d: Decision) -> dict[str, float]:
     res = next(c for c in d.criteria if c.criterion == "resilience")
-    return {o: next(a.mode for a in rows if a.attribute == "resilience.kernel_blast")
+    return {o: next(a.mode for a in rows if a.attribute == "resilience.failure_loss")
             for o, rows in res.attributes.items()}
 
 

@@ -27,50 +27,44 @@ Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
 
 #: The argued exceptions: answer -> {attribute it enters: what of the answer that estimate reads, and the
-#: consequence it estimates}. Each is one fact of the answer entering one estimate of a different consequence,
-#: never the same consequence twice (docs/scoring.md, "Each fact counts once"); where two attributes share a
-#: criterion the reason says why they are different quantities. Restructurings weighed and refused: one
-#: "fleet-shape" estimate per criterion would add a kernel failure's lost capacity to clusters without quorum
-#: (services' capacity plus clusters is no quantity).
+#: consequence it estimates}. Each is one quantity of the answer entering estimates of *different criteria* as
+#: different consequences, never two estimates of one criterion (test_no_answer_enters_two_estimates_of_one_
+#: criterion checks that for every answer, derived fact and evidence item). Where one fact had entered several
+#: estimates of one criterion, they were merged: the hypervisor's burden (layers, know-how, host patching) is one
+#: operations estimate read once from who runs it; a kernel failure and quorum loss are one resilience estimate
+#: reading the host count once.
 SHARED: dict[str, dict[str, str]] = {
     "physical_hosts": {
         "cost.overhead_pct": "the failure headroom: a host's worth of capacity is 100 / hosts per cent of the fleet",
-        "operations.upgrade_days": "the VM option's hypervisor hosts to patch each year, a few hours each",
-        "resilience.kernel_blast": "one kernel's share of the fleet (100 / hosts), weighed against the accepted "
-                                   "share: the services' capacity a kernel failure or node drain takes",
-        "resilience.quorum_loss": "whether three hosts exist to put each cluster's control-plane members on "
-                                  "different hosts: the clusters that stop scheduling when one host fails (a "
-                                  "different failure and a different loss from the kernel blast radius)",
+        "operations.work": "the VM option's hypervisor hosts to patch each year, a few hours each (and the nodes "
+                           "drained instead of migrated with SR-IOV or passthrough)",
+        "resilience.failure_loss": "one kernel's share of the fleet (100 / hosts) against the accepted share, and "
+                                   "whether three hosts exist for each control plane's members: what one failure "
+                                   "takes",
     },
     "clusters": {
         "cost.overhead_pct": "a bare-metal host belongs to one cluster: one host of headroom per cluster, and "
                              "peak capacity stranded in each",
-        "operations.upgrade_days": "each cluster is upgraded on its own: versions to support and CRD checks per "
-                                   "upgrade, per cluster",
-        "resilience.quorum_loss": "three control-plane members per cluster to place on the hosts",
+        "operations.work": "each cluster is upgraded on its own: versions to support and CRD checks per upgrade, "
+                           "per cluster",
+        "resilience.failure_loss": "three control-plane members per cluster to place on the hosts",
     },
     "existing_virtualization": {
         "cost.overhead_pct": "in a public cloud bare-metal instances come only in the largest size and are held "
-                             "for the peak; single-tenant VM hardware means dedicated hosts",
-        "operations.layers": "on premises the team runs the hypervisor and the guest provisioning, in a public "
-                             "cloud the provider: the layers the team must understand and debug",
-        "operations.skills_gap": "in a public cloud the provider supplies the hypervisor know-how the team's own "
-                                 "expertise answers for on premises",
-        "operations.upgrade_days": "in a public cloud the provider patches the hypervisor hosts: the days of "
-                                   "patching work a year (labour, not the layers to understand nor the know-how)",
+                             "for the peak; single-tenant VM hardware means dedicated hosts (the cloud's catalogue "
+                             "and billing)",
+        "operations.work": "who runs the hypervisor: the team on premises (its layers, patching and know-how), the "
+                           "provider in a public cloud; read once, in one term",
     },
     "bare_metal_automation": {
         "cost.overhead_pct": "full automation moves hosts between clusters, halving the capacity stranded in "
                              "each cluster's peak",
-        "operations.skills_gap": "the only answer on bare-metal lifecycle know-how (the VM option's is "
-                                 "virtualization_expertise): a team without the tooling lacks the skill",
-        "operations.upgrade_days": "re-imaging a node by hand takes more days a year than by automation (labour, "
-                                   "not know-how)",
+        "operations.work": "the work its absence costs: re-imaging by hand and the lifecycle tooling's know-how",
     },
     "site_type": {
         "cost.overhead_pct": "at an edge site the VM platform's management appliances take a share of few hosts",
-        "operations.layers": "an edge site run cut off from the centre needs the hypervisor's manager at the "
-                             "site (read with edge_offline; a datacenter site is the centre)",
+        "operations.work": "an edge site run cut off from the centre needs the hypervisor's manager at the site "
+                           "(read with edge_offline; a datacenter site is the centre)",
     },
 }
 
@@ -100,6 +94,54 @@ def test_each_answer_enters_exactly_one_consequence_estimate() -> None:
     assert not stale, f"exceptions that no longer match the pack: {stale}"
 
 
+def _same_criterion(uses: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """The names entering estimates of two attributes of one criterion: name -> those attributes."""
+    out: dict[str, list[str]] = {}
+    for name, attrs in uses.items():
+        criteria = [a.partition(".")[0] for a in attrs]
+        twice = sorted(a for a in attrs if criteria.count(a.partition(".")[0]) > 1)
+        if twice:
+            out[name] = twice
+    return out
+
+
+def _derived_names(pack: object = PACK) -> list[str]:
+    from advisor.rules import catalog
+
+    names = {d.name for d in pack.derived} | {d.name for d in catalog.DERIVED}  # type: ignore[attr-defined]
+    names |= {n for r in pack.consequences for n in r.names if n.startswith("graph.")}  # type: ignore[attr-defined]
+    return sorted(names)
+
+
+def test_no_answer_enters_two_estimates_of_one_criterion() -> None:
+    """One fact, one consequence per criterion: every answer, derived fact and graph metric enters at most one
+    estimate of each criterion (the same quantity estimated for both options is one estimate)."""
+    uses = answer_attributes(PACK, [*Q.by_key, *_derived_names()], pipeline.fact_reads())
+    assert uses and not _same_criterion(uses), _same_criterion(uses)
+    # the answers SHARED argues enter several criteria, each once
+    for key, attrs in SHARED.items():
+        criteria = [a.partition(".")[0] for a in attrs]
+        assert len(set(criteria)) == len(criteria) >= 2, key
+    by_rule = {r.id: r.attribute.key.partition(".")[0] for r in PACK.consequences}
+    for item, rules in evidence_rules(PACK).items():
+        criteria = [by_rule[r] for r in rules]
+        assert len(set(criteria)) == len(criteria), (item, rules)
+
+
+def test_a_planted_second_estimate_of_one_criterion_fails(tmp_path: Path) -> None:
+    """The host count entering the licence as well as the capacity lost: twice in cost."""
+    pack = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", pack)
+    path = pack / "consequences" / "vm-licence.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  value: vm_licence_per_host\n" in text
+    path.write_text(text.replace("  value: vm_licence_per_host\n",
+                                 "  value: vm_licence_per_host * (1 + 1 / physical_hosts)\n"), encoding="utf-8")
+    planted = pipeline.load_decision_pack([pack], questionnaire=Q)
+    uses = answer_attributes(planted, list(Q.by_key), pipeline.fact_reads())
+    assert _same_criterion(uses) == {"physical_hosts": ["cost.licence_per_host", "cost.overhead_pct"]}
+
+
 def test_each_evidence_item_backs_exactly_one_consequence_rule() -> None:
     backs = evidence_rules(PACK)
     assert backs
@@ -116,7 +158,7 @@ def test_a_planted_double_use_of_an_answer_fails(tmp_path: Path) -> None:
                                  "(100 * clusters / physical_hosts + 0.01 * microservices_per_host\n"),
                     encoding="utf-8")
     uses = _uses(pipeline.load_decision_pack([pack], questionnaire=Q))
-    assert _unargued(uses) == {"microservices_per_host": ["cost.overhead_pct", "resilience.kernel_blast"]}
+    assert _unargued(uses) == {"microservices_per_host": ["cost.overhead_pct", "resilience.failure_loss"]}
     assert not _unargued(_uses())
 
 

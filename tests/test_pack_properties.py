@@ -153,7 +153,9 @@ def test_a_vanishing_slo_is_refused_and_the_smallest_one_decided() -> None:
 
 def test_pack_shape() -> None:
     """Constraints and consequences for both options; the mandate rules VM out; every ranged estimate cites evidence."""
-    assert len(PACK.constraints) >= 10 and len(PACK.consequences) >= 20
+    # 17 consequences since operations (layers, upgrade days, skills gap) and resilience (kernel blast radius,
+    # quorum loss) are one estimate per option each, so that one fact enters one criterion once
+    assert len(PACK.constraints) >= 10 and len(PACK.consequences) >= 15
     options = {"bare-metal", "vm"}
     assert {r.rule.option for r in PACK.constraints} == {r.rule.option for r in PACK.consequences} == options
     mandate = [r for r in PACK.constraints if "bare_metal_mandated" in r.when.names]
