@@ -61,8 +61,8 @@ def profile(questionnaire: Questionnaire, rng: random.Random) -> dict[str, Any]:
                 out[q.key] = draw.randint(1, 5)
             elif q.key in NUMERIC:
                 out[q.key] = _number(q, draw)
-        elif q.type == "bool":
-            out[q.key] = draw.random() < 0.3
+        elif q.type == "bool":  # the answer other than the default in 30 % of the profiles
+            out[q.key] = (draw.random() < 0.3) != (q.default is True)
         elif q.type == "choice":
             out[q.key] = draw.choice([c.value for c in q.choices or ()])
         elif q.type == "multi-choice":

@@ -110,8 +110,10 @@ class Question(BaseModel):
     quick_when: str | None = Field(
         None, description="full questions: condition over earlier answers under which the question is decisive and "
         "quick mode asks it too (the licence after vSphere, special networking after trading or telco)")
-    moves: Literal["toward-bare-metal", "toward-vm", "none"] | None = Field(
-        None, description="numbers and ordinal choices: the way a larger answer moves P(bare metal better)")
+    moves: Literal["toward-bare-metal", "toward-vm", "none", "worsens-both", "improves-both"] | None = Field(
+        None, description="numbers and ordinal choices: the way a larger answer moves P(bare metal better); "
+        "worsens-both / improves-both: it moves configurations of both options the same way, so each option's "
+        "expected utility moves that way and P has no direction true for every profile")
 
     @field_validator("pattern")
     @classmethod
