@@ -148,7 +148,8 @@ def metrics(topo: Topology) -> dict[str, MetricValue]:
         machine_host = np.concatenate((np.arange(hosts, dtype=vm_parent.dtype), vm_parent))
 
     level_machine = _Level(pod_service, node_machine[pod_node], machines, services)
-    del pod_service
+    pods_on_node = np.bincount(pod_node, minlength=topo.nodes)
+    del pod_service, pod_node  # the arrays the size of the pods, freed before the levels above allocate theirs
     level_host = level_machine.up(machine_host, hosts) if topo.vms else level_machine
     level_rack = level_host.up(_array(topo.host_rack, topo.racks), topo.racks)
     level_site = level_rack.up(_array(topo.rack_site, topo.site_count), topo.site_count)
@@ -184,7 +185,6 @@ def metrics(topo: Topology) -> dict[str, MetricValue]:
     else:
         tenants_per_kernel = 1 if topo.pods else 0
 
-    pods_on_node = np.bincount(pod_node, minlength=topo.nodes)
     node_host = machine_host[node_machine]
     pods_on_host = np.bincount(node_host, weights=pods_on_node, minlength=hosts) if topo.nodes else pods_on_node
 
