@@ -61,6 +61,14 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
 
 
+def _group(item: pytest.Item) -> str | None:
+    """The ``xdist_group`` a test is in ("cpu1" for a test marked ``cpu1``), or None."""
+    if item.get_closest_marker("cpu1") is not None:
+        return "cpu1"
+    marks = [mark.args[:1] or (mark.kwargs.get("name"),) for mark in item.iter_markers("xdist_group")]
+    return str(marks[0][0]) if marks else None
+
+
 def _holds_cpu1_lock(item: pytest.Item) -> bool:
     """Marked ``cpu1``, or ``xdist_group("cpu1")`` for a test that takes the lock for a part (``cpu_heavy``)."""
     return item.get_closest_marker("cpu1") is not None or any(
@@ -70,22 +78,24 @@ def _holds_cpu1_lock(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``slow`` first, in their order: a parallel run starts its longest tests early
     instead of ending on one of them alone. Then the tests that hold the CPU-1 lock, which a parallel
-    run gives to one worker (:func:`pytest_xdist_make_scheduler`); an xdist worker lists them for it."""
+    run gives to one worker (:func:`pytest_xdist_make_scheduler`); an xdist worker lists them, and every
+    other test in an ``xdist_group``, for it."""
     items.sort(key=lambda item: 1 if _holds_cpu1_lock(item) else 0 if item.get_closest_marker("slow") else 2)
     listing = getattr(config, "workerinput", {}).get(_CPU1_TESTS)
     if listing:
         part = Path(f"{listing}.{os.getpid()}")
-        part.write_text(json.dumps([item.nodeid for item in items if _holds_cpu1_lock(item)]), encoding="utf-8")
+        part.write_text(json.dumps({item.nodeid: group for item in items if (group := _group(item))}),
+                        encoding="utf-8")
         os.replace(part, listing)
 
 
-#: The workers' input naming the file where they list the tests that hold the CPU-1 lock.
+#: The workers' input naming the file where they list the tests in a group (those that hold the CPU-1 lock too).
 _CPU1_TESTS = "advisor_cpu1_tests"
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """(pytest-xdist, in the controller) Where the workers list the tests that hold the CPU-1 lock."""
+    """(pytest-xdist, in the controller) Where the workers list the tests in a group."""
     node.workerinput[_CPU1_TESTS] = str(_cpu1_listing(node.config))
 
 
@@ -103,9 +113,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """(pytest-xdist) ``-n N`` sends the tests that hold the CPU-1 lock to one worker, one after the other.
 
     While the serial comparisons hold CPU 1 (scripts/test), at most one worker then waits for the
-    lock and the other keeps CPU 0 busy, instead of both waiting with CPU 0 idle. The other tests
-    are handed out one at a time, in the collection order. (``--dist loadgroup`` would do this from
-    the ``xdist_group`` marks, but its group does not reach the controller with pytest >= 9.2.)
+    lock and the other keeps CPU 0 busy, instead of both waiting with CPU 0 idle. Any other
+    ``xdist_group`` goes to one worker too (tests that share work computed once per process, such as
+    the decision property tests' decisions before each change, compute it once instead of once per
+    worker). The other tests are handed out one at a time, in the collection order. (``--dist
+    loadgroup`` would do this from the ``xdist_group`` marks, but its group does not reach the
+    controller with pytest >= 9.2.)
     An explicit ``--dist`` other than ``load`` is kept.
     """
     if config.getvalue("dist") != "load":
@@ -114,16 +127,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     listing = _cpu1_listing(config)
 
-    class Cpu1InOneWorker(LoadScopeScheduling):  # type: ignore[misc]
-        held: set[str] | None = None
+    class GroupsInOneWorker(LoadScopeScheduling):  # type: ignore[misc]
+        groups: dict[str, str] | None = None
 
         def _split_scope(self, nodeid: str) -> str:
-            if self.held is None:  # the workers wrote the list while collecting, before scheduling starts
-                self.held = set(json.loads(listing.read_text(encoding="utf-8"))) if listing.exists() else set()
-            return "cpu1" if nodeid in self.held else nodeid
+            if self.groups is None:  # the workers wrote the list while collecting, before scheduling starts
+                self.groups = json.loads(listing.read_text(encoding="utf-8")) if listing.exists() else {}
+            return self.groups.get(nodeid, nodeid)
 
     config.option.loadscopereorder = False  # keep the collection order (not the group first)
-    return Cpu1InOneWorker(config, log)
+    return GroupsInOneWorker(config, log)
 
 
 #: The CPU the timing-sensitive benchmark comparisons (``-m serial``) pin their targets to.

@@ -34,6 +34,9 @@ from advisor import pipeline
 from advisor.decide import Decision, decide
 from advisor.decide.model import CRITERIA
 
+#: One worker of a parallel run takes them all (tests/conftest.py): they share the decisions before each change.
+pytestmark = pytest.mark.xdist_group("decide-properties")
+
 PROFILES = 500
 SAMPLES = 32  # common random numbers make monotonicity exact at any sample count
 
