@@ -251,6 +251,13 @@ class Pack:
         return {c: [(a.key, a.spec.weight) for a in self.attributes_of(c)] for c in CRITERIA}
 
     @cached_property
+    def configurations(self) -> dict[Option, tuple[Any, ...]]:
+        """Each option's configurations (:func:`advisor.decide.variants.build`), built once."""
+        from advisor.decide.variants import build
+
+        return {o: build(self, o) for o in OPTIONS}
+
+    @cached_property
     def default_estimates(self) -> dict[str, Any]:
         """The estimate of each attribute no rule estimates: its default, certain (shared, immutable)."""
         from advisor.decide.consequences import Estimate

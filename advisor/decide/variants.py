@@ -52,23 +52,16 @@ class Configuration:
 
 
 def configurations(pack: Pack, option: Option) -> list[Configuration]:
-    """Every configuration of ``option``, the plain one first (built once per pack)."""
-    kept = _BUILT.get(id(pack))
-    if kept is None or kept[0] is not pack:
-        kept = _BUILT[id(pack)] = (pack, {})
-        if len(_BUILT) > 8:  # a process rarely holds more than a pack or two
-            del _BUILT[next(iter(_BUILT))]
-    built = kept[1].get(option)
-    if built is None:
-        dims = pack.dimensions[option]
-        out = []
-        for idx in product(*(range(len(d.values)) for d in dims)):
-            values = tuple((d.name, d.values[i]) for d, i in zip(dims, idx, strict=True))
-            phrases = tuple(d.phrases[d.values[i]] if i else "" for d, i in zip(dims, idx, strict=True))
-            out.append(Configuration(option, values, phrases, tuple(idx)))
-        built = kept[1][option] = tuple(out)
-    return list(built)
+    """Every configuration of ``option``, the plain one first (built once per pack: ``Pack.configurations``)."""
+    return list(pack.configurations[option])
 
 
-#: Configurations built per pack: id(pack) -> (the pack, option -> its configurations).
-_BUILT: dict[int, tuple[Pack, dict[Option, tuple[Configuration, ...]]]] = {}
+def build(pack: Pack, option: Option) -> tuple[Configuration, ...]:
+    """Every combination of ``option``'s dimensions, the plain one first."""
+    dims = pack.dimensions[option]
+    out = []
+    for idx in product(*(range(len(d.values)) for d in dims)):
+        values = tuple((d.name, d.values[i]) for d, i in zip(dims, idx, strict=True))
+        phrases = tuple(d.phrases[d.values[i]] if i else "" for d, i in zip(dims, idx, strict=True))
+        out.append(Configuration(option, values, phrases, tuple(idx)))
+    return tuple(out)

@@ -73,7 +73,7 @@ class Profile:
             entry = self.answer_provenance.get(key)
             return entry.kind if entry is not None else "answered"
         if key in self.defaults:
-            return "answered" if key in self.edited_defaults() else "default"
+            return "answered" if self._edited_default(key, self.values()) is not None else "default"
         return None
 
     def edited_defaults(self) -> dict[str, tuple[Any, Any]]:
@@ -81,15 +81,17 @@ class Profile:
         (value, the default). A hand edit, or a default that has changed since the file was written: either
         way the value is the profile's choice, not the default, and counts as an answer."""
         values = self.values()
-        out: dict[str, tuple[Any, Any]] = {}
-        for key, value in self.defaults.items():
-            question = self.questionnaire.by_key.get(key)
-            if question is None or question.default is None:
-                continue
-            default = question.parse(self.questionnaire.default_for(key, values), from_text=False)
-            if not _same(value, default):
-                out[key] = (value, default)
-        return out
+        return {key: (value, default) for key, value in self.defaults.items()
+                if (default := self._edited_default(key, values)) is not None}
+
+    def _edited_default(self, key: str, values: Mapping[str, Any]) -> Any:
+        """The question's default when the value under ``defaults`` is not it (parsed: a multi-select in the
+        questionnaire's order, as the value is), else None."""
+        question = self.questionnaire.by_key.get(key)
+        if question is None or question.default is None:
+            return None
+        default = question.parse(self.questionnaire.default_for(key, values), from_text=False)
+        return None if self.defaults[key] == default else default
 
     def where_default(self, key: str) -> str:
         """``file:line:col`` of ``key`` under ``defaults`` (the file's name when it has no position)."""
@@ -285,10 +287,3 @@ def _sync_provenance(root: Any, entries: Mapping[str, AnswerProvenance], questio
         root.insert(list(root.keys()).index("provenance"), "answer_provenance", section)
     else:
         root["answer_provenance"] = section
-
-
-def _same(value: Any, default: Any) -> bool:
-    """A multi-select is the same in any order; anything else by equality."""
-    if isinstance(value, list) and isinstance(default, list):
-        return sorted(map(str, value)) == sorted(map(str, default))
-    return bool(value == default)

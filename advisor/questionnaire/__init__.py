@@ -17,7 +17,7 @@ and :mod:`~advisor.questionnaire.table` (the questions as a table).
 from __future__ import annotations
 
 from advisor.questionnaire.loading import DEFAULT_PATH, check_keys, load, load_default
-from advisor.questionnaire.model import Questionnaire
+from advisor.questionnaire.model import Questionnaire, yaml_word
 from advisor.questionnaire.question import Check, Choice, DefaultWhen, Mode, Question, QuestionType
 from advisor.questionnaire.table import describe
 
@@ -34,4 +34,5 @@ __all__ = [
     "describe",
     "load",
     "load_default",
+    "yaml_word",
 ]

@@ -12,7 +12,7 @@ from advisor.conditions import Condition, FactType, compile_condition
 from advisor.errors import DataError, did_you_mean
 from advisor.questionnaire.question import Check, Mode, Question
 
-__all__ = ["Questionnaire", "Retired"]
+__all__ = ["Questionnaire", "Retired", "yaml_word"]
 
 
 class Retired(BaseModel):
@@ -120,7 +120,7 @@ class Questionnaire(BaseModel):
     def retired_hint(self, key: str) -> str:
         """What to write instead of the retired ``key``, in one line."""
         r = self.retired_by_key[key]
-        ways = "; ".join(f"{old} -> " + ", ".join(f"{k}: {_yaml_word(v)}" for k, v in new.items())
+        ways = "; ".join(f"{old} -> " + ", ".join(f"{k}: {yaml_word(v)}" for k, v in new.items())
                          for old, new in r.values.items())
         return f"answer {', '.join(sorted({k for new in r.values.values() for k in new}))} instead ({ways})"
 
@@ -175,5 +175,10 @@ class Questionnaire(BaseModel):
         return {q.key: q.default for q in self.questions if q.default is not None}
 
 
-def _yaml_word(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+def yaml_word(value: Any) -> str:
+    """A value as a profile file writes it: true/false, [a, b], numbers and words as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_word(v) for v in value) + "]"
+    return str(value)

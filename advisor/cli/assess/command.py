@@ -30,15 +30,6 @@ if TYPE_CHECKING:
     from advisor.questionnaire import Mode
 
 
-def _yaml(value: Any) -> str:
-    """A value as the profile file writes it: true/false, [a, b], numbers and words as they are."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_yaml(v) for v in value) + "]"
-    return str(value)
-
-
 def _split_keys(text: str | None) -> list[str]:
     if not text:
         return []
@@ -192,9 +183,11 @@ def assess(questionnaire_path: Path | None, profile_path: Path | None, sets: tup
         for warning in questionnaire.warnings(profile.values()):
             if not plan.ask:  # the questionnaire showed them before saving
                 console.err(f"advisor: warning: {warning}")
+        from advisor.questionnaire import yaml_word
+
         for key, (value, default) in profile.edited_defaults().items():
-            console.err(f"{profile.where_default(key)}: {key}: {_yaml(value)} is under 'defaults' but the default "
-                        f"here is {_yaml(default)}; it counts as an answer (move it under 'answers' to say so)")
+            console.err(f"{profile.where_default(key)}: {key}: {yaml_word(value)} is under 'defaults' but the default "
+                        f"here is {yaml_word(default)}; it counts as an answer (move it under 'answers' to say so)")
 
         target = output or profile_path or free_name(profiles.default_output(profile))
         # a partial profile (Ctrl-C at the summary) with nothing left to ask is now complete: rewrite it as such
