@@ -75,12 +75,20 @@ def _holds_cpu1_lock(item: pytest.Item) -> bool:
         (mark.args[:1] or (mark.kwargs.get("name"),))[0] == "cpu1" for mark in item.iter_markers("xdist_group"))
 
 
+def _order(item: pytest.Item) -> int:
+    if _holds_cpu1_lock(item):
+        return 2
+    return 0 if item.get_closest_marker("waits") else 1 if item.get_closest_marker("slow") else 3
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``slow`` first, in their order: a parallel run starts its longest tests early
-    instead of ending on one of them alone. Then the tests that hold the CPU-1 lock, which a parallel
-    run gives to one worker (:func:`pytest_xdist_make_scheduler`); an xdist worker lists them, and every
-    other test in an ``xdist_group``, for it."""
-    items.sort(key=lambda item: 1 if _holds_cpu1_lock(item) else 0 if item.get_closest_marker("slow") else 2)
+    """Tests marked ``waits`` first: in scripts/test the parallel lane has only CPU 0 while the serial
+    lane holds CPU 1, and while one worker waits the other computes, so their waiting costs no time
+    then; after, with both CPUs, it would leave one idle. Then the tests marked ``slow``, in their order:
+    a parallel run starts its longest tests early instead of ending on one of them alone. Then the tests
+    that hold the CPU-1 lock, which a parallel run gives to one worker (:func:`pytest_xdist_make_scheduler`);
+    an xdist worker lists them, and every other test in an ``xdist_group``, for it."""
+    items.sort(key=_order)
     listing = getattr(config, "workerinput", {}).get(_CPU1_TESTS)
     if listing:
         part = Path(f"{listing}.{os.getpid()}")

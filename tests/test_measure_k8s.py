@@ -50,6 +50,9 @@ from advisor.measure.runners.k8s_render import render_manifests
 from advisor.measure.runners.kubernetes import KubernetesRunner
 from advisor.measure.targets import load_targets
 
+#: Mostly waiting (start timeouts and process groups stopping in a fake API server): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
+
 # test dependencies (pyproject's test extras): the official schemas and the official client's models
 kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="pip install kubernetes-validate")
 k8s = pytest.importorskip("kubernetes.client", reason="pip install kubernetes")

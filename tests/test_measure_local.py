@@ -16,6 +16,9 @@ from advisor.measure.api import Handle, ProbeError, ProbeTimeout, Runner
 from advisor.measure.runners import local
 from advisor.measure.runners.local import LocalRunner, session_prefix
 
+#: Mostly waiting (timeouts of real process groups): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
+
 ROOT = os.geteuid() == 0
 CGROUP_OK = ROOT and ((Path("/sys/fs/cgroup/cgroup.controllers")).exists()
                       or Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").exists())

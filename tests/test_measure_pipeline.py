@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fakes import FakeProbe, FakeRunner, jitter
 
 from advisor.measure.api import Budget, Runner
 from advisor.measure.runs import OVERLAP
 from advisor.measure.session import run_session
+
+#: Mostly waiting (runs that sleep to overlap): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
 
 
 class Staged:

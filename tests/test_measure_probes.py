@@ -30,6 +30,9 @@ from advisor.measure.probes.memory import block_size
 from advisor.measure.probes.noisy import antagonist_command
 from advisor.rules.catalog import PROBES
 
+#: Mostly waiting (real probes' runs, most of them short and pinned): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
+
 DATA = Path(__file__).resolve().parent / "data" / "measure"
 MIB = 1 << 20
 

@@ -13,6 +13,9 @@ from advisor.measure.api import Budget, MetricSpec, Role, Runner
 from advisor.measure.session import Progress, run_session
 from advisor.measure.verdicts import slo_band
 
+#: Mostly waiting (budgets that end in real time): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
+
 
 def two() -> tuple[FakeRunner, FakeRunner, dict[Role, Runner]]:
     bm, vm = FakeRunner("metal"), FakeRunner("virt")

@@ -28,6 +28,9 @@ from advisor.measure.run import run_targets
 from advisor.measure.session import run_session
 from advisor.measure.targets import TargetSpec, load_targets, parse_targets
 
+#: Mostly waiting (antagonists started and stopped): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
+
 DATA = Path(__file__).resolve().parent / "data" / "measure"
 
 

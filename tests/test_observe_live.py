@@ -27,6 +27,9 @@ import pytest
 from advisor.errors import Problem, UsageError
 from advisor.observe import live, observe
 
+#: Mostly waiting (a local API server, its timeouts and refusals): started first (tests/conftest.py).
+pytestmark = pytest.mark.waits
+
 pytest.importorskip("kubernetes.client", reason="pip install kubernetes")
 
 PATHS = {

@@ -32,6 +32,7 @@ from advisor import profile as profiles  # noqa: E402
 
 pytestmark = [
     pytest.mark.pty,
+    pytest.mark.waits,  # on the terminal's answers: a parallel run starts these first (tests/conftest.py)
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
 

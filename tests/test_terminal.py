@@ -55,6 +55,7 @@ def test_the_outcome_is_bold_on_a_terminal_only(tmp_path: Path) -> None:
     assert "Measure first: " in piped.stdout and "outcome" in piped.stdout
 
 
+@pytest.mark.waits  # a second, twice
 def test_progress_is_drawn_on_a_terminal_after_a_second_and_is_silent_in_a_pipe(tmp_path: Path) -> None:
     script = ("import time\nfrom advisor.console import Progress\n"
               "with Progress('quick step'):\n    pass\n"
