@@ -100,11 +100,22 @@ def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
 
     try:
         params = faultdomain.FleetParams.from_answers(facts)
-        key = cache.key_of("graph", [], [repr(params)])
-        found: dict[str, Any] = cache.cached("graph", key, lambda: faultdomain.graph_facts(facts))
+        key = repr(params)
+        found = _GRAPHS.pop(key, None)
+        if found is None:
+            found = cache.cached("graph", cache.key_of("graph", [], [key]), lambda: faultdomain.graph_facts(facts))
+            if len(_GRAPHS) >= _GRAPHS_KEPT:
+                del _GRAPHS[next(iter(_GRAPHS))]
+        _GRAPHS[key] = found  # the most recent last
         return dict(found)
     except faultdomain.FleetTooLarge:
         return {}
+
+
+#: The metrics of the fleets this process used last (a what-if search or a property test decides one fleet
+#: many times with other answers changed): by the model's inputs, the least recently used dropped first.
+_GRAPHS: dict[str, dict[str, Any]] = {}
+_GRAPHS_KEPT = 64
 
 
 # --------------------------------------------------------------------------- facts

@@ -62,9 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _group(item: pytest.Item) -> str | None:
-    """The ``xdist_group`` a test is in ("cpu1" for a test marked ``cpu1``), or None."""
+    """The ``xdist_group`` a test is in ("cpu1" for one marked ``cpu1``, "waits" for one marked ``waits``), or None."""
     if item.get_closest_marker("cpu1") is not None:
         return "cpu1"
+    if item.get_closest_marker("waits") is not None and not _holds_cpu1_lock(item):
+        return "waits"
     marks = [mark.args[:1] or (mark.kwargs.get("name"),) for mark in item.iter_markers("xdist_group")]
     return str(marks[0][0]) if marks else None
 
@@ -82,12 +84,13 @@ def _order(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``waits`` first: in scripts/test the parallel lane has only CPU 0 while the serial
-    lane holds CPU 1, and while one worker waits the other computes, so their waiting costs no time
-    then; after, with both CPUs, it would leave one idle. Then the tests marked ``slow``, in their order:
-    a parallel run starts its longest tests early instead of ending on one of them alone. Then the tests
-    that hold the CPU-1 lock, which a parallel run gives to one worker (:func:`pytest_xdist_make_scheduler`);
-    an xdist worker lists them, and every other test in an ``xdist_group``, for it."""
+    """Tests marked ``waits`` first, all in one worker: in scripts/test the parallel lane has only
+    CPU 0 while the serial lane holds CPU 1, and while that worker waits the other computes, so their
+    waiting costs no time then (two workers waiting at once, or one after, with both CPUs, would leave
+    one idle). Then the tests marked ``slow``, in their order: a parallel run starts its longest tests
+    early instead of ending on one of them alone. Then the tests that hold the CPU-1 lock, which a
+    parallel run gives to one worker (:func:`pytest_xdist_make_scheduler`); an xdist worker lists them,
+    and every other test in an ``xdist_group``, for it."""
     items.sort(key=_order)
     listing = getattr(config, "workerinput", {}).get(_CPU1_TESTS)
     if listing:

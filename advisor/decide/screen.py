@@ -53,11 +53,11 @@ class Screen:
 
 def _one(rule: Constraint, facts: Mapping[str, Any], units: Mapping[str, str]) -> Hit | None:
     applies = rule.when.evaluate(facts)
+    if applies is not None and not applies:
+        return None
     because = render(rule.rule.because, facts, units)
     if applies is None:
         return Hit(rule.id, "unknown", because)
-    if not applies:
-        return None
     if rule.rule.infeasible:
         return Hit(rule.id, "infeasible", because)
     req = rule.rule.requires

@@ -6,6 +6,7 @@ cached rule pack must not pay for importing it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
 import sys
@@ -74,6 +75,19 @@ def _guarded() -> tuple[type[Composer], type[RoundTripConstructor]]:
 
     class _GuardedConstructor(RoundTripConstructor):
         """A constructor that reports values Python cannot build (bad dates, huge numbers) with a position."""
+
+        def construct_document(self, node: Any) -> Any:
+            try:
+                return super().construct_document(node)
+            except BaseException:
+                # A failed document leaves ruamel's pending generators behind; closed later by the garbage
+                # collector, one for an unknown tag (``=``) raises in ``close``, which Python prints to stderr
+                # as "Exception ignored in ..." with a traceback. Close them now and quietly.
+                pending, self.state_generators = self.state_generators, []
+                for generator in pending:
+                    with contextlib.suppress(Exception):
+                        generator.close()
+                raise
 
         def construct_object(self, node: Any, deep: bool = False) -> Any:
             try:
