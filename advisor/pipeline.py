@@ -90,11 +90,10 @@ def graph_fact_types() -> dict[str, FactType]:
 def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     """The fault-domain metrics of both options for these profile facts (cached per fleet).
 
-    A fleet larger than the model's caps gives no graph facts: rules that read them
-    evaluate to *unknown* (listed in the result, lowering the confidence) instead of
-    failing the whole assessment. The metrics of a fleet are also kept in the
-    compiled-input cache (:mod:`advisor.cache`), keyed by the model's inputs, so that a
-    repeated assessment costs the same whatever the fleet's size.
+    A fleet larger than the model's caps gives no graph facts: the rules that read them
+    are *unknown* (listed in the result) instead of failing the whole assessment. The
+    metrics are kept, by the model's inputs, in the compiled-input cache
+    (:mod:`advisor.cache`) and, for the last fleets used, in the process.
     """
     from advisor import faultdomain
 
@@ -112,8 +111,7 @@ def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
         return {}
 
 
-#: The metrics of the fleets this process used last (a what-if search or a property test decides one fleet
-#: many times with other answers changed): by the model's inputs, the least recently used dropped first.
+#: The metrics of the last fleets used (a what-if decides one fleet many times), by the model's inputs.
 _GRAPHS: dict[str, dict[str, Any]] = {}
 _GRAPHS_KEPT = 64
 

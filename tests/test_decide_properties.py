@@ -30,12 +30,22 @@ from typing import Any
 import decide_profiles as gen
 import pytest
 
-from advisor import pipeline
+from advisor import cache, pipeline
 from advisor.decide import Decision, decide
 from advisor.decide.model import CRITERIA
 
 #: One worker of a parallel run takes them all (tests/conftest.py): they share the decisions before each change.
 pytestmark = pytest.mark.xdist_group("decide-properties")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fleets_not_written_to_the_disk_cache() -> Iterator[None]:
+    """Almost every generated profile is a fleet of its own: its fault-domain metrics are computed (and kept in
+    the process, :func:`advisor.pipeline.graph_facts`) but not written to the compiled-input cache, a file per
+    fleet that no later run reads (a quarter of the graph's cost here; tests/test_cache.py tests the cache)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(cache._state, "on", False)
+        yield
 
 PROFILES = 500
 SAMPLES = 32  # common random numbers make monotonicity exact at any sample count
