@@ -163,17 +163,22 @@ class Pipeline:
                 time.sleep(wait)
         _progress(self.probe, ctx, role, block, False)
         before = ctx.samplers[role].sample()
-        t0 = self.last_start = ctx.clock()
+        t0 = ctx.clock()
         start: Callable[..., PendingRun | None] = self.probe.start  # type: ignore[attr-defined]
         flight = _Flight(role, block, t0, before, None)
         try:
             with cut_at(ctx.budget_end, ctx.clock):
                 flight.pending = start(ctx.targets[role], budget=ctx.suite, peer=ctx.peers.get(role))
+                # the next run starts stagger_s after this one was under way, however late a busy machine
+                # let it start (timed from t0, a start delayed by the scheduler shortened the gap)
+                self.last_start = ctx.clock()
                 if flight.pending is None:  # this runner cannot run it in the background: a plain run
                     values = self.probe.run(ctx.targets[role], budget=ctx.suite, peer=ctx.peers.get(role))
                     flight.record = _record(self.probe, ctx, role, block, False, t0, before, values, None)
         except AdvisorError as exc:
             flight.record = _record(self.probe, ctx, role, block, False, t0, None, None, exc)
+        finally:
+            self.last_start = max(self.last_start, t0)
         self.flights.append(flight)
         return flight
 
