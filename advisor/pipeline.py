@@ -12,6 +12,7 @@ exactly the same way::
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ from advisor.rules import catalog as _catalog
 if TYPE_CHECKING:
     from advisor import decide as decision_engine
     from advisor.decide import testing as decide_testing
+    from advisor.faultdomain import FleetParams
     from advisor.rules import evidence
 
 __all__ = [
@@ -98,22 +100,18 @@ def graph_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     from advisor import faultdomain
 
     try:
-        params = faultdomain.FleetParams.from_answers(facts)
-        key = repr(params)
-        found = _GRAPHS.pop(key, None)
-        if found is None:
-            found = cache.cached("graph", cache.key_of("graph", [], [key]), lambda: faultdomain.graph_facts(facts))
-            if len(_GRAPHS) >= _GRAPHS_KEPT:
-                del _GRAPHS[next(iter(_GRAPHS))]
-        _GRAPHS[key] = found  # the most recent last
-        return dict(found)
+        return dict(_fleet_facts(faultdomain.FleetParams.from_answers(facts)))
     except faultdomain.FleetTooLarge:
         return {}
 
 
-#: The metrics of the last fleets used (a what-if decides one fleet many times), by the model's inputs.
-_GRAPHS: dict[str, dict[str, Any]] = {}
-_GRAPHS_KEPT = 64
+@functools.lru_cache(maxsize=64)  # a what-if decides one fleet many times with other answers changed
+def _fleet_facts(params: FleetParams) -> dict[str, Any]:
+    from advisor import faultdomain
+
+    found: dict[str, Any] = cache.cached("graph", cache.key_of("graph", [], [repr(params)]),
+                                         lambda: faultdomain.params_facts(params))
+    return found
 
 
 # --------------------------------------------------------------------------- facts

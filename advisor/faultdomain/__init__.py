@@ -27,6 +27,7 @@ from advisor.faultdomain.metrics import (
     analyze_topology,
     compute_metrics,
     graph_facts,
+    params_facts,
 )
 from advisor.faultdomain.model import BARE_METAL, FLEET, OPTIONS, VM, FleetTooLarge, Topology
 from advisor.faultdomain.render import format_value, metrics_headers, metrics_table, to_json
@@ -57,6 +58,7 @@ __all__ = [
     "format_value",
     "generate",
     "graph_facts",
+    "params_facts",
     "load_topology",
     "metrics_headers",
     "metrics_table",

@@ -195,4 +195,9 @@ def graph_facts(answers: Mapping[str, object]) -> dict[str, MetricValue]:
     The names and types are those of :data:`FACT_TYPES`. Results are cached per
     distinct set of model inputs.
     """
-    return dict(_facts(FleetParams.from_answers(answers)))
+    return params_facts(FleetParams.from_answers(answers))
+
+
+def params_facts(params: FleetParams) -> dict[str, MetricValue]:
+    """:func:`graph_facts` of the model's inputs."""
+    return dict(_facts(params))

@@ -163,7 +163,7 @@ class Pipeline:
                 time.sleep(wait)
         _progress(self.probe, ctx, role, block, False)
         before = ctx.samplers[role].sample()
-        t0 = ctx.clock()
+        t0 = self.last_start = ctx.clock()  # and, once it started, when it did (below)
         start: Callable[..., PendingRun | None] = self.probe.start  # type: ignore[attr-defined]
         flight = _Flight(role, block, t0, before, None)
         try:
@@ -177,8 +177,6 @@ class Pipeline:
                     flight.record = _record(self.probe, ctx, role, block, False, t0, before, values, None)
         except AdvisorError as exc:
             flight.record = _record(self.probe, ctx, role, block, False, t0, None, None, exc)
-        finally:
-            self.last_start = max(self.last_start, t0)
         self.flights.append(flight)
         return flight
 
