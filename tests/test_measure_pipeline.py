@@ -78,3 +78,26 @@ def test_a_run_still_going_when_the_next_one_measures_is_disturbed() -> None:
     pr = result.probes[0]
     assert any(OVERLAP in r.disturbed for r in result.runs)
     assert pr.refused is not None and pr.refused.startswith("disturbed")
+
+
+def test_a_suite_the_stagger_does_not_name_runs_one_run_after_another() -> None:
+    """``stagger_s`` per suite: the net probe overlaps its 1-s quick runs only. In the full suite its 10-s runs
+    measure for 9.6 s, and a run started 2 s later measured beside it: every run was marked overlapped, and
+    with ``allow_disturbed`` two clients measured at once on one CPU."""
+    probe = StagedProbe(idle=0.05, busy=0.3)
+    probe.stagger_s = {"quick": 0.05}  # type: ignore[assignment]
+    result = run_session(two(), [probe], budget_s=30, band=0.05, seed=3, suite="full")  # type: ignore[arg-type]
+    assert probe.starts == [] and result.probes[0].rounds >= 5  # run() each time: nothing under way meanwhile
+    assert not any(OVERLAP in r.disturbed for r in result.runs)
+    quick = StagedProbe(idle=0.05, busy=0.3)
+    quick.stagger_s = {"quick": 0.05}  # type: ignore[assignment]
+    run_session(two(), [quick], budget_s=3, band=0.05, seed=3)  # type: ignore[arg-type]
+    assert quick.starts  # the quick suite overlaps
+
+
+def test_the_net_probe_overlaps_its_quick_runs_only() -> None:
+    from advisor.measure.api import stagger
+    from advisor.measure.probes.net import SOCKPERF_SLEEP_S, NetProbe
+
+    assert stagger(NetProbe(), "quick") == SOCKPERF_SLEEP_S
+    assert stagger(NetProbe(), "full") is None

@@ -218,10 +218,14 @@ def decision_metrics(probe: Probe) -> list[MetricSpec]:
     return [m for m in probe.metrics if m is main or m.decision]
 
 
-def stagger(probe: Probe) -> float | None:
+def stagger(probe: Probe, suite: Budget = "quick") -> float | None:
     """Seconds after which a probe's next run may start while the previous one still runs (see
-    :class:`PendingRun`), or None when its runs must not overlap."""
+    :class:`PendingRun`), or None when its runs must not overlap. ``stagger_s`` is a number, or a mapping
+    from the suite (``quick``, ``full``) to one: a suite it does not name runs one run after another (a
+    run longer than the tool's idle start has no part the next run's start could fall in unmeasured)."""
     value = getattr(probe, "stagger_s", None)
+    if isinstance(value, Mapping):
+        value = value.get(suite)
     if value is None or not callable(getattr(probe, "start", None)):
         return None
     return float(value)

@@ -250,7 +250,7 @@ def _run_probe(probe: Probe, ctx: Ctx, *, share: float) -> ProbeResult:
     planned = ctx.design.n_max
     block_times: list[float] = []
     block = 0
-    overlap = stagger(probe)
+    overlap = stagger(probe, ctx.suite)
     pipe = Pipeline(probe, ctx, pr, overlap) if overlap is not None else None
 
     def draw() -> list[Role]:
