@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import support
 
-from advisor.measure.api import Budget, MetricSpec, ProbeError, Runner
+from advisor.measure.api import Budget, Handle, MetricSpec, ProbeError, Runner
+from advisor.measure.probes.net import SOCKPERF_SLEEP_S
 from advisor.measure.runners.local import LocalRunner
 from advisor.measure.session import run_session
 from advisor.measure.stats import Design
@@ -62,31 +63,62 @@ class SysbenchCpu:
 
 
 class SockperfPingPong:
-    """Round trip over TCP... UDP ping-pong: server on the peer (or the runner itself), client on the runner."""
+    """Round trip over UDP ping-pong: server on the peer (or the runner itself), client on the runner.
+
+    Runs overlap as the built-in net probe's do (``start``, ``stagger_s``; docs/measurement.md): sockperf's
+    client sleeps 2 s after it starts and then warms up for 0.4 s of its 1-s run before it measures, so the
+    next run starts when the previous one begins its run, and one block costs about 2.4 s instead of 6.5 s.
+    No session warm-up run either (``warmup``): every run starts a fresh client and server, and sockperf
+    drops its own warm-up.
+    """
 
     name = "net"
     title = "sockperf ping-pong"
     tools = ("sockperf",)
     metrics = (MetricSpec("latency_us", "us", "lower", main=True), MetricSpec("p99_us", "us", "lower"))
+    warmup = False
+    stagger_s = SOCKPERF_SLEEP_S
 
     def install_hint(self) -> str:
         return "apt-get install sockperf"
 
     def run(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> dict[str, float]:
+        return self.start(runner, budget=budget, peer=peer).finish()
+
+    def start(self, runner: Runner, *, budget: Budget, peer: Runner | None = None) -> PingPongRun:
         server_side = peer if peer is not None else runner
         address = server_side.address()
         port = str(random.randint(20000, 60000))
         server = server_side.spawn(["sockperf", "server", "-i", address, "-p", port])
         try:
             time.sleep(0.3)
-            done = runner.run(["sockperf", "ping-pong", "-i", address, "-p", port, "-t", "1"], timeout=30)
-        finally:
+            client = runner.spawn(["sockperf", "ping-pong", "-i", address, "-p", port, "-t", "1"])
+        except BaseException:
             server.stop()
+            raise
+        return PingPongRun(client, server)
+
+
+class PingPongRun:
+    """One ping-pong run under way (:class:`advisor.measure.api.PendingRun`)."""
+
+    def __init__(self, client: Handle, server: Handle) -> None:
+        self.client, self.server = client, server
+
+    def finish(self) -> dict[str, float]:
+        try:
+            done = self.client.wait(30)  # type: ignore[attr-defined]
+        finally:
+            self.server.stop()
         mean = re.search(r"Latency is ([0-9.]+) usec", done.stdout + done.stderr)
         p99 = re.search(r"percentile 99\.000 =\s*([0-9.]+)", done.stdout + done.stderr)
         if mean is None or p99 is None:
             raise ProbeError(f"sockperf failed: {(done.stdout + done.stderr)[-300:]}")
         return {"latency_us": float(mean.group(1)), "p99_us": float(p99.group(1))}
+
+    def cancel(self) -> None:
+        self.client.stop()
+        self.server.stop()
 
 
 #: The CFS period of the known answers' quota target: 20 ms instead of the default 100 ms. A target idle
@@ -144,7 +176,8 @@ def test_cpu_quota_half_is_slower_by_half_or_refused(record_property: pytest.Rec
 @pytest.mark.skipif(shutil.which("stress-ng") is None, reason="apt-get install stress-ng")
 def test_known_answer_under_an_antagonist_on_the_other_cpu(record_property: pytest.RecordProperty) -> None:
     """A CPU hog on CPU 0 while the known answer runs on CPU 1: within +-5 % of 0.5, or refused as disturbed
-    (the hog's CPU time is 'other processes' CPU'), never a wrong verdict."""
+    (the hog's CPU time is 'other processes' CPU'; or steal, where the hypervisor under this machine took the CPU
+    meanwhile: a full run once refused for steal of up to 0.14 in 12 of 13 blocks), never a wrong verdict."""
     import subprocess
 
     hog = subprocess.Popen(["stress-ng", "--cpu", "1", "--taskset", "0", "-t", "120s"],
@@ -157,7 +190,8 @@ def test_known_answer_under_an_antagonist_on_the_other_cpu(record_property: pyte
         hog.wait()
     outcome = _within_5_percent_or_refused(pr, record_property, "antagonist_ratio")
     if outcome == "refused":
-        assert pr.refused is not None and "others_cpu" in pr.refused  # type: ignore[attr-defined]
+        refused = pr.refused  # type: ignore[attr-defined]
+        assert refused is not None and ("others_cpu" in refused or "steal" in refused), refused
 
 
 @needs_sysbench
