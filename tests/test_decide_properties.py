@@ -137,7 +137,7 @@ def _larger_answers(key: str, rng: random.Random, *, undecided: bool = False
             continue
         before = _before(i)
         if not undecided and _score(before) is None:
-            continue  # both options ruled out (43 % of the generated profiles): no P to move, whatever the answer
+            continue  # both options ruled out (about 5 % of the generated profiles): no P to move, whatever the answer
         yield answers, bigger, before, _decide({**answers, key: bigger})
 
 
