@@ -14,6 +14,9 @@
   moves that way, and P is shown to move both ways in the generated profiles (bare metal
   with a sandbox per pod is the class where it goes the other way), so no direction of P
   is declared for them.
+* What the 500 profiles per answer weigh: in at least ``WEIGHED`` of them both options
+  pass the screen before the change, so that P is not 0 or 1 from the screen alone (the
+  generator draws the answers that constrain each other together, tests/decide_profiles.py).
 * Every priority matters: raising one priority moves ``E[U_bm - U_vm]`` toward the
   option better on that criterion, by exactly the raise times the criterion's value gap
   when the chosen configurations stay the same; an option that re-chooses its
@@ -49,6 +52,11 @@ def _fleets_not_written_to_the_disk_cache() -> Iterator[None]:
 
 PROFILES = 500
 SAMPLES = 32  # common random numbers make monotonicity exact at any sample count
+#: What the 500 profiles weigh: in at least this many of each test's 500 both options pass the screen before the
+#: change, so that P comes from the consequences and not from the screen alone (0 or 1). Measured with the generator
+#: drawing the answers that constrain each other together (tests/decide_profiles.py): 358 to 422 of 500 per answer;
+#: drawn each on its own they were 57 to 148, a weight the count of 500 did not say.
+WEIGHED = 300
 
 Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
@@ -145,7 +153,7 @@ def _larger_answers(key: str, rng: random.Random, *, undecided: bool = False
 @pytest.mark.parametrize("key", DECLARED)
 def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) -> None:
     want = Q.by_key[key].moves
-    checked = exercised = 0
+    checked = exercised = weighed = 0
     for answers, bigger, before, after in _larger_answers(key, random.Random(f"monotone:{key}")):
         if checked == PROFILES:
             break
@@ -154,11 +162,13 @@ def test_a_larger_answer_never_moves_against_its_declared_direction(key: str) ->
         if s1 is None or s2 is None:
             continue
         checked += 1
+        weighed += before.uncertainty is not None
         delta = s2 - s1
         against = delta > 1e-9 if want == "toward-vm" else delta < -1e-9
         assert not against, (f"{key} {answers[key]!r} -> {bigger!r} moved P(bare metal better) {s1} -> {s2}, "
                              f"against {want}; profile {answers}")
     assert checked == PROFILES, f"{key}: too few profiles where both answers apply"
+    assert weighed >= WEIGHED, f"{key}: both options passed the screen in {weighed} of {PROFILES}, under {WEIGHED}"
     # the declaration is exercised: the answer does move the decision its way in some profiles
     assert exercised >= PROFILES // 100, f"{key}: declared {want}, moved the decision that way in {exercised} profiles"
 
@@ -177,13 +187,14 @@ def test_an_answer_that_moves_both_options_moves_each_its_way_and_p_either_way(k
     (the class: bare metal with a sandbox per pod, whose network path is virtualised too and whose tenants never
     share a kernel; the two tests below pin a profile where it goes toward bare metal; docs/scoring.md)."""
     sign = -1 if Q.by_key[key].moves == "worsens-both" else 1
-    checked = moved = 0
+    checked = moved = weighed = 0
     ways = {1: 0, -1: 0}
     for answers, bigger, before, after in _larger_answers(key, random.Random(f"both:{key}")):
         if checked == PROFILES:
             break
         u1, u2 = _utilities(before), _utilities(after)
         checked += 1
+        weighed += before.uncertainty is not None
         for o in u1:
             delta = 0.0 if u1[o] == u2[o] else u2[o] - u1[o]
             assert sign * delta >= -1e-9, (f"{key} {answers[key]!r} -> {bigger!r} moved the expected utility of {o} "
@@ -193,6 +204,7 @@ def test_an_answer_that_moves_both_options_moves_each_its_way_and_p_either_way(k
         if s1 is not None and s2 is not None and abs(s2 - s1) > 1e-9:
             ways[1 if s2 > s1 else -1] += 1
     assert checked == PROFILES, f"{key}: too few profiles where the answer applies"
+    assert weighed >= WEIGHED, f"{key}: both options passed the screen in {weighed} of {PROFILES}, under {WEIGHED}"
     assert moved >= PROFILES // 100, f"{key}: declared {Q.by_key[key].moves}, moved an option in {moved} profiles"
     assert ways[1] + ways[-1] >= 1, f"{key}: P never moved in {PROFILES} profiles"
 
@@ -214,7 +226,7 @@ def test_an_answer_declared_to_move_nothing_moves_nothing(key: str) -> None:
 @pytest.mark.slow
 def test_every_priority_matters() -> None:
     rng = random.Random("priorities")  # the raised criterion; the profiles are the monotonicity tests' stream
-    checked = 0
+    checked = skipped = 0
     for i in range(PROFILES * 20):
         if checked == PROFILES:
             break
@@ -225,6 +237,7 @@ def test_every_priority_matters() -> None:
             continue
         before = _before(i)  # decided once per process, shared with the monotonicity tests
         if before.uncertainty is None:
+            skipped += 1
             continue  # an option is ruled out: no utility difference to move (nor to decide again)
         after = _decide({**answers, key: answers[key] + 1})
         if after.uncertainty is None:
@@ -244,6 +257,9 @@ def test_every_priority_matters() -> None:
                 if before.options[o].configuration != after.options[o].configuration:
                     assert value[1][o] >= value[0][o] - 1e-3, (criterion, o, answers)
     assert checked == PROFILES, "too few profiles where a priority can be raised"
+    # it checks only profiles where both options pass the screen: as many as the other tests' weight says, at least
+    # WEIGHED in PROFILES of those where a priority can be raised (the others are passed over)
+    assert checked * PROFILES >= WEIGHED * (checked + skipped), f"{skipped} skipped for an option ruled out"
 
 
 def test_priorities_weigh_every_criterion_even_where_nothing_differs_by_default() -> None:
