@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterator
@@ -42,12 +43,15 @@ pytestmark = pytest.mark.xdist_group("decide-properties")
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _fleets_not_written_to_the_disk_cache() -> Iterator[None]:
-    """Almost every generated profile is a fleet of its own: its fault-domain metrics are computed (and kept in
-    the process, :func:`advisor.pipeline.graph_facts`) but not written to the compiled-input cache, a file per
-    fleet that no later run reads (a quarter of the graph's cost here; tests/test_cache.py tests the cache)."""
+def _fleets_kept_in_the_process_not_on_disk() -> Iterator[None]:
+    """Almost every generated profile is a fleet of its own: its fault-domain metrics are computed and kept in
+    the process (:func:`advisor.pipeline.graph_facts`) but not written to the compiled-input cache, a file per
+    fleet that no later run reads (a quarter of the graph's cost here; tests/test_cache.py tests the cache).
+    The process keeps them all here, not the last 64: each test decides the stream's profiles again, one after
+    another, and with 64 kept each test computed every fleet again (a sixth of the module's time)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(cache._state, "on", False)
+        patch.setattr(pipeline, "_fleet_facts", functools.lru_cache(maxsize=None)(pipeline._fleet_facts.__wrapped__))
         yield
 
 PROFILES = 500
