@@ -3,14 +3,39 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from advisor.errors import DataError, Location
 from advisor.yamlio.text import MAX_DEPTH, line_col
 
+#: A JSON string literal, to its closing quote or, unterminated, to the end of the text (as the character scan
+#: reads it), and a bracket: what :func:`_json_depth` looks at outside strings. Every attempt from a quote
+#: matches at once (a backslash takes the next character or the end), so the pattern is linear: with a
+#: literal that needed its closing quote, each escaped quote of an unterminated one began a new attempt
+#: that ran to the end (16 KB of them took 0.7 s, growing with the square of the length).
+_STRING = re.compile(r'"[^"\\]*+(?:\\(?:.|\Z)[^"\\]*+)*+(?:"|\Z)', re.S)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
 
 def _json_depth(text: str, limit: int) -> int:
-    """Offset of the first bracket nested deeper than ``limit`` in JSON ``text`` (-1: none); linear time."""
+    """Offset of the first bracket nested deeper than ``limit`` in JSON ``text`` (-1: none); linear time.
+
+    The brackets outside the string literals are counted after a pattern removed the literals: a record's
+    40 to 70 KB of JSON took 3.3 ms character by character, 0.6 ms so, and a command reads every record of
+    a folder. The pattern finds the literals a character scan finds (an unterminated one runs to the end),
+    so both count the same brackets; where they count past ``limit``, the character scan finds the
+    offset."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return _scan_depth(text, limit)
+    return -1
+
+
+def _scan_depth(text: str, limit: int) -> int:
+    """:func:`_json_depth`, one character after another (the offset in ``text`` itself)."""
     depth, in_string, escaped = 0, False, False
     for i, ch in enumerate(text):
         if in_string:
