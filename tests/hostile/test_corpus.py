@@ -321,7 +321,21 @@ def test_case(case: str, outcomes: dict[str, Outcome]) -> None:
     assert "\x1b" not in got.stdout + got.stderr, "terminal control reached the output"
     assert (got.returncode, got.stderr) == (want["exit"], want["stderr"])
     if case.startswith("special/") and not case.endswith("/missing"):  # FIFO, device, folder, 100 MB: at once
-        assert got.seconds < 1.0 or os.environ.get("CI_SLOW"), f"{case} took {got.seconds:.2f} s"
+        limit = _at_once(case, outcomes)
+        assert got.seconds < limit or os.environ.get("CI_SLOW"), f"{case} took {got.seconds:.2f} s (limit {limit:.2f})"
+
+
+def _at_once(case: str, outcomes: dict[str, Outcome]) -> float:
+    """How long a special file's case may take: 1 s, or 3 times the median of its command's cases in this run.
+
+    The cases of one command (``special/rules-lint/...``: a FIFO, a device, a folder, 100 MB, a missing file)
+    start the same program, which takes what it takes on this machine now (``rules lint`` loads the whole pack,
+    0.4 s when idle and twice that beside the test suite's other half); reading 100 MB or waiting on a FIFO
+    instead of refusing it at once takes many times that. A fixed 1 s failed at 1.01 s on a loaded machine.
+    """
+    surface = case.rsplit("/", 1)[0] + "/"
+    same = sorted(o.seconds for name, o in outcomes.items() if name.startswith(surface))
+    return max(1.0, 3 * same[len(same) // 2])
 
 
 def test_every_case_ran(outcomes: dict[str, Outcome]) -> None:
