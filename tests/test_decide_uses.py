@@ -62,9 +62,18 @@ SHARED: dict[str, dict[str, str]] = {
         "operations.work": "the work its absence costs: re-imaging by hand and the lifecycle tooling's know-how",
     },
     "site_type": {
-        "cost.overhead_pct": "at an edge site the VM platform's management appliances take a share of few hosts",
+        "cost.overhead_pct": "at an edge site the VM platform's management appliances take a share of few hosts, and "
+                             "each site keeps its own host of headroom (a failed host's VMs or pods restart only at "
+                             "its site)",
         "operations.work": "an edge site run cut off from the centre needs the hypervisor's manager at the site "
                            "(read with edge_offline; a datacenter site is the centre)",
+        "resilience.failure_loss": "at the edge a cluster's control-plane VMs can only use its site's hosts: too few "
+                                   "of them and a host failure takes the quorum",
+    },
+    "hosts_per_site": {
+        "cost.overhead_pct": "the appliances' share of a site's hosts, and a host of headroom per site",
+        "resilience.failure_loss": "whether a site's hosts let each cluster's three control-plane VMs sit on "
+                                   "different hosts",
     },
 }
 
@@ -153,9 +162,9 @@ def test_a_planted_double_use_of_an_answer_fails(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "rules", pack)
     path = pack / "consequences" / "bm-overhead.yaml"
     text = path.read_text(encoding="utf-8")
-    assert text.count("(100 * clusters / physical_hosts\n") == 3
-    path.write_text(text.replace("(100 * clusters / physical_hosts\n",
-                                 "(100 * clusters / physical_hosts + 0.01 * microservices_per_host\n"),
+    assert text.count("(100 * max(clusters, edge_sites) / physical_hosts\n") == 3
+    path.write_text(text.replace("(100 * max(clusters, edge_sites) / physical_hosts\n",
+                                 "(100 * max(clusters, edge_sites) / physical_hosts + 0.01 * microservices_per_host\n"),
                     encoding="utf-8")
     uses = _uses(pipeline.load_decision_pack([pack], questionnaire=Q))
     assert _unargued(uses) == {"microservices_per_host": ["cost.overhead_pct", "resilience.failure_loss"]}

@@ -37,7 +37,9 @@ SECTIONS = [
     "### Fault Domains",
     "### Reproducibility",
 ]
-RAW_FLOAT = re.compile(r"(?<![\w./])\d+\.\d{5,}(?![\w/])|\d(\.\d+)?e[+-]\d")
+#: a float printed raw: five or more decimals (after a "0." its leading zeros are not significant: 0.00584 is the
+#: three significant digits a small figure is shown with), or an exponent
+RAW_FLOAT = re.compile(r"(?<![\w./])(?:0\.0*[1-9]\d{4,}|[1-9]\d*\.\d{5,})(?![\w/])|\d(\.\d+)?e[+-]\d")
 
 
 def _record(name: str, **update: object) -> records.DecisionRecord:

@@ -210,12 +210,15 @@ def outcome_section(record: DecisionRecord, reasons: Sequence[Reason], limit: in
     if rests:
         lines += ["", rests]
     top = _top(record, reasons, limit)
+    lead = d.recommendation
     if top:
         lines += ["", "Reasons, largest share of the difference first:", ""]
         for i, r in enumerate(top, start=1):
+            # a reason listed to make up three that favours the other option says so
+            against = f"; this one favours {option_name(r.favours)}" if lead and r.favours != lead else ""
             lines.append(f"{i}. {upper_first(CRITERION_WORDS[r.criterion])} (priority {r.priority}), "
                          f"{inline(lc(r.label))}: bare metal {inline(r.text['bare-metal'])}; VM-backed "
-                         f"{inline(r.text['vm'])}.")
+                         f"{inline(r.text['vm'])}{against}.")
     elif d.outcome in ("one-ruled-out", "both-ruled-out"):
         ruled = [c for c in d.constraints if c.kind in ("infeasible", "configuration", "measurement-failed")]
         if d.outcome == "one-ruled-out":  # the headline names the first one
