@@ -319,8 +319,9 @@ def run_decision_tests(pack: decision_engine.Pack | None = None, questionnaire: 
 
 #: The fleet answers a fault-domain metric read by the pack depends on (tests/test_decide_uses.py
 #: checks that the other fleet answers leave it unchanged); any other metric depends on them all.
+#: The sites: VM nodes of a cluster at even edge sites keep their control-plane VMs on the site's hosts.
 GRAPH_READS: dict[str, tuple[str, ...]] = {
-    "control_plane_quorum_loss_clusters": ("physical_hosts", "clusters"),
+    "control_plane_quorum_loss_clusters": ("physical_hosts", "clusters", "site_type", "hosts_per_site"),
 }
 
 

@@ -15,6 +15,7 @@ import pytest
 from advisor import pipeline
 from advisor.decide import Decision
 from advisor.decide.engine import prepare
+from advisor.faultdomain import FleetParams, Topology, generate
 
 Q = pipeline.load_questionnaire()
 PACK = pipeline.load_decision_pack(questionnaire=Q)
@@ -71,3 +72,39 @@ def test_control_planes_need_hosted_only_where_vm_nodes_could_keep_a_quorum(answ
     if fires:
         assert d.options["bare-metal"].status == "infeasible" or "control_plane=hosted" in (
             d.options["bare-metal"].configuration)
+
+
+def _sites_of_each_cluster(topo: Topology) -> dict[int, set[int]]:
+    host_site = [topo.rack_site[r] for r in topo.host_rack]
+    hosts = len(host_site)
+    out: dict[int, set[int]] = {}
+    for node, cluster in enumerate(topo.node_cluster):
+        machine = topo.node_machine[node]
+        host = machine if machine < hosts else topo.vm_parent[machine - hosts]
+        out.setdefault(cluster, set()).add(host_site[host])
+    return out
+
+
+@pytest.mark.parametrize("option", ["bare_metal", "vm"])
+@pytest.mark.parametrize(("hosts", "per_site", "clusters", "local"), [
+    (800, 2, 400, True), (60, 5, 24, True), (60, 4, 30, True),
+    (61, 4, 16, False), (40, 2, 5, False), (17, 9, 5, False)])
+def test_the_graph_keeps_each_cluster_at_its_site_where_the_sites_divide_evenly(
+        option: str, hosts: int, per_site: int, clusters: int, local: bool) -> None:
+    """At even edge sites (as many hosts each, the clusters divided evenly) each cluster stays at its site, so the
+    graph's quorum metrics see the fault domains the decision does; otherwise every cluster spans the sites."""
+    answers = {**STORES, "physical_hosts": hosts, "hosts_per_site": per_site, "clusters": clusters}
+    topo = generate(FleetParams.from_answers(pipeline.decision_facts(answers, Q)), option)
+    spans = _sites_of_each_cluster(topo)
+    assert sorted(spans) == list(range(clusters))  # no cluster without a node
+    assert all(len(s) == 1 for s in spans.values()) is local, spans
+    # a cluster's hosts are hosts / clusters, give or take one, either way: no placement step in the quorum metric
+    if option == "bare_metal":  # node i is host i
+        hosts_of = [topo.node_cluster.count(cluster) for cluster in range(clusters)]
+        assert max(hosts_of) - min(hosts_of) <= 1 and min(hosts_of) == hosts // clusters, hosts_of
+
+
+def test_the_graph_and_the_decision_agree_on_a_two_host_store() -> None:
+    facts = prepare(PACK, pipeline.decision_facts(STORES, Q))
+    assert facts["graph.vm.control_plane_quorum_loss_clusters"] == facts["vm_quorum_loss_clusters"] == 1
+    assert facts["graph.bare_metal.control_plane_quorum_loss_clusters"] == 1

@@ -160,14 +160,14 @@ def generate(p: FleetParams, option: str) -> Topology:
     clusters = min(p.clusters, workers)
 
     # Worker nodes: node i runs on host i // per_host (bare metal: the host itself,
-    # VM: worker VM i) and belongs to cluster i % clusters.
+    # VM: worker VM i); its cluster is dealt within its site (_node_clusters).
     if vm_option:
         vm_parent = [i // per_host for i in range(workers)]
         node_machine = list(range(hosts, hosts + workers))
     else:
         vm_parent = []
         node_machine = list(range(hosts))
-    node_cluster = [i % clusters for i in range(workers)]
+    node_cluster = _node_clusters([rack_site[r] for r in host_rack], per_host, clusters)
 
     # Each cluster's worker list, ordered by (rank of the node among the cluster's nodes
     # on its host, rank of the host among the cluster's hosts in its rack, rack). Linear:
@@ -272,6 +272,25 @@ def generate(p: FleetParams, option: str) -> Topology:
         max_blast_radius_pct=float(p.max_blast_radius_pct),
         names={"site": ["dc-1"]} if p.site_type == "datacenter" else {},
     )
+
+
+def _node_clusters(host_site: list[int], per_host: int, clusters: int) -> list[int]:
+    """The cluster of each worker node: ``i mod clusters``, or a share of its site's clusters at even edge sites.
+
+    Where every site has as many hosts and the clusters divide evenly among the sites (more
+    than one), a cluster stays at its site, as a store's cluster does: site s holds clusters
+    ``s * k .. s * k + k - 1`` (``k = clusters / sites``) and deals its nodes over them.
+    Otherwise every cluster has nodes on every site, as evenly as the counts allow. Either
+    way a cluster's hosts are ``hosts / clusters``, give or take one: the even placement the
+    decision's estimates assume, so the quorum metrics do not step with placement details
+    (a cluster per site of uneven size would).
+    """
+    workers = len(host_site) * per_host
+    sites = host_site[-1] + 1  # hosts are numbered site by site, from site 0
+    if sites == 1 or clusters % sites or len(host_site) % sites:
+        return [i % clusters for i in range(workers)]
+    k, nodes = clusters // sites, workers // sites
+    return [(i // nodes) * k + (i % nodes) % k for i in range(workers)]
 
 
 def _largest_remainder(total: int, weights: list[int]) -> list[int]:
