@@ -160,7 +160,7 @@ def generate(p: FleetParams, option: str) -> Topology:
     clusters = min(p.clusters, workers)
 
     # Worker nodes: node i runs on host i // per_host (bare metal: the host itself,
-    # VM: worker VM i); its cluster is dealt within its site (_node_clusters).
+    # VM: worker VM i); its cluster: i % clusters, or its site's share at even edge sites (_node_clusters).
     if vm_option:
         vm_parent = [i // per_host for i in range(workers)]
         node_machine = list(range(hosts, hosts + workers))
