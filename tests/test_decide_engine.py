@@ -238,6 +238,6 @@ def test_the_generated_pack_reference_is_current_and_the_docs_pass_markdownlint(
     cli = root / ".ci" / "node" / "node_modules" / "markdownlint-cli2" / "markdownlint-cli2-bin.mjs"
     if shutil.which("node") is None or not cli.exists():
         pytest.skip("markdownlint-cli2 is not installed: run 'npm ci --prefix .ci/node' (.ci/run does)")
-    proc = subprocess.run(["node", str(cli), "docs/scoring.md", "docs/decision-pack.md"], cwd=root,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(["node", str(cli), "docs/scoring.md", "docs/scoring-details.md", "docs/decision-pack.md"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -4,7 +4,7 @@
   toward-bare-metal`` or ``toward-vm``, a larger answer never moves the probability that
   bare metal is better the other way (an option ruled out counts as probability 0 or 1),
   also where an option re-chose its configuration: the probability compares each option
-  at its best configuration per draw (docs/scoring.md), so a re-chosen configuration
+  at its best configuration per draw (docs/scoring-details.md), so a re-chosen configuration
   cannot move it against the answer (tenant_count 27 -> 30 once raised it 0.125 -> 0.219
   through VM nodes per tenant, see test_a_re_chosen_configuration_does_not_move_p),
   and it does move the decision its way in some profiles (a declaration nothing exercises
@@ -189,7 +189,7 @@ def test_an_answer_that_moves_both_options_moves_each_its_way_and_p_either_way(k
     """``moves: worsens-both`` (tenants) / ``improves-both`` (the SLO): a larger answer never moves either option's
     expected utility the other way, and it does move P in some profiles. P has no direction true for every profile
     (the class: bare metal with a sandbox per pod, whose network path is virtualised too and whose tenants never
-    share a kernel; the two tests below pin a profile where it goes toward bare metal; docs/scoring.md)."""
+    share a kernel; the two tests below pin a profile where it goes toward bare metal; docs/scoring-details.md)."""
     sign = -1 if Q.by_key[key].moves == "worsens-both" else 1
     checked = moved = weighed = 0
     ways = {1: 0, -1: 0}

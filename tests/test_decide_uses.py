@@ -1,6 +1,6 @@
 """No double counting: each answer enters exactly one consequence estimate, each evidence item backs one rule.
 
-The rule (docs/scoring.md, "Each fact counts once"): an answer read by the pack's
+The rule (docs/scoring-details.md, "Each fact counts once"): an answer read by the pack's
 consequences enters the estimate of exactly one criterion attribute (for one option or
 both: the same quantity estimated for each option is one estimate), through derived
 facts and the fault-domain graph's metrics. Constraints (the screen) and the choice of a
