@@ -167,7 +167,8 @@ def generate(p: FleetParams, option: str) -> Topology:
     else:
         vm_parent = []
         node_machine = list(range(hosts))
-    node_cluster = _node_clusters([rack_site[r] for r in host_rack], per_host, clusters)
+    # at the edge each rack is a site (_racks): sites of one size, or one site, or sites of mixed sizes
+    node_cluster = _node_clusters(workers, clusters, sites if min(sizes) == max(sizes) else 1)
 
     # Each cluster's worker list, ordered by (rank of the node among the cluster's nodes
     # on its host, rank of the host among the cluster's hosts in its rack, rack). Linear:
@@ -274,22 +275,21 @@ def generate(p: FleetParams, option: str) -> Topology:
     )
 
 
-def _node_clusters(host_site: list[int], per_host: int, clusters: int) -> list[int]:
+def _node_clusters(workers: int, clusters: int, even_sites: int) -> list[int]:
     """The cluster of each worker node: ``i mod clusters``, or a share of its site's clusters at even edge sites.
 
-    Where every site has as many hosts and the clusters divide evenly among the sites (more
-    than one), a cluster stays at its site, as a store's cluster does: site s holds clusters
+    ``even_sites`` is the number of sites where every site has as many hosts, else 1. Where
+    there are several and the clusters divide evenly among them, a cluster stays at its site,
+    as a store's cluster does: site s (nodes are numbered site by site) holds clusters
     ``s * k .. s * k + k - 1`` (``k = clusters / sites``) and deals its nodes over them.
     Otherwise every cluster has nodes on every site, as evenly as the counts allow. Either
     way a cluster's hosts are ``hosts / clusters``, give or take one: the even placement the
     decision's estimates assume, so the quorum metrics do not step with placement details
     (a cluster per site of uneven size would).
     """
-    workers = len(host_site) * per_host
-    sites = host_site[-1] + 1  # hosts are numbered site by site, from site 0
-    if sites == 1 or clusters % sites or len(host_site) % sites:
+    if even_sites == 1 or clusters % even_sites:
         return [i % clusters for i in range(workers)]
-    k, nodes = clusters // sites, workers // sites
+    k, nodes = clusters // even_sites, workers // even_sites
     return [(i // nodes) * k + (i % nodes) % k for i in range(workers)]
 
 
